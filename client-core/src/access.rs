@@ -1,0 +1,270 @@
+//! The access policy: one pure function, `decide`, over a table of grants.
+//!
+//! DOMAIN.md section 3 is the default table. An agency whose agreement (MOU)
+//! says otherwise replaces the table (it is serde data), not the code. The
+//! server's SQL scoping is derived from the same table (see `Scope`), and a
+//! test checks that the two agree.
+
+use crate::closed_set;
+use crate::ids::{SchoolId, UserId};
+use crate::vocabulary::{Role, Source};
+use serde::{Deserialize, Serialize};
+
+closed_set!(
+    /// The three documents a record is partitioned into, by audience.
+    DocKind {
+        /// The officer's account of events, with perceived demographics.
+        Account = "account",
+        /// Values the supervisor may not see: school-record values and SOGI.
+        Restricted = "restricted",
+        /// The supervisor's reviews.
+        Review = "review",
+    }
+);
+
+closed_set!(
+    /// Everything someone may try to do.
+    Action {
+        CreateRecord = "create_record",
+        ReadRecord = "read_record",
+        ListRecords = "list_records",
+        SyncReadAccount = "sync_read_account",
+        SyncWriteAccount = "sync_write_account",
+        SyncReadRestricted = "sync_read_restricted",
+        SyncWriteRestricted = "sync_write_restricted",
+        SyncReadReview = "sync_read_review",
+        SyncWriteReview = "sync_write_review",
+        WriteReview = "write_review",
+        RunReviewQueue = "run_review_queue",
+        ReadOvercalling = "read_overcalling",
+        ReadReport = "read_report",
+        ReadAuditLog = "read_audit_log",
+        ManageDirectory = "manage_directory",
+    }
+);
+
+impl Action {
+    pub const fn sync_read(kind: DocKind) -> Self {
+        match kind {
+            DocKind::Account => Self::SyncReadAccount,
+            DocKind::Restricted => Self::SyncReadRestricted,
+            DocKind::Review => Self::SyncReadReview,
+        }
+    }
+    pub const fn sync_write(kind: DocKind) -> Self {
+        match kind {
+            DocKind::Account => Self::SyncWriteAccount,
+            DocKind::Restricted => Self::SyncWriteRestricted,
+            DocKind::Review => Self::SyncWriteReview,
+        }
+    }
+    /// Actions about one record, as opposed to about the whole district.
+    pub const fn is_about_a_record(self) -> bool {
+        !matches!(
+            self,
+            Self::RunReviewQueue
+                | Self::ReadReport
+                | Self::ReadAuditLog
+                | Self::ManageDirectory
+                | Self::ListRecords
+                | Self::ReadOvercalling
+        )
+    }
+}
+
+closed_set!(
+    /// How an actor must relate to a record for a grant to apply.
+    Scope {
+        /// The actor wrote the record.
+        OwnRecord = "own_record",
+        /// The record's officer is one the actor supervises.
+        SupervisedOfficer = "supervised_officer",
+        /// The record's school is one the actor is assigned to.
+        AssignedSchool = "assigned_school",
+        /// No relation needed (district-wide actions).
+        Anywhere = "anywhere",
+    }
+);
+
+closed_set!(
+    /// How much of a record a role sees when it may read one.
+    View {
+        /// Everything, including school-record values and SOGI.
+        Full = "full",
+        /// No school-record values, no SOGI, nothing derived from them.
+        Supervisor = "supervisor",
+        /// Students pseudonymised, no demographics, no narrative.
+        Pseudonymised = "pseudonymised",
+    }
+);
+
+impl View {
+    /// The student-value sources this view may contain.
+    pub fn sources(self) -> &'static [Source] {
+        match self {
+            View::Full => &[Source::Perceived, Source::SchoolRecord, Source::SelfReported],
+            View::Supervisor => &[Source::Perceived],
+            View::Pseudonymised => &[],
+        }
+    }
+}
+
+/// One line of the policy table.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Grant {
+    pub role: Role,
+    pub action: Action,
+    pub scope: Scope,
+}
+
+/// The policy: grants plus which view each role reads records through.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Policy {
+    pub grants: Vec<Grant>,
+    pub views: Vec<(Role, View)>,
+}
+
+/// Who is asking. Built by the server from the token and the directory.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Actor {
+    pub user: UserId,
+    pub role: Role,
+    pub schools: Vec<SchoolId>,
+    pub supervises: Vec<UserId>,
+}
+
+/// What the policy needs to know about a record.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct RecordFacts {
+    pub officer: UserId,
+    pub school: SchoolId,
+}
+
+/// The answer, with the status a server should use when refusing.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Decision {
+    Allow,
+    /// The actor may know the record exists but may not do this (403).
+    Forbidden,
+    /// The actor may not even learn that the record exists (404).
+    Hidden,
+}
+
+impl Decision {
+    pub fn is_allowed(self) -> bool {
+        self == Decision::Allow
+    }
+}
+
+impl Scope {
+    fn holds(self, actor: &Actor, facts: Option<&RecordFacts>) -> bool {
+        match (self, facts) {
+            (Scope::Anywhere, _) => true,
+            (_, None) => false,
+            (Scope::OwnRecord, Some(f)) => f.officer == actor.user,
+            (Scope::SupervisedOfficer, Some(f)) => actor.supervises.contains(&f.officer),
+            (Scope::AssignedSchool, Some(f)) => actor.schools.contains(&f.school),
+        }
+    }
+}
+
+impl Policy {
+    /// DOMAIN.md section 3.
+    pub fn federal_default() -> Self {
+        use Action::*;
+        use Role::*;
+        use Scope::*;
+        let g = |role, action, scope| Grant {
+            role,
+            action,
+            scope,
+        };
+        Self {
+            grants: vec![
+                g(Sro, CreateRecord, AssignedSchool),
+                g(Sro, ReadRecord, OwnRecord),
+                g(Sro, ListRecords, Anywhere),
+                g(Sro, SyncReadAccount, OwnRecord),
+                g(Sro, SyncWriteAccount, OwnRecord),
+                g(Sro, SyncReadRestricted, OwnRecord),
+                g(Sro, SyncWriteRestricted, OwnRecord),
+                g(Sro, SyncReadReview, OwnRecord),
+                g(Supervisor, ReadRecord, SupervisedOfficer),
+                g(Supervisor, ListRecords, Anywhere),
+                g(Supervisor, SyncReadAccount, SupervisedOfficer),
+                g(Supervisor, SyncReadReview, SupervisedOfficer),
+                g(Supervisor, SyncWriteReview, SupervisedOfficer),
+                g(Supervisor, WriteReview, SupervisedOfficer),
+                g(Supervisor, RunReviewQueue, Anywhere),
+                g(Supervisor, ReadOvercalling, Anywhere),
+                g(SchoolLeader, ReadRecord, AssignedSchool),
+                g(SchoolLeader, ListRecords, Anywhere),
+                g(SchoolLeader, ReadOvercalling, Anywhere),
+                g(Analyst, ReadReport, Anywhere),
+                g(Admin, ManageDirectory, Anywhere),
+                g(Auditor, ReadAuditLog, Anywhere),
+            ],
+            views: vec![
+                (Sro, View::Full),
+                (Supervisor, View::Supervisor),
+                (SchoolLeader, View::Pseudonymised),
+            ],
+        }
+    }
+
+    /// The scopes under which `role` may do `action`; an empty list means never.
+    /// List queries turn these into SQL `WHERE` clauses.
+    pub fn scopes(&self, role: Role, action: Action) -> Vec<Scope> {
+        self.grants
+            .iter()
+            .filter(|g| g.role == role && g.action == action)
+            .map(|g| g.scope)
+            .collect()
+    }
+
+    fn grants(&self, actor: &Actor, facts: Option<&RecordFacts>, action: Action) -> bool {
+        self.grants
+            .iter()
+            .any(|g| g.role == actor.role && g.action == action && g.scope.holds(actor, facts))
+    }
+
+    /// May `actor` do `action` (to the record described by `facts`, if any)?
+    ///
+    /// A refusal is `Hidden` when the actor may not read the record either,
+    /// so that a 404 does not confirm the record exists.
+    pub fn decide(&self, actor: &Actor, facts: Option<&RecordFacts>, action: Action) -> Decision {
+        if self.grants(actor, facts, action) {
+            return Decision::Allow;
+        }
+        match facts {
+            Some(_) if action.is_about_a_record() => {
+                if self.grants(actor, facts, Action::ReadRecord) {
+                    Decision::Forbidden
+                } else {
+                    Decision::Hidden
+                }
+            }
+            _ => Decision::Forbidden,
+        }
+    }
+
+    /// The view through which `actor` reads this record, if at all.
+    pub fn view(&self, actor: &Actor, facts: &RecordFacts) -> Option<View> {
+        if !self.grants(actor, Some(facts), Action::ReadRecord) {
+            return None;
+        }
+        self.views
+            .iter()
+            .find(|(r, _)| *r == actor.role)
+            .map(|(_, v)| *v)
+    }
+
+    /// The documents of a record that `actor` may receive by sync.
+    pub fn readable_docs(&self, actor: &Actor, facts: &RecordFacts) -> Vec<DocKind> {
+        DocKind::ALL
+            .iter()
+            .copied()
+            .filter(|k| self.grants(actor, Some(facts), Action::sync_read(*k)))
+            .collect()
+    }
+}

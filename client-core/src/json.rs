@@ -1,0 +1,57 @@
+//! Reading a record from JSON (imports, integrations, the wasm facade) with
+//! errors that name the offending field.
+
+use crate::record::Record;
+use thiserror::Error;
+
+/// The largest record JSON the core will parse.
+pub const MAX_RECORD_JSON: usize = 256 * 1024;
+
+#[derive(Debug, Error, PartialEq, Eq)]
+pub enum JsonError {
+    /// Not JSON at all (a 400 on the server).
+    #[error("malformed JSON: {0}")]
+    Syntax(String),
+    /// JSON, but a field has the wrong type or an unknown value (a 422).
+    #[error("{field}: {message}")]
+    Field { field: String, message: String },
+    #[error("record JSON is {0} bytes; the limit is {MAX_RECORD_JSON}")]
+    TooLarge(usize),
+}
+
+impl JsonError {
+    pub fn field(&self) -> Option<&str> {
+        match self {
+            JsonError::Field { field, .. } => Some(field),
+            _ => None,
+        }
+    }
+}
+
+pub fn parse_record(bytes: &[u8]) -> Result<Record, JsonError> {
+    if bytes.len() > MAX_RECORD_JSON {
+        return Err(JsonError::TooLarge(bytes.len()));
+    }
+    let mut de = serde_json::Deserializer::from_slice(bytes);
+    let record = serde_path_to_error::deserialize(&mut de).map_err(|e| {
+            let path = e.path().to_string();
+            let inner = e.into_inner();
+            if inner.is_syntax() || inner.is_eof() {
+                JsonError::Syntax(inner.to_string())
+            } else {
+                JsonError::Field {
+                    field: if path == "." { String::new() } else { path },
+                    message: strip_position(&inner.to_string()),
+                }
+            }
+        })?;
+    de.end().map_err(|e| JsonError::Syntax(e.to_string()))?;
+    Ok(record)
+}
+
+fn strip_position(s: &str) -> String {
+    match s.find(" at line ") {
+        Some(i) => s[..i].to_owned(),
+        None => s.to_owned(),
+    }
+}

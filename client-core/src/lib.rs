@@ -1,0 +1,29 @@
+//! Fieldlog's domain core: the interaction record, the rules that make it
+//! complete, its flags and review period, the access policy, the record as
+//! Automerge documents, and the device side of sync.
+//!
+//! Architecture invariant: this crate does no I/O, reads no clock and no
+//! random source. Time, ids and the acting user are parameters, so the phone
+//! (through wasm) and the server run exactly the same decisions.
+
+pub mod access;
+pub mod closed_set;
+pub mod document;
+pub mod flag;
+pub mod ids;
+pub mod json;
+pub mod period;
+pub mod record;
+pub mod replica;
+pub mod review;
+pub mod rules;
+pub mod sync;
+pub mod timestamp;
+pub mod view;
+pub mod vocabulary;
+
+pub use access::{Action, Actor, Decision, DocKind, Policy, RecordFacts, View};
+pub use ids::{DeviceId, RecordId, ReviewId, SchoolId, StudentKey, UserId};
+pub use record::Record;
+pub use timestamp::Timestamp;
+pub use vocabulary::Role;

@@ -1,0 +1,245 @@
+//! The interaction record: DOMAIN.md section 2 as types, API.md's JSON as serde.
+//!
+//! `Record` is what an officer writes. What a reader gets back is a
+//! [`crate::view::RecordView`]: the record plus computed flags, period and
+//! reviews, redacted for the reader's role.
+
+use crate::ids::{RecordId, SchoolId, StudentKey, UserId};
+use crate::timestamp::Timestamp;
+use crate::vocabulary::*;
+use autosurgeon::{Hydrate, Reconcile};
+use serde::{Deserialize, Serialize};
+
+/// One SRO-student interaction (possibly several students).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Record {
+    pub id: RecordId,
+    pub school_id: SchoolId,
+    /// The author. On the server it always comes from the token, never the body.
+    #[serde(default = "nil_user")]
+    pub officer_id: UserId,
+    pub occurred_at: Timestamp,
+    #[serde(default)]
+    pub ended_at: Option<Timestamp>,
+    #[serde(default)]
+    pub location: Option<Location>,
+    #[serde(default)]
+    pub initiated_by: Option<InitiatedBy>,
+    #[serde(default)]
+    pub request: Option<StaffRequest>,
+    #[serde(default)]
+    pub category: Option<Category>,
+    #[serde(default)]
+    pub would_warrant_911: Option<bool>,
+    #[serde(default)]
+    pub offense: Option<String>,
+    #[serde(default)]
+    pub sro_role: Option<SroRole>,
+    #[serde(default)]
+    pub students: Vec<Student>,
+    #[serde(default)]
+    pub deescalation: Vec<DeescalationStep>,
+    #[serde(default)]
+    pub actions: Vec<ActionTaken>,
+    #[serde(default)]
+    pub custody: Option<Custody>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub narrative: Option<String>,
+    #[serde(default = "draft")]
+    pub status: Status,
+    /// Set when the status first becomes `submitted`; late documentation is
+    /// measured from `occurred_at` to this.
+    #[serde(default)]
+    pub submitted_at: Option<Timestamp>,
+    /// Why a submitted record was changed, oldest first. Never shortened.
+    #[serde(default)]
+    pub amendments: Vec<Amendment>,
+}
+
+fn nil_user() -> UserId {
+    UserId(uuid::Uuid::nil())
+}
+fn draft() -> Status {
+    Status::Draft
+}
+
+/// What the requesting staff member asked for (required when school staff initiated).
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, Reconcile, Hydrate)]
+pub struct StaffRequest {
+    /// The school's own reference for the staff member, when given.
+    #[serde(default)]
+    pub staff_id: Option<String>,
+    #[serde(default)]
+    pub staff_role: Option<StaffRole>,
+    #[serde(default)]
+    pub reason: Option<String>,
+    #[serde(default)]
+    pub requested_at: Option<Timestamp>,
+}
+
+/// One student in the interaction. Values are grouped by source and never
+/// derived from each other.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Student {
+    /// Links this student's restricted values (another document) to this entry.
+    #[serde(default = "nil_student")]
+    pub key: StudentKey,
+    /// The local reference: student number or initials.
+    #[serde(rename = "ref")]
+    pub reference: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub age: Option<u8>,
+    /// 0 is kindergarten.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub grade: Option<u8>,
+    /// The officer's own perception, as in state stop-data laws.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub perceived: Option<Demographics>,
+    /// Taken from the school's education records (FERPA-protected).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub school_record: Option<Demographics>,
+    /// Sexual orientation and gender identity: only when the student volunteered them.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sogi: Option<Sogi>,
+}
+
+fn nil_student() -> StudentKey {
+    StudentKey(uuid::Uuid::nil())
+}
+
+/// Demographic values of one source. Any value may be absent (unknown).
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, Reconcile, Hydrate)]
+pub struct Demographics {
+    #[serde(default)]
+    pub race: Vec<Race>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hispanic_latino: Option<bool>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sex: Option<Sex>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub disability: Option<Disability>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub english_learner: Option<EnglishLearner>,
+}
+
+impl Demographics {
+    pub fn has_disability(&self) -> bool {
+        matches!(
+            self.disability,
+            Some(Disability::Idea | Disability::Section504)
+        )
+    }
+}
+
+/// Sexual orientation and gender identity, as the student described them.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, Reconcile, Hydrate)]
+pub struct Sogi {
+    /// Must be true: the record says the student volunteered this (003 fn 8).
+    pub self_reported: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sexual_orientation: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub gender_identity: Option<String>,
+}
+
+/// One de-escalation step, in the order tried.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, Reconcile, Hydrate)]
+pub struct DeescalationStep {
+    pub technique: Technique,
+    #[serde(default)]
+    pub at: Option<Timestamp>,
+    #[serde(default)]
+    pub note: Option<String>,
+    #[serde(default)]
+    pub effective: Option<bool>,
+}
+
+/// Why custody was necessary at school (003 principle 4).
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, Reconcile, Hydrate)]
+pub struct Custody {
+    #[serde(default)]
+    pub basis: Option<String>,
+    #[serde(default)]
+    pub probable_cause: Option<String>,
+    #[serde(default)]
+    pub why_at_school: Option<String>,
+    #[serde(default)]
+    pub directed_by_administrator: Option<bool>,
+    #[serde(default)]
+    pub removed_from_public_view: Option<RemovedFromView>,
+    #[serde(default)]
+    pub duration_minutes: Option<u32>,
+    #[serde(default)]
+    pub guardian_notified_at: Option<Timestamp>,
+    #[serde(default)]
+    pub disability_modifications: Option<String>,
+    /// The immediate serious risk of harm that justified skipping
+    /// de-escalation, explained; `None` when no such risk is claimed.
+    #[serde(default)]
+    pub immediate_risk: Option<String>,
+}
+
+/// Why a submitted record was changed.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, Reconcile, Hydrate)]
+pub struct Amendment {
+    pub at: Timestamp,
+    pub by: UserId,
+    pub reason: String,
+}
+
+impl Record {
+    /// A fresh draft: the phone fills in the rest.
+    pub fn draft(
+        id: RecordId,
+        school_id: SchoolId,
+        officer_id: UserId,
+        occurred_at: Timestamp,
+    ) -> Self {
+        Self {
+            id,
+            school_id,
+            officer_id,
+            occurred_at,
+            ended_at: None,
+            location: None,
+            initiated_by: None,
+            request: None,
+            category: None,
+            would_warrant_911: None,
+            offense: None,
+            sro_role: None,
+            students: Vec::new(),
+            deescalation: Vec::new(),
+            actions: Vec::new(),
+            custody: None,
+            narrative: None,
+            status: Status::Draft,
+            submitted_at: None,
+            amendments: Vec::new(),
+        }
+    }
+
+    pub fn has_custody(&self) -> bool {
+        self.actions.iter().any(|a| a.is_custody())
+    }
+
+    pub fn needs_deescalation(&self) -> bool {
+        self.actions.iter().any(|a| a.needs_deescalation())
+    }
+
+    /// A school-requested code-of-conduct matter that would not have needed
+    /// 911: outside the SRO's law-enforcement scope (003 principle 3).
+    pub fn is_discipline_overcall(&self) -> bool {
+        self.initiated_by == Some(InitiatedBy::SchoolStaff)
+            && self.category == Some(Category::CodeOfConduct)
+            && self.would_warrant_911 == Some(false)
+    }
+
+    /// Sets the status to submitted, stamping the first submission time.
+    pub fn submit(&mut self, at: Timestamp) {
+        self.status = Status::Submitted;
+        if self.submitted_at.is_none() {
+            self.submitted_at = Some(at);
+        }
+    }
+}

@@ -1,0 +1,363 @@
+//! One device's copy of its user's records: the documents plus the sync
+//! state, driving the sans-I/O protocol of [`crate::sync`].
+//!
+//! The caller persists what [`Replica::dirty`] names after every change
+//! (document bytes and the sync state) and carries request and response
+//! bytes over whatever transport it has.
+
+use crate::access::DocKind;
+use crate::document::{DocId, Document, DocumentError, RecordDocs, actor_id};
+use crate::ids::{DeviceId, RecordId, UserId};
+use crate::record::{Amendment, Record};
+use crate::review::Reviews;
+use crate::rules::{self, Problem};
+use crate::sync::{
+    self, DocChanges, PROTOCOL_VERSION, Refusal, SyncRequest, SyncResponse, SyncState, WireError,
+    parse_changes, wire_hashes,
+};
+use crate::timestamp::Timestamp;
+use automerge::{ActorId, ChangeHash};
+use std::collections::{BTreeMap, BTreeSet};
+use thiserror::Error;
+
+#[derive(Debug, Error)]
+pub enum ReplicaError {
+    #[error(transparent)]
+    Document(#[from] DocumentError),
+    #[error(transparent)]
+    Wire(#[from] WireError),
+    #[error("record {0} is not on this device")]
+    UnknownRecord(RecordId),
+    #[error("record {0} already exists")]
+    Exists(RecordId),
+    #[error("the record breaks {} rule(s)", .0.len())]
+    Invalid(Vec<Problem>),
+    #[error("the server sent changes that cannot be applied to {doc}: {reason}")]
+    BadPull { doc: DocId, reason: String },
+}
+
+/// What one sync round did, for the app to show per-record state.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct SyncReport {
+    pub accepted: Vec<DocId>,
+    pub refused: Vec<Refusal>,
+    pub received: Vec<DocId>,
+    /// The server has more: call `prepare_sync` again now.
+    pub more: bool,
+}
+
+/// Per-record state for the officer's list.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum SyncStatus {
+    /// Has changes the server does not have yet.
+    SavedOnDevice,
+    Synced,
+    Refused(Refusal),
+}
+
+#[derive(Debug)]
+pub struct Replica {
+    user: UserId,
+    actor: ActorId,
+    device: DeviceId,
+    docs: BTreeMap<DocId, Document>,
+    state: SyncState,
+    dirty: BTreeSet<DocId>,
+    state_dirty: bool,
+}
+
+impl Replica {
+    pub fn new(user: UserId, device: DeviceId) -> Self {
+        Self {
+            user,
+            actor: actor_id(user, device),
+            device,
+            docs: BTreeMap::new(),
+            state: SyncState::default(),
+            dirty: BTreeSet::new(),
+            state_dirty: false,
+        }
+    }
+
+    /// Restores a replica from what the caller persisted.
+    pub fn restore(
+        user: UserId,
+        device: DeviceId,
+        state: &[u8],
+        docs: impl IntoIterator<Item = (DocId, Vec<u8>)>,
+    ) -> Result<Self, ReplicaError> {
+        let mut r = Self::new(user, device);
+        if !state.is_empty() {
+            r.state = SyncState::from_bytes(state)?;
+        }
+        for (id, bytes) in docs {
+            let doc = Document::load(id, &bytes, r.actor.clone())?;
+            r.docs.insert(id, doc);
+        }
+        Ok(r)
+    }
+
+    pub fn user(&self) -> UserId {
+        self.user
+    }
+
+    /// Documents changed since the last `take_dirty`, with their bytes, and
+    /// the sync state if it changed: what the caller must persist.
+    pub fn take_dirty(&mut self) -> (Vec<(DocId, Vec<u8>)>, Option<Vec<u8>>) {
+        let ids = std::mem::take(&mut self.dirty);
+        let docs = ids
+            .into_iter()
+            .filter_map(|id| self.docs.get_mut(&id).map(|d| (id, d.save())))
+            .collect();
+        let state = std::mem::take(&mut self.state_dirty).then(|| self.state.to_bytes());
+        (docs, state)
+    }
+
+    fn id(record: RecordId, kind: DocKind) -> DocId {
+        DocId { record, kind }
+    }
+
+    fn docs_of(&mut self, record: RecordId) -> Result<RecordDocs, ReplicaError> {
+        let account = self
+            .docs
+            .remove(&Self::id(record, DocKind::Account))
+            .ok_or(ReplicaError::UnknownRecord(record))?;
+        Ok(RecordDocs {
+            account,
+            restricted: self.docs.remove(&Self::id(record, DocKind::Restricted)),
+            review: self.docs.remove(&Self::id(record, DocKind::Review)),
+        })
+    }
+
+    fn put_back(&mut self, docs: RecordDocs) {
+        for d in [Some(docs.account), docs.restricted, docs.review].into_iter().flatten() {
+            self.docs.insert(d.id(), d);
+        }
+    }
+
+    /// Creates a record on this device. Integrity problems (e.g. SOGI not
+    /// volunteered) refuse it even as a draft.
+    pub fn create(&mut self, record: &Record, now: Timestamp) -> Result<(), ReplicaError> {
+        if self.docs.contains_key(&Self::id(record.id, DocKind::Account)) {
+            return Err(ReplicaError::Exists(record.id));
+        }
+        let problems = rules::blocking(record, now);
+        if !problems.is_empty() {
+            return Err(ReplicaError::Invalid(problems));
+        }
+        let docs = RecordDocs::create(record, self.actor.clone(), now)?;
+        self.dirty.insert(docs.account.id());
+        if let Some(r) = &docs.restricted {
+            self.dirty.insert(r.id());
+        }
+        self.put_back(docs);
+        Ok(())
+    }
+
+    /// Saves a new state of a record. A submitted record needs an amendment
+    /// reason for any change; it is appended here.
+    pub fn update(
+        &mut self,
+        record: &Record,
+        amendment_reason: Option<&str>,
+        now: Timestamp,
+    ) -> Result<(), ReplicaError> {
+        let mut docs = self.docs_of(record.id)?;
+        let result = (|| {
+            let before = docs.read()?;
+            let mut after = record.clone();
+            after.amendments = before.amendments.clone();
+            if let Some(reason) = amendment_reason.filter(|r| !r.trim().is_empty())
+                && before.status == crate::vocabulary::Status::Submitted
+            {
+                after.amendments.push(Amendment {
+                    at: now,
+                    by: self.user,
+                    reason: reason.to_owned(),
+                });
+            }
+            if let Err(p) = rules::check_amendment(&before, &after) {
+                return Err(ReplicaError::Invalid(vec![p]));
+            }
+            let problems = rules::blocking(&after, now);
+            if !problems.is_empty() {
+                return Err(ReplicaError::Invalid(problems));
+            }
+            if docs.restricted.is_none() {
+                // Only the author holds the restricted part; others cannot edit.
+                docs.restricted = Some(Document::new(
+                    Self::id(record.id, DocKind::Restricted),
+                    self.actor.clone(),
+                ));
+            }
+            docs.write(&after, now)?;
+            Ok(())
+        })();
+        if result.is_ok() {
+            self.dirty.insert(docs.account.id());
+            if let Some(r) = &docs.restricted {
+                self.dirty.insert(r.id());
+            }
+        }
+        self.put_back(docs);
+        result
+    }
+
+    /// Appends a review (supervisor devices).
+    pub fn add_review(
+        &mut self,
+        record: RecordId,
+        review: crate::review::Review,
+        at: Timestamp,
+    ) -> Result<(), ReplicaError> {
+        let id = Self::id(record, DocKind::Review);
+        let doc = self
+            .docs
+            .entry(id)
+            .or_insert_with(|| Document::new(id, self.actor.clone()));
+        let mut reviews: Reviews = if doc.is_empty() {
+            Reviews::default()
+        } else {
+            doc.read()?
+        };
+        reviews.reviews.push(review);
+        doc.write(&reviews, at)?;
+        self.dirty.insert(id);
+        Ok(())
+    }
+
+    pub fn record(&mut self, id: RecordId) -> Result<Record, ReplicaError> {
+        let docs = self.docs_of(id)?;
+        let r = docs.read();
+        self.put_back(docs);
+        Ok(r?)
+    }
+
+    pub fn reviews(&mut self, id: RecordId) -> Result<Reviews, ReplicaError> {
+        match self.docs.get(&Self::id(id, DocKind::Review)) {
+            Some(d) if !d.is_empty() => Ok(d.read()?),
+            _ => Ok(Reviews::default()),
+        }
+    }
+
+    /// Ids of the records on this device.
+    pub fn record_ids(&self) -> Vec<RecordId> {
+        self.docs
+            .keys()
+            .filter(|d| d.kind == DocKind::Account)
+            .map(|d| d.record)
+            .collect()
+    }
+
+    pub fn document(&mut self, id: &DocId) -> Option<&mut Document> {
+        self.docs.get_mut(id)
+    }
+
+    pub fn status(&mut self, record: RecordId) -> SyncStatus {
+        let ids: Vec<DocId> = self
+            .docs
+            .keys()
+            .filter(|d| d.record == record)
+            .copied()
+            .collect();
+        for id in &ids {
+            if let Some((refusal, _)) = self.state.refused.get(id) {
+                return SyncStatus::Refused(refusal.clone());
+            }
+        }
+        for id in ids {
+            let heads = self.state.server_heads(&id);
+            if let Some(doc) = self.docs.get_mut(&id)
+                && !doc.changes_since(&heads).is_empty()
+            {
+                return SyncStatus::SavedOnDevice;
+            }
+        }
+        SyncStatus::Synced
+    }
+
+    /// The next request: every change the server is not known to have, for
+    /// every document, plus the pull cursor. Documents refused at their
+    /// current heads are held back until they change again.
+    pub fn prepare_sync(&mut self) -> Vec<u8> {
+        let mut push = Vec::new();
+        let mut budget = sync::MAX_PUSH_BYTES;
+        for (id, doc) in &mut self.docs {
+            let heads = doc.heads();
+            if let Some((_, at)) = self.state.refused.get(id)
+                && *at == wire_hashes(&heads)
+            {
+                continue;
+            }
+            let server = self.state.server_heads(id);
+            let changes: Vec<Vec<u8>> = doc
+                .changes_since(&server)
+                .iter_mut()
+                .map(|c| c.bytes().into_owned())
+                .collect();
+            if changes.is_empty() {
+                continue;
+            }
+            let size: usize = changes.iter().map(Vec::len).sum();
+            if size > budget && !push.is_empty() {
+                // The rest goes in the next round trip.
+                break;
+            }
+            budget = budget.saturating_sub(size);
+            push.push(DocChanges { doc: *id, changes });
+        }
+        SyncRequest {
+            version: PROTOCOL_VERSION,
+            device: self.device,
+            cursor: self.state.cursor,
+            push,
+        }
+        .encode()
+    }
+
+    /// Applies the server's reply.
+    pub fn receive_sync(&mut self, bytes: &[u8]) -> Result<SyncReport, ReplicaError> {
+        let response = SyncResponse::decode(bytes)?;
+        let mut report = SyncReport {
+            more: response.more,
+            ..Default::default()
+        };
+        for pulled in response.pull {
+            let changes = parse_changes(&pulled.changes).map_err(|reason| ReplicaError::BadPull {
+                doc: pulled.doc,
+                reason,
+            })?;
+            let actor = self.actor.clone();
+            let doc = self
+                .docs
+                .entry(pulled.doc)
+                .or_insert_with(|| Document::new(pulled.doc, actor));
+            doc.apply(changes.clone())
+                .map_err(|e| ReplicaError::BadPull {
+                    doc: pulled.doc,
+                    reason: e.to_string(),
+                })?;
+            self.state.learn(pulled.doc, &[], &changes);
+            self.dirty.insert(pulled.doc);
+            report.received.push(pulled.doc);
+        }
+        for accepted in response.accepted {
+            let heads: Vec<ChangeHash> = accepted.heads.iter().map(|h| ChangeHash(*h)).collect();
+            self.state.server_heads.insert(accepted.doc, wire_hashes(&heads));
+            self.state.refused.remove(&accepted.doc);
+            report.accepted.push(accepted.doc);
+        }
+        for refusal in response.refused {
+            if let Some(doc) = self.docs.get_mut(&refusal.doc) {
+                let heads = wire_hashes(&doc.heads());
+                self.state
+                    .refused
+                    .insert(refusal.doc, (refusal.clone(), heads));
+            }
+            report.refused.push(refusal);
+        }
+        self.state.cursor = Some(response.cursor);
+        self.state_dirty = true;
+        Ok(report)
+    }
+}

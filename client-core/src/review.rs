@@ -1,0 +1,60 @@
+//! A supervisor's review of one record: kept, never replaced (a later review
+//! adds an entry; none is ever edited or removed).
+
+use crate::ids::{ReviewId, UserId};
+use crate::timestamp::Timestamp;
+use crate::vocabulary::Finding;
+use autosurgeon::{Hydrate, Reconcile};
+use serde::{Deserialize, Serialize};
+use thiserror::Error;
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, Reconcile, Hydrate)]
+pub struct Review {
+    #[key]
+    pub id: ReviewId,
+    pub finding: Finding,
+    #[serde(default)]
+    pub notes: Option<String>,
+    #[serde(default)]
+    pub follow_up: Option<String>,
+    pub by: UserId,
+    pub at: Timestamp,
+}
+
+/// The review document's content.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, Reconcile, Hydrate)]
+pub struct Reviews {
+    pub reviews: Vec<Review>,
+}
+
+#[derive(Debug, Error, PartialEq, Eq)]
+pub enum ReviewError {
+    #[error("reviews are kept: review {0} was changed or removed")]
+    Rewritten(ReviewId),
+    #[error("review {0} is attributed to another user")]
+    WrongAuthor(ReviewId),
+    #[error("review notes are limited to {0} characters")]
+    TooLong(usize),
+}
+
+impl Reviews {
+    /// Accepts `after` only if it keeps every review of `self` unchanged and
+    /// every added review is by `author`.
+    pub fn check_append(&self, after: &Reviews, author: UserId) -> Result<(), ReviewError> {
+        for old in &self.reviews {
+            if after.reviews.iter().find(|r| r.id == old.id) != Some(old) {
+                return Err(ReviewError::Rewritten(old.id));
+            }
+        }
+        for new in after.reviews.iter().filter(|r| !self.reviews.iter().any(|o| o.id == r.id)) {
+            if new.by != author {
+                return Err(ReviewError::WrongAuthor(new.id));
+            }
+            let long = |t: &Option<String>| t.as_ref().is_some_and(|t| t.chars().count() > 10_000);
+            if long(&new.notes) || long(&new.follow_up) {
+                return Err(ReviewError::TooLong(10_000));
+            }
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,192 @@
+//! Sync, sans-I/O: what a device sends for many documents in one round trip,
+//! and what it does with the reply. Bytes in, bytes out; the caller owns the
+//! transport and the storage.
+//!
+//! The protocol ships raw Automerge changes, not Automerge's per-document
+//! sync messages (see ARCHITECTURE.md for why): the device pushes every
+//! change the server is not known to have, the server acknowledges with its
+//! heads per document, and pulls come from a server-issued cursor, so a
+//! reconnect with nothing new is one small round trip.
+
+use crate::closed_set;
+use crate::document::{DocId, MAX_DOC_BYTES};
+use crate::ids::DeviceId;
+use automerge::{Change, ChangeHash};
+use serde::{Deserialize, Serialize};
+use std::collections::{BTreeMap, BTreeSet};
+use thiserror::Error;
+
+/// Bumped on any incompatible change of the wire types below.
+pub const PROTOCOL_VERSION: u16 = 1;
+/// The most changes a server puts in one reply; the device asks again while `more`.
+pub const MAX_PULL_CHANGES: usize = 5_000;
+/// The most bytes of changes a device pushes in one request.
+pub const MAX_PUSH_BYTES: usize = 2 << 20;
+
+/// A position in the server's change log, opaque to devices.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct Cursor(pub u64);
+
+/// Device -> server.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct SyncRequest {
+    pub version: u16,
+    pub device: DeviceId,
+    /// Where the device's last pull ended; `None` on a fresh device.
+    pub cursor: Option<Cursor>,
+    pub push: Vec<DocChanges>,
+}
+
+/// Raw Automerge changes of one document.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct DocChanges {
+    pub doc: DocId,
+    pub changes: Vec<Vec<u8>>,
+}
+
+/// Server -> device.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct SyncResponse {
+    pub version: u16,
+    pub cursor: Cursor,
+    /// Pushed documents the server stored: its heads for each afterwards.
+    pub accepted: Vec<Accepted>,
+    /// Pushed documents the server stored nothing of, and why.
+    pub refused: Vec<Refusal>,
+    /// Changes the device lacks, in server order.
+    pub pull: Vec<DocChanges>,
+    /// More changes are waiting: sync again at once.
+    pub more: bool,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Accepted {
+    pub doc: DocId,
+    pub heads: Vec<[u8; 32]>,
+}
+
+closed_set!(
+    /// Why a server refused a pushed document.
+    RefusalCode {
+        Forbidden = "forbidden",
+        ForgedActor = "forged_actor",
+        Invalid = "invalid",
+        Corrupt = "corrupt",
+        TooLarge = "too_large",
+        MissingDependencies = "missing_dependencies",
+    }
+);
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Refusal {
+    pub doc: DocId,
+    pub code: RefusalCode,
+    /// A sentence for the officer; never contains record contents.
+    pub reason: String,
+    /// The field the reason is about, when there is one.
+    pub field: Option<String>,
+}
+
+#[derive(Debug, Error, PartialEq, Eq)]
+pub enum WireError {
+    #[error("sync message is not valid: {0}")]
+    Decode(String),
+    #[error("sync protocol version {0} is not supported (this side speaks {PROTOCOL_VERSION})")]
+    Version(u16),
+    #[error("sync message is {0} bytes; the limit is {MAX_DOC_BYTES}")]
+    TooLarge(usize),
+}
+
+fn decode<T: for<'de> Deserialize<'de>>(bytes: &[u8], limit: usize) -> Result<T, WireError> {
+    if bytes.len() > limit {
+        return Err(WireError::TooLarge(bytes.len()));
+    }
+    postcard::from_bytes(bytes).map_err(|e| WireError::Decode(e.to_string()))
+}
+
+fn encode<T: Serialize>(value: &T) -> Vec<u8> {
+    // Serialising our own plain structs into a Vec cannot fail.
+    postcard::to_stdvec(value).unwrap_or_default()
+}
+
+impl SyncRequest {
+    pub fn encode(&self) -> Vec<u8> {
+        encode(self)
+    }
+    /// Decodes and checks the version; `limit` is the server's body limit.
+    pub fn decode(bytes: &[u8], limit: usize) -> Result<Self, WireError> {
+        let r: Self = decode(bytes, limit)?;
+        if r.version != PROTOCOL_VERSION {
+            return Err(WireError::Version(r.version));
+        }
+        Ok(r)
+    }
+}
+
+impl SyncResponse {
+    pub fn encode(&self) -> Vec<u8> {
+        encode(self)
+    }
+    pub fn decode(bytes: &[u8]) -> Result<Self, WireError> {
+        let r: Self = decode(bytes, usize::MAX)?;
+        if r.version != PROTOCOL_VERSION {
+            return Err(WireError::Version(r.version));
+        }
+        Ok(r)
+    }
+}
+
+/// Parses raw change bytes from the wire.
+pub fn parse_changes(raw: &[Vec<u8>]) -> Result<Vec<Change>, String> {
+    raw.iter()
+        .map(|b| Change::from_bytes(b.clone()).map_err(|e| e.to_string()))
+        .collect()
+}
+
+/// What a device remembers between syncs (persisted by the caller).
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct SyncState {
+    pub cursor: Option<Cursor>,
+    /// Per document, hashes the server is known to have (a frontier; the
+    /// server has them and all their ancestors).
+    pub server_heads: BTreeMap<DocId, Vec<[u8; 32]>>,
+    /// Documents the server refused, with the heads they were refused at:
+    /// not pushed again until the officer changes them.
+    pub refused: BTreeMap<DocId, (Refusal, Vec<[u8; 32]>)>,
+}
+
+impl SyncState {
+    pub fn to_bytes(&self) -> Vec<u8> {
+        encode(self)
+    }
+    pub fn from_bytes(bytes: &[u8]) -> Result<Self, WireError> {
+        decode(bytes, usize::MAX)
+    }
+
+    pub fn server_heads(&self, doc: &DocId) -> Vec<ChangeHash> {
+        self.server_heads
+            .get(doc)
+            .map(|hs| hs.iter().map(|h| ChangeHash(*h)).collect())
+            .unwrap_or_default()
+    }
+
+    /// Records that the server now has `heads` plus `new_changes` for `doc`,
+    /// pruning hashes that a newer known change depends on.
+    pub fn learn(&mut self, doc: DocId, heads: &[ChangeHash], new_changes: &[Change]) {
+        let mut set: BTreeSet<ChangeHash> = self.server_heads(&doc).into_iter().collect();
+        set.extend(heads.iter().copied());
+        set.extend(new_changes.iter().map(|c| c.hash()));
+        for c in new_changes {
+            for d in c.deps() {
+                set.remove(d);
+            }
+        }
+        self.server_heads
+            .insert(doc, set.into_iter().map(|h| h.0).collect());
+    }
+}
+
+/// Hashes as the wire spells them.
+pub fn wire_hashes(hs: &[ChangeHash]) -> Vec<[u8; 32]> {
+    hs.iter().map(|h| h.0).collect()
+}
