@@ -102,7 +102,11 @@ impl View {
     /// The student-value sources this view may contain.
     pub fn sources(self) -> &'static [Source] {
         match self {
-            View::Full => &[Source::Perceived, Source::SchoolRecord, Source::SelfReported],
+            View::Full => &[
+                Source::Perceived,
+                Source::SchoolRecord,
+                Source::SelfReported,
+            ],
             View::Supervisor => &[Source::Perceived],
             View::Pseudonymised => &[],
         }

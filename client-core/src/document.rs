@@ -14,7 +14,9 @@
 
 use crate::access::DocKind;
 use crate::ids::{DeviceId, RecordId, SchoolId, StudentKey, UserId};
-use crate::record::{Amendment, Custody, DeescalationStep, Demographics, Record, Sogi, StaffRequest, Student};
+use crate::record::{
+    Amendment, Custody, DeescalationStep, Demographics, Record, Sogi, StaffRequest, Student,
+};
 use crate::review::Reviews;
 use crate::timestamp::Timestamp;
 use crate::vocabulary::*;
@@ -184,8 +186,13 @@ impl Document {
     }
 
     /// Writes `value` as a minimal diff and commits it as one change.
-    pub fn write<T: Reconcile>(&mut self, value: &T, at: Timestamp) -> Result<Option<ChangeHash>, DocumentError> {
-        reconcile(&mut self.doc, value).map_err(|e: ReconcileError| DocumentError::Write(e.to_string()))?;
+    pub fn write<T: Reconcile>(
+        &mut self,
+        value: &T,
+        at: Timestamp,
+    ) -> Result<Option<ChangeHash>, DocumentError> {
+        reconcile(&mut self.doc, value)
+            .map_err(|e: ReconcileError| DocumentError::Write(e.to_string()))?;
         Ok(self
             .doc
             .commit_with(CommitOptions::default().with_time(at.millis() / 1000)))

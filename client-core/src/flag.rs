@@ -100,7 +100,9 @@ pub fn flags(r: &Record, now: Timestamp) -> Vec<Flag> {
         let hours = (documented.millis() - r.occurred_at.millis()) / 3_600_000;
         out.push(Flag::new(
             FlagCode::LateDocumentation,
-            format!("documented {hours} hours after the interaction (more than {LATE_AFTER_HOURS})"),
+            format!(
+                "documented {hours} hours after the interaction (more than {LATE_AFTER_HOURS})"
+            ),
         ));
     }
     out

@@ -34,17 +34,17 @@ pub fn parse_record(bytes: &[u8]) -> Result<Record, JsonError> {
     }
     let mut de = serde_json::Deserializer::from_slice(bytes);
     let record = serde_path_to_error::deserialize(&mut de).map_err(|e| {
-            let path = e.path().to_string();
-            let inner = e.into_inner();
-            if inner.is_syntax() || inner.is_eof() {
-                JsonError::Syntax(inner.to_string())
-            } else {
-                JsonError::Field {
-                    field: if path == "." { String::new() } else { path },
-                    message: strip_position(&inner.to_string()),
-                }
+        let path = e.path().to_string();
+        let inner = e.into_inner();
+        if inner.is_syntax() || inner.is_eof() {
+            JsonError::Syntax(inner.to_string())
+        } else {
+            JsonError::Field {
+                field: if path == "." { String::new() } else { path },
+                message: strip_position(&inner.to_string()),
             }
-        })?;
+        }
+    })?;
     de.end().map_err(|e| JsonError::Syntax(e.to_string()))?;
     Ok(record)
 }

@@ -74,8 +74,8 @@ impl PeriodCalendar {
                     day: s.day,
                 });
             }
-            let ok = (1..=20).contains(&s.name.len())
-                && s.name.chars().all(|c| c.is_ascii_lowercase());
+            let ok =
+                (1..=20).contains(&s.name.len()) && s.name.chars().all(|c| c.is_ascii_lowercase());
             if !ok {
                 return Err(CalendarError::BadName(s.name.clone()));
             }

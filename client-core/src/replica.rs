@@ -130,7 +130,10 @@ impl Replica {
     }
 
     fn put_back(&mut self, docs: RecordDocs) {
-        for d in [Some(docs.account), docs.restricted, docs.review].into_iter().flatten() {
+        for d in [Some(docs.account), docs.restricted, docs.review]
+            .into_iter()
+            .flatten()
+        {
             self.docs.insert(d.id(), d);
         }
     }
@@ -138,7 +141,10 @@ impl Replica {
     /// Creates a record on this device. Integrity problems (e.g. SOGI not
     /// volunteered) refuse it even as a draft.
     pub fn create(&mut self, record: &Record, now: Timestamp) -> Result<(), ReplicaError> {
-        if self.docs.contains_key(&Self::id(record.id, DocKind::Account)) {
+        if self
+            .docs
+            .contains_key(&Self::id(record.id, DocKind::Account))
+        {
             return Err(ReplicaError::Exists(record.id));
         }
         let problems = rules::blocking(record, now);
@@ -323,10 +329,11 @@ impl Replica {
             ..Default::default()
         };
         for pulled in response.pull {
-            let changes = parse_changes(&pulled.changes).map_err(|reason| ReplicaError::BadPull {
-                doc: pulled.doc,
-                reason,
-            })?;
+            let changes =
+                parse_changes(&pulled.changes).map_err(|reason| ReplicaError::BadPull {
+                    doc: pulled.doc,
+                    reason,
+                })?;
             let actor = self.actor.clone();
             let doc = self
                 .docs
@@ -343,7 +350,9 @@ impl Replica {
         }
         for accepted in response.accepted {
             let heads: Vec<ChangeHash> = accepted.heads.iter().map(|h| ChangeHash(*h)).collect();
-            self.state.server_heads.insert(accepted.doc, wire_hashes(&heads));
+            self.state
+                .server_heads
+                .insert(accepted.doc, wire_hashes(&heads));
             self.state.refused.remove(&accepted.doc);
             report.accepted.push(accepted.doc);
         }

@@ -46,7 +46,11 @@ impl Reviews {
                 return Err(ReviewError::Rewritten(old.id));
             }
         }
-        for new in after.reviews.iter().filter(|r| !self.reviews.iter().any(|o| o.id == r.id)) {
+        for new in after
+            .reviews
+            .iter()
+            .filter(|r| !self.reviews.iter().any(|o| o.id == r.id))
+        {
             if new.by != author {
                 return Err(ReviewError::WrongAuthor(new.id));
             }

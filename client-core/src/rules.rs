@@ -147,7 +147,12 @@ fn completeness(r: &Record, out: &mut Vec<Problem>) {
         }
     };
     required(r.location.is_some(), "location", "the location", out);
-    required(r.initiated_by.is_some(), "initiated_by", "who initiated the interaction", out);
+    required(
+        r.initiated_by.is_some(),
+        "initiated_by",
+        "who initiated the interaction",
+        out,
+    );
     required(r.category.is_some(), "category", "the category", out);
     required(
         r.would_warrant_911.is_some(),
@@ -223,7 +228,11 @@ fn custody_rules(r: &Record, out: &mut Vec<Problem>) {
             )),
             Some(c) => {
                 for (present, field, what) in [
-                    (!blank(&c.basis), "custody.basis", "the basis for the detention"),
+                    (
+                        !blank(&c.basis),
+                        "custody.basis",
+                        "the basis for the detention",
+                    ),
                     (
                         !blank(&c.why_at_school),
                         "custody.why_at_school",
@@ -269,8 +278,7 @@ fn custody_rules(r: &Record, out: &mut Vec<Problem>) {
     }
     // Rule 3: a student with an IDEA or 504 status in custody.
     let disability = r.students.iter().any(student_has_disability);
-    if r.has_custody() && disability && custody.is_none_or(|c| blank(&c.disability_modifications))
-    {
+    if r.has_custody() && disability && custody.is_none_or(|c| blank(&c.disability_modifications)) {
         out.push(Problem::incomplete(
             RuleCode::DisabilityModificationsRequired,
             "custody.disability_modifications",
@@ -430,7 +438,11 @@ fn sizes(r: &Record, out: &mut Vec<Problem>) {
         }
     }
     for (i, step) in r.deescalation.iter().enumerate() {
-        text(step.note.as_deref(), format!("deescalation.{i}.note"), LONG_TEXT);
+        text(
+            step.note.as_deref(),
+            format!("deescalation.{i}.note"),
+            LONG_TEXT,
+        );
     }
     for (i, a) in r.amendments.iter().enumerate() {
         text(Some(&a.reason), format!("amendments.{i}.reason"), LONG_TEXT);

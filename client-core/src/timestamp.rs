@@ -60,9 +60,8 @@ impl Serialize for Timestamp {
 impl<'de> Deserialize<'de> for Timestamp {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let s = String::deserialize(d)?;
-        Timestamp::parse(&s).ok_or_else(|| {
-            serde::de::Error::custom(format!("{s:?} is not an RFC 3339 timestamp"))
-        })
+        Timestamp::parse(&s)
+            .ok_or_else(|| serde::de::Error::custom(format!("{s:?} is not an RFC 3339 timestamp")))
     }
 }
 

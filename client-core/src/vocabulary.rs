@@ -118,7 +118,11 @@ impl ActionTaken {
         self.is_custody()
             || matches!(
                 self,
-                Self::SearchPerson | Self::SearchProperty | Self::Seizure | Self::Citation | Self::CourtReferral
+                Self::SearchPerson
+                    | Self::SearchProperty
+                    | Self::Seizure
+                    | Self::Citation
+                    | Self::CourtReferral
             )
     }
 

@@ -1,0 +1,92 @@
+//! Shared fixtures: a complete routine contact and a complete custody record.
+#![allow(dead_code)]
+
+use client_core::ids::*;
+use client_core::record::*;
+use client_core::vocabulary::*;
+use client_core::{Record, Timestamp};
+
+pub const SCHOOL: SchoolId = SchoolId::from_u128(0x5c);
+pub const OTHER_SCHOOL: SchoolId = SchoolId::from_u128(0x5d);
+pub const OFFICER: UserId = UserId::from_u128(0x0f1);
+pub const OTHER_OFFICER: UserId = UserId::from_u128(0x0f2);
+pub const RECORD: RecordId = RecordId::from_u128(0xec0);
+pub const STUDENT: StudentKey = StudentKey::from_u128(0x57);
+
+/// 2026-09-14T10:05:00Z
+pub fn t0() -> Timestamp {
+    Timestamp::parse("2026-09-14T10:05:00Z").expect("fixture time")
+}
+
+pub fn student() -> Student {
+    Student {
+        key: STUDENT,
+        reference: "S-20417".into(),
+        age: Some(15),
+        grade: Some(10),
+        perceived: Some(Demographics {
+            race: vec![Race::Black],
+            hispanic_latino: Some(false),
+            sex: Some(Sex::Female),
+            disability: Some(Disability::Unknown),
+            english_learner: None,
+        }),
+        school_record: None,
+        sogi: None,
+    }
+}
+
+/// A complete, submitted routine contact: a hallway conversation.
+pub fn routine() -> Record {
+    let mut r = Record::draft(RECORD, SCHOOL, OFFICER, t0());
+    r.ended_at = Some(t0().plus_minutes(5));
+    r.location = Some(Location::Hallway);
+    r.initiated_by = Some(InitiatedBy::OfficerSelf);
+    r.category = Some(Category::RelationshipBuilding);
+    r.would_warrant_911 = Some(false);
+    r.sro_role = Some(SroRole::InformalCounselor);
+    r.students = vec![student()];
+    r.actions = vec![ActionTaken::Counseled];
+    r.submit(t0().plus_minutes(30));
+    r
+}
+
+/// A complete, submitted arrest after de-escalation.
+pub fn custody() -> Record {
+    let mut r = routine();
+    r.initiated_by = Some(InitiatedBy::SchoolStaff);
+    r.request = Some(StaffRequest {
+        staff_id: None,
+        staff_role: Some(StaffRole::Administrator),
+        reason: Some("fight in the cafeteria".into()),
+        requested_at: Some(t0()),
+    });
+    r.category = Some(Category::CriminalOffense);
+    r.offense = Some("assault".into());
+    r.would_warrant_911 = Some(true);
+    r.sro_role = Some(SroRole::LawEnforcementProblemSolver);
+    r.deescalation = vec![DeescalationStep {
+        technique: Technique::Verbal,
+        at: Some(t0()),
+        note: Some("asked to step away".into()),
+        effective: Some(false),
+    }];
+    r.actions = vec![ActionTaken::Arrest, ActionTaken::MechanicalRestraint];
+    r.custody = Some(Custody {
+        basis: Some("assault in progress".into()),
+        probable_cause: Some("witnessed striking another student".into()),
+        why_at_school: Some("continuing threat to the other student".into()),
+        directed_by_administrator: Some(false),
+        removed_from_public_view: Some(RemovedFromView::Yes),
+        duration_minutes: Some(40),
+        guardian_notified_at: Some(t0().plus_minutes(20)),
+        disability_modifications: None,
+        immediate_risk: None,
+    });
+    r
+}
+
+/// A time comfortably after every fixture.
+pub fn now() -> Timestamp {
+    t0().plus_hours(1)
+}

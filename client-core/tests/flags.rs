@@ -1,0 +1,223 @@
+//! Every flag of DOMAIN.md section 4 that one record can raise, with a record
+//! that raises it and one that does not; and review periods.
+
+mod common;
+use client_core::flag::{FlagCode, flags, needs_review};
+use client_core::period::{CalendarError, PeriodCalendar, PeriodStart};
+use client_core::record::*;
+use client_core::vocabulary::*;
+use client_core::{Record, Timestamp};
+use common::*;
+
+fn codes(r: &Record) -> Vec<FlagCode> {
+    flags(r, now()).into_iter().map(|f| f.code).collect()
+}
+
+fn with(mut r: Record, f: impl FnOnce(&mut Record)) -> Record {
+    f(&mut r);
+    r
+}
+
+#[test]
+fn complete_fixtures_raise_no_flags() {
+    assert_eq!(codes(&routine()), vec![]);
+    assert_eq!(codes(&custody()), vec![]);
+}
+
+#[test]
+fn custody_without_de_escalation_is_flagged_even_with_a_stated_risk() {
+    let r = with(custody(), |r| {
+        r.deescalation.clear();
+        r.custody.as_mut().unwrap().immediate_risk = Some("knife".into());
+    });
+    let f = flags(&r, now());
+    assert_eq!(f.len(), 1);
+    assert_eq!(f[0].code, FlagCode::CustodyWithoutDeescalation);
+    assert!(f[0].reason.contains("immediate risk"), "{}", f[0].reason);
+    assert!(f[0].sources.is_empty());
+}
+
+#[test]
+fn administrator_directed_custody_is_complete_but_flagged() {
+    let r = with(custody(), |r| {
+        r.custody.as_mut().unwrap().directed_by_administrator = Some(true)
+    });
+    assert!(client_core::rules::validate(&r, now()).is_empty());
+    assert_eq!(codes(&r), vec![FlagCode::AdministratorDirectedCustody]);
+    // Directed, but no custody action: nothing to flag.
+    let r = with(r, |r| r.actions = vec![ActionTaken::Warning]);
+    assert_eq!(codes(&r), vec![]);
+}
+
+#[test]
+fn disability_without_modifications_carries_its_source() {
+    let disabled = |src: Source| {
+        with(custody(), move |r| {
+            let d = Some(Demographics {
+                disability: Some(Disability::Idea),
+                ..Default::default()
+            });
+            if src == Source::Perceived {
+                r.students[0].perceived = d
+            } else {
+                r.students[0].school_record = d
+            }
+        })
+    };
+    for src in [Source::Perceived, Source::SchoolRecord] {
+        let f = flags(&disabled(src), now());
+        assert_eq!(f.len(), 1);
+        assert_eq!(f[0].code, FlagCode::DisabilityWithoutModifications);
+        assert_eq!(f[0].sources, vec![src]);
+    }
+    let fixed = with(disabled(Source::SchoolRecord), |r| {
+        r.custody.as_mut().unwrap().disability_modifications = Some("quiet room".into())
+    });
+    assert_eq!(codes(&fixed), vec![]);
+}
+
+#[test]
+fn enforcement_in_a_discipline_overcall_is_flagged() {
+    let overcall = with(routine(), |r| {
+        r.initiated_by = Some(InitiatedBy::SchoolStaff);
+        r.category = Some(Category::CodeOfConduct);
+        r.would_warrant_911 = Some(false);
+        r.actions = vec![ActionTaken::SearchProperty];
+    });
+    assert_eq!(codes(&overcall), vec![FlagCode::DisciplineInvolvement]);
+    // Declining the discipline matter is what the seeds ask for: no flag.
+    let declined = with(overcall.clone(), |r| {
+        r.actions = vec![ActionTaken::DeclinedDisciplineMatter]
+    });
+    assert_eq!(codes(&declined), vec![]);
+    // The same action when the SRO judged it a 911 matter is not an over-call.
+    let safety = with(overcall, |r| r.would_warrant_911 = Some(true));
+    assert_eq!(codes(&safety), vec![]);
+}
+
+#[test]
+fn documentation_after_72_hours_is_late() {
+    let late = with(routine(), |r| r.submitted_at = Some(t0().plus_hours(73)));
+    let f = flags(&late, now());
+    assert_eq!(f[0].code, FlagCode::LateDocumentation);
+    assert!(f[0].reason.contains("73 hours"), "{}", f[0].reason);
+    let on_time = with(routine(), |r| r.submitted_at = Some(t0().plus_hours(72)));
+    assert_eq!(codes(&on_time), vec![]);
+    // A draft still open after 72 hours is already late.
+    let open = with(routine(), |r| {
+        r.status = Status::Draft;
+        r.submitted_at = None;
+    });
+    assert_eq!(
+        flags(&open, t0().plus_hours(80))[0].code,
+        FlagCode::LateDocumentation
+    );
+    assert_eq!(codes(&open), vec![]);
+}
+
+#[test]
+fn the_review_queue_takes_enforcement_discipline_and_flagged_records() {
+    let in_queue = |r: &Record| needs_review(r, &flags(r, now()));
+    assert!(!in_queue(&routine()));
+    assert!(in_queue(&custody()));
+    for a in [
+        ActionTaken::SearchPerson,
+        ActionTaken::SearchProperty,
+        ActionTaken::Seizure,
+        ActionTaken::Citation,
+        ActionTaken::CourtReferral,
+        ActionTaken::UseOfForce,
+    ] {
+        assert!(in_queue(&with(routine(), |r| r.actions = vec![a])), "{a}");
+    }
+    let overcall = with(routine(), |r| {
+        r.initiated_by = Some(InitiatedBy::SchoolStaff);
+        r.category = Some(Category::CodeOfConduct);
+        r.would_warrant_911 = Some(false);
+        r.actions = vec![ActionTaken::ReferredToAdministrator];
+    });
+    assert!(in_queue(&overcall));
+    let late = with(routine(), |r| r.submitted_at = Some(t0().plus_hours(100)));
+    assert!(in_queue(&late));
+}
+
+fn at(s: &str) -> Timestamp {
+    Timestamp::parse(s).unwrap()
+}
+
+#[test]
+fn default_calendar_has_two_periods_per_school_year() {
+    let cal = PeriodCalendar::default();
+    for (when, id, start, end) in [
+        (
+            "2026-09-14T10:05:00Z",
+            "2026-fall",
+            "2026-08-01T00:00:00Z",
+            "2027-02-01T00:00:00Z",
+        ),
+        (
+            "2027-01-31T23:59:59Z",
+            "2026-fall",
+            "2026-08-01T00:00:00Z",
+            "2027-02-01T00:00:00Z",
+        ),
+        (
+            "2027-02-01T00:00:00Z",
+            "2027-spring",
+            "2027-02-01T00:00:00Z",
+            "2027-08-01T00:00:00Z",
+        ),
+        (
+            "2027-07-31T12:00:00Z",
+            "2027-spring",
+            "2027-02-01T00:00:00Z",
+            "2027-08-01T00:00:00Z",
+        ),
+        (
+            "2027-08-01T00:00:00Z",
+            "2027-fall",
+            "2027-08-01T00:00:00Z",
+            "2028-02-01T00:00:00Z",
+        ),
+    ] {
+        let p = cal.period_of(at(when));
+        assert_eq!(
+            (p.id.as_str(), p.start, p.end),
+            (id, at(start), at(end)),
+            "{when}"
+        );
+        assert_eq!(cal.period_by_id(id), Some(p));
+    }
+    assert_eq!(cal.period_by_id("2026-winter"), None);
+    assert_eq!(cal.period_by_id("fall"), None);
+}
+
+#[test]
+fn an_agency_may_set_its_own_calendar() {
+    let start = |month, day, name: &str| PeriodStart {
+        month,
+        day,
+        name: name.into(),
+    };
+    let cal = PeriodCalendar::new(vec![
+        start(1, 1, "winter"),
+        start(5, 1, "summer"),
+        start(9, 1, "autumn"),
+    ])
+    .unwrap();
+    assert_eq!(cal.period_of(at("2026-12-31T00:00:00Z")).id, "2026-autumn");
+    assert_eq!(cal.period_of(at("2026-06-01T00:00:00Z")).id, "2026-summer");
+    assert_eq!(PeriodCalendar::new(vec![]), Err(CalendarError::Empty));
+    assert_eq!(
+        PeriodCalendar::new(vec![start(2, 30, "x")]),
+        Err(CalendarError::BadDate { month: 2, day: 30 })
+    );
+    assert_eq!(
+        PeriodCalendar::new(vec![start(9, 1, "b"), start(1, 1, "a")]),
+        Err(CalendarError::Unordered)
+    );
+    assert!(matches!(
+        PeriodCalendar::new(vec![start(9, 1, "Fall-1")]),
+        Err(CalendarError::BadName(_))
+    ));
+}

@@ -1,0 +1,342 @@
+//! Every rule of DOMAIN.md section 2, each with a record that breaks it and
+//! one that does not.
+
+mod common;
+use client_core::Record;
+use client_core::record::*;
+use client_core::rules::{RuleCode, blocking, check_amendment, validate};
+use client_core::vocabulary::*;
+use common::*;
+
+/// Asserts the exact (code, field) pairs `validate` reports.
+fn check(record: Record, expect: &[(RuleCode, &str)]) {
+    let got: Vec<(RuleCode, String)> = validate(&record, now())
+        .into_iter()
+        .map(|p| (p.code, p.field))
+        .collect();
+    let want: Vec<(RuleCode, String)> = expect.iter().map(|(c, f)| (*c, f.to_string())).collect();
+    assert_eq!(got, want, "for record {record:#?}");
+}
+
+fn with(mut r: Record, f: impl FnOnce(&mut Record)) -> Record {
+    f(&mut r);
+    r
+}
+
+#[test]
+fn fixtures_are_complete() {
+    check(routine(), &[]);
+    check(custody(), &[]);
+}
+
+#[test]
+fn every_required_field_is_reported_at_once() {
+    let r = Record::draft(RECORD, SCHOOL, OFFICER, t0());
+    check(
+        r,
+        &[
+            (RuleCode::Required, "location"),
+            (RuleCode::Required, "initiated_by"),
+            (RuleCode::Required, "category"),
+            (RuleCode::Required, "would_warrant_911"),
+            (RuleCode::Required, "sro_role"),
+            (RuleCode::ActionRequired, "actions"),
+            (RuleCode::StudentRequired, "students"),
+        ],
+    );
+}
+
+#[test]
+fn a_draft_may_be_incomplete_but_a_submission_may_not() {
+    let mut r = Record::draft(RECORD, SCHOOL, OFFICER, t0());
+    assert!(blocking(&r, now()).is_empty());
+    r.submit(now());
+    assert_eq!(blocking(&r, now()).len(), 7);
+}
+
+#[test]
+fn school_requested_needs_the_request() {
+    let staff = |r: &mut Record| r.initiated_by = Some(InitiatedBy::SchoolStaff);
+    check(
+        with(routine(), staff),
+        &[(RuleCode::RequestRequired, "request")],
+    );
+    check(
+        with(routine(), |r| {
+            staff(r);
+            r.request = Some(StaffRequest::default());
+        }),
+        &[
+            (RuleCode::RequestRequired, "request.staff_role"),
+            (RuleCode::RequestRequired, "request.reason"),
+        ],
+    );
+    check(
+        with(routine(), |r| {
+            staff(r);
+            r.request = Some(StaffRequest {
+                staff_id: Some("T-12".into()),
+                reason: Some("student refused to leave class".into()),
+                ..Default::default()
+            });
+        }),
+        &[],
+    );
+}
+
+#[test]
+fn criminal_offense_needs_the_offense() {
+    check(
+        with(routine(), |r| r.category = Some(Category::CriminalOffense)),
+        &[(RuleCode::OffenseRequired, "offense")],
+    );
+}
+
+#[test]
+fn custody_needs_de_escalation_first() {
+    check(
+        with(custody(), |r| r.deescalation.clear()),
+        &[(RuleCode::DeescalationRequired, "deescalation")],
+    );
+    // Ticketing counts too (003 p4: "detaining, arresting, or ticketing").
+    check(
+        with(routine(), |r| {
+            r.actions = vec![ActionTaken::Citation];
+        }),
+        &[(RuleCode::DeescalationRequired, "deescalation")],
+    );
+}
+
+#[test]
+fn custody_with_an_explained_immediate_risk_and_no_de_escalation_is_complete() {
+    check(
+        with(custody(), |r| {
+            r.deescalation.clear();
+            r.custody.as_mut().unwrap().immediate_risk = Some("student had a knife out".into());
+        }),
+        &[],
+    );
+    // A blank explanation is no explanation.
+    check(
+        with(custody(), |r| {
+            r.deescalation.clear();
+            r.custody.as_mut().unwrap().immediate_risk = Some("  ".into());
+        }),
+        &[(RuleCode::DeescalationRequired, "deescalation")],
+    );
+}
+
+#[test]
+fn custody_needs_its_justification() {
+    check(
+        with(custody(), |r| r.custody = None),
+        &[(RuleCode::CustodyJustificationRequired, "custody")],
+    );
+    check(
+        with(custody(), |r| r.custody = Some(Custody::default())),
+        &[
+            (RuleCode::CustodyJustificationRequired, "custody.basis"),
+            (
+                RuleCode::CustodyJustificationRequired,
+                "custody.why_at_school",
+            ),
+            (
+                RuleCode::CustodyJustificationRequired,
+                "custody.directed_by_administrator",
+            ),
+            (
+                RuleCode::CustodyJustificationRequired,
+                "custody.removed_from_public_view",
+            ),
+            (
+                RuleCode::CustodyJustificationRequired,
+                "custody.probable_cause",
+            ),
+        ],
+    );
+    // Probable cause is asked for arrests, not for a restraint alone.
+    check(
+        with(custody(), |r| {
+            r.actions = vec![ActionTaken::PhysicalRestraint];
+            r.custody.as_mut().unwrap().probable_cause = None;
+        }),
+        &[],
+    );
+}
+
+#[test]
+fn an_administrator_directed_custody_is_complete() {
+    check(
+        with(custody(), |r| {
+            r.custody.as_mut().unwrap().directed_by_administrator = Some(true)
+        }),
+        &[],
+    );
+}
+
+#[test]
+fn disability_and_custody_need_modifications_from_either_source() {
+    for source in [Source::Perceived, Source::SchoolRecord] {
+        for status in [Disability::Idea, Disability::Section504] {
+            let r = with(custody(), |r| {
+                let d = Demographics {
+                    disability: Some(status),
+                    ..Default::default()
+                };
+                match source {
+                    Source::Perceived => r.students[0].perceived = Some(d),
+                    _ => r.students[0].school_record = Some(d),
+                }
+            });
+            check(
+                r.clone(),
+                &[(
+                    RuleCode::DisabilityModificationsRequired,
+                    "custody.disability_modifications",
+                )],
+            );
+            check(
+                with(r, |r| {
+                    r.custody.as_mut().unwrap().disability_modifications =
+                        Some("quiet room, explained each step".into())
+                }),
+                &[],
+            );
+        }
+    }
+    // No custody, no modifications needed.
+    check(
+        with(routine(), |r| {
+            r.students[0].school_record = Some(Demographics {
+                disability: Some(Disability::Idea),
+                ..Default::default()
+            })
+        }),
+        &[],
+    );
+}
+
+#[test]
+fn sogi_not_self_reported_is_refused_even_in_a_draft() {
+    let r = with(routine(), |r| {
+        r.status = Status::Draft;
+        r.students[0].sogi = Some(Sogi {
+            self_reported: false,
+            sexual_orientation: Some("x".into()),
+            gender_identity: None,
+        });
+    });
+    check(
+        r.clone(),
+        &[(
+            RuleCode::SogiNotSelfReported,
+            "students.0.sogi.self_reported",
+        )],
+    );
+    assert_eq!(blocking(&r, now()).len(), 1);
+    check(
+        with(r, |r| {
+            r.students[0].sogi.as_mut().unwrap().self_reported = true
+        }),
+        &[],
+    );
+}
+
+#[test]
+fn dates_must_be_consistent() {
+    check(
+        with(routine(), |r| r.ended_at = Some(t0().plus_minutes(-1))),
+        &[(RuleCode::DatesInconsistent, "ended_at")],
+    );
+    check(
+        with(routine(), |r| {
+            r.occurred_at = now().plus_hours(2);
+            r.ended_at = None;
+            r.submitted_at = None;
+        }),
+        &[(RuleCode::DatesInconsistent, "occurred_at")],
+    );
+    check(
+        with(custody(), |r| {
+            r.custody.as_mut().unwrap().guardian_notified_at = Some(t0().plus_minutes(-5))
+        }),
+        &[(RuleCode::DatesInconsistent, "custody.guardian_notified_at")],
+    );
+    check(
+        with(routine(), |r| r.submitted_at = Some(t0().plus_minutes(-5))),
+        &[(RuleCode::DatesInconsistent, "submitted_at")],
+    );
+}
+
+#[test]
+fn students_are_checked_one_by_one() {
+    check(
+        with(routine(), |r| {
+            let mut twin = student();
+            twin.age = Some(40);
+            twin.grade = Some(13);
+            twin.reference = " ".into();
+            r.students.push(twin);
+        }),
+        &[
+            (RuleCode::DuplicateStudent, "students.1.key"),
+            (RuleCode::Required, "students.1.ref"),
+            (RuleCode::OutOfRange, "students.1.age"),
+            (RuleCode::OutOfRange, "students.1.grade"),
+        ],
+    );
+}
+
+#[test]
+fn oversize_text_and_lists_are_refused() {
+    check(
+        with(routine(), |r| {
+            r.narrative = Some("x".repeat(10_001));
+            r.actions = vec![ActionTaken::Warning; 26];
+        }),
+        &[
+            (RuleCode::TooLong, "narrative"),
+            (RuleCode::TooMany, "actions"),
+        ],
+    );
+}
+
+#[test]
+fn none_cannot_be_combined_with_actions() {
+    check(
+        with(routine(), |r| {
+            r.actions = vec![ActionTaken::None, ActionTaken::Warning]
+        }),
+        &[(RuleCode::ContradictoryActions, "actions")],
+    );
+}
+
+#[test]
+fn a_submitted_record_changes_only_with_an_amendment_reason() {
+    let before = routine();
+    let mut after = before.clone();
+    after.narrative = Some("added later".into());
+    let err = check_amendment(&before, &after).unwrap_err();
+    assert_eq!(err.code, RuleCode::AmendmentReasonRequired);
+
+    after.amendments.push(Amendment {
+        at: now(),
+        by: OFFICER,
+        reason: "forgot the narrative".into(),
+    });
+    assert_eq!(check_amendment(&before, &after), Ok(()));
+
+    // Rewriting an earlier amendment is never allowed.
+    let mut rewritten = after.clone();
+    rewritten.amendments[0].reason = "something else".into();
+    assert_eq!(
+        check_amendment(&after, &rewritten).unwrap_err().code,
+        RuleCode::HistoryRewritten
+    );
+    // Drafts change freely.
+    let mut draft = before.clone();
+    draft.status = Status::Draft;
+    let mut edited = draft.clone();
+    edited.location = Some(Location::Gym);
+    assert_eq!(check_amendment(&draft, &edited), Ok(()));
+}
