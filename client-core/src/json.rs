@@ -32,21 +32,17 @@ pub fn parse_record(bytes: &[u8]) -> Result<Record, JsonError> {
     if bytes.len() > MAX_RECORD_JSON {
         return Err(JsonError::TooLarge(bytes.len()));
     }
-    let mut de = serde_json::Deserializer::from_slice(bytes);
-    let record = serde_path_to_error::deserialize(&mut de).map_err(|e| {
+    // Syntax first, so that `[1,2` is malformed (400) rather than a type
+    // error about its first element (422).
+    let value: serde_json::Value =
+        serde_json::from_slice(bytes).map_err(|e| JsonError::Syntax(e.to_string()))?;
+    serde_path_to_error::deserialize(value).map_err(|e| {
         let path = e.path().to_string();
-        let inner = e.into_inner();
-        if inner.is_syntax() || inner.is_eof() {
-            JsonError::Syntax(inner.to_string())
-        } else {
-            JsonError::Field {
-                field: if path == "." { String::new() } else { path },
-                message: strip_position(&inner.to_string()),
-            }
+        JsonError::Field {
+            field: if path == "." { String::new() } else { path },
+            message: strip_position(&e.into_inner().to_string()),
         }
-    })?;
-    de.end().map_err(|e| JsonError::Syntax(e.to_string()))?;
-    Ok(record)
+    })
 }
 
 fn strip_position(s: &str) -> String {

@@ -6,6 +6,8 @@
 //! random source. Time, ids and the acting user are parameters, so the phone
 //! (through wasm) and the server run exactly the same decisions.
 
+#![warn(clippy::unwrap_used)]
+
 pub mod access;
 pub mod closed_set;
 pub mod document;

@@ -55,6 +55,14 @@ pub enum SyncStatus {
     Refused(Refusal),
 }
 
+/// What the caller must persist after a change: whole documents (small:
+/// a record is a few KB) and the sync state if it changed.
+#[derive(Debug, Default)]
+pub struct Dirty {
+    pub docs: Vec<(DocId, Vec<u8>)>,
+    pub state: Option<Vec<u8>>,
+}
+
 #[derive(Debug)]
 pub struct Replica {
     user: UserId,
@@ -103,14 +111,14 @@ impl Replica {
 
     /// Documents changed since the last `take_dirty`, with their bytes, and
     /// the sync state if it changed: what the caller must persist.
-    pub fn take_dirty(&mut self) -> (Vec<(DocId, Vec<u8>)>, Option<Vec<u8>>) {
+    pub fn take_dirty(&mut self) -> Dirty {
         let ids = std::mem::take(&mut self.dirty);
         let docs = ids
             .into_iter()
             .filter_map(|id| self.docs.get_mut(&id).map(|d| (id, d.save())))
             .collect();
         let state = std::mem::take(&mut self.state_dirty).then(|| self.state.to_bytes());
-        (docs, state)
+        Dirty { docs, state }
     }
 
     fn id(record: RecordId, kind: DocKind) -> DocId {
@@ -328,25 +336,31 @@ impl Replica {
             more: response.more,
             ..Default::default()
         };
+        // Parse everything before applying anything, so a malformed reply
+        // leaves the replica as it was.
+        let mut pulls = Vec::with_capacity(response.pull.len());
         for pulled in response.pull {
             let changes =
                 parse_changes(&pulled.changes).map_err(|reason| ReplicaError::BadPull {
                     doc: pulled.doc,
                     reason,
                 })?;
+            pulls.push((pulled.doc, changes));
+        }
+        for (id, changes) in pulls {
             let actor = self.actor.clone();
             let doc = self
                 .docs
-                .entry(pulled.doc)
-                .or_insert_with(|| Document::new(pulled.doc, actor));
+                .entry(id)
+                .or_insert_with(|| Document::new(id, actor));
             doc.apply(changes.clone())
                 .map_err(|e| ReplicaError::BadPull {
-                    doc: pulled.doc,
+                    doc: id,
                     reason: e.to_string(),
                 })?;
-            self.state.learn(pulled.doc, &[], &changes);
-            self.dirty.insert(pulled.doc);
-            report.received.push(pulled.doc);
+            self.state.learn(id, &[], &changes);
+            self.dirty.insert(id);
+            report.received.push(id);
         }
         for accepted in response.accepted {
             let heads: Vec<ChangeHash> = accepted.heads.iter().map(|h| ChangeHash(*h)).collect();

@@ -1,0 +1,219 @@
+//! The device side of sync: what it pushes, what it remembers, how it treats
+//! acceptance, refusal, bad bytes, and a reconnect with nothing new. The
+//! server's part here is played by hand-built responses; the real server's
+//! stories are in the workspace's `tests/` crate.
+
+mod common;
+use automerge::AutoCommit;
+use client_core::document::DocId;
+use client_core::replica::{Replica, ReplicaError, SyncStatus};
+use client_core::sync::*;
+use client_core::vocabulary::*;
+use client_core::{DeviceId, DocKind};
+use common::*;
+use proptest::prelude::*;
+
+const PHONE: DeviceId = DeviceId::from_u128(0xd1);
+
+/// Accepts every pushed document, answering with the heads the server has.
+fn accept_all(request: &[u8], cursor: u64) -> Vec<u8> {
+    let req = SyncRequest::decode(request, usize::MAX).unwrap();
+    let accepted = req
+        .push
+        .iter()
+        .map(|d| {
+            let mut doc = AutoCommit::new();
+            doc.apply_changes(parse_changes(&d.changes).unwrap())
+                .unwrap();
+            Accepted {
+                doc: d.doc,
+                heads: wire_hashes(&doc.get_heads()),
+            }
+        })
+        .collect();
+    SyncResponse {
+        version: PROTOCOL_VERSION,
+        cursor: Cursor(cursor),
+        accepted,
+        refused: vec![],
+        pull: vec![],
+        more: false,
+    }
+    .encode()
+}
+
+fn account() -> DocId {
+    DocId {
+        record: RECORD,
+        kind: DocKind::Account,
+    }
+}
+
+#[test]
+fn a_new_record_is_pushed_then_synced_and_a_quiet_reconnect_is_tiny() {
+    let mut phone = Replica::new(OFFICER, PHONE);
+    phone.create(&routine(), now()).unwrap();
+    assert_eq!(phone.status(RECORD), SyncStatus::SavedOnDevice);
+
+    let first = phone.prepare_sync();
+    let req = SyncRequest::decode(&first, usize::MAX).unwrap();
+    assert_eq!(req.cursor, None);
+    let pushed: Vec<_> = req.push.iter().map(|d| d.doc.kind).collect();
+    assert_eq!(pushed, vec![DocKind::Account, DocKind::Restricted]);
+
+    let report = phone.receive_sync(&accept_all(&first, 7)).unwrap();
+    assert_eq!(report.accepted.len(), 2);
+    assert_eq!(phone.status(RECORD), SyncStatus::Synced);
+
+    let quiet = phone.prepare_sync();
+    let req = SyncRequest::decode(&quiet, usize::MAX).unwrap();
+    assert_eq!(req.cursor, Some(Cursor(7)));
+    assert!(req.push.is_empty());
+    assert!(
+        quiet.len() < 64,
+        "a quiet reconnect request is {} bytes",
+        quiet.len()
+    );
+
+    // An edit pushes only the new change.
+    let mut r = routine();
+    r.narrative = Some("follow-up".into());
+    phone.update(&r, Some("added narrative"), now()).unwrap();
+    assert_eq!(phone.status(RECORD), SyncStatus::SavedOnDevice);
+    let req = SyncRequest::decode(&phone.prepare_sync(), usize::MAX).unwrap();
+    assert_eq!(req.push.len(), 1);
+    assert_eq!(req.push[0].doc, account());
+    assert_eq!(req.push[0].changes.len(), 1);
+}
+
+#[test]
+fn a_refused_document_shows_the_reason_and_waits_for_a_new_edit() {
+    let mut phone = Replica::new(OFFICER, PHONE);
+    phone.create(&routine(), now()).unwrap();
+    let _ = phone.prepare_sync();
+    let refusal = Refusal {
+        doc: account(),
+        code: RefusalCode::Invalid,
+        reason: "the location is required".into(),
+        field: Some("location".into()),
+    };
+    let response = SyncResponse {
+        version: PROTOCOL_VERSION,
+        cursor: Cursor(1),
+        accepted: vec![],
+        refused: vec![refusal.clone()],
+        pull: vec![],
+        more: false,
+    };
+    phone.receive_sync(&response.encode()).unwrap();
+    assert_eq!(phone.status(RECORD), SyncStatus::Refused(refusal));
+    let req = SyncRequest::decode(&phone.prepare_sync(), usize::MAX).unwrap();
+    assert_eq!(
+        req.push.iter().map(|d| d.doc.kind).collect::<Vec<_>>(),
+        vec![DocKind::Restricted],
+        "the refused document is held back"
+    );
+    let mut r = routine();
+    r.location = Some(Location::Gym);
+    phone.update(&r, Some("fixed"), now()).unwrap();
+    let req = SyncRequest::decode(&phone.prepare_sync(), usize::MAX).unwrap();
+    assert!(
+        req.push.iter().any(|d| d.doc == account()),
+        "pushed again after an edit"
+    );
+}
+
+#[test]
+fn state_survives_a_restart() {
+    let mut phone = Replica::new(OFFICER, PHONE);
+    phone.create(&routine(), now()).unwrap();
+    let request = phone.prepare_sync();
+    phone.receive_sync(&accept_all(&request, 3)).unwrap();
+    let dirty = phone.take_dirty();
+    assert_eq!(dirty.docs.len(), 2);
+    let state = dirty.state.expect("the sync state changed");
+    let docs = dirty.docs;
+    let mut again = Replica::restore(OFFICER, PHONE, &state, docs).unwrap();
+    assert_eq!(again.record(RECORD).unwrap(), routine());
+    assert_eq!(again.status(RECORD), SyncStatus::Synced);
+    let req = SyncRequest::decode(&again.prepare_sync(), usize::MAX).unwrap();
+    assert_eq!((req.cursor, req.push.len()), (Some(Cursor(3)), 0));
+    // Nothing changed since: nothing to persist.
+    let dirty = again.take_dirty();
+    assert!(dirty.docs.is_empty() && dirty.state.is_none());
+}
+
+#[test]
+fn a_second_device_receives_the_record_by_pull() {
+    let mut phone = Replica::new(OFFICER, PHONE);
+    phone.create(&routine(), now()).unwrap();
+    let req = SyncRequest::decode(&phone.prepare_sync(), usize::MAX).unwrap();
+    let mut tablet = Replica::new(OFFICER, DeviceId::from_u128(0xd2));
+    let response = SyncResponse {
+        version: PROTOCOL_VERSION,
+        cursor: Cursor(9),
+        accepted: vec![],
+        refused: vec![],
+        pull: req.push.clone(),
+        more: false,
+    };
+    let report = tablet.receive_sync(&response.encode()).unwrap();
+    assert_eq!(report.received.len(), 2);
+    assert_eq!(tablet.record(RECORD).unwrap(), routine());
+    // What it pulled, it does not push back.
+    let back = SyncRequest::decode(&tablet.prepare_sync(), usize::MAX).unwrap();
+    assert!(back.push.is_empty());
+    assert_eq!(tablet.status(RECORD), SyncStatus::Synced);
+}
+
+#[test]
+fn bad_responses_are_typed_errors_and_change_nothing() {
+    let mut phone = Replica::new(OFFICER, PHONE);
+    phone.create(&routine(), now()).unwrap();
+    let before = phone.prepare_sync();
+    for bad in [vec![], vec![0xff; 3], b"not postcard at all".to_vec()] {
+        assert!(matches!(
+            phone.receive_sync(&bad),
+            Err(ReplicaError::Wire(_))
+        ));
+    }
+    let mut wrong_version = SyncResponse {
+        version: PROTOCOL_VERSION + 1,
+        cursor: Cursor(1),
+        accepted: vec![],
+        refused: vec![],
+        pull: vec![],
+        more: false,
+    };
+    assert!(matches!(
+        phone.receive_sync(&wrong_version.encode()),
+        Err(ReplicaError::Wire(WireError::Version(_)))
+    ));
+    wrong_version.version = PROTOCOL_VERSION;
+    wrong_version.pull = vec![DocChanges {
+        doc: account(),
+        changes: vec![vec![1, 2, 3]],
+    }];
+    assert!(matches!(
+        phone.receive_sync(&wrong_version.encode()),
+        Err(ReplicaError::BadPull { .. })
+    ));
+    assert_eq!(
+        phone.prepare_sync(),
+        before,
+        "nothing was learned from bad replies"
+    );
+}
+
+proptest! {
+    /// The server-side decoder never panics, whatever arrives.
+    #[test]
+    fn decoding_arbitrary_bytes_never_panics(bytes in prop::collection::vec(any::<u8>(), 0..512)) {
+        let _ = SyncRequest::decode(&bytes, 1 << 20);
+        let _ = SyncResponse::decode(&bytes);
+        let _ = SyncState::from_bytes(&bytes);
+        let _ = client_core::document::Document::load(account(), &bytes, client_core::document::actor_id(OFFICER, PHONE));
+        let _ = parse_changes(std::slice::from_ref(&bytes));
+        let _ = client_core::json::parse_record(&bytes);
+    }
+}
