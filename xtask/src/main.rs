@@ -1,1 +1,172 @@
-fn main() {}
+//! Build and test orchestration, so that README's two commands are all a new
+//! machine needs: `cargo xtask run` and `cargo xtask test`.
+//!
+//! Every install step is idempotent and lives here, not in a wiki.
+
+use std::process::{Command, ExitCode};
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let result = match args.first().map(String::as_str) {
+        Some("test") => test(),
+        Some("run") => run(&args[1..]),
+        Some("setup") => setup(),
+        Some("bench") => bench(),
+        Some("fuzz") => fuzz(args.get(1).map(String::as_str).unwrap_or("60")),
+        _ => {
+            eprintln!(
+                "usage: cargo xtask <command>\n\
+                 \n  run     build everything and start the server (demo data on first run)\
+                 \n  test    every check CI runs: fmt, clippy, tests, wasm build, dependency rules\
+                 \n  setup   install what the build needs (idempotent; run by the others)\
+                 \n  bench   run the benchmarks and print their figures\
+                 \n  fuzz S  fuzz document loading for S seconds (needs cargo-fuzz)"
+            );
+            Err("unknown command".into())
+        }
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("xtask: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+type Result<T = ()> = std::result::Result<T, String>;
+
+fn cargo() -> Command {
+    Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
+}
+
+fn step(name: &str, cmd: &mut Command) -> Result {
+    eprintln!("==> {name}");
+    let status = cmd.status().map_err(|e| format!("{name}: {e}"))?;
+    if status.success() {
+        Ok(())
+    } else {
+        Err(format!("{name} failed ({status})"))
+    }
+}
+
+fn output(cmd: &mut Command) -> Result<(bool, String)> {
+    let out = cmd.output().map_err(|e| e.to_string())?;
+    let mut text = String::from_utf8_lossy(&out.stdout).into_owned();
+    text.push_str(&String::from_utf8_lossy(&out.stderr));
+    Ok((out.status.success(), text))
+}
+
+/// Installs the wasm32 target. Later steps (wasm-bindgen-cli, npm, Chromium)
+/// join here as the web app arrives.
+fn setup() -> Result {
+    let (_, installed) = output(Command::new("rustup").args(["target", "list", "--installed"]))?;
+    if !installed
+        .lines()
+        .any(|l| l.trim() == "wasm32-unknown-unknown")
+    {
+        step(
+            "rustup target add wasm32-unknown-unknown",
+            Command::new("rustup").args(["target", "add", "wasm32-unknown-unknown"]),
+        )?;
+    }
+    Ok(())
+}
+
+fn test() -> Result {
+    setup()?;
+    step(
+        "cargo fmt --check",
+        cargo().args(["fmt", "--all", "--", "--check"]),
+    )?;
+    step(
+        "cargo clippy -D warnings",
+        cargo().args([
+            "clippy",
+            "--workspace",
+            "--all-targets",
+            "--",
+            "-D",
+            "warnings",
+        ]),
+    )?;
+    step(
+        "client-core builds for wasm32",
+        cargo().args([
+            "build",
+            "-p",
+            "client-core",
+            "--target",
+            "wasm32-unknown-unknown",
+        ]),
+    )?;
+    core_has_no_runtime()?;
+    if std::env::var_os("FIELDLOG_TEST_POSTGRES").is_none() {
+        eprintln!(
+            "\n*** FIELDLOG_TEST_POSTGRES is not set: the PostgreSQL variants of the \
+             tests will be SKIPPED (CI sets it). ***\n"
+        );
+    }
+    step("cargo test", cargo().args(["test", "--workspace"]))?;
+    Ok(())
+}
+
+/// The core must stay free of async runtimes and web bindings: it runs the
+/// same on the phone and the server only because it does no I/O.
+fn core_has_no_runtime() -> Result {
+    eprintln!("==> client-core depends on no runtime or binding");
+    for banned in [
+        "tokio",
+        "wasm-bindgen",
+        "web-sys",
+        "sea-orm",
+        "axum",
+        "reqwest",
+    ] {
+        let (_, text) =
+            output(cargo().args(["tree", "-p", "client-core", "-e", "normal", "-i", banned]))?;
+        let found = text.lines().any(|l| l.starts_with(banned));
+        if found {
+            return Err(format!("client-core depends on {banned}:\n{text}"));
+        }
+    }
+    Ok(())
+}
+
+fn run(args: &[String]) -> Result {
+    setup()?;
+    step(
+        "build",
+        cargo().args(["build", "--release", "-p", "server"]),
+    )?;
+    let mut cmd = Command::new("target/release/server");
+    if args.is_empty() {
+        cmd.arg("serve");
+    } else {
+        cmd.args(args);
+    }
+    step("server", &mut cmd)
+}
+
+fn bench() -> Result {
+    step(
+        "client-core benchmarks",
+        cargo().args(["bench", "-p", "client-core", "--bench", "record"]),
+    )
+}
+
+fn fuzz(seconds: &str) -> Result {
+    step(
+        "cargo fuzz (document loading)",
+        cargo()
+            .env("RUSTC_BOOTSTRAP", "1")
+            .current_dir("fuzz")
+            .args([
+                "fuzz",
+                "run",
+                "load_document",
+                "--",
+                &format!("-max_total_time={seconds}"),
+            ]),
+    )
+}
