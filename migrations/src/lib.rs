@@ -1,2 +1,16 @@
-//! Fieldlog's database schema as sea-orm migrations. Empty until the server
-//! exists (issue 3).
+//! Fieldlog's database schema as sea-orm migrations, identical on SQLite and
+//! PostgreSQL. `server serve` applies them at start; `server migrate` alone.
+
+pub use sea_orm_migration::prelude::*;
+
+mod m20261122_000001_initial;
+
+#[derive(Debug)]
+pub struct Migrator;
+
+#[async_trait::async_trait]
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![Box::new(m20261122_000001_initial::Migration)]
+    }
+}
