@@ -6,7 +6,7 @@
 //! random source. Time, ids and the acting user are parameters, so the phone
 //! (through wasm) and the server run exactly the same decisions.
 
-#![warn(clippy::unwrap_used)]
+#![warn(clippy::unwrap_used, missing_debug_implementations)]
 
 pub mod access;
 pub mod closed_set;

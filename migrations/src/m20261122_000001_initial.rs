@@ -82,6 +82,10 @@ enum Changes {
     Table,
     Seq,
     DocId,
+    RecordId,
+    Kind,
+    OfficerId,
+    SchoolId,
     Hash,
     Bytes,
     Author,
@@ -157,7 +161,11 @@ impl MigrationTrait for Migration {
                 .table(UserSchools::Table)
                 .col(uuid(UserSchools::UserId))
                 .col(uuid(UserSchools::SchoolId))
-                .primary_key(Index::create().col(UserSchools::UserId).col(UserSchools::SchoolId))
+                .primary_key(
+                    Index::create()
+                        .col(UserSchools::UserId)
+                        .col(UserSchools::SchoolId),
+                )
                 .to_owned(),
         )
         .await?;
@@ -246,6 +254,10 @@ impl MigrationTrait for Migration {
                 .table(Changes::Table)
                 .col(big_pk_auto(Changes::Seq))
                 .col(string(Changes::DocId))
+                .col(uuid(Changes::RecordId))
+                .col(string(Changes::Kind))
+                .col(uuid(Changes::OfficerId))
+                .col(uuid(Changes::SchoolId))
                 .col(blob(Changes::Hash))
                 .col(blob(Changes::Bytes))
                 .col(uuid(Changes::Author))
@@ -260,6 +272,18 @@ impl MigrationTrait for Migration {
                 .col(Changes::DocId)
                 .col(Changes::Hash)
                 .unique()
+                .to_owned(),
+        )
+        .await?;
+        // Pulls: "changes after my cursor for the officers I may read".
+        // The owning officer and school are copied onto each change so the
+        // pull is one indexed range scan, no join.
+        m.create_index(
+            Index::create()
+                .name("changes_officer_seq")
+                .table(Changes::Table)
+                .col(Changes::OfficerId)
+                .col(Changes::Seq)
                 .to_owned(),
         )
         .await?;

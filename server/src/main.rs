@@ -1,7 +1,8 @@
-//! Fieldlog's sync server. Not built yet (issue 3): this stub only exists so
-//! the workspace builds and prints that plainly instead of pretending.
+//! `server`: see `server --help` and API.md.
 
-fn main() {
-    eprintln!("fieldlog server: not implemented yet (see issue 3)");
-    std::process::exit(2);
+use clap::Parser;
+
+fn main() -> std::process::ExitCode {
+    let cli = server::cli::Cli::parse();
+    server::app::run(cli)
 }

@@ -1,0 +1,324 @@
+//! `/incidents`: records as JSON, each redacted for the caller's role.
+
+use super::AppState;
+use super::error::ApiError;
+use super::extract::Auth;
+use crate::store::audit::Entry;
+use crate::store::documents::Reach;
+use axum::Json;
+use axum::body::Bytes;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use client_core::access::{Action, Decision, RecordFacts, Scope};
+use client_core::document::{DocId, Document, RecordDocs, actor_id};
+use client_core::json::{JsonError, parse_record};
+use client_core::review::Reviews;
+use client_core::sync::{DocChanges, PROTOCOL_VERSION, SyncRequest};
+use client_core::view::{RecordView, redact};
+use client_core::{DeviceId, DocKind, RecordId, SchoolId, StudentKey, Timestamp, UserId, View};
+use serde::{Deserialize, Serialize};
+
+/// Changes made through the JSON API are authored by the caller on this
+/// pseudo-device, so the history says they came from an import.
+pub const IMPORT_DEVICE: DeviceId = DeviceId::from_u128(0x1);
+
+fn now() -> Timestamp {
+    Timestamp::from_millis(chrono::Utc::now().timestamp_millis())
+}
+
+/// Loads a record's documents and builds `actor`'s view of it, or `None`
+/// when the record does not exist or the actor may not know it does.
+async fn view_of(
+    state: &AppState,
+    auth: &Auth,
+    id: RecordId,
+) -> Result<Option<RecordView>, ApiError> {
+    let account_id = DocId {
+        record: id,
+        kind: DocKind::Account,
+    };
+    let Some(account) = state.store.document(account_id).await? else {
+        return Ok(None);
+    };
+    let facts = RecordFacts {
+        officer: account.officer,
+        school: account.school,
+    };
+    let Some(view) = state.policy.view(&auth.actor, &facts) else {
+        return Ok(None);
+    };
+    let server = actor_id(UserId::from_u128(0), DeviceId::from_u128(0));
+    let load = |sd: crate::store::documents::StoredDoc| {
+        Document::load(sd.id, &sd.snapshot, server.clone())
+    };
+    let restricted = if view == View::Full {
+        state
+            .store
+            .document(DocId {
+                record: id,
+                kind: DocKind::Restricted,
+            })
+            .await?
+    } else {
+        None
+    };
+    let review = state
+        .store
+        .document(DocId {
+            record: id,
+            kind: DocKind::Review,
+        })
+        .await?;
+    let docs = RecordDocs {
+        account: load(account)?,
+        restricted: restricted.map(load).transpose()?,
+        review: review.map(load).transpose()?,
+    };
+    let record = docs.read()?;
+    let reviews: Reviews = docs.reviews()?;
+    Ok(Some(redact(
+        &record,
+        &reviews.reviews,
+        view,
+        &state.calendar,
+        now(),
+    )))
+}
+
+fn read_entry(auth: &Auth, v: &RecordView, endpoint: &str) -> Entry {
+    let fields = v.identifying_fields();
+    Entry {
+        at: now().millis(),
+        user: Some(auth.actor.user),
+        role: Some(auth.actor.role),
+        event: "read_record".into(),
+        record: Some(v.record.id),
+        student_refs: if fields.contains(&"students.ref") {
+            v.record
+                .students
+                .iter()
+                .map(|s| s.reference.clone())
+                .collect()
+        } else {
+            vec![]
+        },
+        fields: fields.into_iter().map(String::from).collect(),
+        endpoint: endpoint.into(),
+        purpose: "record view".into(),
+    }
+}
+
+#[utoipa::path(get, path = "/api/v1/incidents/{id}", params(("id" = String, Path, description = "record id")),
+    responses((status = 200, description = "the record, redacted for the caller's role"), (status = 401, body = super::error::ErrorBody), (status = 404, body = super::error::ErrorBody)))]
+pub async fn get_one(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(id): Path<String>,
+) -> Result<Json<RecordView>, ApiError> {
+    let id: RecordId = id.parse().map_err(|_| ApiError::NotFound)?;
+    let view = view_of(&state, &auth, id)
+        .await?
+        .ok_or(ApiError::NotFound)?;
+    state
+        .store
+        .log_access(&[read_entry(&auth, &view, "GET /api/v1/incidents/{id}")])
+        .await?;
+    Ok(Json(view))
+}
+
+#[derive(Deserialize, utoipa::IntoParams)]
+pub struct ListQuery {
+    pub school_id: Option<String>,
+    /// RFC 3339, inclusive.
+    pub from: Option<String>,
+    /// RFC 3339, exclusive.
+    pub to: Option<String>,
+    /// From the previous page's `next_cursor`.
+    pub cursor: Option<String>,
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct Page {
+    #[schema(value_type = Vec<Object>)]
+    pub items: Vec<RecordView>,
+    pub next_cursor: Option<String>,
+}
+
+fn field_err(field: &str, message: String) -> ApiError {
+    ApiError::Field {
+        code: "invalid_field",
+        field: field.into(),
+        message,
+    }
+}
+
+fn time(field: &str, v: &Option<String>) -> Result<Option<i64>, ApiError> {
+    v.as_deref()
+        .map(|s| {
+            Timestamp::parse(s)
+                .map(|t| t.millis())
+                .ok_or_else(|| field_err(field, format!("{s:?} is not an RFC 3339 timestamp")))
+        })
+        .transpose()
+}
+
+const PAGE: u64 = 50;
+
+#[utoipa::path(get, path = "/api/v1/incidents", params(ListQuery),
+    responses((status = 200, body = Page), (status = 401, body = super::error::ErrorBody), (status = 403, body = super::error::ErrorBody), (status = 422, body = super::error::ErrorBody)))]
+pub async fn list(
+    State(state): State<AppState>,
+    auth: Auth,
+    Query(q): Query<ListQuery>,
+) -> Result<Json<Page>, ApiError> {
+    if state.policy.decide(&auth.actor, None, Action::ListRecords) != Decision::Allow {
+        return Err(ApiError::Forbidden);
+    }
+    let school = q
+        .school_id
+        .as_deref()
+        .map(|s| {
+            s.parse::<SchoolId>()
+                .map_err(|_| field_err("school_id", format!("{s:?} is not a school id")))
+        })
+        .transpose()?;
+    let (from, to) = (time("from", &q.from)?, time("to", &q.to)?);
+    let before = q
+        .cursor
+        .as_deref()
+        .map(|c| {
+            c.split_once('_')
+                .and_then(|(at, id)| {
+                    Some((at.parse::<i64>().ok()?, id.parse::<uuid::Uuid>().ok()?))
+                })
+                .ok_or_else(|| field_err("cursor", "not a cursor from this server".into()))
+        })
+        .transpose()?;
+    // The same grants `decide` reads, as SQL conditions.
+    let a = &auth.actor;
+    let reach: Vec<Reach> = state
+        .policy
+        .scopes(a.role, Action::ReadRecord)
+        .into_iter()
+        .map(|s| match s {
+            Scope::OwnRecord => Reach::Officers(vec![a.user]),
+            Scope::SupervisedOfficer => Reach::Officers(a.supervises.clone()),
+            Scope::AssignedSchool => Reach::Schools(a.schools.clone()),
+            Scope::Anywhere => Reach::Everywhere,
+        })
+        .collect();
+    let ids = state
+        .store
+        .list_records(&reach, school, from, to, before, PAGE)
+        .await?;
+    let mut items = Vec::with_capacity(ids.len());
+    let mut log = Vec::with_capacity(ids.len());
+    for (id, _) in &ids {
+        if let Some(v) = view_of(&state, &auth, *id).await? {
+            log.push(read_entry(&auth, &v, "GET /api/v1/incidents"));
+            items.push(v);
+        }
+    }
+    state.store.log_access(&log).await?;
+    let next_cursor = (ids.len() as u64 == PAGE)
+        .then(|| ids.last().map(|(id, at)| format!("{at}_{id}")))
+        .flatten();
+    Ok(Json(Page { items, next_cursor }))
+}
+
+#[utoipa::path(post, path = "/api/v1/incidents", request_body(content = Object, description = "the record as API.md shows it"),
+    responses((status = 201, description = "the stored record"), (status = 400, body = super::error::ErrorBody), (status = 401, body = super::error::ErrorBody),
+        (status = 403, body = super::error::ErrorBody), (status = 409, body = super::error::ErrorBody), (status = 422, body = super::error::ErrorBody)))]
+pub async fn create(
+    State(state): State<AppState>,
+    auth: Auth,
+    body: Bytes,
+) -> Result<(StatusCode, Json<RecordView>), ApiError> {
+    let mut record = parse_record(&body).map_err(|e| match e {
+        JsonError::Syntax(m) => ApiError::BadRequest {
+            code: "malformed_json",
+            message: m,
+        },
+        JsonError::TooLarge(_) => ApiError::TooLarge,
+        JsonError::Field { field, message } => ApiError::Field {
+            code: "invalid_field",
+            field,
+            message,
+        },
+    })?;
+    record.officer_id = auth.actor.user;
+    for s in &mut record.students {
+        if s.key.is_nil() {
+            s.key = StudentKey(uuid::Uuid::now_v7());
+        }
+    }
+    let facts = RecordFacts {
+        officer: record.officer_id,
+        school: record.school_id,
+    };
+    match state
+        .policy
+        .decide(&auth.actor, Some(&facts), Action::CreateRecord)
+    {
+        Decision::Allow => {}
+        _ => return Err(ApiError::Forbidden),
+    }
+    if state
+        .store
+        .document(DocId {
+            record: record.id,
+            kind: DocKind::Account,
+        })
+        .await?
+        .is_some()
+    {
+        return Err(ApiError::Conflict(format!(
+            "record {} already exists",
+            record.id
+        )));
+    }
+    let at = now();
+    let problems = client_core::rules::blocking(&record, at);
+    if !problems.is_empty() {
+        return Err(ApiError::Rules(problems));
+    }
+    // Through the same path a phone's changes take.
+    let mut docs = RecordDocs::create(&record, actor_id(auth.actor.user, IMPORT_DEVICE), at)?;
+    let mut push = vec![DocChanges {
+        doc: docs.account.id(),
+        changes: docs
+            .account
+            .changes_since(&[])
+            .iter_mut()
+            .map(|c| c.bytes().into_owned())
+            .collect(),
+    }];
+    if let Some(r) = docs.restricted.as_mut() {
+        push.push(DocChanges {
+            doc: r.id(),
+            changes: r
+                .changes_since(&[])
+                .iter_mut()
+                .map(|c| c.bytes().into_owned())
+                .collect(),
+        });
+    }
+    let request = SyncRequest {
+        version: PROTOCOL_VERSION,
+        device: IMPORT_DEVICE,
+        cursor: Some(client_core::sync::Cursor(u64::MAX >> 1)),
+        push,
+    };
+    let outcome = crate::sync::sync(state.domain(), &auth.actor, request, at).await?;
+    if let Some(r) = outcome.response.refused.first() {
+        return Err(ApiError::Field {
+            code: "refused",
+            field: r.field.clone().unwrap_or_default(),
+            message: r.reason.clone(),
+        });
+    }
+    let view = view_of(&state, &auth, record.id)
+        .await?
+        .ok_or(ApiError::NotFound)?;
+    Ok((StatusCode::CREATED, Json(view)))
+}

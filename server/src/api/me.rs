@@ -1,0 +1,48 @@
+//! `GET /me`: who the caller is, as the app needs it to start.
+
+use super::AppState;
+use super::error::ApiError;
+use super::extract::Auth;
+use axum::Json;
+use axum::extract::State;
+use client_core::Actor;
+use serde::Serialize;
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct MeView {
+    #[schema(value_type = String)]
+    pub id: client_core::UserId,
+    pub username: String,
+    #[schema(value_type = String)]
+    pub role: client_core::Role,
+    pub schools: Vec<crate::store::directory::School>,
+    #[schema(value_type = Vec<String>)]
+    pub supervises: Vec<client_core::UserId>,
+}
+
+pub async fn me_view(state: &AppState, actor: &Actor) -> Result<MeView, ApiError> {
+    let user = state
+        .store
+        .user(actor.user)
+        .await?
+        .ok_or(ApiError::Unauthenticated)?;
+    let schools = state
+        .store
+        .schools()
+        .await?
+        .into_iter()
+        .filter(|s| actor.schools.contains(&s.id))
+        .collect();
+    Ok(MeView {
+        id: actor.user,
+        username: user.username,
+        role: actor.role,
+        schools,
+        supervises: actor.supervises.clone(),
+    })
+}
+
+#[utoipa::path(get, path = "/api/v1/me", responses((status = 200, body = MeView), (status = 401, body = super::error::ErrorBody)))]
+pub async fn me(State(state): State<AppState>, auth: Auth) -> Result<Json<MeView>, ApiError> {
+    Ok(Json(me_view(&state, &auth.actor).await?))
+}

@@ -1,0 +1,84 @@
+//! The HTTP surface of API.md: one route table, one state, one error type.
+
+pub mod audit;
+pub mod auth;
+pub mod error;
+pub mod extract;
+pub mod health;
+pub mod incidents;
+pub mod me;
+pub mod openapi;
+pub mod sync;
+
+use crate::auth::Keys;
+use crate::settings::Settings;
+use crate::store::Store;
+use axum::Router;
+use axum::extract::DefaultBodyLimit;
+use axum::routing::{get, post};
+use client_core::Policy;
+use client_core::period::PeriodCalendar;
+use metrics_exporter_prometheus::PrometheusHandle;
+use std::sync::Arc;
+use std::time::Duration;
+use tower_http::limit::RequestBodyLimitLayer;
+use tower_http::timeout::TimeoutLayer;
+use tower_http::trace::TraceLayer;
+
+#[derive(Clone, Debug)]
+pub struct AppState {
+    pub store: Store,
+    pub keys: Keys,
+    pub settings: Arc<Settings>,
+    pub policy: Arc<Policy>,
+    pub calendar: Arc<PeriodCalendar>,
+    pub metrics: Option<PrometheusHandle>,
+}
+
+impl AppState {
+    pub fn domain(&self) -> crate::sync::Domain<'_> {
+        crate::sync::Domain {
+            store: &self.store,
+            policy: &self.policy,
+            calendar: &self.calendar,
+        }
+    }
+}
+
+pub fn router(state: AppState) -> Router {
+    let limit = state.settings.body_limit;
+    let timeout = Duration::from_secs(state.settings.request_timeout_secs);
+    let api = Router::new()
+        .route("/auth/login", post(auth::login))
+        .route("/auth/refresh", post(auth::refresh))
+        .route("/me", get(me::me))
+        .route("/sync", post(sync::sync))
+        .route("/incidents", post(incidents::create).get(incidents::list))
+        .route("/incidents/{id}", get(incidents::get_one))
+        .route("/audit", get(audit::list))
+        .route("/audit/verify", get(audit::verify))
+        .route("/openapi.json", get(openapi::document));
+    let web = match &state.settings.web_dir {
+        Some(dir) if dir.join("index.html").exists() => Router::new().fallback_service(
+            tower_http::services::ServeDir::new(dir)
+                .fallback(tower_http::services::ServeFile::new(dir.join("index.html"))),
+        ),
+        _ => Router::new().route("/", get(health::placeholder)),
+    };
+    Router::new()
+        .nest("/api/v1", api)
+        .route("/healthz", get(health::healthz))
+        .route("/metrics", get(health::metrics))
+        .merge(web)
+        .layer(
+            TraceLayer::new_for_http().make_span_with(|req: &axum::http::Request<_>| {
+                // Ids and counts only: the path (never the query string, which
+                // could carry a username) and the user id, filled in by auth.
+                tracing::info_span!("request", method = %req.method(), path = %req.uri().path(), user = tracing::field::Empty)
+            }),
+        )
+        .layer(TimeoutLayer::with_status_code(axum::http::StatusCode::REQUEST_TIMEOUT, timeout))
+        .layer(DefaultBodyLimit::disable())
+        .layer(RequestBodyLimitLayer::new(limit))
+        .with_state(state)
+}

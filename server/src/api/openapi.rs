@@ -1,0 +1,29 @@
+//! The OpenAPI document, generated from the handlers' annotations.
+
+use axum::Json;
+use utoipa::OpenApi;
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "Fieldlog",
+        description = "The sync server of Fieldlog, the SRO interaction log. See API.md."
+    ),
+    paths(
+        super::auth::login,
+        super::auth::refresh,
+        super::me::me,
+        super::sync::sync,
+        super::incidents::create,
+        super::incidents::get_one,
+        super::incidents::list,
+        super::audit::list,
+        super::audit::verify,
+    ),
+    components(schemas(super::error::ErrorBody))
+)]
+pub struct ApiDoc;
+
+pub async fn document() -> Json<utoipa::openapi::OpenApi> {
+    Json(ApiDoc::openapi())
+}

@@ -1,0 +1,225 @@
+//! Start-up: settings -> telemetry -> store -> the chosen command.
+
+use crate::api::{AppState, router};
+use crate::auth::{Keys, hash_password, random_token};
+use crate::cli::{Cli, Command, SchoolCommand, UserCommand};
+use crate::settings::Settings;
+use crate::store::Store;
+use crate::store::directory::new_id;
+use anyhow::{Context, bail};
+use client_core::period::PeriodCalendar;
+use client_core::{Policy, Role, SchoolId, UserId};
+use std::io::Read;
+use std::net::SocketAddr;
+use std::process::ExitCode;
+use std::sync::Arc;
+
+pub fn run(cli: Cli) -> ExitCode {
+    init_tracing();
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("error: cannot start the async runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(dispatch(cli)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn init_tracing() {
+    use tracing_subscriber::EnvFilter;
+    let filter = EnvFilter::try_from_env("FIELDLOG_LOG")
+        .unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn,sea_orm=warn"));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .try_init();
+}
+
+fn now_ms() -> i64 {
+    chrono::Utc::now().timestamp_millis()
+}
+
+async fn dispatch(cli: Cli) -> anyhow::Result<()> {
+    let config = match &cli.command {
+        Command::Serve { config, .. } => config.clone(),
+        _ => None,
+    };
+    let settings = Settings::load(config.as_deref()).context("reading settings")?;
+    tracing::info!(settings = ?settings, "starting");
+    let store = Store::open(&settings)
+        .await
+        .context("opening the database")?;
+    match cli.command {
+        Command::Migrate => {
+            println!("migrations applied");
+            Ok(())
+        }
+        Command::Serve { demo_if_empty, .. } => {
+            if demo_if_empty && store.user_count().await? == 0 {
+                let logins = crate::demo::create(&store, &PeriodCalendar::default()).await?;
+                print_logins(&logins);
+            }
+            serve(settings, store).await
+        }
+        Command::Demo => {
+            if store.user_count().await? > 0 {
+                bail!(
+                    "the database already has users; the demo district goes into an empty database"
+                );
+            }
+            let logins = crate::demo::create(&store, &PeriodCalendar::default()).await?;
+            print_logins(&logins);
+            Ok(())
+        }
+        Command::School {
+            command: SchoolCommand::Add { name },
+        } => {
+            let name = name.trim();
+            if name.is_empty() || name.len() > 200 {
+                bail!("--name must be 1-200 characters");
+            }
+            let id = SchoolId(new_id());
+            store.add_school(id, name, now_ms()).await?;
+            println!("{id}");
+            Ok(())
+        }
+        Command::User {
+            command:
+                UserCommand::Add {
+                    username,
+                    role,
+                    schools,
+                    supervisor,
+                },
+        } => {
+            let role = Role::parse(&role).with_context(|| {
+                format!("--role {role:?} is not one of sro, supervisor, school_leader, analyst, admin, auditor")
+            })?;
+            let username = username.trim().to_owned();
+            if username.is_empty() || username.len() > 64 {
+                bail!("--username must be 1-64 characters");
+            }
+            let mut password = String::new();
+            std::io::stdin().read_to_string(&mut password)?;
+            let password = password.trim_end_matches(['\n', '\r']);
+            if password.chars().count() < 12 {
+                bail!("the password (on standard input) must be at least 12 characters");
+            }
+            let mut school_ids = Vec::new();
+            for s in &schools {
+                let id: SchoolId = s
+                    .parse()
+                    .map_err(|_| anyhow::anyhow!("--school {s:?} is not a school id"))?;
+                if !store.school_exists(id).await? {
+                    bail!("--school {id}: no such school");
+                }
+                school_ids.push(id);
+            }
+            let supervisor = match supervisor {
+                Some(name) => Some(
+                    store
+                        .user_by_name(&name)
+                        .await?
+                        .with_context(|| format!("--supervisor {name:?}: no such user"))?
+                        .id,
+                ),
+                None => None,
+            };
+            if store.user_by_name(&username).await?.is_some() {
+                bail!("user {username:?} already exists");
+            }
+            let id = UserId(new_id());
+            store
+                .add_user(
+                    id,
+                    &username,
+                    role,
+                    &hash_password(password)?,
+                    &random_token(),
+                    &school_ids,
+                    supervisor,
+                    now_ms(),
+                )
+                .await?;
+            println!("{id}");
+            Ok(())
+        }
+        Command::User {
+            command: UserCommand::Unlock { username },
+        } => {
+            let user = store
+                .user_by_name(&username)
+                .await?
+                .with_context(|| format!("no user {username:?}"))?;
+            store.set_locked_until(user.id, None).await?;
+            println!("unlocked {username}");
+            Ok(())
+        }
+    }
+}
+
+fn print_logins(logins: &[(String, Role, String)]) {
+    println!(
+        "\nDemo district created. Logins (password for all: {}):",
+        crate::demo::PASSWORD
+    );
+    for (user, role, note) in logins {
+        println!("  {user:<22} {:<14} {note}", role.as_str());
+    }
+    println!();
+}
+
+async fn serve(settings: Settings, store: Store) -> anyhow::Result<()> {
+    let keys = Keys::load_or_create(&settings.data_dir, &settings.issuer, &settings.audience)?;
+    let metrics = metrics_exporter_prometheus::PrometheusBuilder::new()
+        .install_recorder()
+        .ok();
+    let listener = tokio::net::TcpListener::bind(&settings.listen)
+        .await
+        .with_context(|| format!("listening on {}", settings.listen))?;
+    let addr = listener.local_addr()?;
+    let state = AppState {
+        store,
+        keys,
+        settings: Arc::new(settings),
+        policy: Arc::new(Policy::federal_default()),
+        calendar: Arc::new(PeriodCalendar::default()),
+        metrics,
+    };
+    println!("Fieldlog is listening on http://{addr}/");
+    tracing::info!(%addr, "listening");
+    axum::serve(
+        listener,
+        router(state).into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown())
+    .await?;
+    tracing::info!("stopped");
+    Ok(())
+}
+
+async fn shutdown() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+        {
+            s.recv().await;
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! { _ = ctrl_c => {}, _ = term => {} }
+}

@@ -1,0 +1,230 @@
+//! Passwords (argon2id), access tokens (JWT, HS256 pinned, with a key id for
+//! rotation), and opaque refresh tokens.
+//!
+//! An access token carries the user's security stamp; changing the password
+//! or disabling the user changes the stamp, and every token issued before
+//! stops working at once, on every server process.
+
+use argon2::Argon2;
+use argon2::password_hash::{PasswordHasher, PasswordVerifier, phc::PasswordHash};
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD as B64;
+use client_core::{Role, UserId};
+use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+use std::path::Path;
+use thiserror::Error;
+
+/// The `typ` header of access tokens (RFC 9068).
+const ACCESS_TYP: &str = "at+jwt";
+
+#[derive(Debug, Error)]
+pub enum AuthError {
+    #[error("password hashing failed")]
+    Hash,
+    #[error("token is invalid")]
+    InvalidToken,
+    #[error("signing keys: {0}")]
+    Keys(String),
+}
+
+pub fn hash_password(password: &str) -> Result<String, AuthError> {
+    Argon2::default()
+        .hash_password(password.as_bytes())
+        .map(|h| h.to_string())
+        .map_err(|_| AuthError::Hash)
+}
+
+pub fn verify_password(password: &str, hash: &str) -> bool {
+    PasswordHash::new(hash)
+        .map(|h| {
+            Argon2::default()
+                .verify_password(password.as_bytes(), &h)
+                .is_ok()
+        })
+        .unwrap_or(false)
+}
+
+/// A dummy hash to verify against when the user does not exist, so that
+/// response time does not reveal which usernames exist.
+pub fn dummy_hash() -> &'static str {
+    static DUMMY: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    DUMMY.get_or_init(|| hash_password(&random_token()).unwrap_or_default())
+}
+
+pub fn random_token() -> String {
+    let mut bytes = [0u8; 32];
+    // The OS random source failing is not recoverable for an auth server.
+    getrandom::fill(&mut bytes).expect("the operating system's random source failed");
+    B64.encode(bytes)
+}
+
+/// A refresh token is stored only as its SHA-256.
+pub fn token_hash(token: &str) -> String {
+    Sha256::digest(token.as_bytes())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
+pub struct Claims {
+    pub sub: uuid::Uuid,
+    pub role: Role,
+    pub iss: String,
+    pub aud: String,
+    pub exp: i64,
+    pub nbf: i64,
+    pub iat: i64,
+    /// A digest of the user's security stamp when the token was issued.
+    pub stamp: String,
+}
+
+impl Claims {
+    pub fn user(&self) -> UserId {
+        UserId(self.sub)
+    }
+}
+
+pub fn stamp_digest(stamp: &str) -> String {
+    token_hash(stamp)[..16].to_owned()
+}
+
+#[derive(Clone, Serialize, Deserialize)]
+struct StoredKey {
+    kid: String,
+    secret: String,
+}
+
+#[derive(Clone, Serialize, Deserialize)]
+struct KeyFile {
+    /// Oldest first; the last one signs, all verify (rotation).
+    keys: Vec<StoredKey>,
+}
+
+/// The signing keys. Secret material never reaches `Debug` or the logs.
+#[derive(Clone)]
+pub struct Keys {
+    signing_kid: String,
+    encoding: EncodingKey,
+    decoding: Vec<(String, DecodingKey)>,
+    issuer: String,
+    audience: String,
+}
+
+impl std::fmt::Debug for Keys {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Keys")
+            .field("signing_kid", &self.signing_kid)
+            .field("keys", &self.decoding.len())
+            .finish_non_exhaustive()
+    }
+}
+
+impl Keys {
+    /// Loads `keys.json` from the data folder, creating it with one fresh key
+    /// on first start. Creation is exclusive, so two processes starting on
+    /// one folder agree on the key.
+    pub fn load_or_create(dir: &Path, issuer: &str, audience: &str) -> Result<Self, AuthError> {
+        let path = dir.join("keys.json");
+        std::fs::create_dir_all(dir).map_err(|e| AuthError::Keys(e.to_string()))?;
+        if !path.exists() {
+            let file = KeyFile {
+                keys: vec![StoredKey {
+                    kid: uuid::Uuid::new_v4().simple().to_string()[..12].to_owned(),
+                    secret: random_token(),
+                }],
+            };
+            let text =
+                serde_json::to_string_pretty(&file).map_err(|e| AuthError::Keys(e.to_string()))?;
+            use std::io::Write;
+            match std::fs::OpenOptions::new()
+                .write(true)
+                .create_new(true)
+                .open(&path)
+            {
+                Ok(mut f) => {
+                    f.write_all(text.as_bytes())
+                        .map_err(|e| AuthError::Keys(e.to_string()))?;
+                    restrict_permissions(&path);
+                }
+                Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {}
+                Err(e) => return Err(AuthError::Keys(e.to_string())),
+            }
+        }
+        let text = std::fs::read_to_string(&path).map_err(|e| AuthError::Keys(e.to_string()))?;
+        let file: KeyFile =
+            serde_json::from_str(&text).map_err(|e| AuthError::Keys(e.to_string()))?;
+        let last = file
+            .keys
+            .last()
+            .ok_or_else(|| AuthError::Keys("keys.json has no key".into()))?;
+        let secret = |k: &StoredKey| {
+            B64.decode(&k.secret)
+                .map_err(|e| AuthError::Keys(e.to_string()))
+        };
+        Ok(Self {
+            signing_kid: last.kid.clone(),
+            encoding: EncodingKey::from_secret(&secret(last)?),
+            decoding: file
+                .keys
+                .iter()
+                .map(|k| Ok((k.kid.clone(), DecodingKey::from_secret(&secret(k)?))))
+                .collect::<Result<_, AuthError>>()?,
+            issuer: issuer.to_owned(),
+            audience: audience.to_owned(),
+        })
+    }
+
+    pub fn issue(&self, user: UserId, role: Role, stamp: &str, now: i64, ttl_secs: i64) -> String {
+        let claims = Claims {
+            sub: user.0,
+            role,
+            iss: self.issuer.clone(),
+            aud: self.audience.clone(),
+            exp: now + ttl_secs,
+            nbf: now - 5,
+            iat: now,
+            stamp: stamp_digest(stamp),
+        };
+        let mut header = Header::new(Algorithm::HS256);
+        header.kid = Some(self.signing_kid.clone());
+        header.typ = Some(ACCESS_TYP.into());
+        // Encoding our own claims with a valid HMAC key cannot fail.
+        jsonwebtoken::encode(&header, &claims, &self.encoding).unwrap_or_default()
+    }
+
+    /// Checks signature (HS256 only), key id, `typ`, `exp`, `nbf`, `iss`, `aud`.
+    pub fn verify(&self, token: &str) -> Result<Claims, AuthError> {
+        let header = jsonwebtoken::decode_header(token).map_err(|_| AuthError::InvalidToken)?;
+        if header.alg != Algorithm::HS256 || header.typ.as_deref() != Some(ACCESS_TYP) {
+            return Err(AuthError::InvalidToken);
+        }
+        let kid = header.kid.ok_or(AuthError::InvalidToken)?;
+        let key = self
+            .decoding
+            .iter()
+            .find(|(k, _)| *k == kid)
+            .map(|(_, key)| key)
+            .ok_or(AuthError::InvalidToken)?;
+        let mut v = Validation::new(Algorithm::HS256);
+        v.set_issuer(&[&self.issuer]);
+        v.set_audience(&[&self.audience]);
+        v.set_required_spec_claims(&["exp", "nbf", "iss", "aud", "sub"]);
+        v.validate_nbf = true;
+        v.leeway = 0;
+        jsonwebtoken::decode::<Claims>(token, key, &v)
+            .map(|d| d.claims)
+            .map_err(|_| AuthError::InvalidToken)
+    }
+}
+
+#[cfg(unix)]
+fn restrict_permissions(path: &Path) {
+    use std::os::unix::fs::PermissionsExt;
+    let _ = std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600));
+}
+
+#[cfg(not(unix))]
+fn restrict_permissions(_: &Path) {}

@@ -1,0 +1,66 @@
+//! The `server` binary's subcommands (API.md "Server binary").
+
+use clap::{Parser, Subcommand};
+use std::path::PathBuf;
+
+#[derive(Debug, Parser)]
+#[command(name = "server", about = "Fieldlog's sync server")]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the HTTP server (migrates first).
+    Serve {
+        #[arg(long)]
+        config: Option<PathBuf>,
+        /// Create the demo district first if the database has no users.
+        #[arg(long)]
+        demo_if_empty: bool,
+    },
+    /// Apply database migrations.
+    Migrate,
+    /// Manage schools.
+    School {
+        #[command(subcommand)]
+        command: SchoolCommand,
+    },
+    /// Manage users.
+    User {
+        #[command(subcommand)]
+        command: UserCommand,
+    },
+    /// Create the demo district and print its logins.
+    Demo,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum SchoolCommand {
+    /// Create a school; prints its id alone.
+    Add {
+        #[arg(long)]
+        name: String,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum UserCommand {
+    /// Create a user; the password is read from standard input.
+    Add {
+        #[arg(long)]
+        username: String,
+        #[arg(long)]
+        role: String,
+        #[arg(long = "school")]
+        schools: Vec<String>,
+        #[arg(long)]
+        supervisor: Option<String>,
+    },
+    /// Lift a login lockout.
+    Unlock {
+        #[arg(long)]
+        username: String,
+    },
+}

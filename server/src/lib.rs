@@ -1,0 +1,13 @@
+//! Fieldlog's sync server: implements API.md on top of client-core.
+//!
+//! Architecture invariant: handlers never touch SQL (that is `store`), and
+//! every decision about records (validity, flags, access) is client-core's.
+
+pub mod api;
+pub mod app;
+pub mod auth;
+pub mod cli;
+pub mod demo;
+pub mod settings;
+pub mod store;
+pub mod sync;

@@ -1,0 +1,118 @@
+//! Typed settings, loaded once: defaults, then an optional TOML file, then
+//! the environment (`FIELDLOG_*`, and `DATABASE_URL` as API.md names it).
+
+use figment::Figment;
+use figment::providers::{Env, Format, Serialized, Toml};
+use serde::{Deserialize, Serialize};
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+#[derive(Clone, Serialize, Deserialize)]
+pub struct Settings {
+    /// address:port to listen on.
+    pub listen: String,
+    /// The SQLite folder and generated keys.
+    pub data_dir: PathBuf,
+    /// `postgres://...` for PostgreSQL; unset means the embedded SQLite file.
+    pub database_url: Option<String>,
+    /// Largest request body in bytes (413 beyond).
+    pub body_limit: usize,
+    /// Seconds a request may take before it is answered 408/503.
+    pub request_timeout_secs: u64,
+    pub access_token_minutes: i64,
+    pub refresh_token_days: i64,
+    /// JWT issuer and audience.
+    pub issuer: String,
+    pub audience: String,
+    /// Failed logins of one account within `lockout_minutes` that lock it.
+    pub lockout_failures: u64,
+    pub lockout_minutes: i64,
+    /// Failed logins from one address within a minute before 429.
+    pub address_failures_per_minute: u64,
+    /// The folder of the built web app served at `/`; a placeholder page when absent.
+    pub web_dir: Option<PathBuf>,
+    pub database_pool: u32,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Self {
+            listen: "127.0.0.1:8080".into(),
+            data_dir: PathBuf::from("data"),
+            database_url: None,
+            body_limit: 4 << 20,
+            request_timeout_secs: 30,
+            access_token_minutes: 15,
+            refresh_token_days: 30,
+            issuer: "fieldlog".into(),
+            audience: "fieldlog-api".into(),
+            lockout_failures: 5,
+            lockout_minutes: 15,
+            address_failures_per_minute: 20,
+            web_dir: None,
+            database_pool: 8,
+        }
+    }
+}
+
+impl Settings {
+    pub fn load(file: Option<&Path>) -> Result<Self, Box<figment::Error>> {
+        let mut f = Figment::from(Serialized::defaults(Settings::default()));
+        if let Some(file) = file {
+            f = f.merge(Toml::file(file));
+        }
+        f.merge(Env::prefixed("FIELDLOG_"))
+            .merge(
+                Env::raw()
+                    .only(&["DATABASE_URL"])
+                    .map(|_| "database_url".into()),
+            )
+            .extract()
+            .map_err(Box::new)
+    }
+
+    pub fn is_postgres(&self) -> bool {
+        self.database_url
+            .as_deref()
+            .is_some_and(|u| u.starts_with("postgres"))
+    }
+}
+
+/// Never prints the database URL's password.
+impl fmt::Debug for Settings {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let db = match &self.database_url {
+            Some(url) => redact_url(url),
+            None => format!("sqlite in {}", self.data_dir.display()),
+        };
+        f.debug_struct("Settings")
+            .field("listen", &self.listen)
+            .field("data_dir", &self.data_dir)
+            .field("database", &db)
+            .field("body_limit", &self.body_limit)
+            .finish_non_exhaustive()
+    }
+}
+
+fn redact_url(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(s), Some(at)) if at > s => format!("{}://***@{}", &url[..s], &url[at + 1..]),
+        _ => url.to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn debug_hides_the_database_password() {
+        let s = Settings {
+            database_url: Some("postgres://app:hunter2@db:5432/fieldlog".into()),
+            ..Settings::default()
+        };
+        let text = format!("{s:?}");
+        assert!(!text.contains("hunter2"), "{text}");
+        assert!(text.contains("db:5432/fieldlog"), "{text}");
+    }
+}

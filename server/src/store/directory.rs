@@ -1,0 +1,214 @@
+//! Schools, users, their school assignments and who supervises whom.
+
+use super::entity::{school, supervision, user, user_school};
+use super::{Store, StoreError};
+use client_core::{Actor, Role, SchoolId, UserId};
+use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, Set};
+use uuid::Uuid;
+
+/// A user as the auth layer needs them.
+#[derive(Clone, Debug)]
+pub struct User {
+    pub id: UserId,
+    pub username: String,
+    pub role: Role,
+    pub password_hash: String,
+    pub security_stamp: String,
+    pub disabled: bool,
+    pub locked_until: Option<i64>,
+}
+
+#[derive(Clone, Debug, serde::Serialize, utoipa::ToSchema)]
+pub struct School {
+    #[schema(value_type = String)]
+    pub id: SchoolId,
+    pub name: String,
+}
+
+fn to_user(m: user::Model) -> Result<User, StoreError> {
+    Ok(User {
+        id: UserId(m.id),
+        role: Role::parse(&m.role)
+            .ok_or_else(|| StoreError::Damaged(format!("user {} has role {:?}", m.id, m.role)))?,
+        username: m.username,
+        password_hash: m.password_hash,
+        security_stamp: m.security_stamp,
+        disabled: m.disabled,
+        locked_until: m.locked_until,
+    })
+}
+
+impl Store {
+    pub async fn add_school(&self, id: SchoolId, name: &str, now: i64) -> Result<(), StoreError> {
+        school::ActiveModel {
+            id: Set(id.0),
+            name: Set(name.to_owned()),
+            created_at: Set(now),
+        }
+        .insert(self.db())
+        .await?;
+        Ok(())
+    }
+
+    pub async fn schools(&self) -> Result<Vec<School>, StoreError> {
+        Ok(school::Entity::find()
+            .order_by_asc(school::Column::Name)
+            .all(self.db())
+            .await?
+            .into_iter()
+            .map(|s| School {
+                id: SchoolId(s.id),
+                name: s.name,
+            })
+            .collect())
+    }
+
+    pub async fn school_exists(&self, id: SchoolId) -> Result<bool, StoreError> {
+        Ok(school::Entity::find_by_id(id.0)
+            .one(self.db())
+            .await?
+            .is_some())
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    pub async fn add_user(
+        &self,
+        id: UserId,
+        username: &str,
+        role: Role,
+        password_hash: &str,
+        security_stamp: &str,
+        schools: &[SchoolId],
+        supervisor: Option<UserId>,
+        now: i64,
+    ) -> Result<(), StoreError> {
+        let w = self.begin_write().await?;
+        user::ActiveModel {
+            id: Set(id.0),
+            username: Set(username.to_owned()),
+            role: Set(role.as_str().to_owned()),
+            password_hash: Set(password_hash.to_owned()),
+            security_stamp: Set(security_stamp.to_owned()),
+            disabled: Set(false),
+            locked_until: Set(None),
+            created_at: Set(now),
+        }
+        .insert(&w.tx)
+        .await?;
+        for s in schools {
+            user_school::ActiveModel {
+                user_id: Set(id.0),
+                school_id: Set(s.0),
+            }
+            .insert(&w.tx)
+            .await?;
+        }
+        if let Some(sup) = supervisor {
+            supervision::ActiveModel {
+                supervisor_id: Set(sup.0),
+                officer_id: Set(id.0),
+            }
+            .insert(&w.tx)
+            .await?;
+        }
+        w.commit().await
+    }
+
+    pub async fn user_by_name(&self, username: &str) -> Result<Option<User>, StoreError> {
+        user::Entity::find()
+            .filter(user::Column::Username.eq(username))
+            .one(self.db())
+            .await?
+            .map(to_user)
+            .transpose()
+    }
+
+    pub async fn user(&self, id: UserId) -> Result<Option<User>, StoreError> {
+        user::Entity::find_by_id(id.0)
+            .one(self.db())
+            .await?
+            .map(to_user)
+            .transpose()
+    }
+
+    /// The policy's view of a user: role, schools, supervised officers.
+    pub async fn actor(&self, id: UserId, role: Role) -> Result<Actor, StoreError> {
+        let schools = user_school::Entity::find()
+            .filter(user_school::Column::UserId.eq(id.0))
+            .all(self.db())
+            .await?
+            .into_iter()
+            .map(|r| SchoolId(r.school_id))
+            .collect();
+        let supervises = supervision::Entity::find()
+            .filter(supervision::Column::SupervisorId.eq(id.0))
+            .all(self.db())
+            .await?
+            .into_iter()
+            .map(|r| UserId(r.officer_id))
+            .collect();
+        Ok(Actor {
+            user: id,
+            role,
+            schools,
+            supervises,
+        })
+    }
+
+    pub async fn set_locked_until(&self, id: UserId, until: Option<i64>) -> Result<(), StoreError> {
+        user::ActiveModel {
+            id: Set(id.0),
+            locked_until: Set(until),
+            ..Default::default()
+        }
+        .update(self.db())
+        .await?;
+        Ok(())
+    }
+
+    /// Replaces the password and the security stamp, which revokes every
+    /// access token issued before.
+    pub async fn set_password(
+        &self,
+        id: UserId,
+        hash: &str,
+        stamp: &str,
+    ) -> Result<(), StoreError> {
+        user::ActiveModel {
+            id: Set(id.0),
+            password_hash: Set(hash.to_owned()),
+            security_stamp: Set(stamp.to_owned()),
+            ..Default::default()
+        }
+        .update(self.db())
+        .await?;
+        Ok(())
+    }
+
+    pub async fn set_disabled(
+        &self,
+        id: UserId,
+        disabled: bool,
+        stamp: &str,
+    ) -> Result<(), StoreError> {
+        user::ActiveModel {
+            id: Set(id.0),
+            disabled: Set(disabled),
+            security_stamp: Set(stamp.to_owned()),
+            ..Default::default()
+        }
+        .update(self.db())
+        .await?;
+        Ok(())
+    }
+
+    pub async fn user_count(&self) -> Result<u64, StoreError> {
+        use sea_orm::PaginatorTrait;
+        Ok(user::Entity::find().count(self.db()).await?)
+    }
+}
+
+/// A fresh random id (UUID v7 sorts by creation time).
+pub fn new_id() -> Uuid {
+    Uuid::now_v7()
+}

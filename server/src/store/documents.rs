@@ -1,0 +1,364 @@
+//! The change log, each document's latest snapshot, and the record
+//! projection that queries read. All three are written in one transaction.
+
+use super::entity::{change, document, record};
+use super::{Store, StoreError};
+use client_core::document::DocId;
+use client_core::{DocKind, RecordId, SchoolId, UserId};
+use sea_orm::sea_query::{Expr, Func, OnConflict};
+use sea_orm::{
+    ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set,
+};
+use std::collections::{HashMap, HashSet};
+use uuid::Uuid;
+
+/// A document as the server holds it.
+#[derive(Clone, Debug)]
+pub struct StoredDoc {
+    pub id: DocId,
+    pub officer: UserId,
+    pub school: SchoolId,
+    pub snapshot: Vec<u8>,
+}
+
+/// One accepted change, ready to append.
+#[derive(Clone, Debug)]
+pub struct NewChange {
+    pub hash: [u8; 32],
+    pub bytes: Vec<u8>,
+    pub author: UserId,
+}
+
+/// Which changes a reader may pull: per document kind, the officers or
+/// schools whose documents it may read. Built from the access policy.
+#[derive(Clone, Debug, Default)]
+pub struct PullFilter {
+    pub clauses: Vec<(DocKind, Reach)>,
+}
+
+#[derive(Clone, Debug)]
+pub enum Reach {
+    Officers(Vec<UserId>),
+    Schools(Vec<SchoolId>),
+    Everywhere,
+}
+
+#[derive(Clone, Debug)]
+pub struct Pulled {
+    pub doc: DocId,
+    pub bytes: Vec<u8>,
+}
+
+/// The searchable columns of one record, derived by client-core.
+#[derive(Clone, Debug)]
+pub struct RecordRow {
+    pub record: RecordId,
+    pub officer: UserId,
+    pub school: SchoolId,
+    pub occurred_at: i64,
+    pub status: String,
+    pub location: Option<String>,
+    pub initiated_by: Option<String>,
+    pub staff_role: Option<String>,
+    pub category: Option<String>,
+    pub would_warrant_911: Option<bool>,
+    pub actions: Vec<String>,
+    pub flags: Vec<String>,
+    pub needs_review: bool,
+    pub review_period: String,
+    pub submitted_at: Option<i64>,
+}
+
+fn damaged(what: impl std::fmt::Display) -> StoreError {
+    StoreError::Damaged(what.to_string())
+}
+
+fn to_doc(m: document::Model) -> Result<StoredDoc, StoreError> {
+    Ok(StoredDoc {
+        id: m.doc_id.parse().map_err(damaged)?,
+        officer: UserId(m.officer_id),
+        school: SchoolId(m.school_id),
+        snapshot: m.snapshot,
+    })
+}
+
+impl Store {
+    pub async fn documents(
+        &self,
+        conn: &impl ConnectionTrait,
+        ids: &[DocId],
+    ) -> Result<HashMap<DocId, StoredDoc>, StoreError> {
+        let keys: Vec<String> = ids.iter().map(|d| d.to_string()).collect();
+        let mut out = HashMap::new();
+        for chunk in keys.chunks(500) {
+            for m in document::Entity::find()
+                .filter(document::Column::DocId.is_in(chunk.iter().cloned()))
+                .all(conn)
+                .await?
+            {
+                let d = to_doc(m)?;
+                out.insert(d.id, d);
+            }
+        }
+        Ok(out)
+    }
+
+    pub async fn document(&self, id: DocId) -> Result<Option<StoredDoc>, StoreError> {
+        document::Entity::find_by_id(id.to_string())
+            .one(self.db())
+            .await?
+            .map(to_doc)
+            .transpose()
+    }
+
+    /// Which of `hashes` the log already holds for `doc` (the dedupe key).
+    pub async fn known_hashes(
+        &self,
+        conn: &impl ConnectionTrait,
+        doc: DocId,
+        hashes: &[[u8; 32]],
+    ) -> Result<HashSet<[u8; 32]>, StoreError> {
+        let mut out = HashSet::new();
+        for chunk in hashes.chunks(500) {
+            let rows = change::Entity::find()
+                .select_only()
+                .column(change::Column::Hash)
+                .filter(change::Column::DocId.eq(doc.to_string()))
+                .filter(change::Column::Hash.is_in(chunk.iter().map(|h| h.to_vec())))
+                .into_tuple::<Vec<u8>>()
+                .all(conn)
+                .await?;
+            for h in rows {
+                out.insert(
+                    h.try_into()
+                        .map_err(|_| damaged("a change hash is not 32 bytes"))?,
+                );
+            }
+        }
+        Ok(out)
+    }
+
+    /// Appends changes and replaces the snapshot, in the caller's transaction.
+    pub async fn append(
+        &self,
+        conn: &impl ConnectionTrait,
+        doc: &StoredDoc,
+        changes: Vec<NewChange>,
+        now: i64,
+    ) -> Result<(), StoreError> {
+        if !changes.is_empty() {
+            let rows = changes.into_iter().map(|c| change::ActiveModel {
+                doc_id: Set(doc.id.to_string()),
+                record_id: Set(doc.id.record.0),
+                kind: Set(doc.id.kind.as_str().to_owned()),
+                officer_id: Set(doc.officer.0),
+                school_id: Set(doc.school.0),
+                hash: Set(c.hash.to_vec()),
+                bytes: Set(c.bytes),
+                author: Set(c.author.0),
+                received_at: Set(now),
+                ..Default::default()
+            });
+            change::Entity::insert_many(rows).exec(conn).await?;
+        }
+        document::Entity::insert(document::ActiveModel {
+            doc_id: Set(doc.id.to_string()),
+            record_id: Set(doc.id.record.0),
+            kind: Set(doc.id.kind.as_str().to_owned()),
+            officer_id: Set(doc.officer.0),
+            school_id: Set(doc.school.0),
+            snapshot: Set(doc.snapshot.clone()),
+            updated_at: Set(now),
+        })
+        .on_conflict(
+            OnConflict::column(document::Column::DocId)
+                .update_columns([document::Column::Snapshot, document::Column::UpdatedAt])
+                .to_owned(),
+        )
+        .exec(conn)
+        .await?;
+        Ok(())
+    }
+
+    pub async fn save_record_row(
+        &self,
+        conn: &impl ConnectionTrait,
+        r: &RecordRow,
+        now: i64,
+    ) -> Result<(), StoreError> {
+        let json = |v: &Vec<String>| serde_json::to_string(v).unwrap_or_else(|_| "[]".into());
+        let row = record::ActiveModel {
+            record_id: Set(r.record.0),
+            officer_id: Set(r.officer.0),
+            school_id: Set(r.school.0),
+            occurred_at: Set(r.occurred_at),
+            status: Set(r.status.clone()),
+            location: Set(r.location.clone()),
+            initiated_by: Set(r.initiated_by.clone()),
+            staff_role: Set(r.staff_role.clone()),
+            category: Set(r.category.clone()),
+            would_warrant911: Set(r.would_warrant_911),
+            actions: Set(json(&r.actions)),
+            flags: Set(json(&r.flags)),
+            needs_review: Set(r.needs_review),
+            review_period: Set(r.review_period.clone()),
+            submitted_at: Set(r.submitted_at),
+            updated_at: Set(now),
+        };
+        use record::Column as C;
+        record::Entity::insert(row)
+            .on_conflict(
+                OnConflict::column(C::RecordId)
+                    .update_columns([
+                        C::OccurredAt,
+                        C::Status,
+                        C::Location,
+                        C::InitiatedBy,
+                        C::StaffRole,
+                        C::Category,
+                        C::WouldWarrant911,
+                        C::Actions,
+                        C::Flags,
+                        C::NeedsReview,
+                        C::ReviewPeriod,
+                        C::SubmittedAt,
+                        C::UpdatedAt,
+                    ])
+                    .to_owned(),
+            )
+            .exec(conn)
+            .await?;
+        Ok(())
+    }
+
+    /// Changes after `cursor` that `filter` admits, oldest first, at most
+    /// `limit`. Returns them, the new cursor, and whether more are waiting.
+    ///
+    /// Writers append under the global write lock, so sequence numbers
+    /// become visible in order: every number up to the maximum read first
+    /// is committed, and a reader can never step past a change that commits
+    /// later with a smaller number.
+    pub async fn pull(
+        &self,
+        filter: &PullFilter,
+        cursor: i64,
+        limit: u64,
+    ) -> Result<(Vec<Pulled>, i64, bool), StoreError> {
+        let high: Option<i64> = change::Entity::find()
+            .select_only()
+            .column_as(Expr::from(Func::max(Expr::col(change::Column::Seq))), "m")
+            .into_tuple::<Option<i64>>()
+            .one(self.db())
+            .await?
+            .flatten();
+        let high = high.unwrap_or(0).max(cursor);
+        if filter.clauses.is_empty() || high == cursor {
+            return Ok((Vec::new(), high, false));
+        }
+        let mut any = Condition::any();
+        for (kind, reach) in &filter.clauses {
+            let mut c = Condition::all().add(change::Column::Kind.eq(kind.as_str()));
+            c = match reach {
+                Reach::Officers(ids) => {
+                    c.add(change::Column::OfficerId.is_in(ids.iter().map(|u| u.0)))
+                }
+                Reach::Schools(ids) => {
+                    c.add(change::Column::SchoolId.is_in(ids.iter().map(|s| s.0)))
+                }
+                Reach::Everywhere => c,
+            };
+            any = any.add(c);
+        }
+        let rows = change::Entity::find()
+            .select_only()
+            .columns([
+                change::Column::Seq,
+                change::Column::DocId,
+                change::Column::Bytes,
+            ])
+            .filter(change::Column::Seq.gt(cursor))
+            .filter(change::Column::Seq.lte(high))
+            .filter(any)
+            .order_by_asc(change::Column::Seq)
+            .limit(limit + 1)
+            .into_tuple::<(i64, String, Vec<u8>)>()
+            .all(self.db())
+            .await?;
+        let more = rows.len() as u64 > limit;
+        let mut out = Vec::with_capacity(rows.len());
+        let mut last = high;
+        for (seq, doc, bytes) in rows.into_iter().take(limit as usize) {
+            last = seq;
+            out.push(Pulled {
+                doc: doc.parse().map_err(damaged)?,
+                bytes,
+            });
+        }
+        Ok((out, if more { last } else { high }, more))
+    }
+
+    pub async fn record_row(&self, id: RecordId) -> Result<Option<record::Model>, StoreError> {
+        Ok(record::Entity::find_by_id(id.0).one(self.db()).await?)
+    }
+
+    /// Record ids a list query may show, newest first, keyset-paginated.
+    pub async fn list_records(
+        &self,
+        reach: &[Reach],
+        school: Option<SchoolId>,
+        from: Option<i64>,
+        to: Option<i64>,
+        before: Option<(i64, Uuid)>,
+        limit: u64,
+    ) -> Result<Vec<(RecordId, i64)>, StoreError> {
+        let mut any = Condition::any();
+        for r in reach {
+            any =
+                any.add(match r {
+                    Reach::Officers(ids) => Condition::all()
+                        .add(record::Column::OfficerId.is_in(ids.iter().map(|u| u.0))),
+                    Reach::Schools(ids) => Condition::all()
+                        .add(record::Column::SchoolId.is_in(ids.iter().map(|s| s.0))),
+                    Reach::Everywhere => Condition::all(),
+                });
+        }
+        if reach.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut q = record::Entity::find().filter(any);
+        if let Some(s) = school {
+            q = q.filter(record::Column::SchoolId.eq(s.0));
+        }
+        if let Some(f) = from {
+            q = q.filter(record::Column::OccurredAt.gte(f));
+        }
+        if let Some(t) = to {
+            q = q.filter(record::Column::OccurredAt.lt(t));
+        }
+        if let Some((at, id)) = before {
+            q = q.filter(
+                Condition::any().add(record::Column::OccurredAt.lt(at)).add(
+                    Condition::all()
+                        .add(record::Column::OccurredAt.eq(at))
+                        .add(record::Column::RecordId.lt(id)),
+                ),
+            );
+        }
+        Ok(q.select_only()
+            .columns([record::Column::RecordId, record::Column::OccurredAt])
+            .order_by_desc(record::Column::OccurredAt)
+            .order_by_desc(record::Column::RecordId)
+            .limit(limit)
+            .into_tuple::<(Uuid, i64)>()
+            .all(self.db())
+            .await?
+            .into_iter()
+            .map(|(id, at)| (RecordId(id), at))
+            .collect())
+    }
+
+    pub async fn change_count(&self) -> Result<u64, StoreError> {
+        use sea_orm::PaginatorTrait;
+        Ok(change::Entity::find().count(self.db()).await?)
+    }
+}

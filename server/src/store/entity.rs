@@ -1,0 +1,206 @@
+//! Row types, one module per table. Only the `store` modules see these;
+//! everything above them speaks client-core's domain types.
+
+pub mod school {
+    use sea_orm::entity::prelude::*;
+
+    #[sea_orm::model]
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "schools")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub id: Uuid,
+        pub name: String,
+        pub created_at: i64,
+    }
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+pub mod user {
+    use sea_orm::entity::prelude::*;
+
+    #[sea_orm::model]
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "users")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub id: Uuid,
+        #[sea_orm(unique)]
+        pub username: String,
+        pub role: String,
+        pub password_hash: String,
+        pub security_stamp: String,
+        pub disabled: bool,
+        pub locked_until: Option<i64>,
+        pub created_at: i64,
+    }
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+pub mod user_school {
+    use sea_orm::entity::prelude::*;
+
+    #[sea_orm::model]
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "user_schools")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub user_id: Uuid,
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub school_id: Uuid,
+    }
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+pub mod supervision {
+    use sea_orm::entity::prelude::*;
+
+    #[sea_orm::model]
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "supervisions")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub supervisor_id: Uuid,
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub officer_id: Uuid,
+    }
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+pub mod refresh_token {
+    use sea_orm::entity::prelude::*;
+
+    #[sea_orm::model]
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "refresh_tokens")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub token_hash: String,
+        pub user_id: Uuid,
+        pub family: Uuid,
+        pub expires_at: i64,
+        pub used_at: Option<i64>,
+        pub revoked: bool,
+    }
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+pub mod login_attempt {
+    use sea_orm::entity::prelude::*;
+
+    #[sea_orm::model]
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "login_attempts")]
+    pub struct Model {
+        #[sea_orm(primary_key)]
+        pub id: i64,
+        pub username: String,
+        pub address: String,
+        pub at: i64,
+        pub success: bool,
+    }
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+pub mod document {
+    use sea_orm::entity::prelude::*;
+
+    #[sea_orm::model]
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "documents")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub doc_id: String,
+        pub record_id: Uuid,
+        pub kind: String,
+        pub officer_id: Uuid,
+        pub school_id: Uuid,
+        pub snapshot: Vec<u8>,
+        pub updated_at: i64,
+    }
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+pub mod change {
+    use sea_orm::entity::prelude::*;
+
+    #[sea_orm::model]
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "changes")]
+    pub struct Model {
+        #[sea_orm(primary_key)]
+        pub seq: i64,
+        pub doc_id: String,
+        pub record_id: Uuid,
+        pub kind: String,
+        pub officer_id: Uuid,
+        pub school_id: Uuid,
+        pub hash: Vec<u8>,
+        pub bytes: Vec<u8>,
+        pub author: Uuid,
+        pub received_at: i64,
+    }
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+pub mod record {
+    use sea_orm::entity::prelude::*;
+
+    #[sea_orm::model]
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "records")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub record_id: Uuid,
+        pub officer_id: Uuid,
+        pub school_id: Uuid,
+        pub occurred_at: i64,
+        pub status: String,
+        pub location: Option<String>,
+        pub initiated_by: Option<String>,
+        pub staff_role: Option<String>,
+        pub category: Option<String>,
+        pub would_warrant911: Option<bool>,
+        pub actions: String,
+        pub flags: String,
+        pub needs_review: bool,
+        pub review_period: String,
+        pub submitted_at: Option<i64>,
+        pub updated_at: i64,
+    }
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+pub mod access_log {
+    use sea_orm::entity::prelude::*;
+
+    #[sea_orm::model]
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "access_log")]
+    pub struct Model {
+        #[sea_orm(primary_key)]
+        pub seq: i64,
+        pub at: i64,
+        pub user_id: Option<Uuid>,
+        pub role: Option<String>,
+        pub event: String,
+        pub record_id: Option<Uuid>,
+        pub student_refs: String,
+        pub fields: String,
+        pub endpoint: String,
+        pub purpose: String,
+        pub prev_hash: String,
+        pub hash: String,
+    }
+
+    impl ActiveModelBehavior for ActiveModel {}
+}

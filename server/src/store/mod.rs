@@ -1,0 +1,120 @@
+//! Persistence: the only place that knows SQL and sea-orm. Everything it
+//! hands upward is a client-core domain type or a plain struct.
+//!
+//! Writers that must be totally ordered (the change log, the access log's
+//! hash chain) take the *write lock*: a PostgreSQL advisory transaction lock,
+//! shared by every `serve` process on the database, or an in-process mutex
+//! for the embedded SQLite file, which only one process opens.
+
+pub mod audit;
+pub mod auth;
+pub mod directory;
+pub mod documents;
+pub mod entity;
+
+use crate::settings::Settings;
+use migrations::{Migrator, MigratorTrait};
+use sea_orm::sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};
+use sea_orm::{
+    ConnectOptions, ConnectionTrait, Database, DatabaseBackend, DatabaseConnection,
+    DatabaseTransaction, DbErr, TransactionTrait,
+};
+use std::sync::Arc;
+use std::time::Duration;
+use thiserror::Error;
+use tokio::sync::{Mutex, OwnedMutexGuard};
+
+#[derive(Debug, Error)]
+pub enum StoreError {
+    #[error("database: {0}")]
+    Db(#[from] DbErr),
+    #[error("could not create the data folder: {0}")]
+    DataDir(std::io::Error),
+    #[error("stored data is damaged: {0}")]
+    Damaged(String),
+}
+
+#[derive(Clone, Debug)]
+pub struct Store {
+    db: DatabaseConnection,
+    sqlite_writer: Option<Arc<Mutex<()>>>,
+}
+
+/// A write transaction holding the write lock until commit or drop.
+pub struct WriteTx {
+    pub tx: DatabaseTransaction,
+    _guard: Option<OwnedMutexGuard<()>>,
+}
+
+impl WriteTx {
+    pub async fn commit(self) -> Result<(), StoreError> {
+        self.tx.commit().await?;
+        Ok(())
+    }
+}
+
+/// Arbitrary key of the advisory lock that orders writers.
+const WRITE_LOCK_KEY: i64 = 0x6669_656c_646c_6f67;
+
+impl Store {
+    /// Connects (creating the SQLite file if needed) and applies migrations.
+    pub async fn open(settings: &Settings) -> Result<Self, StoreError> {
+        let (url, sqlite) = match &settings.database_url {
+            Some(url) if settings.is_postgres() => (url.clone(), false),
+            Some(url) => (url.clone(), true),
+            None => {
+                std::fs::create_dir_all(&settings.data_dir).map_err(StoreError::DataDir)?;
+                let path = settings.data_dir.join("fieldlog.db");
+                (format!("sqlite://{}?mode=rwc", path.display()), true)
+            }
+        };
+        let mut opts = ConnectOptions::new(url);
+        opts.max_connections(settings.database_pool)
+            .connect_timeout(Duration::from_secs(10))
+            .acquire_timeout(Duration::from_secs(10))
+            .sqlx_logging(false);
+        if sqlite {
+            // WAL lets readers run beside the writer; synchronous=FULL means an
+            // acknowledged change survives a power cut, not just a crash.
+            opts.map_sqlx_sqlite_opts(|o| {
+                o.journal_mode(SqliteJournalMode::Wal)
+                    .synchronous(SqliteSynchronous::Full)
+                    .busy_timeout(Duration::from_secs(10))
+                    .foreign_keys(true)
+            });
+        }
+        let db = Database::connect(opts).await?;
+        Migrator::up(&db, None).await?;
+        Ok(Self {
+            sqlite_writer: sqlite.then(|| Arc::new(Mutex::new(()))),
+            db,
+        })
+    }
+
+    pub fn db(&self) -> &DatabaseConnection {
+        &self.db
+    }
+
+    pub fn backend(&self) -> DatabaseBackend {
+        self.db.get_database_backend()
+    }
+
+    /// Begins a transaction that holds the global write lock.
+    pub async fn begin_write(&self) -> Result<WriteTx, StoreError> {
+        let guard = match &self.sqlite_writer {
+            Some(m) => Some(m.clone().lock_owned().await),
+            None => None,
+        };
+        let tx = self.db.begin().await?;
+        if guard.is_none() {
+            tx.execute_unprepared(&format!("SELECT pg_advisory_xact_lock({WRITE_LOCK_KEY})"))
+                .await?;
+        }
+        Ok(WriteTx { tx, _guard: guard })
+    }
+
+    pub async fn ping(&self) -> Result<(), StoreError> {
+        self.db.ping().await?;
+        Ok(())
+    }
+}

@@ -1,0 +1,518 @@
+//! The sync use case: take many documents' changes in one request, check
+//! each document against the policy and the record rules, store what passes
+//! in one transaction, and answer with what the caller lacks since its cursor.
+//!
+//! The server judges the state a document reaches, not each change: a
+//! document is accepted only if, with the pushed changes applied, it still
+//! belongs to the same officer and school, the caller may write it, every
+//! change is authored by the caller, and the record is valid for its status.
+
+use crate::store::StoreError;
+use crate::store::audit::Entry;
+use crate::store::documents::{NewChange, PullFilter, Reach, RecordRow, StoredDoc};
+use automerge::Change;
+use client_core::access::{Action, Actor, Decision, Policy, RecordFacts, Scope};
+use client_core::document::{Account, DocId, Document, Restricted, actor_id, actor_user, join};
+use client_core::flag::{flags, needs_review};
+use client_core::period::PeriodCalendar;
+use client_core::record::Record;
+use client_core::review::Reviews;
+use client_core::sync::{
+    Accepted, DocChanges, PROTOCOL_VERSION, Refusal, RefusalCode, SyncRequest, SyncResponse,
+    parse_changes, wire_hashes,
+};
+use client_core::{DeviceId, DocKind, Timestamp, UserId, rules};
+use sea_orm::ConnectionTrait;
+use std::collections::HashMap;
+
+/// What the sync use case needs: storage, the policy and the calendar.
+#[derive(Clone, Copy, Debug)]
+pub struct Domain<'a> {
+    pub store: &'a crate::store::Store,
+    pub policy: &'a Policy,
+    pub calendar: &'a PeriodCalendar,
+}
+
+/// What a sync round did, for metrics and the access log.
+#[derive(Debug)]
+pub struct Outcome {
+    pub response: SyncResponse,
+    pub accepted_changes: usize,
+    pub pulled_changes: usize,
+    pub log: Vec<Entry>,
+}
+
+fn refuse(
+    doc: DocId,
+    code: RefusalCode,
+    reason: impl Into<String>,
+    field: Option<String>,
+) -> Refusal {
+    Refusal {
+        doc,
+        code,
+        reason: reason.into(),
+        field,
+    }
+}
+
+/// The officers and schools whose documents of each kind `actor` may pull,
+/// from the same policy table `decide` reads.
+pub fn pull_filter(policy: &Policy, actor: &Actor) -> PullFilter {
+    let mut clauses = Vec::new();
+    for kind in DocKind::ALL {
+        for scope in policy.scopes(actor.role, Action::sync_read(*kind)) {
+            let reach = match scope {
+                Scope::OwnRecord => Reach::Officers(vec![actor.user]),
+                Scope::SupervisedOfficer => Reach::Officers(actor.supervises.clone()),
+                Scope::AssignedSchool => Reach::Schools(actor.schools.clone()),
+                Scope::Anywhere => Reach::Everywhere,
+            };
+            clauses.push((*kind, reach));
+        }
+    }
+    PullFilter { clauses }
+}
+
+/// The searchable projection of a record.
+pub fn record_row(r: &Record, now: Timestamp, calendar: &PeriodCalendar) -> RecordRow {
+    let f = flags(r, now);
+    RecordRow {
+        record: r.id,
+        officer: r.officer_id,
+        school: r.school_id,
+        occurred_at: r.occurred_at.millis(),
+        status: r.status.as_str().into(),
+        location: r.location.map(|x| x.as_str().into()),
+        initiated_by: r.initiated_by.map(|x| x.as_str().into()),
+        staff_role: r
+            .request
+            .as_ref()
+            .and_then(|q| q.staff_role)
+            .map(|x| x.as_str().into()),
+        category: r.category.map(|x| x.as_str().into()),
+        would_warrant_911: r.would_warrant_911,
+        actions: r.actions.iter().map(|a| a.as_str().into()).collect(),
+        flags: f.iter().map(|x| x.code.as_str().into()).collect(),
+        needs_review: needs_review(r, &f),
+        review_period: calendar.period_of(r.occurred_at).id,
+        submitted_at: r.submitted_at.map(|t| t.millis()),
+    }
+}
+
+/// A server-side working copy of one document.
+struct Working {
+    doc: Document,
+    stored: Option<StoredDoc>,
+}
+
+fn open(
+    stored: Option<StoredDoc>,
+    id: DocId,
+    server: &automerge::ActorId,
+) -> Result<Working, String> {
+    let doc = match &stored {
+        Some(s) => Document::load(id, &s.snapshot, server.clone()).map_err(|e| e.to_string())?,
+        None => Document::new(id, server.clone()),
+    };
+    Ok(Working { doc, stored })
+}
+
+pub async fn sync(
+    state: Domain<'_>,
+    actor: &Actor,
+    request: SyncRequest,
+    now: Timestamp,
+) -> Result<Outcome, StoreError> {
+    let store = state.store;
+    // The server never authors changes; this actor id only satisfies automerge.
+    let server_actor = actor_id(UserId::from_u128(0), DeviceId::from_u128(0));
+    let mut push = request.push;
+    // Accounts first: the other parts take their officer and school from it.
+    push.sort_by_key(|d| (d.doc.kind != DocKind::Account, d.doc));
+
+    let mut accepted = Vec::new();
+    let mut refused = Vec::new();
+    let mut accepted_changes = 0;
+    if !push.is_empty() {
+        let w = store.begin_write().await?;
+        let mut ids: Vec<DocId> = Vec::new();
+        for d in &push {
+            for kind in DocKind::ALL {
+                ids.push(DocId {
+                    record: d.doc.record,
+                    kind: *kind,
+                });
+            }
+        }
+        ids.sort();
+        ids.dedup();
+        let mut stored = store.documents(&w.tx, &ids).await?;
+        // The amendment rule compares with the record as it was before this
+        // request, not after an earlier document of the same request.
+        let original = stored.clone();
+        for dc in push {
+            match push_one(
+                state,
+                &w.tx,
+                actor,
+                &server_actor,
+                &original,
+                &mut stored,
+                dc,
+                now,
+            )
+            .await?
+            {
+                Ok((acc, n)) => {
+                    accepted_changes += n;
+                    accepted.push(acc);
+                }
+                Err(r) => {
+                    tracing::info!(doc = %r.doc, code = %r.code, "sync push refused");
+                    refused.push(r);
+                }
+            }
+        }
+        w.commit().await?;
+    }
+
+    let filter = pull_filter(state.policy, actor);
+    let cursor = request.cursor.map(|c| c.0 as i64).unwrap_or(0);
+    let (pulled, next, more) = store
+        .pull(&filter, cursor, client_core::sync::MAX_PULL_CHANGES as u64)
+        .await?;
+    let pulled_changes = pulled.len();
+    let mut groups: Vec<DocChanges> = Vec::new();
+    let mut index: HashMap<DocId, usize> = HashMap::new();
+    for p in pulled {
+        let i = *index.entry(p.doc).or_insert_with(|| {
+            groups.push(DocChanges {
+                doc: p.doc,
+                changes: Vec::new(),
+            });
+            groups.len() - 1
+        });
+        groups[i].changes.push(p.bytes);
+    }
+    let log = groups
+        .iter()
+        .filter(|g| g.doc.kind != DocKind::Review)
+        .map(|g| Entry {
+            at: now.millis(),
+            user: Some(actor.user),
+            role: Some(actor.role),
+            event: "sync_pull".into(),
+            record: Some(g.doc.record),
+            student_refs: Vec::new(),
+            fields: match g.doc.kind {
+                DocKind::Restricted => {
+                    vec!["students.school_record".into(), "students.sogi".into()]
+                }
+                _ => vec![
+                    "students.ref".into(),
+                    "students.perceived".into(),
+                    "narrative".into(),
+                ],
+            },
+            endpoint: "POST /api/v1/sync".into(),
+            purpose: "device sync".into(),
+        })
+        .collect();
+    Ok(Outcome {
+        response: SyncResponse {
+            version: PROTOCOL_VERSION,
+            cursor: client_core::sync::Cursor(next.max(0) as u64),
+            accepted,
+            refused,
+            pull: groups,
+            more,
+        },
+        accepted_changes,
+        pulled_changes,
+        log,
+    })
+}
+
+/// Checks and stores one pushed document. `Ok(Err(_))` is a refusal: nothing
+/// of the document is stored and the rest of the request goes on.
+#[allow(clippy::too_many_arguments)]
+async fn push_one(
+    state: Domain<'_>,
+    conn: &impl ConnectionTrait,
+    actor: &Actor,
+    server_actor: &automerge::ActorId,
+    original: &HashMap<DocId, StoredDoc>,
+    stored: &mut HashMap<DocId, StoredDoc>,
+    dc: DocChanges,
+    now: Timestamp,
+) -> Result<Result<(Accepted, usize), Refusal>, StoreError> {
+    let (store, policy) = (state.store, state.policy);
+    let id = dc.doc;
+    let size: usize = dc.changes.iter().map(Vec::len).sum();
+    if size > client_core::document::MAX_DOC_BYTES {
+        return Ok(Err(refuse(
+            id,
+            RefusalCode::TooLarge,
+            "the document's changes are too large",
+            None,
+        )));
+    }
+    let changes: Vec<Change> = match parse_changes(&dc.changes) {
+        Ok(c) => c,
+        Err(_) => {
+            return Ok(Err(refuse(
+                id,
+                RefusalCode::Corrupt,
+                "the changes could not be read",
+                None,
+            )));
+        }
+    };
+    if changes
+        .iter()
+        .any(|c| actor_user(c.actor_id()) != Some(actor.user))
+    {
+        return Ok(Err(refuse(
+            id,
+            RefusalCode::ForgedActor,
+            "changes must be authored by the signed-in user",
+            None,
+        )));
+    }
+    let mut w = match open(stored.get(&id).cloned(), id, server_actor) {
+        Ok(w) => w,
+        Err(e) => return Err(StoreError::Damaged(format!("snapshot of {id}: {e}"))),
+    };
+    // Changes the server already holds are duplicates: never stored twice.
+    let fresh: Vec<Change> = changes
+        .into_iter()
+        .filter(|c| !w.doc.has_change(&c.hash()))
+        .collect();
+    let before_heads = w.doc.heads();
+    if let Err(e) = w.doc.apply(fresh.clone()) {
+        return Ok(Err(refuse(
+            id,
+            RefusalCode::Corrupt,
+            format!("the changes do not apply: {e}"),
+            None,
+        )));
+    }
+    if !w.doc.missing_deps().is_empty() {
+        return Ok(Err(refuse(
+            id,
+            RefusalCode::MissingDependencies,
+            "earlier changes of this document are missing; sync them first",
+            None,
+        )));
+    }
+
+    // Who owns the document: the stored account, or the pushed one.
+    let account_id = DocId {
+        record: id.record,
+        kind: DocKind::Account,
+    };
+    let facts = match (id.kind, &w.stored) {
+        (_, Some(s)) => RecordFacts {
+            officer: s.officer,
+            school: s.school,
+        },
+        (DocKind::Account, None) => match w.doc.read::<Account>() {
+            Ok(a) => RecordFacts {
+                officer: a.officer_id,
+                school: a.school_id,
+            },
+            Err(e) => {
+                return Ok(Err(refuse(
+                    id,
+                    RefusalCode::Invalid,
+                    format!("the record cannot be read: {e}"),
+                    None,
+                )));
+            }
+        },
+        (_, None) => match stored.get(&account_id) {
+            Some(a) => RecordFacts {
+                officer: a.officer,
+                school: a.school,
+            },
+            None => {
+                return Ok(Err(refuse(
+                    id,
+                    RefusalCode::MissingDependencies,
+                    "push the record's account first",
+                    None,
+                )));
+            }
+        },
+    };
+    let creating = w.stored.is_none() && id.kind == DocKind::Account;
+    let action = if creating {
+        Action::CreateRecord
+    } else {
+        Action::sync_write(id.kind)
+    };
+    let mut decision = policy.decide(actor, Some(&facts), action);
+    if creating && decision == Decision::Allow {
+        decision = policy.decide(actor, Some(&facts), Action::sync_write(DocKind::Account));
+    }
+    if decision != Decision::Allow {
+        return Ok(Err(refuse(
+            id,
+            RefusalCode::Forbidden,
+            "you may not change this document",
+            None,
+        )));
+    }
+
+    // The state the document reaches must be valid.
+    match id.kind {
+        DocKind::Account | DocKind::Restricted => {
+            let restricted_id = DocId {
+                record: id.record,
+                kind: DocKind::Restricted,
+            };
+            let load =
+                |sd: Option<&StoredDoc>, did: DocId| -> Result<Option<Document>, StoreError> {
+                    sd.map(|s| open(Some(s.clone()), did, server_actor).map(|w| w.doc))
+                        .transpose()
+                        .map_err(StoreError::Damaged)
+                };
+            let stored_account = load(stored.get(&account_id), account_id)?;
+            let stored_restricted = load(stored.get(&restricted_id), restricted_id)?;
+            let before = match load(original.get(&account_id), account_id)? {
+                Some(a) => record_of(
+                    &a,
+                    load(original.get(&restricted_id), restricted_id)?.as_ref(),
+                )
+                .ok(),
+                None => None,
+            };
+            let after = if id.kind == DocKind::Account {
+                record_of(&w.doc, stored_restricted.as_ref())
+            } else {
+                match &stored_account {
+                    Some(a) => record_of(a, Some(&w.doc)),
+                    None => {
+                        return Ok(Err(refuse(
+                            id,
+                            RefusalCode::MissingDependencies,
+                            "push the record's account first",
+                            None,
+                        )));
+                    }
+                }
+            };
+            let after = match after {
+                Ok(r) => r,
+                Err(e) => {
+                    return Ok(Err(refuse(
+                        id,
+                        RefusalCode::Invalid,
+                        format!("the record cannot be read: {e}"),
+                        None,
+                    )));
+                }
+            };
+            if after.id != id.record
+                || after.officer_id != facts.officer
+                || after.school_id != facts.school
+            {
+                return Ok(Err(refuse(
+                    id,
+                    RefusalCode::Invalid,
+                    "a record's id, officer and school cannot change",
+                    Some("school_id".into()),
+                )));
+            }
+            if let Some(p) = rules::blocking(&after, now).into_iter().next() {
+                return Ok(Err(refuse(
+                    id,
+                    RefusalCode::Invalid,
+                    p.message,
+                    Some(p.field),
+                )));
+            }
+            if let Some(before) = before
+                && let Err(p) = rules::check_amendment(&before, &after)
+            {
+                return Ok(Err(refuse(
+                    id,
+                    RefusalCode::Invalid,
+                    p.message,
+                    Some(p.field),
+                )));
+            }
+            store
+                .save_record_row(conn, &record_row(&after, now, state.calendar), now.millis())
+                .await?;
+        }
+        DocKind::Review => {
+            let after: Reviews = match w.doc.read() {
+                Ok(r) => r,
+                Err(e) => {
+                    return Ok(Err(refuse(
+                        id,
+                        RefusalCode::Invalid,
+                        format!("the reviews cannot be read: {e}"),
+                        None,
+                    )));
+                }
+            };
+            let before: Reviews = match &w.stored {
+                Some(s) => open(Some(s.clone()), id, server_actor)
+                    .map_err(StoreError::Damaged)?
+                    .doc
+                    .read()
+                    .unwrap_or_default(),
+                None => Reviews::default(),
+            };
+            if let Err(e) = before.check_append(&after, actor.user) {
+                return Ok(Err(refuse(
+                    id,
+                    RefusalCode::Invalid,
+                    e.to_string(),
+                    Some("reviews".into()),
+                )));
+            }
+        }
+    }
+
+    let n = fresh.len();
+    let heads = w.doc.heads();
+    if heads != before_heads || w.stored.is_none() {
+        let doc = StoredDoc {
+            id,
+            officer: facts.officer,
+            school: facts.school,
+            snapshot: w.doc.save(),
+        };
+        let new: Vec<NewChange> = fresh
+            .into_iter()
+            .map(|mut c| NewChange {
+                hash: c.hash().0,
+                bytes: c.bytes().into_owned(),
+                author: actor.user,
+            })
+            .collect();
+        store.append(conn, &doc, new, now.millis()).await?;
+        stored.insert(id, doc);
+    }
+    Ok(Ok((
+        Accepted {
+            doc: id,
+            heads: wire_hashes(&heads),
+        },
+        n,
+    )))
+}
+
+/// The record held by an account document and, if present, its restricted part.
+fn record_of(account: &Document, restricted: Option<&Document>) -> Result<Record, String> {
+    let a: Account = account.read().map_err(|e| e.to_string())?;
+    let r = match restricted {
+        Some(x) if !x.is_empty() => Some(x.read::<Restricted>().map_err(|e| e.to_string())?),
+        _ => None,
+    };
+    Ok(join(a, r.as_ref()))
+}
