@@ -141,7 +141,8 @@ fn run(args: &[String]) -> Result {
     )?;
     let mut cmd = Command::new("target/release/server");
     if args.is_empty() {
-        cmd.arg("serve");
+        // First run: an empty database gets the demo district and its logins.
+        cmd.args(["serve", "--demo-if-empty"]);
     } else {
         cmd.args(args);
     }
