@@ -1,2 +1,341 @@
-//! End-to-end stories that start the real server and talk HTTP to it.
-//! Empty until the server exists (issue 3).
+//! The test harness: starts the real `server` binary on a fresh database
+//! (a SQLite file in a temporary folder, or a new PostgreSQL database), with
+//! the demo district, and offers typed helpers to talk to it.
+
+use anyhow::{Context, Result, bail};
+use client_core::replica::Replica;
+use client_core::{DeviceId, UserId};
+use sea_orm::{ConnectionTrait, Database};
+use serde_json::Value;
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::{Arc, Mutex};
+
+pub const PASSWORD: &str = "fieldlog-demo-2026";
+
+/// Which database a story runs on.
+#[derive(Clone, Debug)]
+pub enum Db {
+    Sqlite,
+    /// A fresh database created on the server named by `FIELDLOG_TEST_POSTGRES`.
+    Postgres(String),
+}
+
+impl Db {
+    /// SQLite always; PostgreSQL when `FIELDLOG_TEST_POSTGRES` is set, with a
+    /// loud note when it is not.
+    pub fn all() -> Vec<Db> {
+        let mut v = vec![Db::Sqlite];
+        match std::env::var("FIELDLOG_TEST_POSTGRES") {
+            Ok(url) if !url.is_empty() => v.push(Db::Postgres(url)),
+            _ => eprintln!("SKIPPED: the PostgreSQL variant (FIELDLOG_TEST_POSTGRES is not set)"),
+        }
+        v
+    }
+
+    pub fn name(&self) -> &'static str {
+        match self {
+            Db::Sqlite => "sqlite",
+            Db::Postgres(_) => "postgres",
+        }
+    }
+}
+
+fn workspace_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .map(Path::to_path_buf)
+        .unwrap_or_default()
+}
+
+/// The server binary of this build, built on demand.
+pub fn server_binary() -> Result<PathBuf> {
+    static BUILT: Mutex<bool> = Mutex::new(false);
+    let mut built = BUILT.lock().unwrap_or_else(|e| e.into_inner());
+    let exe = std::env::current_exe()?;
+    // target/<profile>/deps/<test> -> target/<profile>/server
+    let dir = exe
+        .parent()
+        .and_then(Path::parent)
+        .context("no target dir")?;
+    let bin = dir.join("server");
+    if !*built {
+        let status = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
+            .current_dir(workspace_root())
+            .args(["build", "-q", "-p", "server"])
+            .status()?;
+        if !status.success() {
+            bail!("building the server failed");
+        }
+        *built = true;
+    }
+    Ok(bin)
+}
+
+/// A running server and where its data lives.
+pub struct TestServer {
+    pub base: String,
+    pub data_dir: PathBuf,
+    pub database_url: Option<String>,
+    child: Child,
+    /// Everything the server wrote to stderr (its logs), for the canary test.
+    pub logs: Arc<Mutex<String>>,
+    pub http: reqwest::Client,
+}
+
+impl Drop for TestServer {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+async fn fresh_postgres(base: &str) -> Result<String> {
+    let name = format!("fieldlog_test_{}", uuid::Uuid::new_v4().simple());
+    let db = Database::connect(base).await?;
+    db.execute_unprepared(&format!("CREATE DATABASE {name}"))
+        .await?;
+    db.close().await?;
+    let (prefix, _) = base
+        .rsplit_once('/')
+        .context("FIELDLOG_TEST_POSTGRES has no database name")?;
+    Ok(format!("{prefix}/{name}"))
+}
+
+impl TestServer {
+    /// A fresh database with the demo district, and a server on it.
+    pub async fn start(db: &Db) -> Result<Self> {
+        let data_dir =
+            std::env::temp_dir().join(format!("fieldlog-test-{}", uuid::Uuid::new_v4().simple()));
+        std::fs::create_dir_all(&data_dir)?;
+        let database_url = match db {
+            Db::Sqlite => None,
+            Db::Postgres(base) => Some(fresh_postgres(base).await?),
+        };
+        Self::spawn(data_dir, database_url, true).await
+    }
+
+    /// Another server process on the same database and data folder.
+    pub async fn another(&self) -> Result<Self> {
+        Self::spawn(self.data_dir.clone(), self.database_url.clone(), false).await
+    }
+
+    /// Stops this server with SIGKILL (no graceful shutdown) and starts it again.
+    pub async fn kill_and_restart(mut self) -> Result<Self> {
+        self.child.kill()?;
+        self.child.wait()?;
+        let (dir, url) = (self.data_dir.clone(), self.database_url.clone());
+        std::mem::forget(self);
+        Self::spawn(dir, url, false).await
+    }
+
+    async fn spawn(data_dir: PathBuf, database_url: Option<String>, demo: bool) -> Result<Self> {
+        let mut cmd = Command::new(server_binary()?);
+        cmd.arg("serve")
+            .env("FIELDLOG_LISTEN", "127.0.0.1:0")
+            .env("FIELDLOG_DATA_DIR", &data_dir)
+            .env(
+                "FIELDLOG_LOG",
+                "debug,sqlx=warn,sea_orm=warn,hyper=warn,h2=warn",
+            )
+            .env_remove("DATABASE_URL")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+        if demo {
+            cmd.arg("--demo-if-empty");
+        }
+        if let Some(url) = &database_url {
+            cmd.env("DATABASE_URL", url);
+        }
+        let mut child = cmd.spawn()?;
+        let logs = Arc::new(Mutex::new(String::new()));
+        let stderr = child.stderr.take().context("no stderr")?;
+        let sink = logs.clone();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+                let mut l = sink.lock().unwrap_or_else(|e| e.into_inner());
+                l.push_str(&line);
+                l.push('\n');
+            }
+        });
+        let stdout = child.stdout.take().context("no stdout")?;
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+                if let Some(rest) = line.strip_prefix("Fieldlog is listening on ") {
+                    let _ = tx.send(rest.trim_end_matches('/').to_owned());
+                }
+            }
+        });
+        let base = match rx.recv_timeout(std::time::Duration::from_secs(120)) {
+            Ok(b) => b,
+            Err(_) => {
+                let _ = child.kill();
+                bail!(
+                    "the server did not start: {}",
+                    logs.lock().map(|l| l.clone()).unwrap_or_default()
+                );
+            }
+        };
+        Ok(Self {
+            base,
+            data_dir,
+            database_url,
+            child,
+            logs,
+            http: reqwest::Client::new(),
+        })
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    /// Signs in; returns the login response.
+    pub async fn login(&self, username: &str) -> Result<Session> {
+        let r = self
+            .http
+            .post(self.url("/api/v1/auth/login"))
+            .json(&serde_json::json!({"username": username, "password": PASSWORD}))
+            .send()
+            .await?;
+        let status = r.status();
+        let body: Value = r.json().await?;
+        if !status.is_success() {
+            bail!("login {username}: {status} {body}");
+        }
+        Ok(Session {
+            token: body["access_token"].as_str().unwrap_or_default().to_owned(),
+            refresh: body["refresh_token"]
+                .as_str()
+                .unwrap_or_default()
+                .to_owned(),
+            user: UserId(body["user"]["id"].as_str().unwrap_or_default().parse()?),
+            me: body["user"].clone(),
+        })
+    }
+
+    pub async fn get(&self, token: Option<&str>, path: &str) -> Result<(u16, Value)> {
+        let mut rq = self.http.get(self.url(path));
+        if let Some(t) = token {
+            rq = rq.bearer_auth(t);
+        }
+        let r = rq.send().await?;
+        let status = r.status().as_u16();
+        let text = r.text().await?;
+        Ok((
+            status,
+            serde_json::from_str(&text).unwrap_or(Value::String(text)),
+        ))
+    }
+
+    pub async fn post_json(
+        &self,
+        token: Option<&str>,
+        path: &str,
+        body: &Value,
+    ) -> Result<(u16, Value)> {
+        self.post_raw(token, path, "application/json", serde_json::to_vec(body)?)
+            .await
+    }
+
+    pub async fn post_raw(
+        &self,
+        token: Option<&str>,
+        path: &str,
+        content_type: &str,
+        body: Vec<u8>,
+    ) -> Result<(u16, Value)> {
+        let mut rq = self
+            .http
+            .post(self.url(path))
+            .header("content-type", content_type)
+            .body(body);
+        if let Some(t) = token {
+            rq = rq.bearer_auth(t);
+        }
+        let r = rq.send().await?;
+        let status = r.status().as_u16();
+        let text = r.text().await?;
+        Ok((
+            status,
+            serde_json::from_str(&text).unwrap_or(Value::String(text)),
+        ))
+    }
+
+    /// Announces a body of `len` bytes, sends a little of it, and returns the
+    /// status the server answers with (a server that refuses early closes the
+    /// connection, so an ordinary client may only see a broken pipe).
+    pub fn post_oversize(&self, token: &str, path: &str, len: usize) -> Result<u16> {
+        use std::io::{Read, Write};
+        let addr = self.base.trim_start_matches("http://");
+        let mut tcp = std::net::TcpStream::connect(addr)?;
+        tcp.set_read_timeout(Some(std::time::Duration::from_secs(10)))?;
+        write!(
+            tcp,
+            "POST {path} HTTP/1.1\r\nHost: {addr}\r\nAuthorization: Bearer {token}\r\nContent-Type: application/octet-stream\r\nContent-Length: {len}\r\n\r\n"
+        )?;
+        let _ = tcp.write_all(&vec![b'x'; 1024]);
+        let mut buf = [0u8; 64];
+        let n = tcp.read(&mut buf)?;
+        let line = String::from_utf8_lossy(&buf[..n]);
+        line.split_whitespace()
+            .nth(1)
+            .and_then(|s| s.parse().ok())
+            .context("no HTTP status in the reply")
+    }
+
+    /// One sync round trip for `replica`; returns the HTTP status.
+    pub async fn sync(
+        &self,
+        token: &str,
+        replica: &mut Replica,
+    ) -> Result<client_core::replica::SyncReport> {
+        loop {
+            let body = replica.prepare_sync();
+            let r = self
+                .http
+                .post(self.url("/api/v1/sync"))
+                .bearer_auth(token)
+                .header("content-type", "application/octet-stream")
+                .body(body)
+                .send()
+                .await?;
+            if !r.status().is_success() {
+                bail!("sync: {} {}", r.status(), r.text().await?);
+            }
+            let bytes = r.bytes().await?;
+            let report = replica.receive_sync(&bytes)?;
+            if !report.more {
+                return Ok(report);
+            }
+        }
+    }
+
+    pub fn logs(&self) -> String {
+        self.logs.lock().map(|l| l.clone()).unwrap_or_default()
+    }
+}
+
+/// A signed-in user.
+#[derive(Clone, Debug)]
+pub struct Session {
+    pub token: String,
+    pub refresh: String,
+    pub user: UserId,
+    pub me: Value,
+}
+
+impl Session {
+    pub fn replica(&self, device: u128) -> Replica {
+        Replica::new(self.user, DeviceId::from_u128(device))
+    }
+
+    pub fn first_school(&self) -> client_core::SchoolId {
+        self.me["schools"][0]["id"]
+            .as_str()
+            .and_then(|s| s.parse().ok())
+            .unwrap_or(client_core::SchoolId::from_u128(0))
+    }
+}

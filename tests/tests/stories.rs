@@ -1,0 +1,263 @@
+//! End-to-end stories against the real server over HTTP, on SQLite and (when
+//! FIELDLOG_TEST_POSTGRES is set) on PostgreSQL. One binary; each story starts
+//! its own server on a fresh database with the demo district.
+
+#[path = "stories/matrix.rs"]
+mod matrix;
+#[path = "stories/robustness.rs"]
+mod robustness;
+
+use client_core::document::DocId;
+use client_core::record::*;
+use client_core::replica::SyncStatus;
+use client_core::sync::RefusalCode;
+use client_core::vocabulary::*;
+use client_core::{DocKind, Record, RecordId, ReviewId, SchoolId, StudentKey, Timestamp, UserId};
+use fieldlog_tests::{Db, TestServer};
+
+pub fn now() -> Timestamp {
+    Timestamp::from_millis(chrono::Utc::now().timestamp_millis())
+}
+
+/// A complete routine contact by `officer` at `school`, an hour ago, as a draft.
+pub fn contact(officer: UserId, school: SchoolId) -> Record {
+    let at = now().plus_hours(-1);
+    let mut r = Record::draft(RecordId(uuid::Uuid::now_v7()), school, officer, at);
+    r.ended_at = Some(at.plus_minutes(10));
+    r.location = Some(Location::Hallway);
+    r.initiated_by = Some(InitiatedBy::OfficerSelf);
+    r.category = Some(Category::RelationshipBuilding);
+    r.would_warrant_911 = Some(false);
+    r.sro_role = Some(SroRole::InformalCounselor);
+    r.actions = vec![ActionTaken::Counseled];
+    r.students = vec![Student {
+        key: StudentKey(uuid::Uuid::now_v7()),
+        reference: "S-55501".into(),
+        age: Some(15),
+        grade: Some(10),
+        perceived: Some(Demographics {
+            race: vec![Race::Asian],
+            sex: Some(Sex::Male),
+            ..Default::default()
+        }),
+        school_record: Some(Demographics {
+            disability: Some(Disability::Section504),
+            english_learner: Some(EnglishLearner::Yes),
+            ..Default::default()
+        }),
+        sogi: None,
+    }];
+    r
+}
+
+#[tokio::test]
+async fn two_devices_of_one_officer_edit_offline_and_converge() -> anyhow::Result<()> {
+    for db in Db::all() {
+        let s = TestServer::start(&db).await?;
+        let officer = s.login("sro.martinez").await?;
+        let mut phone = officer.replica(1);
+        let mut tablet = officer.replica(2);
+        let r = contact(officer.user, officer.first_school());
+        phone.create(&r, now())?;
+        s.sync(&officer.token, &mut phone).await?;
+        s.sync(&officer.token, &mut tablet).await?;
+        assert_eq!(tablet.record(r.id)?, r, "{}", db.name());
+
+        // Offline, each device changes a different field.
+        let mut a = r.clone();
+        a.narrative = Some("talked about the game".into());
+        phone.update(&a, None, now())?;
+        let mut b = r.clone();
+        b.location = Some(Location::Gym);
+        tablet.update(&b, None, now())?;
+
+        s.sync(&officer.token, &mut phone).await?;
+        s.sync(&officer.token, &mut tablet).await?;
+        s.sync(&officer.token, &mut phone).await?;
+        let (pa, ta) = (phone.record(r.id)?, tablet.record(r.id)?);
+        assert_eq!(pa, ta, "{}", db.name());
+        assert_eq!(pa.narrative.as_deref(), Some("talked about the game"));
+        assert_eq!(pa.location, Some(Location::Gym));
+        assert_eq!(phone.status(r.id), SyncStatus::Synced);
+
+        let (status, json) = s
+            .get(Some(&officer.token), &format!("/api/v1/incidents/{}", r.id))
+            .await?;
+        assert_eq!(status, 200, "{json}");
+        assert_eq!(json["location"], "gym");
+        assert_eq!(json["narrative"], "talked about the game");
+        assert_eq!(
+            json["students"][0]["school_record"]["english_learner"],
+            "yes"
+        );
+    }
+    Ok(())
+}
+
+fn review(by: UserId, finding: Finding) -> client_core::review::Review {
+    client_core::review::Review {
+        id: ReviewId(uuid::Uuid::now_v7()),
+        finding,
+        notes: Some("met with the SRO and the assistant principal".into()),
+        follow_up: None,
+        by,
+        at: now(),
+    }
+}
+
+#[tokio::test]
+async fn a_supervisors_review_reaches_the_officer_and_the_restricted_part_never_reaches_the_supervisor()
+-> anyhow::Result<()> {
+    for db in Db::all() {
+        let s = TestServer::start(&db).await?;
+        let officer = s.login("sro.martinez").await?;
+        let sup = s.login("sgt.alvarez").await?;
+        let mut phone = officer.replica(1);
+        let mut r = contact(officer.user, officer.first_school());
+        r.submit(now());
+        phone.create(&r, now())?;
+        s.sync(&officer.token, &mut phone).await?;
+
+        let mut desk = sup.replica(7);
+        let report = s.sync(&sup.token, &mut desk).await?;
+        let kinds: Vec<DocKind> = report
+            .received
+            .iter()
+            .filter(|d| d.record == r.id)
+            .map(|d| d.kind)
+            .collect();
+        assert_eq!(
+            kinds,
+            vec![DocKind::Account],
+            "{}: the supervisor receives only the account",
+            db.name()
+        );
+        assert!(
+            report
+                .received
+                .iter()
+                .all(|d| d.kind != DocKind::Restricted),
+            "{}",
+            db.name()
+        );
+        let seen = desk.record(r.id)?;
+        assert_eq!(seen.students[0].school_record, None);
+        assert_eq!(seen.students[0].perceived, r.students[0].perceived);
+
+        desk.add_review(r.id, review(sup.user, Finding::Appropriate), now())?;
+        let report = s.sync(&sup.token, &mut desk).await?;
+        assert_eq!(report.refused, vec![], "{}", db.name());
+
+        s.sync(&officer.token, &mut phone).await?;
+        let reviews = phone.reviews(r.id)?;
+        assert_eq!(reviews.reviews.len(), 1, "{}", db.name());
+        assert_eq!(reviews.reviews[0].finding, Finding::Appropriate);
+
+        // The officer may read the review but not write one.
+        phone.add_review(r.id, review(officer.user, Finding::Appropriate), now())?;
+        let report = s.sync(&officer.token, &mut phone).await?;
+        assert_eq!(report.refused.len(), 1, "{}", db.name());
+        assert_eq!(report.refused[0].code, RefusalCode::Forbidden);
+
+        // A review cannot be rewritten, only added to.
+        let mut tampered = desk.reviews(r.id)?;
+        tampered.reviews[0].finding = Finding::PolicyConcern;
+        let doc = desk
+            .document(&DocId {
+                record: r.id,
+                kind: DocKind::Review,
+            })
+            .expect("review doc");
+        doc.write(&tampered, now())?;
+        let report = s.sync(&sup.token, &mut desk).await?;
+        assert_eq!(report.refused.len(), 1, "{}", db.name());
+        assert_eq!(report.refused[0].code, RefusalCode::Invalid);
+        let (_, json) = s
+            .get(Some(&officer.token), &format!("/api/v1/incidents/{}", r.id))
+            .await?;
+        assert_eq!(
+            json["reviews"][0]["finding"],
+            "appropriate",
+            "{}",
+            db.name()
+        );
+    }
+    Ok(())
+}
+
+#[tokio::test]
+async fn a_school_leader_sees_the_redacted_view_of_their_school_only() -> anyhow::Result<()> {
+    for db in Db::all() {
+        let s = TestServer::start(&db).await?;
+        let officer = s.login("sro.martinez").await?;
+        let mut phone = officer.replica(1);
+        let mut r = contact(officer.user, officer.first_school());
+        r.narrative = Some("names the student Jordan".into());
+        phone.create(&r, now())?;
+        s.sync(&officer.token, &mut phone).await?;
+
+        let leader = s.login("principal.lincoln").await?;
+        let (status, json) = s
+            .get(Some(&leader.token), &format!("/api/v1/incidents/{}", r.id))
+            .await?;
+        assert_eq!(status, 200, "{}: {json}", db.name());
+        let text = json.to_string();
+        for hidden in ["S-55501", "perceived", "school_record", "Jordan", "\"age\""] {
+            assert!(!text.contains(hidden), "{}: {hidden} in {text}", db.name());
+        }
+        assert_eq!(json["students"][0]["ref"], "student-1");
+
+        let other = s.login("principal.jefferson").await?;
+        let (status, json) = s
+            .get(Some(&other.token), &format!("/api/v1/incidents/{}", r.id))
+            .await?;
+        assert_eq!(status, 404, "{}", db.name());
+        assert!(!json.to_string().contains("S-55501"));
+    }
+    Ok(())
+}
+
+#[tokio::test]
+async fn nothing_identifying_reaches_the_server_logs() -> anyhow::Result<()> {
+    let s = TestServer::start(&Db::Sqlite).await?;
+    let officer = s.login("sro.martinez").await?;
+    let mut phone = officer.replica(1);
+    let mut r = contact(officer.user, officer.first_school());
+    r.students[0].reference = "CANARY-REF-7731".into();
+    r.narrative = Some("CANARY-NARRATIVE-7731".into());
+    r.students[0].sogi = Some(Sogi {
+        self_reported: true,
+        sexual_orientation: Some("CANARY-SOGI-7731".into()),
+        gender_identity: None,
+    });
+    phone.create(&r, now())?;
+    s.sync(&officer.token, &mut phone).await?;
+    let body = serde_json::to_value(contact(officer.user, officer.first_school()))?;
+    let mut bad = body.clone();
+    bad["narrative"] = "CANARY-NARRATIVE-7731".into();
+    bad["location"] = "CANARY-ENUM-7731".into();
+    s.post_json(Some(&officer.token), "/api/v1/incidents", &bad)
+        .await?;
+    s.get(Some(&officer.token), &format!("/api/v1/incidents/{}", r.id))
+        .await?;
+    let sup = s.login("sgt.alvarez").await?;
+    s.get(Some(&sup.token), &format!("/api/v1/incidents/{}", r.id))
+        .await?;
+    let logs = s.logs();
+    assert!(logs.contains("request"), "the test reads real logs: {logs}");
+    for canary in [
+        "CANARY",
+        "S-55501",
+        &officer.token,
+        &officer.refresh,
+        fieldlog_tests::PASSWORD,
+        "Section504",
+        "section_504",
+    ] {
+        assert!(
+            !logs.contains(canary),
+            "{canary} found in the server's logs"
+        );
+    }
+    Ok(())
+}

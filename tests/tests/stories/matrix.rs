@@ -1,0 +1,327 @@
+//! The access matrix, generated from the policy: every role (and another
+//! school's or agency's counterpart, anonymous, an expired token) x every
+//! endpoint x own/other object. Each cell's expected status comes from
+//! `Policy::decide`; the server must agree, and a refusal must leak nothing.
+
+use super::{contact, now};
+use client_core::access::{Action, Actor, Decision, RecordFacts};
+use client_core::document::{Account, DocId, Document, actor_id};
+use client_core::sync::{DocChanges, PROTOCOL_VERSION, RefusalCode, SyncRequest, SyncResponse};
+use client_core::{DeviceId, DocKind, Policy, Record, Role, SchoolId, UserId};
+use fieldlog_tests::{Db, Session, TestServer};
+use serde_json::Value;
+
+struct Caller {
+    label: &'static str,
+    token: Option<String>,
+    actor: Option<Actor>,
+}
+
+fn actor_of(s: &Session) -> Actor {
+    let ids = |v: &Value| -> Vec<uuid::Uuid> {
+        v.as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|x| x.as_str().or(x["id"].as_str()))
+            .filter_map(|x| x.parse().ok())
+            .collect()
+    };
+    Actor {
+        user: s.user,
+        role: Role::parse(s.me["role"].as_str().unwrap_or_default()).expect("a role"),
+        schools: ids(&s.me["schools"]).into_iter().map(SchoolId).collect(),
+        supervises: ids(&s.me["supervises"]).into_iter().map(UserId).collect(),
+    }
+}
+
+fn expected(
+    policy: &Policy,
+    caller: &Caller,
+    facts: Option<&RecordFacts>,
+    action: Action,
+    hidden_is: u16,
+) -> u16 {
+    match &caller.actor {
+        None => 401,
+        Some(a) => match policy.decide(a, facts, action) {
+            Decision::Allow => 200,
+            Decision::Forbidden => 403,
+            Decision::Hidden => hidden_is,
+        },
+    }
+}
+
+/// A change to `record`'s account, authored by `by` (as if by a device of theirs).
+fn edit_as(base: &mut Document, record: &Record, by: UserId) -> DocChanges {
+    let bytes = base.save();
+    let id = base.id();
+    let mut doc =
+        Document::load(id, &bytes, actor_id(by, DeviceId::from_u128(0xabc))).expect("loads");
+    let mut a: Account = doc.read().expect("reads");
+    a.narrative = Some(format!("edited by {by}"));
+    let _ = record;
+    let heads = doc.heads();
+    doc.write(&a, now()).expect("writes");
+    let changes = doc
+        .changes_since(&heads)
+        .iter_mut()
+        .map(|c| c.bytes().into_owned())
+        .collect();
+    DocChanges { doc: id, changes }
+}
+
+#[tokio::test]
+async fn every_cell_of_the_access_matrix_matches_the_policy() -> anyhow::Result<()> {
+    for db in Db::all() {
+        let s = TestServer::start(&db).await?;
+        let policy = Policy::federal_default();
+        let own_sro = s.login("sro.martinez").await?;
+        let other_sro = s.login("sro.okafor").await?;
+        // One draft record of each officer, at their own school.
+        let mut records = Vec::new();
+        for (who, device) in [(&own_sro, 1u128), (&other_sro, 2)] {
+            let mut phone = who.replica(device);
+            let r = contact(who.user, who.first_school());
+            phone.create(&r, now())?;
+            s.sync(&who.token, &mut phone).await?;
+            let account = phone
+                .document(&DocId {
+                    record: r.id,
+                    kind: DocKind::Account,
+                })
+                .expect("account")
+                .save();
+            records.push((r, account));
+        }
+        let mut callers = Vec::new();
+        for (label, user) in [
+            ("sro", "sro.martinez"),
+            ("another school's sro", "sro.okafor"),
+            ("supervisor", "sgt.alvarez"),
+            ("another agency's supervisor", "sgt.brooks"),
+            ("school leader", "principal.lincoln"),
+            ("another school's leader", "principal.jefferson"),
+            ("analyst", "analyst.district"),
+            ("admin", "admin.district"),
+            ("auditor", "auditor.district"),
+        ] {
+            let sess = s.login(user).await?;
+            callers.push(Caller {
+                label,
+                actor: Some(actor_of(&sess)),
+                token: Some(sess.token),
+            });
+        }
+        callers.push(Caller {
+            label: "anonymous",
+            token: None,
+            actor: None,
+        });
+        callers.push(Caller {
+            label: "expired token",
+            token: Some(expired_token(&s, own_sro.user)?),
+            actor: None,
+        });
+
+        let mut t = Tally::default();
+        for c in &callers {
+            let tok = c.token.as_deref();
+            let check = |t: &mut Tally, what: String, got: u16, want: u16, body: &Value| {
+                t.check(c.label, what, got, want, body)
+            };
+            // GET /me
+            let (st, body) = s.get(tok, "/api/v1/me").await?;
+            check(
+                &mut t,
+                "GET /me".into(),
+                st,
+                if c.actor.is_some() { 200 } else { 401 },
+                &body,
+            );
+            // GET /incidents (list), and nothing listed that the policy would hide.
+            let (st, body) = s.get(tok, "/api/v1/incidents").await?;
+            check(
+                &mut t,
+                "GET /incidents".into(),
+                st,
+                expected(&policy, c, None, Action::ListRecords, 404),
+                &body,
+            );
+            if st == 200 {
+                for item in body["items"].as_array().into_iter().flatten() {
+                    let facts = RecordFacts {
+                        officer: item["officer_id"]
+                            .as_str()
+                            .and_then(|x| x.parse().ok())
+                            .unwrap_or(UserId::from_u128(0)),
+                        school: item["school_id"]
+                            .as_str()
+                            .and_then(|x| x.parse().ok())
+                            .unwrap_or(SchoolId::from_u128(0)),
+                    };
+                    let visible = c
+                        .actor
+                        .as_ref()
+                        .is_some_and(|a| policy.view(a, &facts).is_some());
+                    if !visible {
+                        t.failures.push(format!(
+                            "{}: list shows record {} the policy hides",
+                            c.label, item["id"]
+                        ));
+                    }
+                }
+            }
+            for (which, (r, account)) in ["own", "other"].iter().zip(&records) {
+                let facts = RecordFacts {
+                    officer: r.officer_id,
+                    school: r.school_id,
+                };
+                // GET /incidents/{id}
+                let (st, body) = s.get(tok, &format!("/api/v1/incidents/{}", r.id)).await?;
+                check(
+                    &mut t,
+                    format!("GET /incidents/{{{which}}}"),
+                    st,
+                    expected(&policy, c, Some(&facts), Action::ReadRecord, 404),
+                    &body,
+                );
+                // POST /incidents at the record's school, as the caller.
+                let mut new = contact(
+                    c.actor
+                        .as_ref()
+                        .map(|a| a.user)
+                        .unwrap_or(UserId::from_u128(0)),
+                    r.school_id,
+                );
+                new.id = client_core::RecordId(uuid::Uuid::now_v7());
+                let create_facts = RecordFacts {
+                    officer: new.officer_id,
+                    school: r.school_id,
+                };
+                let want =
+                    match expected(&policy, c, Some(&create_facts), Action::CreateRecord, 403) {
+                        200 => 201,
+                        other => other,
+                    };
+                let (st, body) = s
+                    .post_json(tok, "/api/v1/incidents", &serde_json::to_value(&new)?)
+                    .await?;
+                check(
+                    &mut t,
+                    format!("POST /incidents at {which} school"),
+                    st,
+                    want,
+                    &body,
+                );
+                // POST /sync: a change to the record's account, authored by the caller.
+                let Some(actor) = &c.actor else {
+                    let (st, body) = s
+                        .post_raw(tok, "/api/v1/sync", "application/octet-stream", vec![1, 0])
+                        .await?;
+                    check(&mut t, "POST /sync".into(), st, 401, &body);
+                    continue;
+                };
+                let mut base = Document::load(
+                    DocId {
+                        record: r.id,
+                        kind: DocKind::Account,
+                    },
+                    account,
+                    actor_id(r.officer_id, DeviceId::from_u128(9)),
+                )?;
+                let push = edit_as(&mut base, r, actor.user);
+                let req = SyncRequest {
+                    version: PROTOCOL_VERSION,
+                    device: DeviceId::from_u128(0xabc),
+                    cursor: None,
+                    push: vec![push],
+                };
+                let resp = s
+                    .http
+                    .post(s.url("/api/v1/sync"))
+                    .bearer_auth(tok.unwrap_or_default())
+                    .body(req.encode())
+                    .send()
+                    .await?;
+                let st = resp.status().as_u16();
+                let bytes = resp.bytes().await?;
+                let accepted = SyncResponse::decode(&bytes)
+                    .map(|r| (r.accepted.len(), r.refused.first().map(|x| x.code)))
+                    .unwrap_or((0, None));
+                let allowed =
+                    policy.decide(actor, Some(&facts), Action::SyncWriteAccount) == Decision::Allow;
+                let want = if allowed {
+                    (1, None)
+                } else {
+                    (0, Some(RefusalCode::Forbidden))
+                };
+                t.cells += 1;
+                if st != 200 || accepted != want {
+                    t.failures.push(format!(
+                        "{} POST /sync to {which} record: want {want:?}, got {st} {accepted:?}",
+                        c.label
+                    ));
+                }
+            }
+            // The auditor's endpoints.
+            for path in ["/api/v1/audit", "/api/v1/audit/verify"] {
+                let (st, body) = s.get(tok, path).await?;
+                check(
+                    &mut t,
+                    format!("GET {path}"),
+                    st,
+                    expected(&policy, c, None, Action::ReadAuditLog, 404),
+                    &body,
+                );
+            }
+        }
+        assert!(
+            t.failures.is_empty(),
+            "{}: {} of {} cells wrong:\n{}",
+            db.name(),
+            t.failures.len(),
+            t.cells,
+            t.failures.join("\n")
+        );
+        assert_eq!(
+            t.cells,
+            callers.len() * 10,
+            "every caller x endpoint x object ran"
+        );
+    }
+    Ok(())
+}
+
+#[derive(Default)]
+struct Tally {
+    cells: usize,
+    failures: Vec<String>,
+}
+
+impl Tally {
+    fn check(&mut self, who: &str, what: String, got: u16, want: u16, body: &Value) {
+        self.cells += 1;
+        if got != want {
+            self.failures
+                .push(format!("{who} {what}: want {want}, got {got} {body}"));
+        }
+        // A refusal leaks no record data.
+        if got >= 400 && (body.to_string().contains("S-55501") || body.get("students").is_some()) {
+            self.failures
+                .push(format!("{who} {what}: refusal leaked data: {body}"));
+        }
+    }
+}
+
+/// A token signed with the server's own key that expired a minute ago.
+fn expired_token(s: &TestServer, user: UserId) -> anyhow::Result<String> {
+    super::robustness::sign(
+        s,
+        user,
+        "sro",
+        |c| {
+            c["exp"] = (chrono::Utc::now().timestamp() - 60).into();
+        },
+        None,
+    )
+}
