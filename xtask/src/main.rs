@@ -107,8 +107,45 @@ fn test() -> Result {
              tests will be SKIPPED (CI sets it). ***\n"
         );
     }
-    step("cargo test", cargo().args(["test", "--workspace"]))?;
+    let (passed, failed) = cargo_test()?;
+    // One closing line for the whole run: cargo's own last line is whichever
+    // crate's doc-tests ran last, often "0 passed".
+    println!("tests: {passed} passed, {failed} failed");
+    if failed > 0 {
+        return Err(format!("{failed} test(s) failed"));
+    }
     Ok(())
+}
+
+/// Runs every test, echoing cargo's output, and totals its result lines.
+fn cargo_test() -> Result<(u64, u64)> {
+    use std::io::{BufRead, BufReader};
+    eprintln!("==> cargo test");
+    let mut child = cargo()
+        .args(["test", "--workspace"])
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .map_err(|e| e.to_string())?;
+    let (mut passed, mut failed) = (0, 0);
+    if let Some(out) = child.stdout.take() {
+        for line in BufReader::new(out).lines().map_while(std::result::Result::ok) {
+            println!("{line}");
+            if let Some(rest) = line.strip_prefix("test result: ") {
+                let count = |word: &str| {
+                    rest.split(';')
+                        .find_map(|part| part.trim().strip_suffix(word)?.trim().rsplit(' ').next()?.parse::<u64>().ok())
+                        .unwrap_or(0)
+                };
+                passed += count(" passed");
+                failed += count(" failed");
+            }
+        }
+    }
+    let status = child.wait().map_err(|e| e.to_string())?;
+    if !status.success() && failed == 0 {
+        return Err(format!("cargo test failed ({status})"));
+    }
+    Ok((passed, failed))
 }
 
 /// The core must stay free of async runtimes and web bindings: it runs the
