@@ -61,9 +61,13 @@ pub fn server_binary() -> Result<PathBuf> {
         .context("no target dir")?;
     let bin = dir.join("server");
     if !*built {
+        let mut args = vec!["build", "-q", "-p", "server"];
+        if dir.ends_with("release") {
+            args.push("--release");
+        }
         let status = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
             .current_dir(workspace_root())
-            .args(["build", "-q", "-p", "server"])
+            .args(&args)
             .status()?;
         if !status.success() {
             bail!("building the server failed");
@@ -311,6 +315,10 @@ impl TestServer {
                 return Ok(report);
             }
         }
+    }
+
+    pub fn pid(&self) -> u32 {
+        self.child.id()
     }
 
     pub fn logs(&self) -> String {

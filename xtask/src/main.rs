@@ -128,12 +128,23 @@ fn cargo_test() -> Result<(u64, u64)> {
         .map_err(|e| e.to_string())?;
     let (mut passed, mut failed) = (0, 0);
     if let Some(out) = child.stdout.take() {
-        for line in BufReader::new(out).lines().map_while(std::result::Result::ok) {
+        for line in BufReader::new(out)
+            .lines()
+            .map_while(std::result::Result::ok)
+        {
             println!("{line}");
             if let Some(rest) = line.strip_prefix("test result: ") {
                 let count = |word: &str| {
                     rest.split(';')
-                        .find_map(|part| part.trim().strip_suffix(word)?.trim().rsplit(' ').next()?.parse::<u64>().ok())
+                        .find_map(|part| {
+                            part.trim()
+                                .strip_suffix(word)?
+                                .trim()
+                                .rsplit(' ')
+                                .next()?
+                                .parse::<u64>()
+                                .ok()
+                        })
                         .unwrap_or(0)
                 };
                 passed += count(" passed");
@@ -188,9 +199,76 @@ fn run(args: &[String]) -> Result {
 
 fn bench() -> Result {
     step(
-        "client-core benchmarks",
+        "client-core benchmarks (native)",
         cargo().args(["bench", "-p", "client-core", "--bench", "record"]),
+    )?;
+    let out = wasm_build("nodejs", "target/wasm-bench")?;
+    step(
+        "client-core benchmarks (wasm, in Node)",
+        Command::new("node").args(["xtask/bench-wasm.cjs", &out]),
     )
+}
+
+/// The wasm-bindgen version the lock file pins, so the CLI matches the library.
+fn locked_wasm_bindgen() -> Result<String> {
+    let lock = std::fs::read_to_string("Cargo.lock").map_err(|e| format!("Cargo.lock: {e}"))?;
+    let mut lines = lock.lines();
+    while let Some(l) = lines.next() {
+        if l == "name = \"wasm-bindgen\"" {
+            if let Some(v) = lines.next().and_then(|v| v.strip_prefix("version = \"")) {
+                return Ok(v.trim_end_matches('"').to_owned());
+            }
+        }
+    }
+    Err("wasm-bindgen is not in Cargo.lock".into())
+}
+
+/// Installs wasm-bindgen-cli at the locked version unless it is already there.
+fn ensure_wasm_bindgen() -> Result {
+    let want = locked_wasm_bindgen()?;
+    let have = output(Command::new("wasm-bindgen").arg("--version"))
+        .map(|(_, t)| t)
+        .unwrap_or_default();
+    if !have.contains(&want) {
+        // Not --locked: its lock file names a crate version the registry
+        // mirror here does not serve.
+        step(
+            &format!("cargo install wasm-bindgen-cli {want}"),
+            cargo().args(["install", "wasm-bindgen-cli", "--version", &want]),
+        )?;
+    }
+    Ok(())
+}
+
+/// Builds the wasm facade and runs wasm-bindgen for `target` into `out`.
+fn wasm_build(target: &str, out: &str) -> Result<String> {
+    setup()?;
+    ensure_wasm_bindgen()?;
+    step(
+        "build wasm-pwa (wasm32, size-optimised)",
+        cargo().args([
+            "build",
+            "-p",
+            "wasm-pwa",
+            "--target",
+            "wasm32-unknown-unknown",
+            "--profile",
+            "wasm-release",
+        ]),
+    )?;
+    step(
+        "wasm-bindgen",
+        Command::new("wasm-bindgen").args([
+            "--target",
+            target,
+            "--out-dir",
+            out,
+            "--remove-name-section",
+            "--remove-producers-section",
+            "target/wasm32-unknown-unknown/wasm-release/wasm_pwa.wasm",
+        ]),
+    )?;
+    Ok(out.to_owned())
 }
 
 fn fuzz(seconds: &str) -> Result {
