@@ -55,10 +55,11 @@ pub fn server_binary() -> Result<PathBuf> {
     let mut built = BUILT.lock().unwrap_or_else(|e| e.into_inner());
     let exe = std::env::current_exe()?;
     // target/<profile>/deps/<test> -> target/<profile>/server
-    let dir = exe
-        .parent()
-        .and_then(Path::parent)
-        .context("no target dir")?;
+    // target/<profile>/deps/<test> or target/<profile>/<bin> -> target/<profile>/server
+    let mut dir = exe.parent().context("no target dir")?;
+    if dir.ends_with("deps") {
+        dir = dir.parent().context("no target dir")?;
+    }
     let bin = dir.join("server");
     if !*built {
         let mut args = vec!["build", "-q", "-p", "server"];
@@ -135,7 +136,8 @@ impl TestServer {
     }
 
     async fn spawn(data_dir: PathBuf, database_url: Option<String>, demo: bool) -> Result<Self> {
-        let mut cmd = Command::new(server_binary()?);
+        let bin = server_binary()?;
+        let mut cmd = Command::new(&bin);
         cmd.arg("serve")
             .env("FIELDLOG_LISTEN", "127.0.0.1:0")
             .env("FIELDLOG_DATA_DIR", &data_dir)
@@ -152,7 +154,7 @@ impl TestServer {
         if let Some(url) = &database_url {
             cmd.env("DATABASE_URL", url);
         }
-        let mut child = cmd.spawn()?;
+        let mut child = cmd.spawn().with_context(|| format!("starting {}", bin.display()))?;
         let logs = Arc::new(Mutex::new(String::new()));
         let stderr = child.stderr.take().context("no stderr")?;
         let sink = logs.clone();
