@@ -154,7 +154,9 @@ impl TestServer {
         if let Some(url) = &database_url {
             cmd.env("DATABASE_URL", url);
         }
-        let mut child = cmd.spawn().with_context(|| format!("starting {}", bin.display()))?;
+        let mut child = cmd
+            .spawn()
+            .with_context(|| format!("starting {}", bin.display()))?;
         let logs = Arc::new(Mutex::new(String::new()));
         let stderr = child.stderr.take().context("no stderr")?;
         let sink = logs.clone();

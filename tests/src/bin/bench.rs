@@ -197,15 +197,27 @@ async fn main() -> anyhow::Result<()> {
             quiet.trips, quiet.up, quiet.down
         );
 
-        // 3. Sustained writes: 8 devices, each record in its own request.
+        // 3. Sustained writes: 8 devices of the officer, already up to date,
+        // each sending batches of 25 new records (and pulling each other's).
+        let mut devices = Vec::new();
+        for d in 0..8u128 {
+            let mut dev = Replica::new(user, DeviceId::from_u128(100 + d));
+            let mut w = Wire {
+                http: wire.http.clone(),
+                up: 0,
+                down: 0,
+                trips: 0,
+            };
+            w.sync(&s, &officer.token, &mut dev).await?;
+            devices.push(dev);
+        }
         let t = Instant::now();
         let mut tasks = Vec::new();
         let per_device = (n_pull.saturating_sub(n_upload)) / 8;
-        for d in 0..8u128 {
+        for mut dev in devices {
             let (base, token) = (s.base.clone(), officer.token.clone());
             tasks.push(tokio::spawn(async move {
                 let http = reqwest::Client::new();
-                let mut dev = Replica::new(user, DeviceId::from_u128(100 + d));
                 let mut done = 0u64;
                 for i in 0..per_device {
                     dev.create(&record(i, user, school), now()).expect("valid");
