@@ -72,6 +72,10 @@ pub struct Replica {
     state: SyncState,
     dirty: BTreeSet<DocId>,
     state_dirty: bool,
+    /// Documents that may have changes the server lacks. Only these are
+    /// examined when preparing a sync, so a device holding thousands of
+    /// records does not rescan them all on every round trip.
+    unpushed: BTreeSet<DocId>,
 }
 
 impl Replica {
@@ -84,6 +88,7 @@ impl Replica {
             state: SyncState::default(),
             dirty: BTreeSet::new(),
             state_dirty: false,
+            unpushed: BTreeSet::new(),
         }
     }
 
@@ -101,6 +106,8 @@ impl Replica {
         for (id, bytes) in docs {
             let doc = Document::load(id, &bytes, r.actor.clone())?;
             r.docs.insert(id, doc);
+            // Unknown until the first sync looks.
+            r.unpushed.insert(id);
         }
         Ok(r)
     }
@@ -119,6 +126,21 @@ impl Replica {
             .collect();
         let state = std::mem::take(&mut self.state_dirty).then(|| self.state.to_bytes());
         Dirty { docs, state }
+    }
+
+    /// A local edit: persist it, and push it at the next sync.
+    fn touch(&mut self, id: DocId) {
+        self.dirty.insert(id);
+        self.unpushed.insert(id);
+    }
+
+    /// Gives the caller mutable access to a document; it is then assumed
+    /// changed (persisted and pushed at the next sync).
+    pub fn document(&mut self, id: &DocId) -> Option<&mut Document> {
+        if self.docs.contains_key(id) {
+            self.touch(*id);
+        }
+        self.docs.get_mut(id)
     }
 
     fn id(record: RecordId, kind: DocKind) -> DocId {
@@ -160,9 +182,9 @@ impl Replica {
             return Err(ReplicaError::Invalid(problems));
         }
         let docs = RecordDocs::create(record, self.actor.clone(), now)?;
-        self.dirty.insert(docs.account.id());
+        self.touch(docs.account.id());
         if let Some(r) = &docs.restricted {
-            self.dirty.insert(r.id());
+            self.touch(r.id());
         }
         self.put_back(docs);
         Ok(())
@@ -208,9 +230,9 @@ impl Replica {
             Ok(())
         })();
         if result.is_ok() {
-            self.dirty.insert(docs.account.id());
+            self.touch(docs.account.id());
             if let Some(r) = &docs.restricted {
-                self.dirty.insert(r.id());
+                self.touch(r.id());
             }
         }
         self.put_back(docs);
@@ -236,7 +258,7 @@ impl Replica {
         };
         reviews.reviews.push(review);
         doc.write(&reviews, at)?;
-        self.dirty.insert(id);
+        self.touch(id);
         Ok(())
     }
 
@@ -261,10 +283,6 @@ impl Replica {
             .filter(|d| d.kind == DocKind::Account)
             .map(|d| d.record)
             .collect()
-    }
-
-    pub fn document(&mut self, id: &DocId) -> Option<&mut Document> {
-        self.docs.get_mut(id)
     }
 
     pub fn status(&mut self, record: RecordId) -> SyncStatus {
@@ -296,7 +314,12 @@ impl Replica {
     pub fn prepare_sync(&mut self) -> Vec<u8> {
         let mut push = Vec::new();
         let mut budget = sync::MAX_PUSH_BYTES;
-        for (id, doc) in &mut self.docs {
+        let mut synced = Vec::new();
+        for id in &self.unpushed {
+            let Some(doc) = self.docs.get_mut(id) else {
+                synced.push(*id);
+                continue;
+            };
             let heads = doc.heads();
             if let Some((_, at)) = self.state.refused.get(id)
                 && *at == wire_hashes(&heads)
@@ -310,6 +333,7 @@ impl Replica {
                 .map(|c| c.bytes().into_owned())
                 .collect();
             if changes.is_empty() {
+                synced.push(*id);
                 continue;
             }
             let size: usize = changes.iter().map(Vec::len).sum();
@@ -319,6 +343,9 @@ impl Replica {
             }
             budget = budget.saturating_sub(size);
             push.push(DocChanges { doc: *id, changes });
+        }
+        for id in synced {
+            self.unpushed.remove(&id);
         }
         SyncRequest {
             version: PROTOCOL_VERSION,

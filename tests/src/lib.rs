@@ -275,7 +275,7 @@ impl TestServer {
     /// Announces a body of `len` bytes, sends a little of it, and returns the
     /// status the server answers with (a server that refuses early closes the
     /// connection, so an ordinary client may only see a broken pipe).
-    pub fn post_oversize(&self, token: &str, path: &str, len: usize) -> Result<u16> {
+    pub fn post_oversize(&self, token: &str, path: &str, len: usize) -> Result<(u16, String)> {
         use std::io::{Read, Write};
         let addr = self.base.trim_start_matches("http://");
         let mut tcp = std::net::TcpStream::connect(addr)?;
@@ -285,13 +285,15 @@ impl TestServer {
             "POST {path} HTTP/1.1\r\nHost: {addr}\r\nAuthorization: Bearer {token}\r\nContent-Type: application/octet-stream\r\nContent-Length: {len}\r\n\r\n"
         )?;
         let _ = tcp.write_all(&vec![b'x'; 1024]);
-        let mut buf = [0u8; 64];
+        let mut buf = [0u8; 4096];
         let n = tcp.read(&mut buf)?;
-        let line = String::from_utf8_lossy(&buf[..n]);
-        line.split_whitespace()
+        let reply = String::from_utf8_lossy(&buf[..n]).into_owned();
+        let status = reply
+            .split_whitespace()
             .nth(1)
             .and_then(|s| s.parse().ok())
-            .context("no HTTP status in the reply")
+            .context("no HTTP status in the reply")?;
+        Ok((status, reply))
     }
 
     /// One sync round trip for `replica`; returns the HTTP status.

@@ -84,5 +84,20 @@ pub fn router(state: AppState) -> Router {
         .layer(TimeoutLayer::with_status_code(axum::http::StatusCode::REQUEST_TIMEOUT, timeout))
         .layer(DefaultBodyLimit::disable())
         .layer(RequestBodyLimitLayer::new(limit))
+        .layer(axum::middleware::map_response(error_shape_for_413))
         .with_state(state)
+}
+
+/// The body limit answers before any handler runs; give its 413 API.md's
+/// error shape like every other error.
+async fn error_shape_for_413(r: axum::response::Response) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    let json = r
+        .headers()
+        .get(axum::http::header::CONTENT_TYPE)
+        .is_some_and(|v| v.as_bytes().starts_with(b"application/json"));
+    if r.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE && !json {
+        return error::ApiError::TooLarge.into_response();
+    }
+    r
 }

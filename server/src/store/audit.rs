@@ -85,9 +85,10 @@ impl Store {
             .one(&w.tx)
             .await?
             .unwrap_or_else(|| GENESIS.to_owned());
+        let mut rows = Vec::with_capacity(entries.len());
         for e in entries {
             let hash = chain_hash(&prev, e);
-            access_log::Entity::insert(access_log::ActiveModel {
+            rows.push(access_log::ActiveModel {
                 at: Set(e.at),
                 user_id: Set(e.user.map(|u| u.0)),
                 role: Set(e.role.map(|r| r.as_str().to_owned())),
@@ -100,10 +101,14 @@ impl Store {
                 prev_hash: Set(prev.clone()),
                 hash: Set(hash.clone()),
                 ..Default::default()
-            })
-            .exec(&w.tx)
-            .await?;
+            });
             prev = hash;
+        }
+        // Inserted in order, in batches: the sequence follows the chain.
+        let mut rows = rows.into_iter().peekable();
+        while rows.peek().is_some() {
+            let batch: Vec<_> = rows.by_ref().take(500).collect();
+            access_log::Entity::insert_many(batch).exec(&w.tx).await?;
         }
         w.commit().await
     }
