@@ -325,3 +325,98 @@ fn expired_token(s: &TestServer, user: UserId) -> anyhow::Result<String> {
         None,
     )
 }
+
+/// Every record id a caller can list, following `next_cursor` to the end.
+async fn list_all(s: &TestServer, token: &str) -> anyhow::Result<Vec<client_core::RecordId>> {
+    let mut out = Vec::new();
+    let mut path = "/api/v1/incidents".to_owned();
+    loop {
+        let (status, body) = s.get(Some(token), &path).await?;
+        anyhow::ensure!(status == 200, "list: {status} {body}");
+        for item in body["items"].as_array().into_iter().flatten() {
+            out.push(item["id"].as_str().unwrap_or_default().parse()?);
+        }
+        match body["next_cursor"].as_str() {
+            Some(c) => path = format!("/api/v1/incidents?cursor={c}"),
+            None => return Ok(out),
+        }
+    }
+}
+
+#[tokio::test]
+async fn list_queries_and_sync_pulls_agree_with_the_policy() -> anyhow::Result<()> {
+    for db in Db::all() {
+        let s = TestServer::start(&db).await?;
+        let policy = Policy::federal_default();
+        // Every record of the district, as its officers' own devices pull them.
+        let mut all = std::collections::BTreeMap::new();
+        for officer in ["sro.martinez", "sro.chen", "sro.okafor", "sro.patel"] {
+            let o = s.login(officer).await?;
+            let mut fresh = o.replica(77);
+            s.sync(&o.token, &mut fresh).await?;
+            for id in fresh.record_ids() {
+                let r = fresh.record(id)?;
+                all.insert(
+                    id,
+                    RecordFacts {
+                        officer: r.officer_id,
+                        school: r.school_id,
+                    },
+                );
+            }
+        }
+        assert!(
+            all.len() >= 400,
+            "{}: the demo district has {} records",
+            db.name(),
+            all.len()
+        );
+        for user in [
+            "sro.martinez",
+            "sgt.alvarez",
+            "sgt.brooks",
+            "principal.lincoln",
+            "principal.roosevelt",
+        ] {
+            let sess = s.login(user).await?;
+            let actor = actor_of(&sess);
+            let want: std::collections::BTreeSet<_> = all
+                .iter()
+                .filter(|(_, f)| policy.view(&actor, f).is_some())
+                .map(|(id, _)| *id)
+                .collect();
+            let listed = list_all(&s, &sess.token).await?;
+            let listed_set: std::collections::BTreeSet<_> = listed.iter().copied().collect();
+            assert_eq!(
+                listed.len(),
+                listed_set.len(),
+                "{}: {user}: a record listed twice",
+                db.name()
+            );
+            assert_eq!(
+                listed_set,
+                want,
+                "{}: {user}: the list disagrees with the policy",
+                db.name()
+            );
+            // The documents sync hands out agree too.
+            let mut device = sess.replica(88);
+            s.sync(&sess.token, &mut device).await?;
+            let pulled: std::collections::BTreeSet<_> = device.record_ids().into_iter().collect();
+            let want_docs: std::collections::BTreeSet<_> = all
+                .iter()
+                .filter(|(_, f)| {
+                    policy.decide(&actor, Some(f), Action::SyncReadAccount) == Decision::Allow
+                })
+                .map(|(id, _)| *id)
+                .collect();
+            assert_eq!(
+                pulled,
+                want_docs,
+                "{}: {user}: sync disagrees with the policy",
+                db.name()
+            );
+        }
+    }
+    Ok(())
+}

@@ -192,14 +192,11 @@ async fn bad_input_gets_a_clear_error_and_stores_nothing() -> anyhow::Result<()>
         "{body}"
     );
 
-    assert_eq!(
-        s.post_oversize(&officer.token, "/api/v1/incidents", 5 << 20)?,
-        413
-    );
-    assert_eq!(
-        s.post_oversize(&officer.token, "/api/v1/sync", 5 << 20)?,
-        413
-    );
+    for path in ["/api/v1/incidents", "/api/v1/sync"] {
+        let (status, reply) = s.post_oversize(&officer.token, path, 5 << 20)?;
+        assert_eq!(status, 413, "{path}: {reply}");
+        assert!(reply.contains("\"code\":\"too_large\""), "{path}: {reply}");
+    }
 
     for garbage in [vec![], vec![0xff; 7], b"{\"json\": true}".to_vec()] {
         let (st, body) = s
