@@ -61,17 +61,26 @@ fn refuse(
 pub fn pull_filter(policy: &Policy, actor: &Actor) -> PullFilter {
     let mut clauses = Vec::new();
     for kind in DocKind::ALL {
-        for scope in policy.scopes(actor.role, Action::sync_read(*kind)) {
-            let reach = match scope {
-                Scope::OwnRecord => Reach::Officers(vec![actor.user]),
-                Scope::SupervisedOfficer => Reach::Officers(actor.supervises.clone()),
-                Scope::AssignedSchool => Reach::Schools(actor.schools.clone()),
-                Scope::Anywhere => Reach::Everywhere,
-            };
+        for reach in reach(policy, actor, Action::sync_read(*kind)) {
             clauses.push((*kind, reach));
         }
     }
     PullFilter { clauses }
+}
+
+/// The records `actor` may do `action` to, as conditions the store turns
+/// into SQL: the policy's grants for the role, bound to this actor.
+pub fn reach(policy: &Policy, actor: &Actor, action: Action) -> Vec<Reach> {
+    policy
+        .scopes(actor.role, action)
+        .into_iter()
+        .map(|scope| match scope {
+            Scope::OwnRecord => Reach::Officers(vec![actor.user]),
+            Scope::SupervisedOfficer => Reach::Officers(actor.supervises.clone()),
+            Scope::AssignedSchool => Reach::Schools(actor.schools.clone()),
+            Scope::Anywhere => Reach::Everywhere,
+        })
+        .collect()
 }
 
 /// The searchable projection of a record.

@@ -4,12 +4,11 @@ use super::AppState;
 use super::error::ApiError;
 use super::extract::Auth;
 use crate::store::audit::Entry;
-use crate::store::documents::Reach;
 use axum::Json;
 use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
-use client_core::access::{Action, Decision, RecordFacts, Scope};
+use client_core::access::{Action, Decision, RecordFacts};
 use client_core::document::{DocId, Document, RecordDocs, actor_id};
 use client_core::json::{JsonError, parse_record};
 use client_core::review::Reviews;
@@ -195,18 +194,7 @@ pub async fn list(
         })
         .transpose()?;
     // The same grants `decide` reads, as SQL conditions.
-    let a = &auth.actor;
-    let reach: Vec<Reach> = state
-        .policy
-        .scopes(a.role, Action::ReadRecord)
-        .into_iter()
-        .map(|s| match s {
-            Scope::OwnRecord => Reach::Officers(vec![a.user]),
-            Scope::SupervisedOfficer => Reach::Officers(a.supervises.clone()),
-            Scope::AssignedSchool => Reach::Schools(a.schools.clone()),
-            Scope::Anywhere => Reach::Everywhere,
-        })
-        .collect();
+    let reach = crate::sync::reach(&state.policy, &auth.actor, Action::ReadRecord);
     let ids = state
         .store
         .list_records(&reach, school, from, to, before, PAGE)
