@@ -56,6 +56,15 @@ fn refuse(
     }
 }
 
+fn unreadable(doc: DocId, e: impl std::fmt::Display) -> Refusal {
+    refuse(
+        doc,
+        RefusalCode::Invalid,
+        format!("the record cannot be read: {e}"),
+        None,
+    )
+}
+
 /// The officers and schools whose documents of each kind `actor` may pull,
 /// from the same policy table `decide` reads.
 pub fn pull_filter(policy: &Policy, actor: &Actor) -> PullFilter {
@@ -331,14 +340,7 @@ async fn push_one(
                 officer: a.officer_id,
                 school: a.school_id,
             },
-            Err(e) => {
-                return Ok(Err(refuse(
-                    id,
-                    RefusalCode::Invalid,
-                    format!("the record cannot be read: {e}"),
-                    None,
-                )));
-            }
+            Err(e) => return Ok(Err(unreadable(id, e))),
         },
         (_, None) => match stored.get(&account_id) {
             Some(a) => RecordFacts {
@@ -414,14 +416,7 @@ async fn push_one(
             };
             let after = match after {
                 Ok(r) => r,
-                Err(e) => {
-                    return Ok(Err(refuse(
-                        id,
-                        RefusalCode::Invalid,
-                        format!("the record cannot be read: {e}"),
-                        None,
-                    )));
-                }
+                Err(e) => return Ok(Err(unreadable(id, e))),
             };
             if after.id != id.record
                 || after.officer_id != facts.officer

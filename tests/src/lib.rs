@@ -225,17 +225,7 @@ impl TestServer {
     }
 
     pub async fn get(&self, token: Option<&str>, path: &str) -> Result<(u16, Value)> {
-        let mut rq = self.http.get(self.url(path));
-        if let Some(t) = token {
-            rq = rq.bearer_auth(t);
-        }
-        let r = rq.send().await?;
-        let status = r.status().as_u16();
-        let text = r.text().await?;
-        Ok((
-            status,
-            serde_json::from_str(&text).unwrap_or(Value::String(text)),
-        ))
+        send(self.http.get(self.url(path)), token).await
     }
 
     pub async fn post_json(
@@ -255,21 +245,12 @@ impl TestServer {
         content_type: &str,
         body: Vec<u8>,
     ) -> Result<(u16, Value)> {
-        let mut rq = self
+        let rq = self
             .http
             .post(self.url(path))
             .header("content-type", content_type)
             .body(body);
-        if let Some(t) = token {
-            rq = rq.bearer_auth(t);
-        }
-        let r = rq.send().await?;
-        let status = r.status().as_u16();
-        let text = r.text().await?;
-        Ok((
-            status,
-            serde_json::from_str(&text).unwrap_or(Value::String(text)),
-        ))
+        send(rq, token).await
     }
 
     /// Announces a body of `len` bytes, sends a little of it, and returns the
@@ -330,6 +311,21 @@ impl TestServer {
     pub fn logs(&self) -> String {
         self.logs.lock().map(|l| l.clone()).unwrap_or_default()
     }
+}
+
+/// Sends a request (with the bearer token, if any); the status and the body,
+/// as JSON when it is JSON.
+async fn send(mut rq: reqwest::RequestBuilder, token: Option<&str>) -> Result<(u16, Value)> {
+    if let Some(t) = token {
+        rq = rq.bearer_auth(t);
+    }
+    let r = rq.send().await?;
+    let status = r.status().as_u16();
+    let text = r.text().await?;
+    Ok((
+        status,
+        serde_json::from_str(&text).unwrap_or(Value::String(text)),
+    ))
 }
 
 /// A signed-in user.
