@@ -9,7 +9,7 @@
 
 use crate::store::StoreError;
 use crate::store::audit::Entry;
-use crate::store::documents::{NewChange, PullFilter, Reach, RecordRow, StoredDoc};
+use crate::store::documents::{NewChange, PullFilter, Reach, RecordRow, StoredDoc, StudentRow};
 use automerge::Change;
 use client_core::access::{Action, Actor, Decision, Policy, RecordFacts, Scope};
 use client_core::document::{Account, DocId, Document, Restricted, actor_id, actor_user, join};
@@ -115,7 +115,35 @@ pub fn record_row(r: &Record, now: Timestamp, calendar: &PeriodCalendar) -> Reco
         needs_review: needs_review(r, &f),
         review_period: calendar.period_of(r.occurred_at).id,
         submitted_at: r.submitted_at.map(|t| t.millis()),
+        students: student_rows(r),
     }
+}
+
+/// Demographic rows per student and source. The two sources stay apart, and
+/// SOGI is never projected: reports must not be able to cross-tabulate it.
+fn student_rows(r: &Record) -> Vec<StudentRow> {
+    let mut out = Vec::new();
+    for (i, s) in r.students.iter().enumerate() {
+        for (source, d) in [
+            ("perceived", &s.perceived),
+            ("school_record", &s.school_record),
+        ] {
+            if let Some(d) = d {
+                out.push(StudentRow {
+                    index: i as i32,
+                    source: source.into(),
+                    race: d.race.iter().map(|x| x.as_str().into()).collect(),
+                    hispanic_latino: d.hispanic_latino,
+                    sex: d.sex.map(|x| x.as_str().into()),
+                    disability: d.disability.map(|x| x.as_str().into()),
+                    english_learner: d.english_learner.map(|x| x.as_str().into()),
+                    age: s.age.map(i32::from),
+                    grade: s.grade.map(i32::from),
+                });
+            }
+        }
+    }
+    out
 }
 
 /// A server-side working copy of one document.

@@ -261,3 +261,61 @@ async fn nothing_identifying_reaches_the_server_logs() -> anyhow::Result<()> {
     }
     Ok(())
 }
+
+#[tokio::test]
+async fn the_report_projection_keeps_sources_apart() -> anyhow::Result<()> {
+    use sea_orm::{ConnectionTrait, Database, Statement};
+    for db in Db::all() {
+        let s = TestServer::start(&db).await?;
+        let officer = s.login("sro.martinez").await?;
+        let mut phone = officer.replica(1);
+        let r = contact(officer.user, officer.first_school());
+        phone.create(&r, now())?;
+        s.sync(&officer.token, &mut phone).await?;
+
+        let url = s.database_url.clone().unwrap_or_else(|| {
+            format!(
+                "sqlite://{}?mode=ro",
+                s.data_dir.join("fieldlog.db").display()
+            )
+        });
+        let conn = Database::connect(&url).await?;
+        let backend = conn.get_database_backend();
+        let rows = conn
+            .query_all_raw(Statement::from_string(
+                backend,
+                "SELECT * FROM record_students ORDER BY source".to_owned(),
+            ))
+            .await?;
+        let text = |row: &sea_orm::QueryResult, col: &str| {
+            row.try_get::<Option<String>>("", col).ok().flatten()
+        };
+        let mine: Vec<[Option<String>; 5]> = rows
+            .iter()
+            .filter(|row| row.try_get::<uuid::Uuid>("", "record_id").ok() == Some(r.id.0))
+            .map(|row| {
+                ["source", "race", "sex", "disability", "english_learner"].map(|c| text(row, c))
+            })
+            .collect();
+        assert_eq!(mine.len(), 2, "{}: one row per source: {mine:?}", db.name());
+        assert_eq!(mine[0][0].as_deref(), Some("perceived"));
+        assert_eq!(mine[0][1].as_deref(), Some("[\"asian\"]"));
+        assert_eq!(
+            mine[0][3],
+            None,
+            "{}: perceived and school-record values never mix",
+            db.name()
+        );
+        assert_eq!(mine[1][0].as_deref(), Some("school_record"));
+        assert_eq!(mine[1][2], None);
+        assert_eq!(mine[1][3].as_deref(), Some("section_504"));
+        assert_eq!(mine[1][4].as_deref(), Some("yes"));
+        assert!(
+            rows.len() > 400,
+            "{}: the demo's students are projected too",
+            db.name()
+        );
+        conn.close().await?;
+    }
+    Ok(())
+}

@@ -1,7 +1,7 @@
 //! The change log, each document's latest snapshot, and the record
 //! projection that queries read. All three are written in one transaction.
 
-use super::entity::{change, document, record};
+use super::entity::{change, document, record, record_student};
 use super::{Store, StoreError};
 use client_core::document::DocId;
 use client_core::{DocKind, RecordId, SchoolId, UserId};
@@ -67,6 +67,22 @@ pub struct RecordRow {
     pub needs_review: bool,
     pub review_period: String,
     pub submitted_at: Option<i64>,
+    /// One row per student and source (perceived, school_record).
+    pub students: Vec<StudentRow>,
+}
+
+/// One student's demographics from one source, for reports.
+#[derive(Clone, Debug)]
+pub struct StudentRow {
+    pub index: i32,
+    pub source: String,
+    pub race: Vec<String>,
+    pub hispanic_latino: Option<bool>,
+    pub sex: Option<String>,
+    pub disability: Option<String>,
+    pub english_learner: Option<String>,
+    pub age: Option<i32>,
+    pub grade: Option<i32>,
 }
 
 fn damaged(what: impl std::fmt::Display) -> StoreError {
@@ -228,6 +244,29 @@ impl Store {
             )
             .exec(conn)
             .await?;
+        record_student::Entity::delete_many()
+            .filter(record_student::Column::RecordId.eq(r.record.0))
+            .exec(conn)
+            .await?;
+        let rows: Vec<_> = r
+            .students
+            .iter()
+            .map(|s| record_student::ActiveModel {
+                record_id: Set(r.record.0),
+                idx: Set(s.index),
+                source: Set(s.source.clone()),
+                race: Set(json(&s.race)),
+                hispanic_latino: Set(s.hispanic_latino),
+                sex: Set(s.sex.clone()),
+                disability: Set(s.disability.clone()),
+                english_learner: Set(s.english_learner.clone()),
+                age: Set(s.age),
+                grade: Set(s.grade),
+            })
+            .collect();
+        if !rows.is_empty() {
+            record_student::Entity::insert_many(rows).exec(conn).await?;
+        }
         Ok(())
     }
 

@@ -204,3 +204,28 @@ pub mod access_log {
 
     impl ActiveModelBehavior for ActiveModel {}
 }
+
+pub mod record_student {
+    use sea_orm::entity::prelude::*;
+
+    #[sea_orm::model]
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "record_students")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub record_id: Uuid,
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub idx: i32,
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub source: String,
+        pub race: String,
+        pub hispanic_latino: Option<bool>,
+        pub sex: Option<String>,
+        pub disability: Option<String>,
+        pub english_learner: Option<String>,
+        pub age: Option<i32>,
+        pub grade: Option<i32>,
+    }
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
