@@ -243,6 +243,26 @@ async fn nothing_identifying_reaches_the_server_logs() -> anyhow::Result<()> {
     let sup = s.login("sgt.alvarez").await?;
     s.get(Some(&sup.token), &format!("/api/v1/incidents/{}", r.id))
         .await?;
+    // The access log records the reads, naming the student entries by key.
+    let auditor = s.login("auditor.district").await?;
+    let (_, log) = s.get(Some(&auditor.token), "/api/v1/audit").await?;
+    let reads: Vec<&serde_json::Value> = log
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter(|e| e["event"] == "read_record" && e["record"] == r.id.to_string())
+        .collect();
+    assert_eq!(
+        reads.len(),
+        2,
+        "the officer's and the supervisor's reads: {log}"
+    );
+    let entry = format!("{}/{}", r.id, r.students[0].key);
+    assert_eq!(reads[0]["student_refs"], serde_json::json!([entry]));
+    assert!(
+        !log.to_string().contains("CANARY"),
+        "the access log holds no student number"
+    );
     let logs = s.logs();
     assert!(logs.contains("request"), "the test reads real logs: {logs}");
     for canary in [

@@ -92,11 +92,14 @@ fn read_entry(auth: &Auth, v: &RecordView, endpoint: &str) -> Entry {
         role: Some(auth.actor.role),
         event: "read_record".into(),
         record: Some(v.record.id),
+        // The student entries by their record-local keys: the log says whose
+        // entries were disclosed without holding the students' own numbers
+        // in the clear outside the record.
         student_refs: if fields.contains(&"students.ref") {
             v.record
                 .students
                 .iter()
-                .map(|s| s.reference.clone())
+                .map(|s| format!("{}/{}", v.record.id, s.key))
                 .collect()
         } else {
             vec![]

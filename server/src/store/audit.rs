@@ -21,7 +21,8 @@ pub struct Entry {
     pub event: String,
     #[schema(value_type = Option<String>)]
     pub record: Option<RecordId>,
-    /// Student references disclosed (as the record holds them).
+    /// Student entries disclosed, as `record/student-key` (never the
+    /// student's own number).
     pub student_refs: Vec<String>,
     /// Field groups disclosed.
     pub fields: Vec<String>,
