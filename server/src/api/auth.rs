@@ -9,7 +9,6 @@ use crate::store::audit::Entry;
 use crate::store::auth::RefreshOutcome;
 use axum::Json;
 use axum::extract::{ConnectInfo, State};
-use axum::http::HeaderMap;
 use client_core::{Role, UserId};
 use serde::{Deserialize, Serialize};
 use std::net::SocketAddr;
@@ -82,12 +81,11 @@ async fn issue(
 pub async fn login(
     State(state): State<AppState>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
-    headers: HeaderMap,
     ApiJson(req): ApiJson<LoginRequest>,
 ) -> Result<Json<Tokens>, ApiError> {
     let s = &state.settings;
     let now = now_ms();
-    let address = client_address(&headers, Some(peer));
+    let address = client_address(peer);
     let endpoint = "POST /api/v1/auth/login";
     if state
         .store

@@ -79,9 +79,8 @@ pub fn parse_json<T: serde::de::DeserializeOwned>(bytes: &[u8]) -> Result<T, Api
     })
 }
 
-/// The caller's address, for the per-address login limit.
-pub fn client_address(parts: &axum::http::HeaderMap, peer: Option<std::net::SocketAddr>) -> String {
-    let _ = parts;
-    peer.map(|p| p.ip().to_string())
-        .unwrap_or_else(|| "unknown".into())
+/// The caller's address, for the per-address login limit. Forwarded headers
+/// are not trusted: behind a proxy, let the proxy limit instead.
+pub fn client_address(peer: std::net::SocketAddr) -> String {
+    peer.ip().to_string()
 }

@@ -87,15 +87,6 @@ impl Store {
         })
     }
 
-    pub async fn revoke_user_tokens(&self, user: UserId) -> Result<(), StoreError> {
-        refresh_token::Entity::update_many()
-            .col_expr(refresh_token::Column::Revoked, Expr::value(true))
-            .filter(refresh_token::Column::UserId.eq(user.0))
-            .exec(self.db())
-            .await?;
-        Ok(())
-    }
-
     pub async fn record_login_attempt(
         &self,
         username: &str,

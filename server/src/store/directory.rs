@@ -166,42 +166,6 @@ impl Store {
         Ok(())
     }
 
-    /// Replaces the password and the security stamp, which revokes every
-    /// access token issued before.
-    pub async fn set_password(
-        &self,
-        id: UserId,
-        hash: &str,
-        stamp: &str,
-    ) -> Result<(), StoreError> {
-        user::ActiveModel {
-            id: Set(id.0),
-            password_hash: Set(hash.to_owned()),
-            security_stamp: Set(stamp.to_owned()),
-            ..Default::default()
-        }
-        .update(self.db())
-        .await?;
-        Ok(())
-    }
-
-    pub async fn set_disabled(
-        &self,
-        id: UserId,
-        disabled: bool,
-        stamp: &str,
-    ) -> Result<(), StoreError> {
-        user::ActiveModel {
-            id: Set(id.0),
-            disabled: Set(disabled),
-            security_stamp: Set(stamp.to_owned()),
-            ..Default::default()
-        }
-        .update(self.db())
-        .await?;
-        Ok(())
-    }
-
     pub async fn user_count(&self) -> Result<u64, StoreError> {
         use sea_orm::PaginatorTrait;
         Ok(user::Entity::find().count(self.db()).await?)

@@ -395,9 +395,4 @@ impl Store {
             .map(|(id, at)| (RecordId(id), at))
             .collect())
     }
-
-    pub async fn change_count(&self) -> Result<u64, StoreError> {
-        use sea_orm::PaginatorTrait;
-        Ok(change::Entity::find().count(self.db()).await?)
-    }
 }
