@@ -56,6 +56,16 @@ fn refuse(
     }
 }
 
+/// A record's other parts take their officer and school from its account.
+fn account_first(doc: DocId) -> Refusal {
+    refuse(
+        doc,
+        RefusalCode::MissingDependencies,
+        "push the record's account first",
+        None,
+    )
+}
+
 fn unreadable(doc: DocId, e: impl std::fmt::Display) -> Refusal {
     refuse(
         doc,
@@ -375,14 +385,7 @@ async fn push_one(
                 officer: a.officer,
                 school: a.school,
             },
-            None => {
-                return Ok(Err(refuse(
-                    id,
-                    RefusalCode::MissingDependencies,
-                    "push the record's account first",
-                    None,
-                )));
-            }
+            None => return Ok(Err(account_first(id))),
         },
     };
     let creating = w.stored.is_none() && id.kind == DocKind::Account;
@@ -427,20 +430,10 @@ async fn push_one(
                 .ok(),
                 None => None,
             };
-            let after = if id.kind == DocKind::Account {
-                record_of(&w.doc, stored_restricted.as_ref())
-            } else {
-                match &stored_account {
-                    Some(a) => record_of(a, Some(&w.doc)),
-                    None => {
-                        return Ok(Err(refuse(
-                            id,
-                            RefusalCode::MissingDependencies,
-                            "push the record's account first",
-                            None,
-                        )));
-                    }
-                }
+            let after = match (&stored_account, id.kind) {
+                (_, DocKind::Account) => record_of(&w.doc, stored_restricted.as_ref()),
+                (Some(a), _) => record_of(a, Some(&w.doc)),
+                (None, _) => return Ok(Err(account_first(id))),
             };
             let after = match after {
                 Ok(r) => r,

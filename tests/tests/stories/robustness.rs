@@ -249,34 +249,25 @@ async fn bad_input_gets_a_clear_error_and_stores_nothing() -> anyhow::Result<()>
     Ok(())
 }
 
+async fn refresh(s: &TestServer, token: &Value) -> anyhow::Result<(u16, Value)> {
+    s.post_json(
+        None,
+        "/api/v1/auth/refresh",
+        &json!({ "refresh_token": token }),
+    )
+    .await
+}
+
 #[tokio::test]
 async fn repeated_failed_logins_lock_the_account_and_refresh_tokens_rotate() -> anyhow::Result<()> {
     let s = TestServer::start(&Db::Sqlite).await?;
     let officer = s.login("sro.chen").await?;
     // Rotation: a refresh token works once; its reuse revokes the family.
-    let (st, next) = s
-        .post_json(
-            None,
-            "/api/v1/auth/refresh",
-            &json!({"refresh_token": officer.refresh}),
-        )
-        .await?;
+    let (st, next) = refresh(&s, &officer.refresh.clone().into()).await?;
     assert_eq!(st, 200, "{next}");
-    let (st, _) = s
-        .post_json(
-            None,
-            "/api/v1/auth/refresh",
-            &json!({"refresh_token": officer.refresh}),
-        )
-        .await?;
+    let (st, _) = refresh(&s, &officer.refresh.clone().into()).await?;
     assert_eq!(st, 401, "a used refresh token is rejected");
-    let (st, _) = s
-        .post_json(
-            None,
-            "/api/v1/auth/refresh",
-            &json!({"refresh_token": next["refresh_token"]}),
-        )
-        .await?;
+    let (st, _) = refresh(&s, &next["refresh_token"]).await?;
     assert_eq!(st, 401, "reuse revoked the whole family");
 
     for _ in 0..5 {
