@@ -26,6 +26,7 @@ closed_set!(
 pub const LATE_AFTER_HOURS: i64 = 72;
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 pub struct Flag {
     pub code: FlagCode,
     pub reason: String,

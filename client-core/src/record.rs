@@ -12,6 +12,7 @@ use serde::{Deserialize, Serialize};
 
 /// One SRO-student interaction (possibly several students).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 pub struct Record {
     pub id: RecordId,
     pub school_id: SchoolId,
@@ -65,6 +66,7 @@ fn draft() -> Status {
 
 /// What the requesting staff member asked for (required when school staff initiated).
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, Reconcile, Hydrate)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 pub struct StaffRequest {
     /// The school's own reference for the staff member, when given.
     #[serde(default)]
@@ -80,6 +82,7 @@ pub struct StaffRequest {
 /// One student in the interaction. Values are grouped by source and never
 /// derived from each other.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 pub struct Student {
     /// Links this student's restricted values (another document) to this entry.
     #[serde(default = "nil_student")]
@@ -109,6 +112,7 @@ fn nil_student() -> StudentKey {
 
 /// Demographic values of one source. Any value may be absent (unknown).
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, Reconcile, Hydrate)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 pub struct Demographics {
     #[serde(default)]
     pub race: Vec<Race>,
@@ -133,6 +137,7 @@ impl Demographics {
 
 /// Sexual orientation and gender identity, as the student described them.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, Reconcile, Hydrate)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 pub struct Sogi {
     /// Must be true: the record says the student volunteered this (003 fn 8).
     pub self_reported: bool,
@@ -144,6 +149,7 @@ pub struct Sogi {
 
 /// One de-escalation step, in the order tried.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, Reconcile, Hydrate)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 pub struct DeescalationStep {
     pub technique: Technique,
     #[serde(default)]
@@ -156,6 +162,7 @@ pub struct DeescalationStep {
 
 /// Why custody was necessary at school (003 principle 4).
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, Reconcile, Hydrate)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 pub struct Custody {
     #[serde(default)]
     pub basis: Option<String>,
@@ -181,6 +188,7 @@ pub struct Custody {
 
 /// Why a submitted record was changed.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, Reconcile, Hydrate)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 pub struct Amendment {
     pub at: Timestamp,
     pub by: UserId,

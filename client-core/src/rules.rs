@@ -36,6 +36,7 @@ closed_set!(
 
 /// One broken rule.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 pub struct Problem {
     pub code: RuleCode,
     /// Dotted path into the record JSON, e.g. `students.0.sogi.self_reported`.

@@ -10,6 +10,7 @@ use crate::timestamp::Timestamp;
 use serde::Serialize;
 
 #[derive(Clone, Debug, PartialEq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 pub struct RecordView {
     #[serde(flatten)]
     pub record: Record,

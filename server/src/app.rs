@@ -50,6 +50,12 @@ fn now_ms() -> i64 {
 }
 
 async fn dispatch(cli: Cli) -> anyhow::Result<()> {
+    if let Command::Openapi = cli.command {
+        // The document comes from the code: no settings, no database.
+        use utoipa::OpenApi;
+        println!("{}", crate::api::openapi::ApiDoc::openapi().to_pretty_json()?);
+        return Ok(());
+    }
     let config = match &cli.command {
         Command::Serve { config, .. } => config.clone(),
         _ => None,
@@ -71,6 +77,8 @@ async fn dispatch(cli: Cli) -> anyhow::Result<()> {
             }
             serve(settings, store).await
         }
+        // Printed above, before any database is opened.
+        Command::Openapi => Ok(()),
         Command::Demo => {
             if store.user_count().await? > 0 {
                 bail!(

@@ -111,6 +111,8 @@ pub struct Keys {
     decoding: Vec<(String, DecodingKey)>,
     issuer: String,
     audience: String,
+    /// Roots the per-user device wrapping secrets (see `device_secret`).
+    device_root: [u8; 32],
 }
 
 impl std::fmt::Debug for Keys {
@@ -164,7 +166,19 @@ impl Keys {
             B64.decode(&k.secret)
                 .map_err(|e| AuthError::Keys(e.to_string()))
         };
+        let first = file
+            .keys
+            .first()
+            .ok_or_else(|| AuthError::Keys("keys.json has no key".into()))?;
+        // The oldest key roots the device secrets so that rotating signing
+        // keys (appending) never strands a phone's server-wrapped outbox.
+        let device_root = Sha256::new()
+            .chain_update(b"fieldlog device-wrap root v1")
+            .chain_update(secret(first)?)
+            .finalize()
+            .into();
         Ok(Self {
+            device_root,
             signing_kid: last.kid.clone(),
             encoding: EncodingKey::from_secret(&secret(last)?),
             decoding: file
@@ -175,6 +189,21 @@ impl Keys {
             issuer: issuer.to_owned(),
             audience: audience.to_owned(),
         })
+    }
+
+    /// The secret a signed-in user's devices wrap their storage key with
+    /// (SECURITY.md): HMAC-SHA256 of the user id under the device root. It is
+    /// released only to that user over an authenticated request and never
+    /// stored on the phone, so a copy of the phone's storage after sign-out
+    /// cannot be decrypted without signing in again.
+    pub fn device_secret(&self, user: UserId) -> [u8; 32] {
+        use hmac::{KeyInit, Mac};
+        // HMAC accepts keys of any length; 32 bytes cannot fail.
+        let mut mac = <hmac::Hmac<Sha256> as KeyInit>::new_from_slice(&self.device_root)
+            .expect("HMAC takes any key length");
+        mac.update(b"device-wrap:");
+        mac.update(user.0.as_bytes());
+        mac.finalize().into_bytes().into()
     }
 
     pub fn issue(&self, user: UserId, role: Role, stamp: &str, now: i64, ttl_secs: i64) -> String {

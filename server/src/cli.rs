@@ -34,6 +34,8 @@ pub enum Command {
     },
     /// Create the demo district and print its logins.
     Demo,
+    /// Print the OpenAPI document (the web app's API types are generated from it).
+    Openapi,
 }
 
 #[derive(Debug, Subcommand)]

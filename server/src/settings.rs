@@ -49,7 +49,8 @@ impl Default for Settings {
             lockout_failures: 5,
             lockout_minutes: 15,
             address_failures_per_minute: 20,
-            web_dir: None,
+            // Where `cargo xtask run` builds the app, relative to the checkout.
+            web_dir: Some(PathBuf::from("wasm-pwa/web/dist")),
             database_pool: 8,
         }
     }

@@ -106,6 +106,15 @@ impl Core {
             .collect()
     }
 
+    /// The record's supervisor reviews (read-only on the phone), as JSON.
+    pub fn reviews(&mut self, id: &str) -> Result<String, JsError> {
+        let r = self
+            .replica
+            .reviews(parse::<RecordId>(id, "record id")?)
+            .map_err(err)?;
+        serde_json::to_string(&r.reviews).map_err(err)
+    }
+
     /// `saved_on_device`, `synced` or `refused: <reason>`.
     pub fn status(&mut self, id: &str) -> Result<String, JsError> {
         Ok(match self.replica.status(parse(id, "record id")?) {
@@ -141,6 +150,41 @@ impl Core {
         );
         out
     }
+}
+
+/// Every closed set the form offers, spelled as the wire spells it, plus the
+/// actions the core treats specially, so the app never keeps its own lists.
+#[wasm_bindgen]
+pub fn vocabulary() -> String {
+    use client_core::vocabulary::*;
+    fn names<T: Copy + std::fmt::Display>(all: &[T]) -> Vec<String> {
+        all.iter().map(|v| v.to_string()).collect()
+    }
+    let pick = |f: fn(ActionTaken) -> bool| -> Vec<String> {
+        ActionTaken::ALL
+            .iter()
+            .filter(|a| f(**a))
+            .map(|a| a.to_string())
+            .collect()
+    };
+    serde_json::json!({
+        "location": names(Location::ALL),
+        "initiated_by": names(InitiatedBy::ALL),
+        "staff_role": names(StaffRole::ALL),
+        "category": names(Category::ALL),
+        "sro_role": names(SroRole::ALL),
+        "race": names(Race::ALL),
+        "sex": names(Sex::ALL),
+        "disability": names(Disability::ALL),
+        "english_learner": names(EnglishLearner::ALL),
+        "technique": names(Technique::ALL),
+        "action": names(ActionTaken::ALL),
+        "removed_from_view": names(RemovedFromView::ALL),
+        "finding": names(Finding::ALL),
+        "custody_actions": pick(ActionTaken::is_custody),
+        "deescalation_actions": pick(ActionTaken::needs_deescalation),
+    })
+    .to_string()
 }
 
 /// Every broken rule of a record, as JSON (`[{code, field, message}]`).

@@ -10,7 +10,8 @@ fn main() -> ExitCode {
     let result = match args.first().map(String::as_str) {
         Some("test") => test(),
         Some("run") => run(&args[1..]),
-        Some("setup") => setup(),
+        Some("setup") => setup().and_then(|()| web_setup()).and_then(|()| browser_setup()),
+        Some("web") => web_build(false),
         Some("bench") => bench(),
         Some("fuzz") => fuzz(args.get(1).map(String::as_str).unwrap_or("60")),
         _ => {
@@ -19,6 +20,7 @@ fn main() -> ExitCode {
                  \n  run     build everything and start the server (demo data on first run)\
                  \n  test    every check CI runs: fmt, clippy, tests, wasm build, dependency rules\
                  \n  setup   install what the build needs (idempotent; run by the others)\
+                 \n  web     build the web app into wasm-pwa/web/dist\
                  \n  bench   run the benchmarks and print their figures\
                  \n  fuzz S  fuzz document loading for S seconds (needs cargo-fuzz)"
             );
@@ -57,8 +59,9 @@ fn output(cmd: &mut Command) -> Result<(bool, String)> {
     Ok((out.status.success(), text))
 }
 
-/// Installs the wasm32 target. Later steps (wasm-bindgen-cli, npm, Chromium)
-/// join here as the web app arrives.
+/// Installs what every build needs: the wasm32 target. The web app's tools
+/// (wasm-bindgen-cli, npm packages, Chromium) are installed by `web_setup`
+/// and `browser_setup`, each idempotent.
 fn setup() -> Result {
     let (_, installed) = output(Command::new("rustup").args(["target", "list", "--installed"]))?;
     if !installed
@@ -71,6 +74,100 @@ fn setup() -> Result {
         )?;
     }
     Ok(())
+}
+
+const WEB: &str = "wasm-pwa/web";
+
+/// npm packages at the versions package-lock.json pins, unless already there.
+fn web_setup() -> Result {
+    ensure_wasm_bindgen()?;
+    let lock = std::path::Path::new(WEB).join("package-lock.json");
+    let installed = std::path::Path::new(WEB).join("node_modules/.package-lock.json");
+    let fresh = match (std::fs::metadata(&lock), std::fs::metadata(&installed)) {
+        (Ok(l), Ok(i)) => l.modified().ok() <= i.modified().ok(),
+        _ => false,
+    };
+    if !fresh {
+        step(
+            "npm ci",
+            Command::new("npm")
+                .current_dir(WEB)
+                .args(["ci", "--no-audit", "--no-fund"]),
+        )?;
+    }
+    Ok(())
+}
+
+/// Debian's Chromium for the browser tests (Playwright's own download does
+/// not work here, and CI must not depend on it).
+fn browser_setup() -> Result {
+    if std::path::Path::new("/usr/bin/chromium").exists() {
+        return Ok(());
+    }
+    let sudo = |args: &[&str]| {
+        let root = output(Command::new("id").arg("-u"))
+            .map(|(_, t)| t.trim() == "0")
+            .unwrap_or(false);
+        let mut c = Command::new(if root { args[0] } else { "sudo" });
+        c.args(if root { &args[1..] } else { args });
+        c.env("DEBIAN_FRONTEND", "noninteractive");
+        c
+    };
+    step("apt-get update", &mut sudo(&["apt-get", "update", "-qq"]))?;
+    step(
+        "apt-get install chromium",
+        &mut sudo(&["apt-get", "install", "-y", "-qq", "chromium"]),
+    )
+}
+
+/// Builds the web app into wasm-pwa/web/dist: the wire's TypeScript types
+/// from the Rust types (ts-rs) and from the OpenAPI document, the wasm core,
+/// then Vite.
+fn web_build(release: bool) -> Result {
+    setup()?;
+    web_setup()?;
+    let wire = std::env::current_dir()
+        .map_err(|e| e.to_string())?
+        .join(WEB)
+        .join("src/wire");
+    std::fs::create_dir_all(&wire).map_err(|e| e.to_string())?;
+    step(
+        "TypeScript types of the record (ts-rs)",
+        cargo().env("TS_RS_EXPORT_DIR", &wire).args([
+            "test",
+            "-q",
+            "-p",
+            "client-core",
+            "--features",
+            "ts",
+            "--lib",
+            "export_bindings",
+        ]),
+    )?;
+    let mut args = vec!["run", "-q", "-p", "server"];
+    if release {
+        args.push("--release");
+    }
+    args.extend(["--", "openapi"]);
+    let (ok, text) = output(cargo().args(&args).stderr(std::process::Stdio::inherit()))?;
+    if !ok {
+        return Err(format!("server openapi failed:\n{text}"));
+    }
+    std::fs::write(wire.join("openapi.json"), text).map_err(|e| e.to_string())?;
+    step(
+        "TypeScript types of the API (openapi-typescript)",
+        Command::new("npx").current_dir(WEB).args([
+            "openapi-typescript",
+            "src/wire/openapi.json",
+            "-o",
+            "src/wire/api.d.ts",
+        ]),
+    )?;
+    wasm_build("web", &format!("{WEB}/pkg"))?;
+    step(
+        "web app (tsc + vite build)",
+        Command::new("npm").current_dir(WEB).args(["run", "build"]),
+    )
 }
 
 fn test() -> Result {
@@ -107,7 +204,12 @@ fn test() -> Result {
              tests will be SKIPPED (CI sets it). ***\n"
         );
     }
-    let (passed, failed) = cargo_test()?;
+    let (mut passed, mut failed) = cargo_test()?;
+    web_build(false)?;
+    browser_setup()?;
+    let (p, f) = browser_tests()?;
+    passed += p;
+    failed += f;
     // One closing line for the whole run: cargo's own last line is whichever
     // crate's doc-tests ran last, often "0 passed".
     println!("tests: {passed} passed, {failed} failed");
@@ -115,6 +217,32 @@ fn test() -> Result {
         return Err(format!("{failed} test(s) failed"));
     }
     Ok(())
+}
+
+/// The Playwright tests against the real server (debug build) in Debian's
+/// Chromium; totals from the list reporter's summary lines.
+fn browser_tests() -> Result<(u64, u64)> {
+    eprintln!("==> browser tests (Playwright, Chromium)");
+    let out = Command::new("npx")
+        .current_dir(WEB)
+        .args(["playwright", "test", "--reporter=list"])
+        .env("FIELDLOG_SERVER_BIN", std::path::absolute("target/debug/server").map_err(|e| e.to_string())?)
+        .stderr(std::process::Stdio::inherit())
+        .output()
+        .map_err(|e| e.to_string())?;
+    let text = String::from_utf8_lossy(&out.stdout);
+    print!("{text}");
+    let count = |word: &str| -> u64 {
+        text.lines()
+            .filter_map(|l| l.trim().strip_suffix(word).or_else(|| l.trim().split_once(&format!("{} ", word.trim())).map(|(n, _)| n)))
+            .filter_map(|n| n.trim().parse::<u64>().ok())
+            .sum()
+    };
+    let (passed, failed) = (count(" passed"), count(" failed") + count(" flaky"));
+    if !out.status.success() && failed == 0 {
+        return Err(format!("browser tests failed ({})", out.status));
+    }
+    Ok((passed, failed))
 }
 
 /// Runs every test, echoing cargo's output, and totals its result lines.
@@ -183,6 +311,7 @@ fn core_has_no_runtime() -> Result {
 
 fn run(args: &[String]) -> Result {
     setup()?;
+    web_build(true)?;
     step(
         "build",
         cargo().args(["build", "--release", "-p", "server"]),

@@ -1,0 +1,72 @@
+// The server's HTTP API (../shared/API.md). Errors carry API.md's error shape.
+
+import type { components } from "./wire/api";
+
+// Generated from the server's OpenAPI document (`server openapi`), never retyped.
+export type School = components["schemas"]["School"];
+export type Me = components["schemas"]["MeView"];
+export type Tokens = components["schemas"]["Tokens"];
+type ErrorBody = components["schemas"]["ErrorBody"];
+
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+async function failure(res: Response): Promise<ApiError> {
+  let message = `${res.status} ${res.statusText}`;
+  try {
+    const body = (await res.json()) as ErrorBody;
+    if (body.error?.message) message = body.error.message;
+  } catch {
+    // Not JSON: keep the status line.
+  }
+  return new ApiError(res.status, message);
+}
+
+export async function login(username: string, password: string): Promise<Tokens> {
+  const res = await fetch("/api/v1/auth/login", {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ username, password }),
+  });
+  if (!res.ok) throw await failure(res);
+  return (await res.json()) as Tokens;
+}
+
+export async function refresh(refreshToken: string): Promise<Tokens> {
+  const res = await fetch("/api/v1/auth/refresh", {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ refresh_token: refreshToken }),
+  });
+  if (!res.ok) throw await failure(res);
+  return (await res.json()) as Tokens;
+}
+
+export async function deviceSecret(accessToken: string): Promise<Uint8Array> {
+  const res = await fetch("/api/v1/me/device-key", {
+    headers: { authorization: `Bearer ${accessToken}` },
+    cache: "no-store",
+  });
+  if (!res.ok) throw await failure(res);
+  const { secret } = (await res.json()) as components["schemas"]["DeviceKey"];
+  const b64 = secret.replace(/-/g, "+").replace(/_/g, "/");
+  return Uint8Array.from(atob(b64), (c) => c.charCodeAt(0));
+}
+
+/** One sync round trip: the core's request bytes in, the server's reply bytes out. */
+export async function sync(accessToken: string, body: Uint8Array): Promise<Uint8Array> {
+  const res = await fetch("/api/v1/sync", {
+    method: "POST",
+    headers: { authorization: `Bearer ${accessToken}`, "content-type": "application/octet-stream" },
+    body: body as BodyInit,
+    cache: "no-store",
+  });
+  if (!res.ok) throw await failure(res);
+  return new Uint8Array(await res.arrayBuffer());
+}

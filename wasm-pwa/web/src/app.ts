@@ -1,0 +1,117 @@
+// Screens, the idle lock and when to sync. State lives in Session; this file
+// only decides what is on screen.
+import { getMeta, openDb, type Db } from "./db";
+import { Session } from "./session";
+import { detailScreen } from "./screens/detail";
+import { formScreen } from "./screens/form";
+import { listScreen } from "./screens/list";
+import { signInScreen, unlockScreen } from "./screens/signin";
+import { h } from "./ui";
+
+type Screen = "list" | "form" | "detail";
+
+/** The app locks after this long without input (issue 4; SECURITY.md). */
+export const IDLE_LOCK_MS = 30 * 60 * 1000;
+const SYNC_EVERY_MS = 60 * 1000;
+
+export class App {
+  session: Session | undefined;
+  /** The form sets this to flush pending typing before the screen changes. */
+  beforeLeave: () => Promise<void> = () => Promise.resolve();
+  private db!: Db;
+  private idleTimer: number | undefined;
+  private current: { screen: Screen; id?: string } = { screen: "list" };
+
+  constructor(private readonly root: HTMLElement) {}
+
+  async start(): Promise<void> {
+    this.db = await openDb();
+    const meta = await getMeta(this.db);
+    if (meta?.session) this.show(unlockScreen(this), "Unlock");
+    else this.show(signInScreen(this, meta ? "This phone holds records that have not reached the server yet. Sign in to sync them." : undefined), "Sign in");
+    for (const ev of ["pointerdown", "keydown", "touchstart"]) window.addEventListener(ev, () => this.resetIdle(), { passive: true });
+    window.addEventListener("online", () => {
+      void this.session?.sync();
+      this.refreshIfList();
+    });
+    window.addEventListener("offline", () => this.refreshIfList());
+    // Leaving the page (tab switch, app switch, kill) flushes pending typing.
+    document.addEventListener("visibilitychange", () => {
+      if (document.visibilityState === "hidden") void this.beforeLeave();
+    });
+    window.addEventListener("pagehide", () => void this.beforeLeave());
+    window.setInterval(() => void this.session?.sync(), SYNC_EVERY_MS);
+  }
+
+  private show(el: HTMLElement, title: string): void {
+    this.root.replaceChildren(el);
+    document.title = `${title} · Fieldlog`;
+    // Move focus to the new screen's heading for screen-reader users.
+    const heading = el.querySelector("h1");
+    if (heading) {
+      heading.setAttribute("tabindex", "-1");
+      heading.focus({ preventScroll: true });
+    }
+  }
+
+  private refreshIfList(): void {
+    if (this.session && this.current.screen === "list") void this.go("list");
+  }
+
+  async go(screen: Screen, id?: string): Promise<void> {
+    await this.beforeLeave();
+    this.beforeLeave = () => Promise.resolve();
+    if (!this.session) return;
+    this.current = { screen, id };
+    window.scrollTo(0, 0);
+    if (screen === "list") this.show(listScreen(this), "My records");
+    else if (screen === "form") this.show(formScreen(this, id), id ? "Edit" : "Log a contact");
+    else if (id) this.show(detailScreen(this, id), "Record");
+  }
+
+  private async opened(session: Session): Promise<void> {
+    this.session = session;
+    session.onChange = () => this.refreshIfList();
+    this.resetIdle();
+    await this.go("list");
+    void session.sync();
+  }
+
+  async signIn(username: string, password: string): Promise<void> {
+    await this.opened(await Session.signIn(this.db, username, password));
+  }
+
+  async unlock(password: string): Promise<void> {
+    await this.opened(await Session.unlock(this.db, password));
+  }
+
+  private resetIdle(): void {
+    window.clearTimeout(this.idleTimer);
+    if (this.session) this.idleTimer = window.setTimeout(() => this.lock(), IDLE_LOCK_MS);
+  }
+
+  /** Forgets the key and the decrypted records; the password opens them again. */
+  lock(): void {
+    void this.beforeLeave().finally(() => {
+      this.beforeLeave = () => Promise.resolve();
+      this.session = undefined;
+      window.clearTimeout(this.idleTimer);
+      this.show(unlockScreen(this), "Unlock");
+    });
+  }
+
+  async signOut(): Promise<void> {
+    await this.beforeLeave();
+    const s = this.session;
+    if (!s) return;
+    if (navigator.onLine) await s.sync();
+    await s.signOut();
+    this.session = undefined;
+    const meta = await getMeta(this.db);
+    this.show(signInScreen(this, meta ? "Signed out. Records that had not reached the server stay on this phone, encrypted, until you sign in again." : "Signed out."), "Sign in");
+  }
+}
+
+export function fatal(root: HTMLElement, e: unknown): void {
+  root.replaceChildren(h("div", { class: "screen" }, h("h1", {}, "Fieldlog could not start"), h("p", {}, e instanceof Error ? e.message : String(e))));
+}

@@ -1,0 +1,12 @@
+import "./styles.css";
+import { registerSW } from "virtual:pwa-register";
+import { App, fatal } from "./app";
+import { loadCore } from "./core";
+
+const root = document.getElementById("app") as HTMLElement;
+// The service worker precaches the app shell (and the wasm) so the next start
+// needs no network at all.
+registerSW({ immediate: true });
+loadCore()
+  .then(() => new App(root).start())
+  .catch((e: unknown) => fatal(root, e));
