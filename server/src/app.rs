@@ -53,7 +53,10 @@ async fn dispatch(cli: Cli) -> anyhow::Result<()> {
     if let Command::Openapi = cli.command {
         // The document comes from the code: no settings, no database.
         use utoipa::OpenApi;
-        println!("{}", crate::api::openapi::ApiDoc::openapi().to_pretty_json()?);
+        println!(
+            "{}",
+            crate::api::openapi::ApiDoc::openapi().to_pretty_json()?
+        );
         return Ok(());
     }
     let config = match &cli.command {

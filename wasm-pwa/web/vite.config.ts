@@ -26,6 +26,10 @@ export default defineConfig({
         ],
       },
       workbox: {
+        // A fresh install takes over the open page at once, so the very first
+        // visit is already offline-capable.
+        clientsClaim: true,
+        skipWaiting: true,
         globPatterns: ["**/*.{js,css,html,wasm,svg,png,webmanifest}"],
         // The domain core (wasm) is larger than Workbox's default 2 MB limit allows for.
         maximumFileSizeToCacheInBytes: 4 * 1024 * 1024,

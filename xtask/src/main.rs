@@ -10,7 +10,9 @@ fn main() -> ExitCode {
     let result = match args.first().map(String::as_str) {
         Some("test") => test(),
         Some("run") => run(&args[1..]),
-        Some("setup") => setup().and_then(|()| web_setup()).and_then(|()| browser_setup()),
+        Some("setup") => setup()
+            .and_then(|()| web_setup())
+            .and_then(|()| browser_setup()),
         Some("web") => web_build(false),
         Some("bench") => bench(),
         Some("fuzz") => fuzz(args.get(1).map(String::as_str).unwrap_or("60")),
@@ -226,7 +228,10 @@ fn browser_tests() -> Result<(u64, u64)> {
     let out = Command::new("npx")
         .current_dir(WEB)
         .args(["playwright", "test", "--reporter=list"])
-        .env("FIELDLOG_SERVER_BIN", std::path::absolute("target/debug/server").map_err(|e| e.to_string())?)
+        .env(
+            "FIELDLOG_SERVER_BIN",
+            std::path::absolute("target/debug/server").map_err(|e| e.to_string())?,
+        )
         .stderr(std::process::Stdio::inherit())
         .output()
         .map_err(|e| e.to_string())?;
@@ -234,7 +239,13 @@ fn browser_tests() -> Result<(u64, u64)> {
     print!("{text}");
     let count = |word: &str| -> u64 {
         text.lines()
-            .filter_map(|l| l.trim().strip_suffix(word).or_else(|| l.trim().split_once(&format!("{} ", word.trim())).map(|(n, _)| n)))
+            .filter_map(|l| {
+                l.trim().strip_suffix(word).or_else(|| {
+                    l.trim()
+                        .split_once(&format!("{} ", word.trim()))
+                        .map(|(n, _)| n)
+                })
+            })
             .filter_map(|n| n.trim().parse::<u64>().ok())
             .sum()
     };

@@ -1,0 +1,34 @@
+import type { Page } from "@playwright/test";
+
+/** Taps a chip (radio or checkbox) by its group's legend and its label, as a thumb would. */
+export async function tap(page: Page, group: string | RegExp, option: string): Promise<void> {
+  await page.getByRole("group", { name: group }).getByText(option, { exact: true }).click();
+}
+
+/** Logs the custody record of story (a): school-requested, de-escalation first, then an arrest. */
+export async function logCustodyRecord(page: Page, studentRef: string, narrative = "Student struck a classmate; arrested after de-escalation failed."): Promise<void> {
+  await page.getByRole("button", { name: "+ Log a contact" }).click();
+  await page.getByRole("button", { name: "Staff asked me" }).click();
+  await tap(page, /^Where/, "Hallway");
+  await tap(page, /^Who asked/, "Administrator");
+  await page.getByLabel("What they asked you to do").fill("Remove the student from class after a fight");
+  await tap(page, /would this have needed a 911 call/, "Yes");
+  await page.getByLabel("What kind of matter").selectOption({ label: "Criminal offense" });
+  await page.getByLabel(/^Offense/).fill("assault");
+  await page.getByLabel("Your role in it").selectOption({ label: "Law enforcement / problem solver" });
+  await page.getByLabel("Student number or initials").fill(studentRef);
+  await tap(page, /^What you did/, "Arrest");
+  await page.getByRole("button", { name: "+ Verbal" }).click();
+  await page.getByRole("button", { name: "+ Time and space" }).click();
+  await page.getByLabel("The basis for it").fill("Assault on another student in the hallway");
+  await page.getByLabel("Probable cause (for an arrest)").fill("Witnessed by the officer");
+  await page.getByLabel("Why it had to happen at school").fill("Continuing threat to the other student");
+  await tap(page, /administrator direct it/, "No");
+  await tap(page, /removed from public view/, "Yes");
+  await page.getByLabel("Narrative (optional)").fill(narrative);
+  await page.getByRole("button", { name: /^Submit/ }).click();
+}
+
+export async function recordIds(page: Page): Promise<string[]> {
+  return page.locator("[data-record]").evaluateAll((els) => els.map((e) => e.getAttribute("data-record") ?? ""));
+}

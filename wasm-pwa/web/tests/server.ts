@@ -1,0 +1,86 @@
+// Starts the real server (the debug build cargo just tested) on a fresh SQLite
+// folder with the demo district, serving the built app. No mocks.
+import { spawn, type ChildProcess } from "node:child_process";
+import { mkdtempSync, mkdirSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import type { Page } from "@playwright/test";
+
+export const PASSWORD = "fieldlog-demo-2026";
+const ROOT = resolve(import.meta.dirname, "../../..");
+export const SCREENSHOTS = join(ROOT, "artifacts", "screenshots");
+
+export interface Server {
+  url: string;
+  stop(): Promise<void>;
+}
+
+export async function startServer(): Promise<Server> {
+  const dir = mkdtempSync(join(tmpdir(), "fieldlog-web-"));
+  const bin = process.env.FIELDLOG_SERVER_BIN ?? join(ROOT, "target/debug/server");
+  const child: ChildProcess = spawn(bin, ["serve", "--demo-if-empty"], {
+    env: {
+      ...process.env,
+      FIELDLOG_DATA_DIR: dir,
+      FIELDLOG_LISTEN: "127.0.0.1:0",
+      FIELDLOG_WEB_DIR: join(ROOT, "wasm-pwa/web/dist"),
+      FIELDLOG_LOG: "warn",
+    },
+    stdio: ["ignore", "pipe", "inherit"],
+  });
+  const url = await new Promise<string>((ok, fail) => {
+    let out = "";
+    const timer = setTimeout(() => fail(new Error(`server did not start:\n${out}`)), 90_000);
+    child.stdout!.on("data", (b: Buffer) => {
+      out += b.toString();
+      const m = /listening on (http:\/\/[^\s/]+)/.exec(out);
+      if (m) {
+        clearTimeout(timer);
+        ok(m[1]);
+      }
+    });
+    child.on("exit", (code) => fail(new Error(`server exited (${code}):\n${out}`)));
+  });
+  child.stdout!.resume();
+  return {
+    url,
+    async stop() {
+      child.kill("SIGTERM");
+      await new Promise((r) => child.once("exit", r));
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+export async function shot(page: Page, name: string): Promise<void> {
+  mkdirSync(SCREENSHOTS, { recursive: true });
+  await page.screenshot({ path: join(SCREENSHOTS, `${name}.png`), fullPage: true });
+}
+
+export async function signIn(page: Page, base: string, username: string): Promise<void> {
+  await page.goto(base);
+  await page.getByLabel("Username").fill(username);
+  await page.getByLabel("Password").fill(PASSWORD);
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await page.getByRole("heading", { name: "My records" }).waitFor();
+}
+
+/** Waits until the service worker controls the page, so the app shell is cached. */
+export async function waitForServiceWorker(page: Page): Promise<void> {
+  await page.evaluate(async () => {
+    await navigator.serviceWorker.ready;
+    if (!navigator.serviceWorker.controller) {
+      await new Promise((r) => navigator.serviceWorker.addEventListener("controllerchange", r, { once: true }));
+    }
+  });
+}
+
+export async function apiToken(base: string, username: string): Promise<string> {
+  const res = await fetch(`${base}/api/v1/auth/login`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ username, password: PASSWORD }),
+  });
+  if (!res.ok) throw new Error(`login ${username}: ${res.status}`);
+  return ((await res.json()) as { access_token: string }).access_token;
+}
