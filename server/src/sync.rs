@@ -141,6 +141,7 @@ fn student_rows(r: &Record) -> Vec<StudentRow> {
             if let Some(d) = d {
                 out.push(StudentRow {
                     index: i as i32,
+                    key: s.key.0,
                     source: source.into(),
                     race: d.race.iter().map(|x| x.as_str().into()).collect(),
                     hispanic_latino: d.hispanic_latino,
@@ -251,6 +252,12 @@ pub async fn sync(
         });
         groups[i].changes.push(p.bytes);
     }
+    let disclosed: Vec<client_core::RecordId> = groups
+        .iter()
+        .filter(|g| g.doc.kind != DocKind::Review)
+        .map(|g| g.doc.record)
+        .collect();
+    let keys = store.student_keys(&disclosed).await?;
     let log = groups
         .iter()
         .filter(|g| g.doc.kind != DocKind::Review)
@@ -260,7 +267,13 @@ pub async fn sync(
             role: Some(actor.role),
             event: "sync_pull".into(),
             record: Some(g.doc.record),
-            student_refs: Vec::new(),
+            // Whose entries were disclosed, by record-local key (as for reads).
+            student_refs: keys
+                .get(&g.doc.record)
+                .into_iter()
+                .flatten()
+                .map(|k| format!("{}/{k}", g.doc.record))
+                .collect(),
             fields: match g.doc.kind {
                 DocKind::Restricted => {
                     vec!["students.school_record".into(), "students.sogi".into()]

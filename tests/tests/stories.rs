@@ -243,6 +243,8 @@ async fn nothing_identifying_reaches_the_server_logs() -> anyhow::Result<()> {
     let sup = s.login("sgt.alvarez").await?;
     s.get(Some(&sup.token), &format!("/api/v1/incidents/{}", r.id))
         .await?;
+    let mut sup_phone = sup.replica(2);
+    s.sync(&sup.token, &mut sup_phone).await?;
     // The access log records the reads, naming the student entries by key.
     let auditor = s.login("auditor.district").await?;
     let (_, log) = s.get(Some(&auditor.token), "/api/v1/audit").await?;
@@ -259,6 +261,21 @@ async fn nothing_identifying_reaches_the_server_logs() -> anyhow::Result<()> {
     );
     let entry = format!("{}/{}", r.id, r.students[0].key);
     assert_eq!(reads[0]["student_refs"], serde_json::json!([entry]));
+    // A sync pull that delivers the record names the same entry.
+    let pulls: Vec<&serde_json::Value> = log
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter(|e| {
+            e["event"] == "sync_pull"
+                && e["record"] == r.id.to_string()
+                && e["user"] == sup.user.to_string()
+        })
+        .collect();
+    assert!(!pulls.is_empty(), "the supervisor's pull is logged: {log}");
+    for p in pulls {
+        assert_eq!(p["student_refs"], serde_json::json!([entry]), "{p}");
+    }
     assert!(
         !log.to_string().contains("CANARY"),
         "the access log holds no student number"

@@ -14,6 +14,7 @@ fn main() -> ExitCode {
             .and_then(|()| web_setup())
             .and_then(|()| browser_setup()),
         Some("web") => web_build(false),
+        Some("budgets") => budgets(),
         Some("bench") => bench(),
         Some("fuzz") => fuzz(args.get(1).map(String::as_str).unwrap_or("60")),
         _ => {
@@ -23,6 +24,7 @@ fn main() -> ExitCode {
                  \n  test    every check CI runs: fmt, clippy, tests, wasm build, dependency rules\
                  \n  setup   install what the build needs (idempotent; run by the others)\
                  \n  web     build the web app into wasm-pwa/web/dist\
+                 \n  budgets measure the web app's size and speed budgets in Chromium\
                  \n  bench   run the benchmarks and print their figures\
                  \n  fuzz S  fuzz document loading for S seconds (needs cargo-fuzz)"
             );
@@ -151,7 +153,15 @@ fn web_build(release: bool) -> Result {
         args.push("--release");
     }
     args.extend(["--", "openapi"]);
-    let (ok, text) = output(cargo().args(&args).stderr(std::process::Stdio::inherit()))?;
+    let out = cargo()
+        .args(&args)
+        .stderr(std::process::Stdio::inherit())
+        .output()
+        .map_err(|e| e.to_string())?;
+    let (ok, text) = (
+        out.status.success(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+    );
     if !ok {
         return Err(format!("server openapi failed:\n{text}"));
     }
@@ -335,6 +345,30 @@ fn run(args: &[String]) -> Result {
         cmd.args(args);
     }
     step("server", &mut cmd)
+}
+
+/// The web app's budgets (wasm and first-load size, create+persist time under
+/// 4x CPU throttling), measured in Chromium and printed; never asserted.
+fn budgets() -> Result {
+    web_build(false)?;
+    browser_setup()?;
+    step("build the server", cargo().args(["build", "-p", "server"]))?;
+    step(
+        "web budgets (Playwright, Chromium)",
+        Command::new("npx")
+            .current_dir(WEB)
+            .args([
+                "playwright",
+                "test",
+                "--config",
+                "scripts/playwright.budgets.config.ts",
+                "--reporter=list",
+            ])
+            .env(
+                "FIELDLOG_SERVER_BIN",
+                std::path::absolute("target/debug/server").map_err(|e| e.to_string())?,
+            ),
+    )
 }
 
 fn bench() -> Result {

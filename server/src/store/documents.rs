@@ -75,6 +75,8 @@ pub struct RecordRow {
 #[derive(Clone, Debug)]
 pub struct StudentRow {
     pub index: i32,
+    /// The entry's record-local key (not the student's number).
+    pub key: uuid::Uuid,
     pub source: String,
     pub race: Vec<String>,
     pub hispanic_latino: Option<bool>,
@@ -262,6 +264,7 @@ impl Store {
                 english_learner: Set(s.english_learner.clone()),
                 age: Set(s.age),
                 grade: Set(s.grade),
+                student_key: Set(Some(s.key)),
             })
             .collect();
         if !rows.is_empty() {
@@ -334,6 +337,36 @@ impl Store {
             });
         }
         Ok((out, if more { last } else { high }, more))
+    }
+
+    /// The student entries' keys of each record, for access-log entries.
+    pub async fn student_keys(
+        &self,
+        records: &[RecordId],
+    ) -> Result<HashMap<RecordId, Vec<uuid::Uuid>>, StoreError> {
+        let mut out: HashMap<RecordId, Vec<uuid::Uuid>> = HashMap::new();
+        for chunk in records.chunks(500) {
+            let rows = record_student::Entity::find()
+                .select_only()
+                .columns([
+                    record_student::Column::RecordId,
+                    record_student::Column::StudentKey,
+                ])
+                .filter(record_student::Column::RecordId.is_in(chunk.iter().map(|r| r.0)))
+                .distinct()
+                .into_tuple::<(uuid::Uuid, Option<uuid::Uuid>)>()
+                .all(self.db())
+                .await?;
+            for (record, key) in rows {
+                if let Some(key) = key {
+                    let keys = out.entry(RecordId(record)).or_default();
+                    if !keys.contains(&key) {
+                        keys.push(key);
+                    }
+                }
+            }
+        }
+        Ok(out)
     }
 
     pub async fn record_row(&self, id: RecordId) -> Result<Option<record::Model>, StoreError> {

@@ -225,6 +225,7 @@ pub mod record_student {
         pub english_learner: Option<String>,
         pub age: Option<i32>,
         pub grade: Option<i32>,
+        pub student_key: Option<Uuid>,
     }
 
     impl ActiveModelBehavior for ActiveModel {}

@@ -138,6 +138,16 @@ async fn every_cell_of_the_access_matrix_matches_the_policy() -> anyhow::Result<
                 if c.actor.is_some() { 200 } else { 401 },
                 &body,
             );
+            // GET /me/device-key: any signed-in user, for their own devices only
+            // (the secret is derived from the caller's id; there is no "other").
+            let (st, body) = s.get(tok, "/api/v1/me/device-key").await?;
+            check(
+                &mut t,
+                "GET /me/device-key".into(),
+                st,
+                if c.actor.is_some() { 200 } else { 401 },
+                &body,
+            );
             // GET /incidents (list), and nothing listed that the policy would hide.
             let (st, body) = s.get(tok, "/api/v1/incidents").await?;
             check(
@@ -285,7 +295,10 @@ async fn every_cell_of_the_access_matrix_matches_the_policy() -> anyhow::Result<
         );
         assert_eq!(
             t.cells,
-            callers.len() * 10,
+            // GET /me, /me/device-key, /incidents, /audit, /audit/verify, then
+            // for the own and the other record: GET /incidents/{id},
+            // POST /incidents, POST /sync.
+            callers.len() * 11,
             "every caller x endpoint x object ran"
         );
     }

@@ -1,0 +1,78 @@
+// Issue 4, item 3: the idle lock, and sign-out leaving only the encrypted outbox.
+import { expect, test, type Page } from "@playwright/test";
+import { PASSWORD, signIn, startServer, type Server } from "./server";
+import { recordIds } from "./helpers";
+
+let server: Server;
+test.beforeAll(async () => {
+  server = await startServer();
+});
+test.afterAll(async () => {
+  await server?.stop();
+});
+
+/** What IndexedDB holds, read the way any script on the origin could. */
+async function stored(page: Page): Promise<{ docs: string[]; meta: Record<string, unknown> | undefined }> {
+  return page.evaluate(async () => {
+    const db = await new Promise<IDBDatabase>((ok, fail) => {
+      const r = indexedDB.open("fieldlog");
+      r.onsuccess = () => ok(r.result);
+      r.onerror = () => fail(r.error);
+    });
+    const get = <T,>(store: string, f: (s: IDBObjectStore) => IDBRequest) =>
+      new Promise<T>((ok) => {
+        const r = f(db.transaction(store).objectStore(store));
+        r.onsuccess = () => ok(r.result as T);
+      });
+    const docs = await get<string[]>("docs", (s) => s.getAllKeys());
+    const meta = await get<Record<string, unknown> | undefined>("meta", (s) => s.get("meta"));
+    const keys = meta?.keys as Record<string, unknown> | undefined;
+    db.close();
+    return { docs, meta: meta && { ...meta, hasPasswordKey: !!keys?.password, hasSession: !!meta.session, hasState: !!meta.state } };
+  });
+}
+
+test("the app locks after 30 idle minutes", async ({ page }) => {
+  await page.clock.install();
+  await signIn(page, server.url, "sro.chen");
+  await page.clock.fastForward("29:00");
+  await expect(page.getByRole("heading", { name: "My records" })).toBeVisible();
+  await page.clock.fastForward("01:30");
+  await expect(page.getByRole("button", { name: "Unlock" })).toBeVisible();
+  await page.getByLabel("Password").fill(PASSWORD);
+  await page.getByRole("button", { name: "Unlock" }).click();
+  await expect(page.getByRole("heading", { name: "My records" })).toBeVisible();
+});
+
+test("sign-out keeps only the unsynced outbox, which the next sign-in syncs", async ({ browser }) => {
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  await signIn(page, server.url, "sro.patel");
+  await expect(page.getByRole("button", { name: "Sync now" })).toBeEnabled();
+  await page.getByRole("button", { name: "Sync now" }).click();
+  const synced = new Set(await recordIds(page));
+  expect(synced.size, "the officer's records were pulled").toBeGreaterThan(0);
+
+  await context.setOffline(true);
+  await page.getByRole("button", { name: "+ Log a contact" }).click();
+  await page.getByRole("button", { name: "Routine contact" }).click();
+  await page.getByLabel("Student number or initials").fill("OUTBOX-1");
+  await page.getByRole("button", { name: "Save draft" }).click();
+  const outbox = (await recordIds(page)).find((r) => !synced.has(r))!;
+  await page.getByRole("button", { name: "Sign out" }).click();
+  await expect(page.getByText(/stay on this phone, encrypted/)).toBeVisible();
+
+  const after = await stored(page);
+  expect(after.docs.length, "the outbox is kept").toBeGreaterThan(0);
+  expect(after.docs.every((d) => d.startsWith(`${outbox}/`)), `only the outbox: ${after.docs.join(", ")}`).toBe(true);
+  expect(after.meta).toMatchObject({ hasPasswordKey: false, hasSession: false, hasState: false });
+
+  // Offline, nothing opens it; online, signing in recovers and syncs it.
+  await context.setOffline(false);
+  await page.getByLabel("Username").fill("sro.patel");
+  await page.getByLabel("Password").fill(PASSWORD);
+  await page.getByRole("button", { name: "Sign in" }).click();
+  const item = page.locator(`[data-record="${outbox}"] [data-state]`);
+  await expect(item).toHaveAttribute("data-state", "synced", { timeout: 30_000 });
+  await context.close();
+});
