@@ -351,6 +351,12 @@ fn run(args: &[String]) -> Result {
 /// 4x CPU throttling), measured in Chromium and printed; never asserted.
 fn budgets() -> Result {
     web_build(false)?;
+    step(
+        "web app, budget build (adds the measuring hook)",
+        Command::new("npm")
+            .current_dir(WEB)
+            .args(["run", "build:budget"]),
+    )?;
     browser_setup()?;
     step("build the server", cargo().args(["build", "-p", "server"]))?;
     step(

@@ -8,5 +8,10 @@ const root = document.getElementById("app") as HTMLElement;
 // needs no network at all.
 registerSW({ immediate: true });
 loadCore()
-  .then(() => new App(root).start())
+  .then(async () => {
+    const app = new App(root);
+    // Compiled out of the production build (MODE is "production" there).
+    if (import.meta.env.MODE === "budget") (await import("./budget")).installBudgetHooks(app);
+    await app.start();
+  })
   .catch((e: unknown) => fatal(root, e));

@@ -27,6 +27,7 @@ export class Session {
   lastSync: Date | undefined;
   lastError: string | undefined;
   onChange: () => void = () => {};
+  private readonly cache = new Map<string, IncidentRecord>();
 
   private constructor(
     private readonly db: Db,
@@ -92,12 +93,17 @@ export class Session {
   }
 
   records(): IncidentRecord[] {
-    return this.core.record_ids().map((id) => JSON.parse(this.core.record(id)) as IncidentRecord);
+    return this.core.record_ids().flatMap((id) => this.record(id) ?? []);
   }
 
+  /** Decoded records, cached: reading one from its documents costs far more than a frame. */
   record(id: string): IncidentRecord | undefined {
+    const hit = this.cache.get(id);
+    if (hit) return structuredClone(hit);
     try {
-      return JSON.parse(this.core.record(id)) as IncidentRecord;
+      const r = JSON.parse(this.core.record(id)) as IncidentRecord;
+      this.cache.set(id, r);
+      return structuredClone(r);
     } catch {
       return undefined;
     }
@@ -126,10 +132,12 @@ export class Session {
     if (exists) this.core.update(json, amendment, Date.now());
     else this.core.create(json, Date.now());
     await this.persist();
-    // A User Timing entry (no content, just the duration) for scripts/budgets.mjs.
+    this.cache.delete(r.id);
+    // A User Timing entry (no content, just the duration) for scripts/budgets.run.ts.
     performance.measure(exists ? "fieldlog:update" : "fieldlog:create", { start });
     this.scheduleSync(1500);
-    this.onChange();
+    // Screens refresh after the save has returned, not inside it.
+    window.setTimeout(() => this.onChange(), 0);
   }
 
   scheduleSync(ms: number): void {
@@ -152,6 +160,7 @@ export class Session {
       for (let round = 0; round < 100; round++) {
         const reply = await this.withToken((t) => api.sync(t, this.core.prepare_sync()));
         const more = this.core.receive_sync(reply);
+        this.cache.clear();
         await this.persist();
         if (!more) break;
       }

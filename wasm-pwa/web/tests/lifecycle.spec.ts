@@ -50,6 +50,7 @@ test("sign-out keeps only the unsynced outbox, which the next sign-in syncs", as
   await signIn(page, server.url, "sro.patel");
   await expect(page.getByRole("button", { name: "Sync now" })).toBeEnabled();
   await page.getByRole("button", { name: "Sync now" }).click();
+  await expect(page.locator("[data-record]").first()).toBeVisible();
   const synced = new Set(await recordIds(page));
   expect(synced.size, "the officer's records were pulled").toBeGreaterThan(0);
 

@@ -15,7 +15,7 @@ export interface Server {
   stop(): Promise<void>;
 }
 
-export async function startServer(): Promise<Server> {
+export async function startServer(dist = "dist"): Promise<Server> {
   const dir = mkdtempSync(join(tmpdir(), "fieldlog-web-"));
   const bin = process.env.FIELDLOG_SERVER_BIN ?? join(ROOT, "target/debug/server");
   const child: ChildProcess = spawn(bin, ["serve", "--demo-if-empty"], {
@@ -23,7 +23,7 @@ export async function startServer(): Promise<Server> {
       ...process.env,
       FIELDLOG_DATA_DIR: dir,
       FIELDLOG_LISTEN: "127.0.0.1:0",
-      FIELDLOG_WEB_DIR: join(ROOT, "wasm-pwa/web/dist"),
+      FIELDLOG_WEB_DIR: join(ROOT, "wasm-pwa/web", dist),
       FIELDLOG_LOG: "warn",
     },
     stdio: ["ignore", "pipe", "inherit"],

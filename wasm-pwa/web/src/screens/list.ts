@@ -31,7 +31,13 @@ export function listScreen(app: App): HTMLElement {
       session.lastError ? ` · sync failed: ${session.lastError}` : ""),
     h("div", { class: "actions-bar top" },
       h("button", { type: "button", class: "primary big", onclick: () => void app.go("form") }, "+ Log a contact"),
-      h("button", { type: "button", class: "secondary", disabled: !online, onclick: async () => { await session.sync(); void app.go("list"); } }, "Sync now")),
+      h("button", { type: "button", class: "secondary", disabled: !online, onclick: async (e: Event) => {
+        const btn = e.currentTarget as HTMLButtonElement;
+        btn.disabled = true;
+        btn.textContent = "Syncing…";
+        await session.sync();
+        void app.go("list");
+      } }, "Sync now")),
     h("section", { "aria-labelledby": "drafts-h" },
       h("h2", { id: "drafts-h" }, `Drafts (${drafts.length})`),
       drafts.length ? h("ul", { class: "records" }, drafts.map(item)) : h("p", { class: "help" }, "No drafts.")),
