@@ -4,6 +4,8 @@
 
 #[path = "stories/matrix.rs"]
 mod matrix;
+#[path = "stories/review.rs"]
+mod review;
 #[path = "stories/robustness.rs"]
 mod robustness;
 

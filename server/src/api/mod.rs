@@ -8,6 +8,7 @@ pub mod health;
 pub mod incidents;
 pub mod me;
 pub mod openapi;
+pub mod reviews;
 pub mod sync;
 
 use crate::auth::Keys;
@@ -56,6 +57,8 @@ pub fn router(state: AppState) -> Router {
         .route("/sync", post(sync::sync))
         .route("/incidents", post(incidents::create).get(incidents::list))
         .route("/incidents/{id}", get(incidents::get_one))
+        .route("/reviews/queue", get(reviews::queue))
+        .route("/reviews", post(reviews::create))
         .route("/audit", get(audit::list))
         .route("/audit/verify", get(audit::verify))
         .route("/openapi.json", get(openapi::document));

@@ -18,6 +18,8 @@ use utoipa::OpenApi;
         super::incidents::create,
         super::incidents::get_one,
         super::incidents::list,
+        super::reviews::queue,
+        super::reviews::create,
         super::audit::list,
         super::audit::verify,
     ),

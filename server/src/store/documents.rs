@@ -339,6 +339,79 @@ impl Store {
         Ok((out, if more { last } else { high }, more))
     }
 
+    /// Records of `officers` in `period` that the projection puts in the
+    /// review queue, with their account and review documents (the caller
+    /// decides membership again on its own view).
+    pub async fn queue_candidates(
+        &self,
+        officers: &[UserId],
+        period: &str,
+    ) -> Result<Vec<(StoredDoc, Option<StoredDoc>)>, StoreError> {
+        if officers.is_empty() {
+            return Ok(Vec::new());
+        }
+        let ids: Vec<uuid::Uuid> = record::Entity::find()
+            .select_only()
+            .column(record::Column::RecordId)
+            .filter(record::Column::OfficerId.is_in(officers.iter().map(|o| o.0)))
+            .filter(record::Column::ReviewPeriod.eq(period))
+            .filter(record::Column::NeedsReview.eq(true))
+            .order_by_asc(record::Column::OccurredAt)
+            .into_tuple()
+            .all(self.db())
+            .await?;
+        let docs: Vec<DocId> = ids
+            .iter()
+            .flat_map(|r| {
+                [DocKind::Account, DocKind::Review].map(|kind| DocId {
+                    record: RecordId(*r),
+                    kind,
+                })
+            })
+            .collect();
+        let mut found = self.documents(self.db(), &docs).await?;
+        Ok(ids
+            .into_iter()
+            .filter_map(|r| {
+                let record = RecordId(r);
+                let account = found.remove(&DocId {
+                    record,
+                    kind: DocKind::Account,
+                })?;
+                let review = found.remove(&DocId {
+                    record,
+                    kind: DocKind::Review,
+                });
+                Some((account, review))
+            })
+            .collect())
+    }
+
+    /// Each officer's submitted interactions in `period` with their actions,
+    /// for the outlier comparison.
+    pub async fn officer_action_counts(
+        &self,
+        period: &str,
+    ) -> Result<Vec<(UserId, u64, Vec<Vec<String>>)>, StoreError> {
+        let rows: Vec<(uuid::Uuid, String)> = record::Entity::find()
+            .select_only()
+            .columns([record::Column::OfficerId, record::Column::Actions])
+            .filter(record::Column::ReviewPeriod.eq(period))
+            .filter(record::Column::Status.eq("submitted"))
+            .into_tuple()
+            .all(self.db())
+            .await?;
+        let mut by: HashMap<UserId, (u64, Vec<Vec<String>>)> = HashMap::new();
+        for (officer, actions) in rows {
+            let e = by.entry(UserId(officer)).or_default();
+            e.0 += 1;
+            e.1.push(serde_json::from_str(&actions).map_err(damaged)?);
+        }
+        let mut out: Vec<_> = by.into_iter().map(|(o, (n, a))| (o, n, a)).collect();
+        out.sort_by_key(|(o, _, _)| *o);
+        Ok(out)
+    }
+
     /// The student entries' keys of each record, for access-log entries.
     pub async fn student_keys(
         &self,

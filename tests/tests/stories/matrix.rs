@@ -148,6 +148,16 @@ async fn every_cell_of_the_access_matrix_matches_the_policy() -> anyhow::Result<
                 if c.actor.is_some() { 200 } else { 401 },
                 &body,
             );
+            // GET /reviews/queue: a district-wide grant; its items are scoped
+            // by ReadRecord (the review story checks which).
+            let (st, body) = s.get(tok, "/api/v1/reviews/queue").await?;
+            check(
+                &mut t,
+                "GET /reviews/queue".into(),
+                st,
+                expected(&policy, c, None, Action::RunReviewQueue, 403),
+                &body,
+            );
             // GET /incidents (list), and nothing listed that the policy would hide.
             let (st, body) = s.get(tok, "/api/v1/incidents").await?;
             check(
@@ -223,6 +233,19 @@ async fn every_cell_of_the_access_matrix_matches_the_policy() -> anyhow::Result<
                     want,
                     &body,
                 );
+                // POST /reviews on the record.
+                let want = match expected(&policy, c, Some(&facts), Action::WriteReview, 404) {
+                    200 => 201,
+                    other => other,
+                };
+                let (st, body) = s
+                    .post_json(
+                        tok,
+                        "/api/v1/reviews",
+                        &serde_json::json!({"incident_id": r.id, "finding": "appropriate"}),
+                    )
+                    .await?;
+                check(&mut t, format!("POST /reviews on {which}"), st, want, &body);
                 // POST /sync: a change to the record's account, authored by the caller.
                 let Some(actor) = &c.actor else {
                     let (st, body) = s
@@ -295,10 +318,10 @@ async fn every_cell_of_the_access_matrix_matches_the_policy() -> anyhow::Result<
         );
         assert_eq!(
             t.cells,
-            // GET /me, /me/device-key, /incidents, /audit, /audit/verify, then
-            // for the own and the other record: GET /incidents/{id},
-            // POST /incidents, POST /sync.
-            callers.len() * 11,
+            // GET /me, /me/device-key, /reviews/queue, /incidents, /audit,
+            // /audit/verify, then for the own and the other record:
+            // GET /incidents/{id}, POST /incidents, POST /reviews, POST /sync.
+            callers.len() * 14,
             "every caller x endpoint x object ran"
         );
     }

@@ -77,3 +77,35 @@ test("sign-out keeps only the unsynced outbox, which the next sign-in syncs", as
   await expect(item).toHaveAttribute("data-state", "synced", { timeout: 30_000 });
   await context.close();
 });
+
+test("a draft survives the tab being killed mid-typing", async ({ browser }) => {
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  await signIn(page, server.url, "sro.okafor");
+  await page.getByRole("button", { name: "Sync now" }).click();
+  await expect(page.locator("[data-record]").first()).toBeVisible();
+  const before = new Set(await recordIds(page));
+  await context.setOffline(true);
+  await page.getByRole("button", { name: "+ Log a contact" }).click();
+  await page.getByRole("button", { name: "Routine contact" }).click();
+  await page.getByLabel("Student number or initials").fill("KILL-1");
+  await page.getByLabel("Narrative (optional)").pressSequentially("Talked at the bus stop", { delay: 40 });
+  // Typing commits after a 300 ms pause. Then the tab goes away with its
+  // script frozen, so no unload or pagehide handler can save anything more.
+  await page.waitForTimeout(600);
+  const cdp = await context.newCDPSession(page);
+  await cdp.send("Debugger.enable");
+  await cdp.send("Debugger.pause");
+  await page.close({ runBeforeUnload: false });
+  const again = await context.newPage();
+  await again.goto(server.url);
+  await again.getByLabel("Password").fill(PASSWORD);
+  await again.getByRole("button", { name: "Unlock" }).click();
+  await expect(again.locator("[data-record]").first()).toBeVisible();
+  const fresh = (await recordIds(again)).filter((id) => !before.has(id));
+  expect(fresh, "exactly the one new draft").toHaveLength(1);
+  await again.locator(`[data-record="${fresh[0]}"]`).click();
+  await expect(again.getByLabel("Student number or initials")).toHaveValue("KILL-1");
+  await expect(again.getByLabel("Narrative (optional)")).toHaveValue("Talked at the bus stop");
+  await context.close();
+});

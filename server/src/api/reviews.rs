@@ -1,0 +1,455 @@
+//! `/reviews`: the supervisor's twice-yearly queue (DOMAIN.md section 4) and
+//! the reviews themselves, which are appended, never replaced.
+
+use super::AppState;
+use super::error::ApiError;
+use super::extract::Auth;
+use super::incidents::IMPORT_DEVICE;
+use crate::store::audit::Entry;
+use crate::store::documents::Reach;
+use axum::Json;
+use axum::body::Bytes;
+use axum::extract::{Query, State};
+use axum::http::StatusCode;
+use client_core::access::{Action, Decision, RecordFacts};
+use client_core::document::{DocId, Document, RecordDocs, actor_id};
+use client_core::flag::{Flag, FlagCode, needs_review};
+use client_core::review::{Review, Reviews};
+use client_core::sync::{DocChanges, PROTOCOL_VERSION, SyncRequest};
+use client_core::view::redact;
+use client_core::vocabulary::{ActionTaken, Finding};
+use client_core::{DeviceId, DocKind, RecordId, ReviewId, SchoolId, Timestamp, UserId, View};
+use serde::{Deserialize, Serialize};
+
+fn now() -> Timestamp {
+    Timestamp::from_millis(chrono::Utc::now().timestamp_millis())
+}
+
+/// An officer is an outlier when their arrests + citations + searches per 100
+/// interactions exceed twice the comparison group's median, and only with at
+/// least this many such actions and `OUTLIER_MIN_INTERACTIONS` interactions:
+/// with fewer, one or two arrests in a quiet half-year would flag an officer
+/// on noise alone.
+pub const OUTLIER_MIN_ACTIONS: u64 = 5;
+pub const OUTLIER_MIN_INTERACTIONS: u64 = 20;
+
+#[derive(Deserialize, utoipa::IntoParams)]
+pub struct QueueQuery {
+    /// A period id such as `2026-fall`; the current period when absent.
+    pub period: Option<String>,
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct FlagOut {
+    #[schema(value_type = String)]
+    pub code: FlagCode,
+    pub reason: String,
+}
+
+impl From<&Flag> for FlagOut {
+    fn from(f: &Flag) -> Self {
+        Self {
+            code: f.code,
+            reason: f.reason.clone(),
+        }
+    }
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct PeriodOut {
+    pub id: String,
+    pub start: String,
+    /// Exclusive.
+    pub end: String,
+    /// Past its end: whatever is not reviewed is overdue.
+    pub ended: bool,
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct Progress {
+    pub in_queue: usize,
+    pub reviewed: usize,
+    pub remaining: usize,
+    pub overdue: usize,
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct OfficerLine {
+    #[schema(value_type = String)]
+    pub officer_id: UserId,
+    pub interactions: u64,
+    /// Arrests + citations + searches.
+    pub enforcement: u64,
+    pub per_100: f64,
+    pub flag: Option<FlagOut>,
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct QueueItem {
+    #[schema(value_type = String)]
+    pub id: RecordId,
+    #[schema(value_type = String)]
+    pub officer_id: UserId,
+    #[schema(value_type = String)]
+    pub school_id: SchoolId,
+    pub occurred_at: String,
+    pub category: Option<String>,
+    pub actions: Vec<String>,
+    /// The record's flags and its officer's outlier flag, each with its reason.
+    pub flags: Vec<FlagOut>,
+    pub reviews: usize,
+    #[schema(value_type = Option<String>)]
+    pub last_finding: Option<Finding>,
+    /// `reviewed`, `in_queue`, or `overdue` (not reviewed, period ended).
+    pub state: String,
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct Queue {
+    pub period: PeriodOut,
+    pub progress: Progress,
+    /// The median arrests + citations + searches per 100 interactions of
+    /// every officer with at least `OUTLIER_MIN_INTERACTIONS` in the period.
+    pub median_per_100: f64,
+    pub officers: Vec<OfficerLine>,
+    /// Flagged first, then oldest first.
+    pub items: Vec<QueueItem>,
+}
+
+fn is_counted(a: &str) -> bool {
+    ActionTaken::parse(a).is_some_and(|a| {
+        matches!(
+            a,
+            ActionTaken::Arrest
+                | ActionTaken::Citation
+                | ActionTaken::SearchPerson
+                | ActionTaken::SearchProperty
+        )
+    })
+}
+
+fn median(mut xs: Vec<f64>) -> f64 {
+    if xs.is_empty() {
+        return 0.0;
+    }
+    xs.sort_by(|a, b| a.total_cmp(b));
+    let n = xs.len();
+    if n % 2 == 1 {
+        xs[n / 2]
+    } else {
+        (xs[n / 2 - 1] + xs[n / 2]) / 2.0
+    }
+}
+
+fn bad_period(id: &str) -> ApiError {
+    ApiError::Field {
+        code: "invalid_field",
+        field: "period".into(),
+        message: format!("{id:?} is not a review period (e.g. 2026-fall)"),
+    }
+}
+
+#[utoipa::path(get, path = "/api/v1/reviews/queue", params(QueueQuery),
+    responses((status = 200, body = Queue), (status = 401, body = super::error::ErrorBody), (status = 403, body = super::error::ErrorBody), (status = 422, body = super::error::ErrorBody)))]
+pub async fn queue(
+    State(state): State<AppState>,
+    auth: Auth,
+    Query(q): Query<QueueQuery>,
+) -> Result<Json<Queue>, ApiError> {
+    if state
+        .policy
+        .scopes(auth.actor.role, Action::RunReviewQueue)
+        .is_empty()
+    {
+        return Err(ApiError::Forbidden);
+    }
+    let at = now();
+    let period = match &q.period {
+        Some(id) => state
+            .calendar
+            .period_by_id(id)
+            .ok_or_else(|| bad_period(id))?,
+        None => state.calendar.period_of(at),
+    };
+    // Officer lines: every officer's rate, for the median; the caller's officers shown.
+    let rates = state.store.officer_action_counts(&period.id).await?;
+    // Running a queue is a district-wide grant; whose records it holds is
+    // whose records the caller may read (a supervisor: their officers').
+    let mut officers: Vec<UserId> = Vec::new();
+    for r in crate::sync::reach(&state.policy, &auth.actor, Action::ReadRecord) {
+        match r {
+            Reach::Officers(ids) => officers.extend(ids),
+            Reach::Everywhere => officers.extend(rates.iter().map(|(o, _, _)| *o)),
+            // A queue is per officer; a school-wide grant adds none.
+            Reach::Schools(_) => {}
+        }
+    }
+    officers.sort();
+    officers.dedup();
+    let per_100 = |n: u64, k: u64| {
+        if n == 0 {
+            0.0
+        } else {
+            k as f64 * 100.0 / n as f64
+        }
+    };
+    let counted: Vec<(UserId, u64, u64)> = rates
+        .iter()
+        .map(|(o, n, actions)| {
+            let k = actions
+                .iter()
+                .map(|list| list.iter().filter(|a| is_counted(a)).count() as u64)
+                .sum();
+            (*o, *n, k)
+        })
+        .collect();
+    let med = median(
+        counted
+            .iter()
+            .filter(|(_, n, _)| *n >= OUTLIER_MIN_INTERACTIONS)
+            .map(|(_, n, k)| per_100(*n, *k))
+            .collect(),
+    );
+    let lines: Vec<OfficerLine> = counted
+        .iter()
+        .filter(|(o, _, _)| officers.contains(o))
+        .map(|(o, n, k)| {
+            let rate = per_100(*n, *k);
+            let flag = (*n >= OUTLIER_MIN_INTERACTIONS
+                && *k >= OUTLIER_MIN_ACTIONS
+                && med > 0.0
+                && rate > 2.0 * med)
+                .then(|| FlagOut {
+                    code: FlagCode::OfficerOutlier,
+                    reason: format!(
+                        "{rate:.1} arrests, citations and searches per 100 interactions, more than twice the median of {med:.1}"
+                    ),
+                });
+            OfficerLine {
+                officer_id: *o,
+                interactions: *n,
+                enforcement: *k,
+                per_100: rate,
+                flag,
+            }
+        })
+        .collect();
+
+    // Candidates from the projection (indexed by officer, period, queue
+    // membership); membership and flags are then decided again on the
+    // supervisor's own view, so a flag derived from school records, which a
+    // supervisor may not see, neither shows nor puts a record in the queue.
+    let candidates = state.store.queue_candidates(&officers, &period.id).await?;
+    let server = actor_id(UserId::from_u128(0), DeviceId::from_u128(0));
+    let mut items = Vec::new();
+    for (account, review) in candidates {
+        let facts = RecordFacts {
+            officer: account.officer,
+            school: account.school,
+        };
+        // The SQL scope is the caller's officers; the policy has the last word.
+        if state.policy.view(&auth.actor, &facts).is_none() {
+            continue;
+        }
+        let docs = RecordDocs {
+            account: Document::load(account.id, &account.snapshot, server.clone())?,
+            restricted: None,
+            review: review
+                .map(|r| Document::load(r.id, &r.snapshot, server.clone()))
+                .transpose()?,
+        };
+        let record = docs.read()?;
+        let reviews: Reviews = docs.reviews()?;
+        let v = redact(
+            &record,
+            &reviews.reviews,
+            View::Supervisor,
+            &state.calendar,
+            at,
+        );
+        if !needs_review(&record, &v.flags) {
+            continue;
+        }
+        let mut flags: Vec<FlagOut> = v.flags.iter().map(FlagOut::from).collect();
+        if let Some(f) = lines
+            .iter()
+            .find(|l| l.officer_id == record.officer_id)
+            .and_then(|l| l.flag.as_ref())
+        {
+            flags.push(FlagOut {
+                code: f.code,
+                reason: f.reason.clone(),
+            });
+        }
+        let n = reviews.reviews.len();
+        items.push(QueueItem {
+            id: record.id,
+            officer_id: record.officer_id,
+            school_id: record.school_id,
+            occurred_at: record.occurred_at.to_string(),
+            category: record.category.map(|c| c.as_str().into()),
+            actions: record.actions.iter().map(|a| a.as_str().into()).collect(),
+            flags,
+            reviews: n,
+            last_finding: reviews.reviews.last().map(|r| r.finding),
+            state: if n > 0 {
+                "reviewed"
+            } else if at >= period.end {
+                "overdue"
+            } else {
+                "in_queue"
+            }
+            .into(),
+        });
+    }
+    // Flagged first (false sorts before true), then oldest first.
+    items.sort_by(|a, b| {
+        (a.flags.is_empty(), &a.occurred_at).cmp(&(b.flags.is_empty(), &b.occurred_at))
+    });
+    let reviewed = items.iter().filter(|i| i.reviews > 0).count();
+    let progress = Progress {
+        in_queue: items.len(),
+        reviewed,
+        remaining: items.len() - reviewed,
+        overdue: items.iter().filter(|i| i.state == "overdue").count(),
+    };
+    // The queue names records, not students: one access-log entry per call.
+    state
+        .store
+        .log_access(&[Entry {
+            at: at.millis(),
+            user: Some(auth.actor.user),
+            role: Some(auth.actor.role),
+            event: "review_queue".into(),
+            record: None,
+            student_refs: vec![],
+            fields: vec![],
+            endpoint: "GET /api/v1/reviews/queue".into(),
+            purpose: "supervisory review".into(),
+        }])
+        .await?;
+    Ok(Json(Queue {
+        period: PeriodOut {
+            id: period.id.clone(),
+            start: period.start.to_string(),
+            end: period.end.to_string(),
+            ended: at >= period.end,
+        },
+        progress,
+        median_per_100: med,
+        officers: lines,
+        items,
+    }))
+}
+
+#[derive(Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewReview {
+    #[schema(value_type = String)]
+    pub incident_id: RecordId,
+    #[schema(value_type = String)]
+    pub finding: Finding,
+    #[serde(default)]
+    pub notes: Option<String>,
+    #[serde(default)]
+    pub follow_up: Option<String>,
+}
+
+/// Appends a review to a record's review document, through the same sync
+/// path a supervisor's device takes (policy, append-only check, projection).
+#[utoipa::path(post, path = "/api/v1/reviews", request_body = NewReview,
+    responses((status = 201, description = "the review as stored"), (status = 400, body = super::error::ErrorBody), (status = 403, body = super::error::ErrorBody), (status = 404, body = super::error::ErrorBody), (status = 422, body = super::error::ErrorBody)))]
+pub async fn create(
+    State(state): State<AppState>,
+    auth: Auth,
+    body: Bytes,
+) -> Result<(StatusCode, Json<Review>), ApiError> {
+    let de = &mut serde_json::Deserializer::from_slice(&body);
+    let new: NewReview = serde_path_to_error::deserialize(de).map_err(|e| {
+        let field = e.path().to_string();
+        match e.into_inner() {
+            inner if inner.is_syntax() || inner.is_eof() => ApiError::BadRequest {
+                code: "malformed_json",
+                message: inner.to_string(),
+            },
+            inner => ApiError::Field {
+                code: "invalid_field",
+                field: if field == "." { String::new() } else { field },
+                message: inner.to_string(),
+            },
+        }
+    })?;
+    for (field, text) in [("notes", &new.notes), ("follow_up", &new.follow_up)] {
+        if text.as_deref().is_some_and(|t| t.chars().count() > 4000) {
+            return Err(ApiError::Field {
+                code: "too_long",
+                field: field.into(),
+                message: "at most 4000 characters".into(),
+            });
+        }
+    }
+    let account_id = DocId {
+        record: new.incident_id,
+        kind: DocKind::Account,
+    };
+    let Some(account) = state.store.document(account_id).await? else {
+        return Err(ApiError::NotFound);
+    };
+    let facts = RecordFacts {
+        officer: account.officer,
+        school: account.school,
+    };
+    match state
+        .policy
+        .decide(&auth.actor, Some(&facts), Action::WriteReview)
+    {
+        Decision::Allow => {}
+        Decision::Forbidden => return Err(ApiError::Forbidden),
+        Decision::Hidden => return Err(ApiError::NotFound),
+    }
+    let at = now();
+    let review_id = DocId {
+        record: new.incident_id,
+        kind: DocKind::Review,
+    };
+    let me = actor_id(auth.actor.user, IMPORT_DEVICE);
+    let mut doc = match state.store.document(review_id).await? {
+        Some(s) => Document::load(review_id, &s.snapshot, me)?,
+        None => Document::new(review_id, me),
+    };
+    let heads = doc.heads();
+    let mut reviews: Reviews = if doc.is_empty() {
+        Reviews::default()
+    } else {
+        doc.read()?
+    };
+    let review = Review {
+        id: ReviewId(uuid::Uuid::now_v7()),
+        finding: new.finding,
+        notes: new.notes,
+        follow_up: new.follow_up,
+        by: auth.actor.user,
+        at,
+    };
+    reviews.reviews.push(review.clone());
+    doc.write(&reviews, at)?;
+    let request = SyncRequest {
+        version: PROTOCOL_VERSION,
+        device: IMPORT_DEVICE,
+        cursor: Some(client_core::sync::Cursor(u64::MAX >> 1)),
+        push: vec![DocChanges {
+            doc: review_id,
+            changes: doc
+                .changes_since(&heads)
+                .iter_mut()
+                .map(|c| c.bytes().into_owned())
+                .collect(),
+        }],
+    };
+    let outcome = crate::sync::sync(state.domain(), &auth.actor, request, at).await?;
+    if let Some(r) = outcome.response.refused.first() {
+        // Another review was appended at the same moment: the caller retries.
+        return Err(ApiError::Conflict(r.reason.clone()));
+    }
+    Ok((StatusCode::CREATED, Json(review)))
+}
