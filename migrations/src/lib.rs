@@ -6,6 +6,7 @@ pub use sea_orm_migration::prelude::*;
 mod m20261122_000001_initial;
 mod m20261122_000002_record_students;
 mod m20261122_000003_student_key;
+mod m20261122_000004_staff_member;
 
 #[derive(Debug)]
 pub struct Migrator;
@@ -17,6 +18,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261122_000001_initial::Migration),
             Box::new(m20261122_000002_record_students::Migration),
             Box::new(m20261122_000003_student_key::Migration),
+            Box::new(m20261122_000004_staff_member::Migration),
         ]
     }
 }

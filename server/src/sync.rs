@@ -118,6 +118,11 @@ pub fn record_row(r: &Record, now: Timestamp, calendar: &PeriodCalendar) -> Reco
             .as_ref()
             .and_then(|q| q.staff_role)
             .map(|x| x.as_str().into()),
+        staff_id: r
+            .request
+            .as_ref()
+            .and_then(|q| q.staff_id.clone())
+            .filter(|s| !s.trim().is_empty()),
         category: r.category.map(|x| x.as_str().into()),
         would_warrant_911: r.would_warrant_911,
         actions: r.actions.iter().map(|a| a.as_str().into()).collect(),

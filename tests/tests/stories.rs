@@ -4,6 +4,8 @@
 
 #[path = "stories/matrix.rs"]
 mod matrix;
+#[path = "stories/overcalling.rs"]
+mod overcalling;
 #[path = "stories/review.rs"]
 mod review;
 #[path = "stories/robustness.rs"]

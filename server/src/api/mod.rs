@@ -2,6 +2,7 @@
 
 pub mod audit;
 pub mod auth;
+pub mod dashboards;
 pub mod error;
 pub mod extract;
 pub mod health;
@@ -57,6 +58,7 @@ pub fn router(state: AppState) -> Router {
         .route("/sync", post(sync::sync))
         .route("/incidents", post(incidents::create).get(incidents::list))
         .route("/incidents/{id}", get(incidents::get_one))
+        .route("/dashboards/overcalling", get(dashboards::overcalling))
         .route("/reviews/queue", get(reviews::queue))
         .route("/reviews", post(reviews::create))
         .route("/audit", get(audit::list))

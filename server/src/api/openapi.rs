@@ -18,6 +18,7 @@ use utoipa::OpenApi;
         super::incidents::create,
         super::incidents::get_one,
         super::incidents::list,
+        super::dashboards::overcalling,
         super::reviews::queue,
         super::reviews::create,
         super::audit::list,

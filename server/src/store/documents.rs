@@ -60,6 +60,8 @@ pub struct RecordRow {
     pub location: Option<String>,
     pub initiated_by: Option<String>,
     pub staff_role: Option<String>,
+    /// The requesting staff member as the officer wrote it (name or id).
+    pub staff_id: Option<String>,
     pub category: Option<String>,
     pub would_warrant_911: Option<bool>,
     pub actions: Vec<String>,
@@ -214,6 +216,7 @@ impl Store {
             location: Set(r.location.clone()),
             initiated_by: Set(r.initiated_by.clone()),
             staff_role: Set(r.staff_role.clone()),
+            staff_id: Set(r.staff_id.clone()),
             category: Set(r.category.clone()),
             would_warrant911: Set(r.would_warrant_911),
             actions: Set(json(&r.actions)),
@@ -233,6 +236,7 @@ impl Store {
                         C::Location,
                         C::InitiatedBy,
                         C::StaffRole,
+                        C::StaffId,
                         C::Category,
                         C::WouldWarrant911,
                         C::Actions,
@@ -410,6 +414,21 @@ impl Store {
         let mut out: Vec<_> = by.into_iter().map(|(o, (n, a))| (o, n, a)).collect();
         out.sort_by_key(|(o, _, _)| *o);
         Ok(out)
+    }
+
+    /// Submitted records of every school in `[from, to)`, for the
+    /// over-calling view (no student columns are read).
+    pub async fn overcalling_rows(
+        &self,
+        from: i64,
+        to: i64,
+    ) -> Result<Vec<record::Model>, StoreError> {
+        Ok(record::Entity::find()
+            .filter(record::Column::Status.eq("submitted"))
+            .filter(record::Column::OccurredAt.gte(from))
+            .filter(record::Column::OccurredAt.lt(to))
+            .all(self.db())
+            .await?)
     }
 
     /// The student entries' keys of each record, for access-log entries.

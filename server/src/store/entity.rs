@@ -167,6 +167,7 @@ pub mod record {
         pub location: Option<String>,
         pub initiated_by: Option<String>,
         pub staff_role: Option<String>,
+        pub staff_id: Option<String>,
         pub category: Option<String>,
         pub would_warrant911: Option<bool>,
         pub actions: String,

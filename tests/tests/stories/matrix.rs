@@ -158,6 +158,16 @@ async fn every_cell_of_the_access_matrix_matches_the_policy() -> anyhow::Result<
                 expected(&policy, c, None, Action::RunReviewQueue, 403),
                 &body,
             );
+            // GET /dashboards/overcalling: a grant of its own; which schools
+            // it shows is the over-calling story's business.
+            let (st, body) = s.get(tok, "/api/v1/dashboards/overcalling").await?;
+            check(
+                &mut t,
+                "GET /dashboards/overcalling".into(),
+                st,
+                expected(&policy, c, None, Action::ReadOvercalling, 403),
+                &body,
+            );
             // GET /incidents (list), and nothing listed that the policy would hide.
             let (st, body) = s.get(tok, "/api/v1/incidents").await?;
             check(
@@ -318,10 +328,11 @@ async fn every_cell_of_the_access_matrix_matches_the_policy() -> anyhow::Result<
         );
         assert_eq!(
             t.cells,
-            // GET /me, /me/device-key, /reviews/queue, /incidents, /audit,
-            // /audit/verify, then for the own and the other record:
-            // GET /incidents/{id}, POST /incidents, POST /reviews, POST /sync.
-            callers.len() * 14,
+            // GET /me, /me/device-key, /reviews/queue, /dashboards/overcalling,
+            // /incidents, /audit, /audit/verify, then for the own and the other
+            // record: GET /incidents/{id}, POST /incidents, POST /reviews,
+            // POST /sync.
+            callers.len() * 15,
             "every caller x endpoint x object ran"
         );
     }
