@@ -92,12 +92,24 @@ fn web_setup() -> Result {
         _ => false,
     };
     if !fresh {
-        step(
+        let ci = step(
             "npm ci",
             Command::new("npm")
                 .current_dir(WEB)
                 .args(["ci", "--no-audit", "--no-fund"]),
-        )?;
+        );
+        if ci.is_err() {
+            // npm ci refuses a lock file that lacks other platforms' optional
+            // packages (rollup's native builds), which a registry that does
+            // not serve them leaves out. npm install keeps every version the
+            // lock pins and only adds what it lacks.
+            step(
+                "npm install (lock file incomplete for npm ci)",
+                Command::new("npm")
+                    .current_dir(WEB)
+                    .args(["install", "--no-audit", "--no-fund"]),
+            )?;
+        }
     }
     Ok(())
 }
