@@ -146,6 +146,14 @@ impl Document {
     }
 
     /// Changes this document has that a peer with `heads` lacks.
+    /// The encoded changes after `heads`, as they travel in sync messages.
+    pub fn change_bytes_since(&mut self, heads: &[ChangeHash]) -> Vec<Vec<u8>> {
+        self.changes_since(heads)
+            .iter_mut()
+            .map(|c| c.bytes().into_owned())
+            .collect()
+    }
+
     pub fn changes_since(&mut self, heads: &[ChangeHash]) -> Vec<Change> {
         // Heads the document does not know (e.g. from a newer server) would
         // make automerge return nothing; ignore them rather than stall.

@@ -327,11 +327,7 @@ impl Replica {
                 continue;
             }
             let server = self.state.server_heads(id);
-            let changes: Vec<Vec<u8>> = doc
-                .changes_since(&server)
-                .iter_mut()
-                .map(|c| c.bytes().into_owned())
-                .collect();
+            let changes = doc.change_bytes_since(&server);
             if changes.is_empty() {
                 synced.push(*id);
                 continue;

@@ -44,6 +44,16 @@ pub struct DocChanges {
     pub changes: Vec<Vec<u8>>,
 }
 
+impl DocChanges {
+    /// `doc`'s changes after `heads` (all of them for `&[]`).
+    pub fn since(doc: &mut crate::document::Document, heads: &[automerge::ChangeHash]) -> Self {
+        Self {
+            doc: doc.id(),
+            changes: doc.change_bytes_since(heads),
+        }
+    }
+}
+
 /// Server -> device.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct SyncResponse {

@@ -226,11 +226,7 @@ pub async fn create(
                 .into_iter()
                 .flatten()
             {
-                let changes = d
-                    .changes_since(&[])
-                    .iter_mut()
-                    .map(|c| c.bytes().into_owned())
-                    .collect();
+                let changes = d.change_bytes_since(&[]);
                 push.push(DocChanges {
                     doc: d.id(),
                     changes,
@@ -280,11 +276,7 @@ pub async fn create(
             }],
         };
         doc.write(&reviews, now)?;
-        let changes = doc
-            .changes_since(&[])
-            .iter_mut()
-            .map(|c| c.bytes().into_owned())
-            .collect();
+        let changes = doc.change_bytes_since(&[]);
         sync(
             domain,
             &actor,

@@ -37,7 +37,8 @@ fn now_ms() -> i64 {
     chrono::Utc::now().timestamp_millis()
 }
 
-fn event(user: Option<UserId>, role: Option<Role>, name: &str, endpoint: &str) -> Entry {
+/// An auth event for the access log.
+pub(super) fn event(user: Option<UserId>, role: Option<Role>, name: &str, endpoint: &str) -> Entry {
     Entry {
         at: now_ms(),
         user,

@@ -5,13 +5,13 @@
 use super::AppState;
 use super::error::ApiError;
 use super::extract::Auth;
-use crate::store::documents::Reach;
+use super::scope::{Readable, median, require_grant};
 use axum::Json;
 use axum::extract::{Query, State};
 use client_core::access::Action;
 use client_core::{SchoolId, Timestamp, UserId};
 use serde::{Deserialize, Serialize};
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 
 type Row = crate::store::entity::record::Model;
 
@@ -94,13 +94,7 @@ pub async fn overcalling(
     auth: Auth,
     Query(q): Query<OvercallingQuery>,
 ) -> Result<Json<Overcalling>, ApiError> {
-    if state
-        .policy
-        .scopes(auth.actor.role, Action::ReadOvercalling)
-        .is_empty()
-    {
-        return Err(ApiError::Forbidden);
-    }
+    require_grant(&state.policy, &auth.actor, Action::ReadOvercalling)?;
     let now = Timestamp::from_millis(chrono::Utc::now().timestamp_millis());
     let to =
         q.to.as_deref()
@@ -125,19 +119,11 @@ pub async fn overcalling(
 
     // The schools the caller may look at: those whose records the policy lets
     // them read (a leader's own schools; a supervisor's officers' schools).
-    let mut officers: BTreeSet<UserId> = BTreeSet::new();
-    let mut schools: BTreeSet<SchoolId> = BTreeSet::new();
-    let mut everywhere = false;
-    for r in crate::sync::reach(&state.policy, &auth.actor, Action::ReadRecord) {
-        match r {
-            Reach::Officers(ids) => officers.extend(ids),
-            Reach::Schools(ids) => schools.extend(ids),
-            Reach::Everywhere => everywhere = true,
-        }
-    }
+    let readable = Readable::of(&state.policy, &auth.actor);
+    let mut schools = readable.schools.clone();
     schools.extend(
         rows.iter()
-            .filter(|r| everywhere || officers.contains(&UserId(r.officer_id)))
+            .filter(|r| readable.officer(UserId(r.officer_id)))
             .map(|r| SchoolId(r.school_id)),
     );
     let school = match q.school_id.as_deref() {
@@ -147,7 +133,7 @@ pub async fn overcalling(
                 field: "school_id".into(),
                 message: format!("{v:?} is not a school id"),
             })?;
-            if !everywhere && !schools.contains(&id) {
+            if !readable.everywhere && !schools.contains(&id) {
                 // Another school exists only as part of the district median.
                 return Err(ApiError::NotFound);
             }
@@ -169,13 +155,7 @@ pub async fn overcalling(
         e.0 += 1;
         e.1 += u64::from(not_safety(r));
     }
-    let mut shares: Vec<f64> = per_school.values().map(|(n, k)| share(*k, *n)).collect();
-    shares.sort_by(|a, b| a.total_cmp(b));
-    let median = match shares.len() {
-        0 => 0.0,
-        n if n % 2 == 1 => shares[n / 2],
-        n => (shares[n / 2 - 1] + shares[n / 2]) / 2.0,
-    };
+    let median = median(per_school.values().map(|(n, k)| share(*k, *n)).collect());
 
     let involvements = rows.iter().filter(|r| r.school_id == school.0).count() as u64;
     let asked: Vec<&Row> = rows

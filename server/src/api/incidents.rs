@@ -12,7 +12,7 @@ use client_core::access::{Action, Decision, RecordFacts};
 use client_core::document::{DocId, Document, RecordDocs, actor_id};
 use client_core::json::{JsonError, parse_record};
 use client_core::review::Reviews;
-use client_core::sync::{DocChanges, PROTOCOL_VERSION, SyncRequest};
+use client_core::sync::{DocChanges, PROTOCOL_VERSION, Refusal, SyncRequest};
 use client_core::view::{RecordView, redact};
 use client_core::{DeviceId, DocKind, RecordId, SchoolId, StudentKey, Timestamp, UserId, View};
 use serde::{Deserialize, Serialize};
@@ -20,6 +20,25 @@ use serde::{Deserialize, Serialize};
 /// Changes made through the JSON API are authored by the caller on this
 /// pseudo-device, so the history says they came from an import.
 pub const IMPORT_DEVICE: DeviceId = DeviceId::from_u128(0x1);
+
+/// Pushes changes made on the caller's behalf through the sync use case,
+/// exactly as a device's would go; returns the first refusal, if any.
+pub async fn push_as_import(
+    state: &AppState,
+    auth: &Auth,
+    push: Vec<DocChanges>,
+    at: Timestamp,
+) -> Result<Option<Refusal>, ApiError> {
+    let request = SyncRequest {
+        version: PROTOCOL_VERSION,
+        device: IMPORT_DEVICE,
+        // Nothing to pull: an import wants its own answer, not the log.
+        cursor: Some(client_core::sync::Cursor(u64::MAX >> 1)),
+        push,
+    };
+    let outcome = crate::sync::sync(state.domain(), &auth.actor, request, at).await?;
+    Ok(outcome.response.refused.into_iter().next())
+}
 
 fn now() -> Timestamp {
     Timestamp::from_millis(chrono::Utc::now().timestamp_millis())
@@ -275,37 +294,15 @@ pub async fn create(
     }
     // Through the same path a phone's changes take.
     let mut docs = RecordDocs::create(&record, actor_id(auth.actor.user, IMPORT_DEVICE), at)?;
-    let mut push = vec![DocChanges {
-        doc: docs.account.id(),
-        changes: docs
-            .account
-            .changes_since(&[])
-            .iter_mut()
-            .map(|c| c.bytes().into_owned())
-            .collect(),
-    }];
+    let mut push = vec![DocChanges::since(&mut docs.account, &[])];
     if let Some(r) = docs.restricted.as_mut() {
-        push.push(DocChanges {
-            doc: r.id(),
-            changes: r
-                .changes_since(&[])
-                .iter_mut()
-                .map(|c| c.bytes().into_owned())
-                .collect(),
-        });
+        push.push(DocChanges::since(r, &[]));
     }
-    let request = SyncRequest {
-        version: PROTOCOL_VERSION,
-        device: IMPORT_DEVICE,
-        cursor: Some(client_core::sync::Cursor(u64::MAX >> 1)),
-        push,
-    };
-    let outcome = crate::sync::sync(state.domain(), &auth.actor, request, at).await?;
-    if let Some(r) = outcome.response.refused.first() {
+    if let Some(r) = push_as_import(&state, &auth, push, at).await? {
         return Err(ApiError::Field {
             code: "refused",
-            field: r.field.clone().unwrap_or_default(),
-            message: r.reason.clone(),
+            field: r.field.unwrap_or_default(),
+            message: r.reason,
         });
     }
     let view = view_of(&state, &auth, record.id)

@@ -64,17 +64,12 @@ pub async fn device_key(
     use base64::Engine;
     state
         .store
-        .log_access(&[crate::store::audit::Entry {
-            at: chrono::Utc::now().timestamp_millis(),
-            user: Some(auth.actor.user),
-            role: Some(auth.actor.role),
-            event: "device_key_released".into(),
-            record: None,
-            student_refs: vec![],
-            fields: vec![],
-            endpoint: "GET /api/v1/me/device-key".into(),
-            purpose: "authentication".into(),
-        }])
+        .log_access(&[super::auth::event(
+            Some(auth.actor.user),
+            Some(auth.actor.role),
+            "device_key_released",
+            "GET /api/v1/me/device-key",
+        )])
         .await?;
     let secret = base64::engine::general_purpose::URL_SAFE_NO_PAD
         .encode(state.keys.device_secret(auth.actor.user));

@@ -10,6 +10,7 @@ pub mod incidents;
 pub mod me;
 pub mod openapi;
 pub mod reviews;
+pub mod scope;
 pub mod sync;
 
 use crate::auth::Keys;

@@ -3,19 +3,19 @@
 
 use super::AppState;
 use super::error::ApiError;
+use super::extract::ApiJson;
 use super::extract::Auth;
-use super::incidents::IMPORT_DEVICE;
+use super::incidents::{IMPORT_DEVICE, push_as_import};
+use super::scope::{Readable, median, require_grant};
 use crate::store::audit::Entry;
-use crate::store::documents::Reach;
 use axum::Json;
-use axum::body::Bytes;
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use client_core::access::{Action, Decision, RecordFacts};
 use client_core::document::{DocId, Document, RecordDocs, actor_id};
 use client_core::flag::{Flag, FlagCode, needs_review};
 use client_core::review::{Review, Reviews};
-use client_core::sync::{DocChanges, PROTOCOL_VERSION, SyncRequest};
+use client_core::sync::DocChanges;
 use client_core::view::redact;
 use client_core::vocabulary::{ActionTaken, Finding};
 use client_core::{DeviceId, DocKind, RecordId, ReviewId, SchoolId, Timestamp, UserId, View};
@@ -128,19 +128,6 @@ fn is_counted(a: &str) -> bool {
     })
 }
 
-fn median(mut xs: Vec<f64>) -> f64 {
-    if xs.is_empty() {
-        return 0.0;
-    }
-    xs.sort_by(|a, b| a.total_cmp(b));
-    let n = xs.len();
-    if n % 2 == 1 {
-        xs[n / 2]
-    } else {
-        (xs[n / 2 - 1] + xs[n / 2]) / 2.0
-    }
-}
-
 fn bad_period(id: &str) -> ApiError {
     ApiError::Field {
         code: "invalid_field",
@@ -156,13 +143,7 @@ pub async fn queue(
     auth: Auth,
     Query(q): Query<QueueQuery>,
 ) -> Result<Json<Queue>, ApiError> {
-    if state
-        .policy
-        .scopes(auth.actor.role, Action::RunReviewQueue)
-        .is_empty()
-    {
-        return Err(ApiError::Forbidden);
-    }
+    require_grant(&state.policy, &auth.actor, Action::RunReviewQueue)?;
     let at = now();
     let period = match &q.period {
         Some(id) => state
@@ -174,18 +155,14 @@ pub async fn queue(
     // Officer lines: every officer's rate, for the median; the caller's officers shown.
     let rates = state.store.officer_action_counts(&period.id).await?;
     // Running a queue is a district-wide grant; whose records it holds is
-    // whose records the caller may read (a supervisor: their officers').
-    let mut officers: Vec<UserId> = Vec::new();
-    for r in crate::sync::reach(&state.policy, &auth.actor, Action::ReadRecord) {
-        match r {
-            Reach::Officers(ids) => officers.extend(ids),
-            Reach::Everywhere => officers.extend(rates.iter().map(|(o, _, _)| *o)),
-            // A queue is per officer; a school-wide grant adds none.
-            Reach::Schools(_) => {}
-        }
-    }
-    officers.sort();
-    officers.dedup();
+    // whose records the caller may read (a supervisor: their officers'). A
+    // queue is per officer, so a school-wide read grant adds none.
+    let readable = Readable::of(&state.policy, &auth.actor);
+    let officers: Vec<UserId> = if readable.everywhere {
+        rates.iter().map(|(o, _, _)| *o).collect()
+    } else {
+        readable.officers.iter().copied().collect()
+    };
     let per_100 = |n: u64, k: u64| {
         if n == 0 {
             0.0
@@ -362,23 +339,8 @@ pub struct NewReview {
 pub async fn create(
     State(state): State<AppState>,
     auth: Auth,
-    body: Bytes,
+    ApiJson(new): ApiJson<NewReview>,
 ) -> Result<(StatusCode, Json<Review>), ApiError> {
-    let de = &mut serde_json::Deserializer::from_slice(&body);
-    let new: NewReview = serde_path_to_error::deserialize(de).map_err(|e| {
-        let field = e.path().to_string();
-        match e.into_inner() {
-            inner if inner.is_syntax() || inner.is_eof() => ApiError::BadRequest {
-                code: "malformed_json",
-                message: inner.to_string(),
-            },
-            inner => ApiError::Field {
-                code: "invalid_field",
-                field: if field == "." { String::new() } else { field },
-                message: inner.to_string(),
-            },
-        }
-    })?;
     for (field, text) in [("notes", &new.notes), ("follow_up", &new.follow_up)] {
         if text.as_deref().is_some_and(|t| t.chars().count() > 4000) {
             return Err(ApiError::Field {
@@ -433,23 +395,10 @@ pub async fn create(
     };
     reviews.reviews.push(review.clone());
     doc.write(&reviews, at)?;
-    let request = SyncRequest {
-        version: PROTOCOL_VERSION,
-        device: IMPORT_DEVICE,
-        cursor: Some(client_core::sync::Cursor(u64::MAX >> 1)),
-        push: vec![DocChanges {
-            doc: review_id,
-            changes: doc
-                .changes_since(&heads)
-                .iter_mut()
-                .map(|c| c.bytes().into_owned())
-                .collect(),
-        }],
-    };
-    let outcome = crate::sync::sync(state.domain(), &auth.actor, request, at).await?;
-    if let Some(r) = outcome.response.refused.first() {
+    let push = vec![DocChanges::since(&mut doc, &heads)];
+    if let Some(r) = push_as_import(&state, &auth, push, at).await? {
         // Another review was appended at the same moment: the caller retries.
-        return Err(ApiError::Conflict(r.reason.clone()));
+        return Err(ApiError::Conflict(r.reason));
     }
     Ok((StatusCode::CREATED, Json(review)))
 }

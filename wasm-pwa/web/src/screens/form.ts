@@ -169,8 +169,8 @@ export function formScreen(app: App, id?: string): HTMLElement {
     const control = h("input", { id, type: "number", inputmode: "numeric", min: 0, value: get() ?? "", oninput: (e: Event) => { const t = (e.target as HTMLInputElement).value; set(t === "" ? null : Number(t)); typed(); } });
     return field(path, text, control);
   }
-  /** A single choice as large chips (radio buttons). */
-  function chips(path: string, text: string, values: string[], get: () => string | null | undefined, set: (v: string | null) => void, help?: string): HTMLElement {
+  /** A group of large chips: radio buttons for one choice, checkboxes for several. */
+  function chipGroup(path: string, text: string, values: string[], type: "radio" | "checkbox", isOn: (v: string) => boolean, toggle: (v: string, on: boolean) => void, help?: string): HTMLElement {
     const name = fieldId();
     return h(
       "fieldset",
@@ -180,35 +180,21 @@ export function formScreen(app: App, id?: string): HTMLElement {
       h("div", { class: "chip-row" }, values.map((val) => {
         const id = fieldId();
         return h("span", { class: "chip" },
-          h("input", { type: "radio", id, name, value: val, checked: get() === val, onchange: () => { set(val); changed(); } }),
+          h("input", { type, id, name, value: val, checked: isOn(val), onchange: (e: Event) => { toggle(val, (e.target as HTMLInputElement).checked); changed(); } }),
           h("label", { for: id }, label(val)));
       })),
       h("p", { class: "problem" }),
     );
+  }
+  function chips(path: string, text: string, values: string[], get: () => string | null | undefined, set: (v: string | null) => void, help?: string): HTMLElement {
+    return chipGroup(path, text, values, "radio", (val) => get() === val, (val) => set(val), help);
   }
   function yesNo(path: string, text: string, get: () => boolean | null | undefined, set: (v: boolean | null) => void, help?: string): HTMLElement {
     const cur = get();
     return chips(path, text, ["yes", "no"], () => (cur === true ? "yes" : cur === false ? "no" : null), (x) => set(x === "yes"), help);
   }
-  /** Several choices as chips (checkboxes). */
   function multi(path: string, text: string, values: string[], get: () => string[], set: (v: string[]) => void, help?: string): HTMLElement {
-    return h(
-      "fieldset",
-      { class: "field chips", "data-field": path },
-      h("legend", {}, text, h("span", { class: "req", hidden: true }, " (needed)")),
-      help ? h("p", { class: "help" }, help) : "",
-      h("div", { class: "chip-row" }, values.map((val) => {
-        const id = fieldId();
-        return h("span", { class: "chip" },
-          h("input", { type: "checkbox", id, value: val, checked: get().includes(val), onchange: (e: Event) => {
-            const on = (e.target as HTMLInputElement).checked;
-            set(on ? [...get(), val] : get().filter((x) => x !== val));
-            changed();
-          } }),
-          h("label", { for: id }, label(val)));
-      })),
-      h("p", { class: "problem" }),
-    );
+    return chipGroup(path, text, values, "checkbox", (val) => get().includes(val), (val, on) => set(on ? [...get(), val] : get().filter((x) => x !== val)), help);
   }
   function select(path: string, text: string, values: string[], get: () => string | null | undefined, set: (v: string | null) => void, names?: (v: string) => string): HTMLElement {
     const id = fieldId();

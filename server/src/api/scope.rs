@@ -1,0 +1,62 @@
+//! What the aggregate views (the review queue, the over-calling view) may
+//! cover: the grant of the view itself, and whose records the caller may
+//! read, both straight from the policy.
+
+use super::error::ApiError;
+use crate::store::documents::Reach;
+use client_core::access::{Action, Actor, Policy};
+use client_core::{SchoolId, UserId};
+use std::collections::BTreeSet;
+
+/// 403 for a role with no grant of `action` at all.
+pub fn require_grant(policy: &Policy, actor: &Actor, action: Action) -> Result<(), ApiError> {
+    if policy.scopes(actor.role, action).is_empty() {
+        Err(ApiError::Forbidden)
+    } else {
+        Ok(())
+    }
+}
+
+/// Whose records the caller may read (`Action::ReadRecord`).
+pub struct Readable {
+    pub officers: BTreeSet<UserId>,
+    pub schools: BTreeSet<SchoolId>,
+    pub everywhere: bool,
+}
+
+impl Readable {
+    pub fn of(policy: &Policy, actor: &Actor) -> Self {
+        let mut r = Self {
+            officers: BTreeSet::new(),
+            schools: BTreeSet::new(),
+            everywhere: false,
+        };
+        for reach in crate::sync::reach(policy, actor, Action::ReadRecord) {
+            match reach {
+                Reach::Officers(ids) => r.officers.extend(ids),
+                Reach::Schools(ids) => r.schools.extend(ids),
+                Reach::Everywhere => r.everywhere = true,
+            }
+        }
+        r
+    }
+
+    /// Whether every record of `officer` is readable.
+    pub fn officer(&self, officer: UserId) -> bool {
+        self.everywhere || self.officers.contains(&officer)
+    }
+}
+
+/// The median, 0 for none.
+pub fn median(mut xs: Vec<f64>) -> f64 {
+    if xs.is_empty() {
+        return 0.0;
+    }
+    xs.sort_by(|a, b| a.total_cmp(b));
+    let n = xs.len();
+    if n % 2 == 1 {
+        xs[n / 2]
+    } else {
+        (xs[n / 2 - 1] + xs[n / 2]) / 2.0
+    }
+}
