@@ -38,6 +38,8 @@ closed_set!(
         RunReviewQueue = "run_review_queue",
         ReadOvercalling = "read_overcalling",
         ReadReport = "read_report",
+        ConfigureReviewPeriods = "configure_review_periods",
+        RecordReviewMeeting = "record_review_meeting",
         ReadAuditLog = "read_audit_log",
         ManageDirectory = "manage_directory",
     }
@@ -64,6 +66,8 @@ impl Action {
             self,
             Self::RunReviewQueue
                 | Self::ReadReport
+                | Self::ConfigureReviewPeriods
+                | Self::RecordReviewMeeting
                 | Self::ReadAuditLog
                 | Self::ManageDirectory
                 | Self::ListRecords
@@ -201,11 +205,13 @@ impl Policy {
                 g(Supervisor, WriteReview, SupervisedOfficer),
                 g(Supervisor, RunReviewQueue, Anywhere),
                 g(Supervisor, ReadOvercalling, Anywhere),
+                g(Supervisor, RecordReviewMeeting, Anywhere),
                 g(SchoolLeader, ReadRecord, AssignedSchool),
                 g(SchoolLeader, ListRecords, Anywhere),
                 g(SchoolLeader, ReadOvercalling, Anywhere),
                 g(Analyst, ReadReport, Anywhere),
                 g(Admin, ManageDirectory, Anywhere),
+                g(Admin, ConfigureReviewPeriods, Anywhere),
                 g(Auditor, ReadAuditLog, Anywhere),
             ],
             views: vec![

@@ -17,6 +17,7 @@ pub mod json;
 pub mod period;
 pub mod record;
 pub mod replica;
+pub mod report;
 pub mod review;
 pub mod rules;
 pub mod sync;

@@ -64,3 +64,60 @@ impl Reviews {
         Ok(())
     }
 }
+
+crate::closed_set!(
+    /// Who sat at a period's review meeting (003 principle 6: supervisors
+    /// "meet with SROs and school administrators").
+    AttendeeRole {
+        Supervisor = "supervisor", Sro = "sro", SchoolAdministrator = "school_administrator",
+        Other = "other",
+    }
+);
+
+/// One person at a review meeting. Staff only: no student is named here.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
+#[serde(deny_unknown_fields)]
+pub struct Attendee {
+    pub name: String,
+    pub role: AttendeeRole,
+}
+
+#[derive(Debug, Error, PartialEq, Eq)]
+pub enum MeetingError {
+    #[error("a review meeting includes the school administrator")]
+    NoSchoolAdministrator,
+    #[error("a review meeting includes the SRO")]
+    NoSro,
+    #[error("attendee {0}'s name must be 1-200 characters")]
+    BadName(usize),
+}
+
+impl MeetingError {
+    /// The field the problem is about.
+    pub fn field(&self) -> String {
+        match self {
+            Self::BadName(i) => format!("attendees[{i}].name"),
+            _ => "attendees".into(),
+        }
+    }
+}
+
+/// Checks a meeting's attendance: the rule is that supervisors meet *with*
+/// the SRO and the school administrator, so both must be there.
+pub fn check_attendees(attendees: &[Attendee]) -> Result<(), MeetingError> {
+    if let Some(i) = attendees
+        .iter()
+        .position(|a| a.name.trim().is_empty() || a.name.chars().count() > 200)
+    {
+        return Err(MeetingError::BadName(i));
+    }
+    let has = |r: AttendeeRole| attendees.iter().any(|a| a.role == r);
+    if !has(AttendeeRole::SchoolAdministrator) {
+        return Err(MeetingError::NoSchoolAdministrator);
+    }
+    if !has(AttendeeRole::Sro) {
+        return Err(MeetingError::NoSro);
+    }
+    Ok(())
+}

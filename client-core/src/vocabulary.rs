@@ -126,6 +126,15 @@ impl ActionTaken {
             )
     }
 
+    /// What the officer-outlier rule counts (DOMAIN.md section 4: arrests +
+    /// citations + searches per 100 interactions).
+    pub const fn counts_toward_outlier(self) -> bool {
+        matches!(
+            self,
+            Self::Arrest | Self::Citation | Self::SearchPerson | Self::SearchProperty
+        )
+    }
+
     /// Actions that put a record into the review queue by themselves (DOMAIN.md section 4).
     pub const fn is_reviewable(self) -> bool {
         self.is_enforcement()

@@ -8,7 +8,7 @@ use crate::store::Store;
 use crate::store::directory::new_id;
 use anyhow::{Context, bail};
 use client_core::period::PeriodCalendar;
-use client_core::{Policy, Role, SchoolId, UserId};
+use client_core::{Policy, Role, SchoolId, Timestamp, UserId};
 use std::io::Read;
 use std::net::SocketAddr;
 use std::process::ExitCode;
@@ -191,6 +191,21 @@ fn print_logins(logins: &[(String, Role, String)]) {
 }
 
 async fn serve(settings: Settings, store: Store) -> anyhow::Result<()> {
+    let policy = Policy::federal_default();
+    let calendar = store.calendar().await?;
+    let reprojected = crate::sync::reproject(
+        crate::sync::Domain {
+            store: &store,
+            policy: &policy,
+            calendar: &calendar,
+        },
+        Timestamp::from_millis(now_ms()),
+    )
+    .await
+    .context("bringing the record projection up to date")?;
+    if reprojected > 0 {
+        tracing::info!(records = reprojected, "record projection brought up to date");
+    }
     let keys = Keys::load_or_create(&settings.data_dir, &settings.issuer, &settings.audience)?;
     let metrics = metrics_exporter_prometheus::PrometheusBuilder::new()
         .install_recorder()
@@ -203,8 +218,7 @@ async fn serve(settings: Settings, store: Store) -> anyhow::Result<()> {
         store,
         keys,
         settings: Arc::new(settings),
-        policy: Arc::new(Policy::federal_default()),
-        calendar: Arc::new(PeriodCalendar::default()),
+        policy: Arc::new(policy),
         metrics,
     };
     println!("Fieldlog is listening on http://{addr}/");

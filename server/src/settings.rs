@@ -32,6 +32,9 @@ pub struct Settings {
     /// The folder of the built web app served at `/`; a placeholder page when absent.
     pub web_dir: Option<PathBuf>,
     pub database_pool: u32,
+    /// Report cells from 1 to this minus one are suppressed. The server
+    /// refuses to start with less than `report::MIN_THRESHOLD` (5).
+    pub report_min_cell: u64,
 }
 
 impl Default for Settings {
@@ -52,6 +55,7 @@ impl Default for Settings {
             // Where `cargo xtask run` builds the app, relative to the checkout.
             web_dir: Some(PathBuf::from("wasm-pwa/web/dist")),
             database_pool: 8,
+            report_min_cell: client_core::report::DEFAULT_THRESHOLD,
         }
     }
 }
@@ -68,8 +72,18 @@ impl Settings {
                     .only(&["DATABASE_URL"])
                     .map(|_| "database_url".into()),
             )
-            .extract()
+            .extract::<Settings>()
             .map_err(Box::new)
+            .and_then(|s| {
+                if s.report_min_cell < client_core::report::MIN_THRESHOLD {
+                    return Err(Box::new(figment::Error::from(format!(
+                        "report_min_cell must be at least {} (it is {})",
+                        client_core::report::MIN_THRESHOLD,
+                        s.report_min_cell
+                    ))));
+                }
+                Ok(s)
+            })
     }
 
     pub fn is_postgres(&self) -> bool {

@@ -15,7 +15,8 @@ use client_core::access::{Action, Actor, Decision, Policy, RecordFacts, Scope};
 use client_core::document::{Account, DocId, Document, Restricted, actor_id, actor_user, join};
 use client_core::flag::{flags, needs_review};
 use client_core::period::PeriodCalendar;
-use client_core::record::Record;
+use client_core::record::{Demographics, Record};
+use client_core::report::{self, AgeBand, RaceEthnicity};
 use client_core::review::Reviews;
 use client_core::sync::{
     Accepted, DocChanges, PROTOCOL_VERSION, Refusal, RefusalCode, SyncRequest, SyncResponse,
@@ -130,20 +131,31 @@ pub fn record_row(r: &Record, now: Timestamp, calendar: &PeriodCalendar) -> Reco
         needs_review: needs_review(r, &f),
         review_period: calendar.period_of(r.occurred_at).id,
         submitted_at: r.submitted_at.map(|t| t.millis()),
+        enforcement: r
+            .actions
+            .iter()
+            .filter(|a| a.counts_toward_outlier())
+            .count() as i32,
+        outcomes: report::Outcome::ALL.iter().map(|o| o.in_actions(&r.actions)).collect(),
         students: student_rows(r),
     }
 }
 
+
 /// Demographic rows per student and source. The two sources stay apart, and
 /// SOGI is never projected: reports must not be able to cross-tabulate it.
+/// Every student has a row for each source (all unknown when that source
+/// says nothing), so both sources' reports count the same interactions.
 fn student_rows(r: &Record) -> Vec<StudentRow> {
     let mut out = Vec::new();
+    let none = Demographics::default();
     for (i, s) in r.students.iter().enumerate() {
         for (source, d) in [
             ("perceived", &s.perceived),
             ("school_record", &s.school_record),
         ] {
-            if let Some(d) = d {
+            {
+                let d = d.as_ref().unwrap_or(&none);
                 out.push(StudentRow {
                     index: i as i32,
                     key: s.key.0,
@@ -155,6 +167,8 @@ fn student_rows(r: &Record) -> Vec<StudentRow> {
                     english_learner: d.english_learner.map(|x| x.as_str().into()),
                     age: s.age.map(i32::from),
                     grade: s.grade.map(i32::from),
+                    race_ethnicity: RaceEthnicity::of(d).as_str().into(),
+                    age_band: AgeBand::of(s.age).as_str().into(),
                 });
             }
         }
@@ -558,4 +572,53 @@ fn record_of(account: &Document, restricted: Option<&Document>) -> Result<Record
         _ => None,
     };
     Ok(join(a, r.as_ref()))
+}
+
+/// Re-derives the projection of records written under an older
+/// `PROJECTION` from their documents, in batches; returns how many. Runs at
+/// start, before the server answers, so queries never mix versions.
+pub async fn reproject(state: Domain<'_>, now: Timestamp) -> Result<u64, StoreError> {
+    let server = actor_id(UserId::from_u128(0), DeviceId::from_u128(0));
+    let mut done = 0;
+    loop {
+        let ids = state.store.stale_records(200).await?;
+        if ids.is_empty() {
+            return Ok(done);
+        }
+        let wanted: Vec<DocId> = ids
+            .iter()
+            .flat_map(|r| {
+                [DocKind::Account, DocKind::Restricted].map(|kind| DocId { record: *r, kind })
+            })
+            .collect();
+        let mut found = state.store.documents(state.store.db(), &wanted).await?;
+        let tx = state.store.begin_write().await?;
+        for id in ids {
+            let load = |s: StoredDoc| Document::load(s.id, &s.snapshot, server.clone());
+            let account = found.remove(&DocId {
+                record: id,
+                kind: DocKind::Account,
+            });
+            let restricted = found.remove(&DocId {
+                record: id,
+                kind: DocKind::Restricted,
+            });
+            let (Some(account), restricted) = (account, restricted) else {
+                return Err(StoreError::Damaged(format!("record {id} has no account document")));
+            };
+            let account = load(account).map_err(|e| StoreError::Damaged(e.to_string()))?;
+            let restricted = restricted
+                .map(load)
+                .transpose()
+                .map_err(|e| StoreError::Damaged(e.to_string()))?;
+            let record =
+                record_of(&account, restricted.as_ref()).map_err(StoreError::Damaged)?;
+            state
+                .store
+                .save_record_row(&tx.tx, &record_row(&record, now, state.calendar), now.millis())
+                .await?;
+            done += 1;
+        }
+        tx.commit().await?;
+    }
 }

@@ -2,6 +2,8 @@
 //! (a SQLite file in a temporary folder, or a new PostgreSQL database), with
 //! the demo district, and offers typed helpers to talk to it.
 
+pub mod attack;
+
 use anyhow::{Context, Result, bail};
 use client_core::replica::Replica;
 use client_core::{DeviceId, UserId};
@@ -236,6 +238,20 @@ impl TestServer {
     ) -> Result<(u16, Value)> {
         self.post_raw(token, path, "application/json", serde_json::to_vec(body)?)
             .await
+    }
+
+    pub async fn put_json(
+        &self,
+        token: Option<&str>,
+        path: &str,
+        body: &Value,
+    ) -> Result<(u16, Value)> {
+        let rq = self
+            .http
+            .put(self.url(path))
+            .header("content-type", "application/json")
+            .body(serde_json::to_vec(body)?);
+        send(rq, token).await
     }
 
     pub async fn post_raw(

@@ -5,7 +5,7 @@
 use super::AppState;
 use super::error::ApiError;
 use super::extract::Auth;
-use super::scope::{Readable, median, require_grant};
+use super::scope::{Readable, date_range, median, require_grant};
 use axum::Json;
 use axum::extract::{Query, State};
 use client_core::access::Action;
@@ -69,16 +69,6 @@ pub struct Overcalling {
     pub weekly: Vec<Count>,
 }
 
-fn parse_time(field: &str, v: &str) -> Result<Timestamp, ApiError> {
-    Timestamp::parse(v)
-        .or_else(|| Timestamp::parse(&format!("{v}T00:00:00Z")))
-        .ok_or_else(|| ApiError::Field {
-            code: "invalid_field",
-            field: field.into(),
-            message: format!("{v:?} is not a date (YYYY-MM-DD) or an RFC 3339 time"),
-        })
-}
-
 fn share(part: u64, whole: u64) -> f64 {
     if whole == 0 {
         0.0
@@ -95,23 +85,7 @@ pub async fn overcalling(
     Query(q): Query<OvercallingQuery>,
 ) -> Result<Json<Overcalling>, ApiError> {
     require_grant(&state.policy, &auth.actor, Action::ReadOvercalling)?;
-    let now = Timestamp::from_millis(chrono::Utc::now().timestamp_millis());
-    let to =
-        q.to.as_deref()
-            .map(|v| parse_time("to", v))
-            .transpose()?
-            .unwrap_or(now);
-    let from = match q.from.as_deref() {
-        Some(v) => parse_time("from", v)?,
-        None => to.plus_hours(-24 * 365),
-    };
-    if from >= to {
-        return Err(ApiError::Field {
-            code: "invalid_field",
-            field: "from".into(),
-            message: "from must be before to".into(),
-        });
-    }
+    let (from, to) = date_range(q.from.as_deref(), q.to.as_deref())?;
     let rows = state
         .store
         .overcalling_rows(from.millis(), to.millis())

@@ -36,7 +36,8 @@ pub async fn push_as_import(
         cursor: Some(client_core::sync::Cursor(u64::MAX >> 1)),
         push,
     };
-    let outcome = crate::sync::sync(state.domain(), &auth.actor, request, at).await?;
+    let calendar = state.store.calendar().await?;
+    let outcome = crate::sync::sync(state.domain(&calendar), &auth.actor, request, at).await?;
     Ok(outcome.response.refused.into_iter().next())
 }
 
@@ -98,7 +99,7 @@ async fn view_of(
         &record,
         &reviews.reviews,
         view,
-        &state.calendar,
+        &state.store.calendar().await?,
         now(),
     )))
 }

@@ -9,6 +9,8 @@ pub mod health;
 pub mod incidents;
 pub mod me;
 pub mod openapi;
+pub mod periods;
+pub mod reports;
 pub mod reviews;
 pub mod scope;
 pub mod sync;
@@ -34,16 +36,17 @@ pub struct AppState {
     pub keys: Keys,
     pub settings: Arc<Settings>,
     pub policy: Arc<Policy>,
-    pub calendar: Arc<PeriodCalendar>,
     pub metrics: Option<PrometheusHandle>,
 }
 
 impl AppState {
-    pub fn domain(&self) -> crate::sync::Domain<'_> {
+    /// The sync use case's dependencies; the calendar is the agency's, read
+    /// per request because another server process may have changed it.
+    pub fn domain<'a>(&'a self, calendar: &'a PeriodCalendar) -> crate::sync::Domain<'a> {
         crate::sync::Domain {
             store: &self.store,
             policy: &self.policy,
-            calendar: &self.calendar,
+            calendar,
         }
     }
 }
@@ -62,6 +65,9 @@ pub fn router(state: AppState) -> Router {
         .route("/dashboards/overcalling", get(dashboards::overcalling))
         .route("/reviews/queue", get(reviews::queue))
         .route("/reviews", post(reviews::create))
+        .route("/reviews/meetings", post(reviews::add_meeting).get(reviews::meetings))
+        .route("/review-periods", get(periods::get).put(periods::put))
+        .route("/reports/disaggregated", get(reports::disaggregated))
         .route("/audit", get(audit::list))
         .route("/audit/verify", get(audit::verify))
         .route("/openapi.json", get(openapi::document));

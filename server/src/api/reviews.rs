@@ -8,6 +8,8 @@ use super::extract::Auth;
 use super::incidents::{IMPORT_DEVICE, push_as_import};
 use super::scope::{Readable, median, require_grant};
 use crate::store::audit::Entry;
+use crate::store::meetings::Meeting;
+use client_core::review::{Attendee, check_attendees};
 use axum::Json;
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
@@ -17,7 +19,7 @@ use client_core::flag::{Flag, FlagCode, needs_review};
 use client_core::review::{Review, Reviews};
 use client_core::sync::DocChanges;
 use client_core::view::redact;
-use client_core::vocabulary::{ActionTaken, Finding};
+use client_core::vocabulary::Finding;
 use client_core::{DeviceId, DocKind, RecordId, ReviewId, SchoolId, Timestamp, UserId, View};
 use serde::{Deserialize, Serialize};
 
@@ -114,18 +116,8 @@ pub struct Queue {
     pub officers: Vec<OfficerLine>,
     /// Flagged first, then oldest first.
     pub items: Vec<QueueItem>,
-}
-
-fn is_counted(a: &str) -> bool {
-    ActionTaken::parse(a).is_some_and(|a| {
-        matches!(
-            a,
-            ActionTaken::Arrest
-                | ActionTaken::Citation
-                | ActionTaken::SearchPerson
-                | ActionTaken::SearchProperty
-        )
-    })
+    /// The caller's review meetings in the period.
+    pub meetings: Vec<Meeting>,
 }
 
 fn bad_period(id: &str) -> ApiError {
@@ -145,21 +137,22 @@ pub async fn queue(
 ) -> Result<Json<Queue>, ApiError> {
     require_grant(&state.policy, &auth.actor, Action::RunReviewQueue)?;
     let at = now();
+    let calendar = state.store.calendar().await?;
     let period = match &q.period {
-        Some(id) => state
-            .calendar
-            .period_by_id(id)
-            .ok_or_else(|| bad_period(id))?,
-        None => state.calendar.period_of(at),
+        Some(id) => calendar.period_by_id(id).ok_or_else(|| bad_period(id))?,
+        None => calendar.period_of(at),
     };
     // Officer lines: every officer's rate, for the median; the caller's officers shown.
-    let rates = state.store.officer_action_counts(&period.id).await?;
+    let counted = state
+        .store
+        .officer_action_counts(period.start.millis(), period.end.millis())
+        .await?;
     // Running a queue is a district-wide grant; whose records it holds is
     // whose records the caller may read (a supervisor: their officers'). A
     // queue is per officer, so a school-wide read grant adds none.
     let readable = Readable::of(&state.policy, &auth.actor);
     let officers: Vec<UserId> = if readable.everywhere {
-        rates.iter().map(|(o, _, _)| *o).collect()
+        counted.iter().map(|(o, _, _)| *o).collect()
     } else {
         readable.officers.iter().copied().collect()
     };
@@ -170,16 +163,6 @@ pub async fn queue(
             k as f64 * 100.0 / n as f64
         }
     };
-    let counted: Vec<(UserId, u64, u64)> = rates
-        .iter()
-        .map(|(o, n, actions)| {
-            let k = actions
-                .iter()
-                .map(|list| list.iter().filter(|a| is_counted(a)).count() as u64)
-                .sum();
-            (*o, *n, k)
-        })
-        .collect();
     let med = median(
         counted
             .iter()
@@ -216,7 +199,11 @@ pub async fn queue(
     // membership); membership and flags are then decided again on the
     // supervisor's own view, so a flag derived from school records, which a
     // supervisor may not see, neither shows nor puts a record in the queue.
-    let candidates = state.store.queue_candidates(&officers, &period.id).await?;
+    let ids = state
+        .store
+        .queue_ids(&officers, period.start.millis(), period.end.millis())
+        .await?;
+    let candidates = state.store.queue_documents(&ids).await?;
     let server = actor_id(UserId::from_u128(0), DeviceId::from_u128(0));
     let mut items = Vec::new();
     for (account, review) in candidates {
@@ -241,7 +228,7 @@ pub async fn queue(
             &record,
             &reviews.reviews,
             View::Supervisor,
-            &state.calendar,
+            &calendar,
             at,
         );
         if !needs_review(&record, &v.flags) {
@@ -305,13 +292,10 @@ pub async fn queue(
             purpose: "supervisory review".into(),
         }])
         .await?;
+    let meetings = state.store.meetings(auth.actor.user, &period.id).await?;
     Ok(Json(Queue {
-        period: PeriodOut {
-            id: period.id.clone(),
-            start: period.start.to_string(),
-            end: period.end.to_string(),
-            ended: at >= period.end,
-        },
+        period: super::periods::period_out(&period, at),
+        meetings,
         progress,
         median_per_100: med,
         officers: lines,
@@ -401,4 +385,112 @@ pub async fn create(
         return Err(ApiError::Conflict(r.reason));
     }
     Ok((StatusCode::CREATED, Json(review)))
+}
+
+#[derive(Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewMeeting {
+    /// The period reviewed, e.g. `2026-fall`.
+    pub period: String,
+    /// `YYYY-MM-DD`.
+    pub held_on: String,
+    /// The school whose administrator attended.
+    #[schema(value_type = String)]
+    pub school_id: SchoolId,
+    /// At least the SRO and the school administrator.
+    #[schema(value_type = Vec<Object>)]
+    pub attendees: Vec<Attendee>,
+    #[serde(default)]
+    pub notes: Option<String>,
+}
+
+#[derive(Deserialize, utoipa::IntoParams)]
+pub struct MeetingsQuery {
+    /// A period id; the current period when absent.
+    pub period: Option<String>,
+}
+
+/// Records a period's review meeting (DOMAIN.md section 4). Appended, never
+/// replaced: a correction is a second meeting record.
+#[utoipa::path(post, path = "/api/v1/reviews/meetings", request_body = NewMeeting,
+    responses((status = 201, body = Meeting), (status = 400, body = super::error::ErrorBody), (status = 403, body = super::error::ErrorBody), (status = 404, body = super::error::ErrorBody), (status = 422, body = super::error::ErrorBody)))]
+pub async fn add_meeting(
+    State(state): State<AppState>,
+    auth: Auth,
+    ApiJson(new): ApiJson<NewMeeting>,
+) -> Result<(StatusCode, Json<Meeting>), ApiError> {
+    require_grant(&state.policy, &auth.actor, Action::RecordReviewMeeting)?;
+    let calendar = state.store.calendar().await?;
+    if calendar.period_by_id(&new.period).is_none() {
+        return Err(bad_period(&new.period));
+    }
+    let held_on = chrono::NaiveDate::parse_from_str(&new.held_on, "%Y-%m-%d").map_err(|_| {
+        ApiError::Field {
+            code: "invalid_field",
+            field: "held_on".into(),
+            message: format!("{:?} is not a date (YYYY-MM-DD)", new.held_on),
+        }
+    })?;
+    if held_on > chrono::Utc::now().date_naive() {
+        return Err(ApiError::Field {
+            code: "invalid_field",
+            field: "held_on".into(),
+            message: "a meeting is recorded after it is held".into(),
+        });
+    }
+    check_attendees(&new.attendees).map_err(|e| ApiError::Field {
+        code: "invalid_field",
+        field: e.field(),
+        message: e.to_string(),
+    })?;
+    if new.attendees.len() > 50 {
+        return Err(ApiError::Field {
+            code: "too_long",
+            field: "attendees".into(),
+            message: "at most 50 attendees".into(),
+        });
+    }
+    if new.notes.as_deref().is_some_and(|t| t.chars().count() > 4000) {
+        return Err(ApiError::Field {
+            code: "too_long",
+            field: "notes".into(),
+            message: "at most 4000 characters".into(),
+        });
+    }
+    // The school must be one whose records the supervisor's officers keep;
+    // any other is not theirs to know of.
+    let readable = Readable::of(&state.policy, &auth.actor);
+    let officers: Vec<UserId> = readable.officers.iter().copied().collect();
+    let schools = state.store.schools_of_officers(&officers).await?;
+    if !readable.everywhere && !schools.contains(&new.school_id) {
+        return Err(ApiError::NotFound);
+    }
+    let m = Meeting {
+        id: uuid::Uuid::now_v7(),
+        supervisor_id: auth.actor.user,
+        period: new.period,
+        held_on: held_on.format("%Y-%m-%d").to_string(),
+        school_id: new.school_id,
+        attendees: new.attendees,
+        notes: new.notes,
+        recorded_at: now().millis(),
+    };
+    state.store.add_meeting(&m).await?;
+    Ok((StatusCode::CREATED, Json(m)))
+}
+
+#[utoipa::path(get, path = "/api/v1/reviews/meetings", params(MeetingsQuery),
+    responses((status = 200, body = Vec<Meeting>), (status = 401, body = super::error::ErrorBody), (status = 403, body = super::error::ErrorBody), (status = 422, body = super::error::ErrorBody)))]
+pub async fn meetings(
+    State(state): State<AppState>,
+    auth: Auth,
+    Query(q): Query<MeetingsQuery>,
+) -> Result<Json<Vec<Meeting>>, ApiError> {
+    require_grant(&state.policy, &auth.actor, Action::RecordReviewMeeting)?;
+    let calendar = state.store.calendar().await?;
+    let period = match &q.period {
+        Some(id) => calendar.period_by_id(id).ok_or_else(|| bad_period(id))?,
+        None => calendar.period_of(now()),
+    };
+    Ok(Json(state.store.meetings(auth.actor.user, &period.id).await?))
 }

@@ -5,7 +5,7 @@
 use super::error::ApiError;
 use crate::store::documents::Reach;
 use client_core::access::{Action, Actor, Policy};
-use client_core::{SchoolId, UserId};
+use client_core::{SchoolId, Timestamp, UserId};
 use std::collections::BTreeSet;
 
 /// 403 for a role with no grant of `action` at all.
@@ -59,4 +59,33 @@ pub fn median(mut xs: Vec<f64>) -> f64 {
     } else {
         (xs[n / 2 - 1] + xs[n / 2]) / 2.0
     }
+}
+
+fn parse_time(field: &str, v: &str) -> Result<Timestamp, ApiError> {
+    Timestamp::parse(v)
+        .or_else(|| Timestamp::parse(&format!("{v}T00:00:00Z")))
+        .ok_or_else(|| ApiError::Field {
+            code: "invalid_field",
+            field: field.into(),
+            message: format!("{v:?} is not a date (YYYY-MM-DD) or an RFC 3339 time"),
+        })
+}
+
+/// `[from, to)` from the query's optional `from` and `to`: `to` defaults to
+/// now and `from` to a year before `to`.
+pub fn date_range(from: Option<&str>, to: Option<&str>) -> Result<(Timestamp, Timestamp), ApiError> {
+    let now = Timestamp::from_millis(chrono::Utc::now().timestamp_millis());
+    let to = to.map(|v| parse_time("to", v)).transpose()?.unwrap_or(now);
+    let from = match from {
+        Some(v) => parse_time("from", v)?,
+        None => to.plus_hours(-24 * 365),
+    };
+    if from >= to {
+        return Err(ApiError::Field {
+            code: "invalid_field",
+            field: "from".into(),
+            message: "from must be before to".into(),
+        });
+    }
+    Ok((from, to))
 }

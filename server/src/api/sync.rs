@@ -34,7 +34,8 @@ pub async fn sync(
     let span = tracing::Span::current();
     span.record("pushed", request.push.len());
     let now = Timestamp::from_millis(chrono::Utc::now().timestamp_millis());
-    let outcome = crate::sync::sync(state.domain(), &auth.actor, request, now).await?;
+    let calendar = state.store.calendar().await?;
+    let outcome = crate::sync::sync(state.domain(&calendar), &auth.actor, request, now).await?;
     span.record("accepted", outcome.response.accepted.len());
     span.record("refused", outcome.response.refused.len());
     span.record("pulled", outcome.pulled_changes);

@@ -155,6 +155,26 @@ impl Store {
         })
     }
 
+    /// The schools `officers` are assigned to.
+    pub async fn schools_of_officers(
+        &self,
+        officers: &[UserId],
+    ) -> Result<Vec<SchoolId>, StoreError> {
+        if officers.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut out: Vec<SchoolId> = user_school::Entity::find()
+            .filter(user_school::Column::UserId.is_in(officers.iter().map(|o| o.0)))
+            .all(self.db())
+            .await?
+            .into_iter()
+            .map(|r| SchoolId(r.school_id))
+            .collect();
+        out.sort();
+        out.dedup();
+        Ok(out)
+    }
+
     pub async fn set_locked_until(&self, id: UserId, until: Option<i64>) -> Result<(), StoreError> {
         user::ActiveModel {
             id: Set(id.0),

@@ -4,6 +4,7 @@
 use super::entity::{change, document, record, record_student};
 use super::{Store, StoreError};
 use client_core::document::DocId;
+use client_core::report::Outcome;
 use client_core::{DocKind, RecordId, SchoolId, UserId};
 use sea_orm::sea_query::{Expr, Func, OnConflict};
 use sea_orm::{
@@ -69,9 +70,18 @@ pub struct RecordRow {
     pub needs_review: bool,
     pub review_period: String,
     pub submitted_at: Option<i64>,
+    /// Arrests + citations + searches (the officer-outlier count).
+    pub enforcement: i32,
+    /// Whether the record counts toward each `report::Outcome`, in `ALL` order.
+    pub outcomes: Vec<bool>,
     /// One row per student and source (perceived, school_record).
     pub students: Vec<StudentRow>,
 }
+
+/// The projection's version: rows of an older version are re-derived from
+/// their documents at start, so a new column never needs its derivation
+/// written twice (once in Rust, once in SQL).
+pub const PROJECTION: i32 = 1;
 
 /// One student's demographics from one source, for reports.
 #[derive(Clone, Debug)]
@@ -87,6 +97,8 @@ pub struct StudentRow {
     pub english_learner: Option<String>,
     pub age: Option<i32>,
     pub grade: Option<i32>,
+    pub race_ethnicity: String,
+    pub age_band: String,
 }
 
 fn damaged(what: impl std::fmt::Display) -> StoreError {
@@ -225,6 +237,8 @@ impl Store {
             review_period: Set(r.review_period.clone()),
             submitted_at: Set(r.submitted_at),
             updated_at: Set(now),
+            enforcement: Set(r.enforcement),
+            projection: Set(PROJECTION),
         };
         use record::Column as C;
         record::Entity::insert(row)
@@ -245,6 +259,8 @@ impl Store {
                         C::ReviewPeriod,
                         C::SubmittedAt,
                         C::UpdatedAt,
+                        C::Enforcement,
+                        C::Projection,
                     ])
                     .to_owned(),
             )
@@ -254,6 +270,10 @@ impl Store {
             .filter(record_student::Column::RecordId.eq(r.record.0))
             .exec(conn)
             .await?;
+        let o = |x: Outcome| {
+            let i = Outcome::ALL.iter().position(|y| *y == x).unwrap_or(0);
+            i32::from(r.outcomes.get(i).copied().unwrap_or(false))
+        };
         let rows: Vec<_> = r
             .students
             .iter()
@@ -269,6 +289,19 @@ impl Store {
                 age: Set(s.age),
                 grade: Set(s.grade),
                 student_key: Set(Some(s.key)),
+                occurred_at: Set(Some(r.occurred_at)),
+                submitted: Set(r.status == "submitted"),
+                offense: Set(r.category.clone()),
+                race_ethnicity: Set(Some(s.race_ethnicity.clone())),
+                age_band: Set(Some(s.age_band.clone())),
+                o_search: Set(o(Outcome::Search)),
+                o_citation: Set(o(Outcome::Citation)),
+                o_referral: Set(o(Outcome::ReferralToLawEnforcement)),
+                o_arrest: Set(o(Outcome::Arrest)),
+                o_restraint: Set(o(Outcome::Restraint)),
+                o_physical_restraint: Set(o(Outcome::PhysicalRestraint)),
+                o_mechanical_restraint: Set(o(Outcome::MechanicalRestraint)),
+                o_use_of_force: Set(o(Outcome::UseOfForce)),
             })
             .collect();
         if !rows.is_empty() {
@@ -343,14 +376,16 @@ impl Store {
         Ok((out, if more { last } else { high }, more))
     }
 
-    /// Records of `officers` in `period` that the projection puts in the
-    /// review queue, with their account and review documents (the caller
-    /// decides membership again on its own view).
-    pub async fn queue_candidates(
+    /// Records of `officers` that occurred in `[from, to)` and that the
+    /// projection puts in the review queue, oldest first. Periods are date
+    /// ranges read from the agency's calendar at query time, so changing the
+    /// calendar re-sorts every record without rewriting one.
+    pub async fn queue_ids(
         &self,
         officers: &[UserId],
-        period: &str,
-    ) -> Result<Vec<(StoredDoc, Option<StoredDoc>)>, StoreError> {
+        from: i64,
+        to: i64,
+    ) -> Result<Vec<RecordId>, StoreError> {
         if officers.is_empty() {
             return Ok(Vec::new());
         }
@@ -358,26 +393,32 @@ impl Store {
             .select_only()
             .column(record::Column::RecordId)
             .filter(record::Column::OfficerId.is_in(officers.iter().map(|o| o.0)))
-            .filter(record::Column::ReviewPeriod.eq(period))
+            .filter(record::Column::OccurredAt.gte(from))
+            .filter(record::Column::OccurredAt.lt(to))
             .filter(record::Column::NeedsReview.eq(true))
             .order_by_asc(record::Column::OccurredAt)
             .into_tuple()
             .all(self.db())
             .await?;
-        let docs: Vec<DocId> = ids
-            .iter()
-            .flat_map(|r| {
-                [DocKind::Account, DocKind::Review].map(|kind| DocId {
-                    record: RecordId(*r),
-                    kind,
+        Ok(ids.into_iter().map(RecordId).collect())
+    }
+
+    /// The account and review documents of `ids`, in that order (the caller
+    /// decides queue membership again on its own view).
+    pub async fn queue_documents(
+        &self,
+        ids: &[RecordId],
+    ) -> Result<Vec<(StoredDoc, Option<StoredDoc>)>, StoreError> {
+        let mut out = Vec::with_capacity(ids.len());
+        for chunk in ids.chunks(250) {
+            let docs: Vec<DocId> = chunk
+                .iter()
+                .flat_map(|r| {
+                    [DocKind::Account, DocKind::Review].map(|kind| DocId { record: *r, kind })
                 })
-            })
-            .collect();
-        let mut found = self.documents(self.db(), &docs).await?;
-        Ok(ids
-            .into_iter()
-            .filter_map(|r| {
-                let record = RecordId(r);
+                .collect();
+            let mut found = self.documents(self.db(), &docs).await?;
+            out.extend(chunk.iter().filter_map(|&record| {
                 let account = found.remove(&DocId {
                     record,
                     kind: DocKind::Account,
@@ -387,33 +428,47 @@ impl Store {
                     kind: DocKind::Review,
                 });
                 Some((account, review))
-            })
-            .collect())
+            }));
+        }
+        Ok(out)
     }
 
-    /// Each officer's submitted interactions in `period` with their actions,
-    /// for the outlier comparison.
+    /// Each officer's submitted interactions in `[from, to)` and how many of
+    /// their actions the officer-outlier rule counts, summed in SQL.
     pub async fn officer_action_counts(
         &self,
-        period: &str,
-    ) -> Result<Vec<(UserId, u64, Vec<Vec<String>>)>, StoreError> {
-        let rows: Vec<(uuid::Uuid, String)> = record::Entity::find()
+        from: i64,
+        to: i64,
+    ) -> Result<Vec<(UserId, u64, u64)>, StoreError> {
+        let rows: Vec<(uuid::Uuid, i64, Option<i64>)> = record::Entity::find()
             .select_only()
-            .columns([record::Column::OfficerId, record::Column::Actions])
-            .filter(record::Column::ReviewPeriod.eq(period))
+            .column(record::Column::OfficerId)
+            .column_as(
+                Expr::from(Func::cast_as(
+                    Func::count(Expr::col(record::Column::RecordId)),
+                    sea_orm::sea_query::Alias::new("BIGINT"),
+                )),
+                "n",
+            )
+            .column_as(
+                Expr::from(Func::cast_as(
+                    Func::sum(Expr::col(record::Column::Enforcement)),
+                    sea_orm::sea_query::Alias::new("BIGINT"),
+                )),
+                "k",
+            )
+            .filter(record::Column::OccurredAt.gte(from))
+            .filter(record::Column::OccurredAt.lt(to))
             .filter(record::Column::Status.eq("submitted"))
+            .group_by(record::Column::OfficerId)
+            .order_by_asc(record::Column::OfficerId)
             .into_tuple()
             .all(self.db())
             .await?;
-        let mut by: HashMap<UserId, (u64, Vec<Vec<String>>)> = HashMap::new();
-        for (officer, actions) in rows {
-            let e = by.entry(UserId(officer)).or_default();
-            e.0 += 1;
-            e.1.push(serde_json::from_str(&actions).map_err(damaged)?);
-        }
-        let mut out: Vec<_> = by.into_iter().map(|(o, (n, a))| (o, n, a)).collect();
-        out.sort_by_key(|(o, _, _)| *o);
-        Ok(out)
+        Ok(rows
+            .into_iter()
+            .map(|(o, n, k)| (UserId(o), n.max(0) as u64, k.unwrap_or(0).max(0) as u64))
+            .collect())
     }
 
     /// Submitted records of every school in `[from, to)`, for the
@@ -459,6 +514,19 @@ impl Store {
             }
         }
         Ok(out)
+    }
+
+    /// Records whose projection is older than `PROJECTION`, at most `limit`.
+    pub async fn stale_records(&self, limit: u64) -> Result<Vec<RecordId>, StoreError> {
+        let ids: Vec<uuid::Uuid> = record::Entity::find()
+            .select_only()
+            .column(record::Column::RecordId)
+            .filter(record::Column::Projection.lt(PROJECTION))
+            .limit(limit)
+            .into_tuple()
+            .all(self.db())
+            .await?;
+        Ok(ids.into_iter().map(RecordId).collect())
     }
 
     pub async fn record_row(&self, id: RecordId) -> Result<Option<record::Model>, StoreError> {

@@ -176,6 +176,10 @@ pub mod record {
         pub review_period: String,
         pub submitted_at: Option<i64>,
         pub updated_at: i64,
+        /// Arrests + citations + searches, for the officer-outlier rule.
+        pub enforcement: i32,
+        /// The projection's version (`documents::PROJECTION`).
+        pub projection: i32,
     }
 
     impl ActiveModelBehavior for ActiveModel {}
@@ -227,6 +231,57 @@ pub mod record_student {
         pub age: Option<i32>,
         pub grade: Option<i32>,
         pub student_key: Option<Uuid>,
+        pub occurred_at: Option<i64>,
+        pub submitted: bool,
+        pub offense: Option<String>,
+        pub race_ethnicity: Option<String>,
+        pub age_band: Option<String>,
+        pub o_search: i32,
+        pub o_citation: i32,
+        pub o_referral: i32,
+        pub o_arrest: i32,
+        pub o_restraint: i32,
+        pub o_physical_restraint: i32,
+        pub o_mechanical_restraint: i32,
+        pub o_use_of_force: i32,
+    }
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+pub mod setting {
+    use sea_orm::entity::prelude::*;
+
+    #[sea_orm::model]
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "settings")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub key: String,
+        pub value: String,
+        pub updated_at: i64,
+        pub updated_by: Option<Uuid>,
+    }
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+pub mod review_meeting {
+    use sea_orm::entity::prelude::*;
+
+    #[sea_orm::model]
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "review_meetings")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub id: Uuid,
+        pub supervisor_id: Uuid,
+        pub period: String,
+        pub held_on: String,
+        pub school_id: Uuid,
+        pub attendees: String,
+        pub notes: Option<String>,
+        pub created_at: i64,
     }
 
     impl ActiveModelBehavior for ActiveModel {}

@@ -11,6 +11,9 @@ pub mod auth;
 pub mod directory;
 pub mod documents;
 pub mod entity;
+pub mod meetings;
+pub mod reports;
+pub mod settings;
 
 use crate::settings::Settings;
 use migrations::{Migrator, MigratorTrait};

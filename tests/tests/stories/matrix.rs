@@ -93,6 +93,19 @@ async fn every_cell_of_the_access_matrix_matches_the_policy() -> anyhow::Result<
                 .save();
             records.push((r, account));
         }
+        // Which schools each officer works at, for the meeting cells: a
+        // supervisor records meetings at their officers' schools only.
+        let mut officer_schools: Vec<(UserId, Vec<SchoolId>)> = Vec::new();
+        for o in ["sro.martinez", "sro.chen", "sro.okafor", "sro.patel"] {
+            let sess = s.login(o).await?;
+            let schools = sess.me["schools"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter_map(|x| x["id"].as_str().and_then(|v| v.parse().ok()))
+                .collect();
+            officer_schools.push((sess.user, schools));
+        }
         let mut callers = Vec::new();
         for (label, user) in [
             ("sro", "sro.martinez"),
@@ -166,6 +179,56 @@ async fn every_cell_of_the_access_matrix_matches_the_policy() -> anyhow::Result<
                 "GET /dashboards/overcalling".into(),
                 st,
                 expected(&policy, c, None, Action::ReadOvercalling, 403),
+                &body,
+            );
+            // GET /reports/disaggregated: the analyst's grant.
+            let (st, body) = s
+                .get(tok, "/api/v1/reports/disaggregated?by=race_ethnicity,sex")
+                .await?;
+            check(
+                &mut t,
+                "GET /reports/disaggregated".into(),
+                st,
+                expected(&policy, c, None, Action::ReadReport, 403),
+                &body,
+            );
+            // GET /review-periods: whoever runs a queue or sets the calendar.
+            let (st, body) = s.get(tok, "/api/v1/review-periods").await?;
+            let want = match (
+                expected(&policy, c, None, Action::RunReviewQueue, 403),
+                expected(&policy, c, None, Action::ConfigureReviewPeriods, 403),
+            ) {
+                (401, _) => 401,
+                (200, _) | (_, 200) => 200,
+                _ => 403,
+            };
+            check(&mut t, "GET /review-periods".into(), st, want, &body);
+            // PUT /review-periods: the admin's alone (the default calendar, so
+            // the other stories' periods stay put).
+            let (st, body) = s
+                .put_json(
+                    tok,
+                    "/api/v1/review-periods",
+                    &serde_json::json!({"starts": [
+                        {"month": 2, "day": 1, "name": "spring"},
+                        {"month": 8, "day": 1, "name": "fall"}
+                    ]}),
+                )
+                .await?;
+            check(
+                &mut t,
+                "PUT /review-periods".into(),
+                st,
+                expected(&policy, c, None, Action::ConfigureReviewPeriods, 403),
+                &body,
+            );
+            // GET /reviews/meetings: the supervisor's own meetings only.
+            let (st, body) = s.get(tok, "/api/v1/reviews/meetings").await?;
+            check(
+                &mut t,
+                "GET /reviews/meetings".into(),
+                st,
+                expected(&policy, c, None, Action::RecordReviewMeeting, 403),
                 &body,
             );
             // GET /incidents (list), and nothing listed that the policy would hide.
@@ -256,6 +319,45 @@ async fn every_cell_of_the_access_matrix_matches_the_policy() -> anyhow::Result<
                     )
                     .await?;
                 check(&mut t, format!("POST /reviews on {which}"), st, want, &body);
+                // POST /reviews/meetings at the record's school: a supervisor's
+                // own officers' schools only; another is not theirs to know of.
+                let want = match expected(&policy, c, None, Action::RecordReviewMeeting, 403) {
+                    200 => {
+                        let theirs = c.actor.as_ref().is_some_and(|a| {
+                            officer_schools.iter().any(|(o, schools)| {
+                                a.supervises.contains(o) && schools.contains(&r.school_id)
+                            })
+                        });
+                        if theirs { 201 } else { 404 }
+                    }
+                    other => other,
+                };
+                let period = client_core::period::PeriodCalendar::default()
+                    .period_of(now())
+                    .id;
+                let (st, body) = s
+                    .post_json(
+                        tok,
+                        "/api/v1/reviews/meetings",
+                        &serde_json::json!({
+                            "period": period,
+                            "held_on": chrono::Utc::now().format("%Y-%m-%d").to_string(),
+                            "school_id": r.school_id,
+                            "attendees": [
+                                {"name": "Sgt. A", "role": "supervisor"},
+                                {"name": "Officer M", "role": "sro"},
+                                {"name": "Principal L", "role": "school_administrator"}
+                            ]
+                        }),
+                    )
+                    .await?;
+                check(
+                    &mut t,
+                    format!("POST /reviews/meetings at {which} school"),
+                    st,
+                    want,
+                    &body,
+                );
                 // POST /sync: a change to the record's account, authored by the caller.
                 let Some(actor) = &c.actor else {
                     let (st, body) = s
@@ -329,10 +431,11 @@ async fn every_cell_of_the_access_matrix_matches_the_policy() -> anyhow::Result<
         assert_eq!(
             t.cells,
             // GET /me, /me/device-key, /reviews/queue, /dashboards/overcalling,
-            // /incidents, /audit, /audit/verify, then for the own and the other
-            // record: GET /incidents/{id}, POST /incidents, POST /reviews,
-            // POST /sync.
-            callers.len() * 15,
+            // /reports/disaggregated, /review-periods (GET and PUT),
+            // /reviews/meetings, /incidents, /audit, /audit/verify, then for
+            // the own and the other record: GET /incidents/{id}, POST
+            // /incidents, POST /reviews, POST /reviews/meetings, POST /sync.
+            callers.len() * 21,
             "every caller x endpoint x object ran"
         );
     }

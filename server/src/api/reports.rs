@@ -1,0 +1,383 @@
+//! `GET /reports/disaggregated` (DOMAIN.md section 6): counts and rates of
+//! student interactions and their outcomes, by one or two reporting
+//! dimensions, from one demographic source at a time, suppressed by
+//! `client_core::report::suppress`; as JSON, as CSV (`Accept: text/csv`), or
+//! in the Civil Rights Data Collection's shape (`shape=crdc`, always CSV).
+
+use super::AppState;
+use super::error::ApiError;
+use super::extract::Auth;
+use super::scope::{date_range, require_grant};
+use crate::store::audit::Entry;
+use crate::store::reports::Counts;
+use axum::extract::{Query, State};
+use axum::http::{HeaderMap, header};
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use client_core::access::Action;
+use client_core::report::{Cell, Dimension, Outcome, Published, UNKNOWN, suppress};
+use client_core::vocabulary::Source;
+use client_core::Timestamp;
+use serde::{Deserialize, Serialize};
+use std::collections::HashMap;
+
+#[derive(Deserialize, utoipa::IntoParams)]
+pub struct ReportQuery {
+    /// RFC 3339 or YYYY-MM-DD; default one year before `to`.
+    pub from: Option<String>,
+    /// Exclusive; default now.
+    pub to: Option<String>,
+    /// One outcome (`search`, `citation`, `referral_to_law_enforcement`,
+    /// `arrest`, `restraint`, `physical_restraint`, `mechanical_restraint`,
+    /// `use_of_force`); every outcome when absent. Interactions are always
+    /// reported: they are the rates' denominator.
+    pub outcome: Option<String>,
+    /// One or two dimensions, comma-separated: `race_ethnicity`, `sex`,
+    /// `age_band`, `disability`, `english_learner`, `offense`. Default
+    /// `race_ethnicity`.
+    pub by: Option<String>,
+    /// `school_record` (default) or `perceived`; never mixed.
+    pub source: Option<String>,
+    /// `crdc` for the Civil Rights Data Collection's shape (CSV).
+    pub shape: Option<String>,
+}
+
+/// One measure's table.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct Table {
+    /// `interactions` or an outcome.
+    pub measure: String,
+    #[schema(value_type = Object)]
+    pub published: Published,
+    /// Per 100 interactions of the same group, where both counts are
+    /// published (absent for the interactions table).
+    pub rates_per_100: Option<Vec<Vec<Option<f64>>>>,
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct Report {
+    pub from: String,
+    pub to: String,
+    /// Which demographic values were counted: `school_record` or `perceived`.
+    pub source: String,
+    pub by: Vec<String>,
+    /// The categories of `by[0]`: the tables' rows.
+    pub rows: Vec<String>,
+    /// The categories of `by[1]`, or `["all"]`: the tables' columns.
+    pub cols: Vec<String>,
+    /// Counts from 1 to `threshold - 1` are suppressed.
+    pub threshold: u64,
+    /// What is counted: one student in one submitted record.
+    pub unit: String,
+    pub tables: Vec<Table>,
+}
+
+fn field(name: &str, message: impl Into<String>) -> ApiError {
+    ApiError::Field {
+        code: "invalid_field",
+        field: name.into(),
+        message: message.into(),
+    }
+}
+
+fn parse_by(v: Option<&str>) -> Result<Vec<Dimension>, ApiError> {
+    let v = v.unwrap_or("race_ethnicity");
+    let dims: Vec<Dimension> = v
+        .split(',')
+        .map(|d| {
+            Dimension::parse(d.trim()).ok_or_else(|| {
+                field(
+                    "by",
+                    format!(
+                        "{d:?} is not a dimension; use {}",
+                        Dimension::ALL.iter().map(|d| d.as_str()).collect::<Vec<_>>().join(", ")
+                    ),
+                )
+            })
+        })
+        .collect::<Result<_, _>>()?;
+    if dims.len() > 2 || (dims.len() == 2 && dims[0] == dims[1]) {
+        return Err(field("by", "one dimension or two different ones"));
+    }
+    Ok(dims)
+}
+
+fn parse_source(v: Option<&str>) -> Result<Source, ApiError> {
+    match v.map(Source::parse) {
+        None => Ok(Source::SchoolRecord),
+        Some(Some(s @ (Source::SchoolRecord | Source::Perceived))) => Ok(s),
+        // Self-reported values (SOGI) are never projected for reports.
+        _ => Err(field("source", "school_record or perceived")),
+    }
+}
+
+/// Rows x cols counts of measure `m` (0: interactions; 1..: `Outcome::ALL`).
+fn grid(
+    counts: &HashMap<Vec<String>, Counts>,
+    rows: &[&str],
+    cols: &[&str],
+    m: usize,
+) -> Vec<Vec<u64>> {
+    let pos = |cats: &[&str], v: &str| {
+        cats.iter()
+            .position(|c| *c == v)
+            .or_else(|| cats.iter().position(|c| *c == UNKNOWN))
+            .unwrap_or(0)
+    };
+    let mut g = vec![vec![0u64; cols.len()]; rows.len()];
+    for (key, c) in counts {
+        let r = pos(rows, &key[0]);
+        let k = key.get(1).map_or(0, |v| pos(cols, v));
+        g[r][k] += c[m];
+    }
+    g
+}
+
+fn rates(p: &Published, base: &Published) -> Vec<Vec<Option<f64>>> {
+    p.cells
+        .iter()
+        .zip(&base.cells)
+        .map(|(row, brow)| {
+            row.iter()
+                .zip(brow)
+                .map(|(c, b)| match (c.count, b.count) {
+                    (Some(k), Some(n)) if n > 0 => Some((k as f64 * 1000.0 / n as f64).round() / 10.0),
+                    _ => None,
+                })
+                .collect()
+        })
+        .collect()
+}
+
+#[utoipa::path(get, path = "/api/v1/reports/disaggregated", params(ReportQuery),
+    responses((status = 200, body = Report, description = "JSON, or CSV with Accept: text/csv or shape=crdc"), (status = 401, body = super::error::ErrorBody), (status = 403, body = super::error::ErrorBody), (status = 422, body = super::error::ErrorBody)))]
+pub async fn disaggregated(
+    State(state): State<AppState>,
+    auth: Auth,
+    headers: HeaderMap,
+    Query(q): Query<ReportQuery>,
+) -> Result<Response, ApiError> {
+    require_grant(&state.policy, &auth.actor, Action::ReadReport)?;
+    let (from, to) = date_range(q.from.as_deref(), q.to.as_deref())?;
+    let crdc = match q.shape.as_deref() {
+        None => false,
+        Some("crdc") => true,
+        Some(_) => return Err(field("shape", "the only shape is crdc")),
+    };
+    let source = parse_source(q.source.as_deref())?;
+    if crdc && source != Source::SchoolRecord {
+        return Err(field("source", "the CRDC counts school-record demographics"));
+    }
+    let by = if crdc {
+        vec![Dimension::RaceEthnicity]
+    } else {
+        parse_by(q.by.as_deref())?
+    };
+    let outcomes: Vec<Outcome> = match q.outcome.as_deref() {
+        None => Outcome::ALL.to_vec(),
+        Some(o) => vec![Outcome::parse(o).ok_or_else(|| {
+            field(
+                "outcome",
+                format!(
+                    "{o:?} is not an outcome; use {}",
+                    Outcome::ALL.iter().map(|o| o.as_str()).collect::<Vec<_>>().join(", ")
+                ),
+            )
+        })?],
+    };
+    let threshold = state.settings.report_min_cell;
+    let csv = crdc
+        || headers
+            .get(header::ACCEPT)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.contains("text/csv"));
+    // Aggregates only, but who ran which breakdown is itself worth keeping.
+    state
+        .store
+        .log_access(&[Entry {
+            at: Timestamp::from_millis(chrono::Utc::now().timestamp_millis()).millis(),
+            user: Some(auth.actor.user),
+            role: Some(auth.actor.role),
+            event: "report".into(),
+            record: None,
+            student_refs: vec![],
+            fields: by.iter().map(|d| d.as_str().to_string()).collect(),
+            endpoint: "GET /api/v1/reports/disaggregated".into(),
+            purpose: "disaggregated reporting".into(),
+        }])
+        .await?;
+    if crdc {
+        let body = crdc_csv(&state, source, from, to, threshold).await?;
+        return Ok(csv_response(body, "fieldlog-crdc.csv"));
+    }
+    let counts = state
+        .store
+        .report_counts(source.as_str(), from.millis(), to.millis(), &by)
+        .await?;
+    let rows = by[0].categories();
+    let cols = by.get(1).map_or(vec!["all"], |d| d.categories());
+    let base = suppress(&grid(&counts, &rows, &cols, 0), threshold);
+    let mut tables = vec![Table {
+        measure: "interactions".into(),
+        published: base.clone(),
+        rates_per_100: None,
+    }];
+    for o in outcomes {
+        let m = 1 + Outcome::ALL.iter().position(|x| *x == o).unwrap_or(0);
+        let p = suppress(&grid(&counts, &rows, &cols, m), threshold);
+        tables.push(Table {
+            measure: o.as_str().into(),
+            rates_per_100: Some(rates(&p, &base)),
+            published: p,
+        });
+    }
+    let report = Report {
+        from: from.to_string(),
+        to: to.to_string(),
+        source: source.as_str().into(),
+        by: by.iter().map(|d| d.as_str().into()).collect(),
+        rows: rows.iter().map(|s| s.to_string()).collect(),
+        cols: cols.iter().map(|s| s.to_string()).collect(),
+        threshold,
+        unit: "student_interaction".into(),
+        tables,
+    };
+    if csv {
+        return Ok(csv_response(report_csv(&report)?, "fieldlog-report.csv"));
+    }
+    Ok(Json(report).into_response())
+}
+
+fn csv_response(body: Vec<u8>, name: &str) -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{name}\""),
+            ),
+        ],
+        body,
+    )
+        .into_response()
+}
+
+fn shown(c: &Cell) -> (String, String) {
+    match c.count {
+        Some(n) => (n.to_string(), String::new()),
+        None => (String::new(), "yes".into()),
+    }
+}
+
+fn csv_error(e: impl std::fmt::Display) -> ApiError {
+    ApiError::Internal(format!("writing CSV: {e}"))
+}
+
+/// Long format: one line per measure and group, totals as `total`.
+fn report_csv(r: &Report) -> Result<Vec<u8>, ApiError> {
+    let mut w = csv::Writer::from_writer(Vec::new());
+    let mut head = vec!["measure".to_string()];
+    head.extend(r.by.iter().cloned());
+    head.extend(["count", "suppressed", "rate_per_100"].map(String::from));
+    w.write_record(&head).map_err(csv_error)?;
+    let two = r.by.len() == 2;
+    for t in &r.tables {
+        let p = &t.published;
+        let mut line = |row: &str, col: &str, c: &Cell, rate: Option<f64>| {
+            let (n, s) = shown(c);
+            let mut l = vec![t.measure.clone(), row.to_string()];
+            if two {
+                l.push(col.to_string());
+            }
+            l.extend([n, s, rate.map(|x| x.to_string()).unwrap_or_default()]);
+            w.write_record(&l)
+        };
+        for (i, row) in r.rows.iter().enumerate() {
+            for (k, col) in r.cols.iter().enumerate() {
+                let rate = t.rates_per_100.as_ref().and_then(|x| x[i][k]);
+                line(row, col, &p.cells[i][k], rate).map_err(csv_error)?;
+            }
+            if let Some(rt) = &p.row_totals {
+                line(row, "total", &rt[i], None).map_err(csv_error)?;
+            }
+        }
+        if two {
+            for (k, col) in r.cols.iter().enumerate() {
+                line("total", col, &p.col_totals[k], None).map_err(csv_error)?;
+            }
+        }
+        line("total", "total", &p.total, None).map_err(csv_error)?;
+    }
+    w.into_inner().map_err(csv_error)
+}
+
+/// The CRDC's discipline tables in its shape: for referrals to law
+/// enforcement, school-related arrests and mechanical and physical
+/// restraint, counts by race/ethnicity, IDEA, Section 504 and English
+/// learners, each split by sex. Every arrest is also a referral; handcuffs
+/// are mechanical restraint (`Outcome::in_actions`). Each sub-table is
+/// suppressed on its own full grid before rows are picked from it.
+async fn crdc_csv(
+    state: &AppState,
+    source: Source,
+    from: Timestamp,
+    to: Timestamp,
+    threshold: u64,
+) -> Result<Vec<u8>, ApiError> {
+    let measures = [
+        Outcome::ReferralToLawEnforcement,
+        Outcome::Arrest,
+        Outcome::MechanicalRestraint,
+        Outcome::PhysicalRestraint,
+    ];
+    let sexes = Dimension::Sex.categories();
+    let mut w = csv::Writer::from_writer(Vec::new());
+    let mut head = vec!["measure".to_string(), "group".to_string()];
+    head.extend(sexes.iter().map(|s| s.to_string()));
+    head.push("total".into());
+    w.write_record(&head).map_err(csv_error)?;
+    let parts: [(Dimension, Option<&[&str]>); 3] = [
+        (Dimension::RaceEthnicity, None),
+        (Dimension::Disability, Some(&["idea", "section_504"])),
+        (Dimension::EnglishLearner, Some(&["yes"])),
+    ];
+    let mut sub = Vec::new();
+    for (dim, _) in &parts {
+        sub.push(
+            state
+                .store
+                .report_counts(source.as_str(), from.millis(), to.millis(), &[*dim, Dimension::Sex])
+                .await?,
+        );
+    }
+    for o in measures {
+        let m = 1 + Outcome::ALL.iter().position(|x| *x == o).unwrap_or(0);
+        for ((dim, pick), counts) in parts.iter().zip(&sub) {
+            let rows = dim.categories();
+            let p = suppress(&grid(counts, &rows, &sexes, m), threshold);
+            for (i, row) in rows.iter().enumerate() {
+                if pick.is_some_and(|keep| !keep.contains(row)) {
+                    continue;
+                }
+                let group = match dim {
+                    Dimension::EnglishLearner => "english_learner".to_string(),
+                    Dimension::Disability => row.to_string(),
+                    _ => format!("race_ethnicity:{row}"),
+                };
+                let mut l = vec![o.as_str().to_string(), group];
+                let cell = |c: &Cell| c.count.map_or_else(|| "suppressed".into(), |n| n.to_string());
+                l.extend(p.cells[i].iter().map(cell));
+                l.push(p.row_totals.as_ref().map_or_else(String::new, |r| cell(&r[i])));
+                w.write_record(&l).map_err(csv_error)?;
+            }
+            if *dim == Dimension::RaceEthnicity {
+                let cell = |c: &Cell| c.count.map_or_else(|| "suppressed".into(), |n| n.to_string());
+                let mut l = vec![o.as_str().to_string(), "total".to_string()];
+                l.extend(p.col_totals.iter().map(cell));
+                l.push(cell(&p.total));
+                w.write_record(&l).map_err(csv_error)?;
+            }
+        }
+    }
+    w.into_inner().map_err(csv_error)
+}

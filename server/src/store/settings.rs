@@ -1,0 +1,54 @@
+//! The agency's shared settings, kept in the database so that every server
+//! process on one PostgreSQL reads the same values (no process caches them).
+
+use super::entity::setting;
+use super::{Store, StoreError};
+use client_core::UserId;
+use client_core::period::PeriodCalendar;
+use sea_orm::sea_query::OnConflict;
+use sea_orm::{EntityTrait, Set};
+
+const REVIEW_CALENDAR: &str = "review_calendar";
+
+impl Store {
+    /// The agency's review calendar; DOMAIN.md's default (1 Aug and 1 Feb)
+    /// until an admin sets one.
+    pub async fn calendar(&self) -> Result<PeriodCalendar, StoreError> {
+        let Some(row) = setting::Entity::find_by_id(REVIEW_CALENDAR.to_string())
+            .one(self.db())
+            .await?
+        else {
+            return Ok(PeriodCalendar::default());
+        };
+        let cal: PeriodCalendar = serde_json::from_str(&row.value)
+            .map_err(|e| StoreError::Damaged(format!("review calendar: {e}")))?;
+        PeriodCalendar::new(cal.starts).map_err(|e| StoreError::Damaged(e.to_string()))
+    }
+
+    pub async fn set_calendar(
+        &self,
+        cal: &PeriodCalendar,
+        by: UserId,
+        now: i64,
+    ) -> Result<(), StoreError> {
+        let row = setting::ActiveModel {
+            key: Set(REVIEW_CALENDAR.into()),
+            value: Set(serde_json::to_string(cal).map_err(|e| StoreError::Damaged(e.to_string()))?),
+            updated_at: Set(now),
+            updated_by: Set(Some(by.0)),
+        };
+        setting::Entity::insert(row)
+            .on_conflict(
+                OnConflict::column(setting::Column::Key)
+                    .update_columns([
+                        setting::Column::Value,
+                        setting::Column::UpdatedAt,
+                        setting::Column::UpdatedBy,
+                    ])
+                    .to_owned(),
+            )
+            .exec(self.db())
+            .await?;
+        Ok(())
+    }
+}
