@@ -154,13 +154,16 @@ enum Suppression {
 /// number is between 1 and the threshold, and "complementary" that it is 0
 /// or at least the threshold, and those bounds can pin a cell down.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 pub struct Cell {
+    #[cfg_attr(feature = "ts", ts(type = "number | null"))]
     pub count: Option<u64>,
     pub suppressed: bool,
 }
 
 /// A table of counts as published: interior cells and their totals.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 pub struct Published {
     pub cells: Vec<Vec<Cell>>,
     /// Row totals; absent for a one-column table, whose rows are the cells.
@@ -210,7 +213,10 @@ impl Layout {
                 self.col_total(c),
             ));
         }
-        eqs.push(((0..self.cols).map(|c| self.col_total(c)).collect(), self.grand()));
+        eqs.push((
+            (0..self.cols).map(|c| self.col_total(c)).collect(),
+            self.grand(),
+        ));
         if self.cols > 1 {
             for r in 0..self.rows {
                 eqs.push((
@@ -218,7 +224,10 @@ impl Layout {
                     self.row_total(r),
                 ));
             }
-            eqs.push(((0..self.rows).map(|r| self.row_total(r)).collect(), self.grand()));
+            eqs.push((
+                (0..self.rows).map(|r| self.row_total(r)).collect(),
+                self.grand(),
+            ));
         }
         eqs
     }
@@ -264,7 +273,12 @@ pub fn suppress(cells: &[Vec<u64>], threshold: u64) -> Published {
     let small = |v: u64| (v > 0 && v < threshold).then_some(Suppression::SmallCount);
     let mut why: Vec<Option<Suppression>> = values.iter().map(|&v| small(v)).collect();
     if cols > 1 {
-        let one_way = |sums: Vec<u64>| suppress(&sums.into_iter().map(|v| vec![v]).collect::<Vec<_>>(), threshold);
+        let one_way = |sums: Vec<u64>| {
+            suppress(
+                &sums.into_iter().map(|v| vec![v]).collect::<Vec<_>>(),
+                threshold,
+            )
+        };
         let by_row = one_way(values[rows * cols..rows * cols + rows].to_vec());
         let by_col = one_way(values[rows * cols + rows..rows * cols + rows + cols].to_vec());
         for (r, c) in by_row.cells.iter().enumerate() {
@@ -357,8 +371,7 @@ fn rank(m: &mut [Vec<f64>]) -> usize {
     let cols = m.first().map_or(0, Vec::len);
     let mut r = 0;
     for c in 0..cols {
-        let Some(p) = (r..m.len()).max_by(|&a, &b| m[a][c].abs().total_cmp(&m[b][c].abs()))
-        else {
+        let Some(p) = (r..m.len()).max_by(|&a, &b| m[a][c].abs().total_cmp(&m[b][c].abs())) else {
             break;
         };
         if m[p][c].abs() < 1e-9 {
@@ -389,7 +402,11 @@ mod tests {
     use super::*;
 
     fn hidden(p: &Published) -> usize {
-        p.cells.iter().flatten().filter(|c| c.count.is_none()).count()
+        p.cells
+            .iter()
+            .flatten()
+            .filter(|c| c.count.is_none())
+            .count()
     }
 
     #[test]
@@ -450,10 +467,7 @@ mod tests {
 
     #[test]
     fn two_way_tables_need_a_rectangle() {
-        let p = suppress(
-            &[vec![3, 20, 30], vec![25, 40, 50], vec![60, 70, 80]],
-            10,
-        );
+        let p = suppress(&[vec![3, 20, 30], vec![25, 40, 50], vec![60, 70, 80]], 10);
         // At least four interior cells: the small one, one in its row, one in
         // its column, and the corner closing the rectangle.
         assert!(hidden(&p) >= 4, "{p:?}");

@@ -204,7 +204,10 @@ async fn serve(settings: Settings, store: Store) -> anyhow::Result<()> {
     .await
     .context("bringing the record projection up to date")?;
     if reprojected > 0 {
-        tracing::info!(records = reprojected, "record projection brought up to date");
+        tracing::info!(
+            records = reprojected,
+            "record projection brought up to date"
+        );
     }
     let keys = Keys::load_or_create(&settings.data_dir, &settings.issuer, &settings.audience)?;
     let metrics = metrics_exporter_prometheus::PrometheusBuilder::new()

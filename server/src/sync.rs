@@ -136,11 +136,13 @@ pub fn record_row(r: &Record, now: Timestamp, calendar: &PeriodCalendar) -> Reco
             .iter()
             .filter(|a| a.counts_toward_outlier())
             .count() as i32,
-        outcomes: report::Outcome::ALL.iter().map(|o| o.in_actions(&r.actions)).collect(),
+        outcomes: report::Outcome::ALL
+            .iter()
+            .map(|o| o.in_actions(&r.actions))
+            .collect(),
         students: student_rows(r),
     }
 }
-
 
 /// Demographic rows per student and source. The two sources stay apart, and
 /// SOGI is never projected: reports must not be able to cross-tabulate it.
@@ -604,18 +606,23 @@ pub async fn reproject(state: Domain<'_>, now: Timestamp) -> Result<u64, StoreEr
                 kind: DocKind::Restricted,
             });
             let (Some(account), restricted) = (account, restricted) else {
-                return Err(StoreError::Damaged(format!("record {id} has no account document")));
+                return Err(StoreError::Damaged(format!(
+                    "record {id} has no account document"
+                )));
             };
             let account = load(account).map_err(|e| StoreError::Damaged(e.to_string()))?;
             let restricted = restricted
                 .map(load)
                 .transpose()
                 .map_err(|e| StoreError::Damaged(e.to_string()))?;
-            let record =
-                record_of(&account, restricted.as_ref()).map_err(StoreError::Damaged)?;
+            let record = record_of(&account, restricted.as_ref()).map_err(StoreError::Damaged)?;
             state
                 .store
-                .save_record_row(&tx.tx, &record_row(&record, now, state.calendar), now.millis())
+                .save_record_row(
+                    &tx.tx,
+                    &record_row(&record, now, state.calendar),
+                    now.millis(),
+                )
                 .await?;
             done += 1;
         }

@@ -37,7 +37,11 @@ pub fn recover(p: &Published) -> Vec<Recovered> {
         }
     };
     let cells: Vec<Vec<Term>> = (0..rows)
-        .map(|r| (0..cols).map(|c| term(&p.cells[r][c], format!("cell[{r}][{c}]"))).collect())
+        .map(|r| {
+            (0..cols)
+                .map(|c| term(&p.cells[r][c], format!("cell[{r}][{c}]")))
+                .collect()
+        })
         .collect();
     let row_totals: Option<Vec<Term>> = p.row_totals.as_ref().map(|rt| {
         rt.iter()
@@ -68,9 +72,12 @@ pub fn recover(p: &Published) -> Vec<Recovered> {
     let mut out = Vec::new();
     for target in 0..n {
         let mut bounds = [0.0f64; 2];
-        for (k, dir) in [OptimizationDirection::Minimize, OptimizationDirection::Maximize]
-            .into_iter()
-            .enumerate()
+        for (k, dir) in [
+            OptimizationDirection::Minimize,
+            OptimizationDirection::Maximize,
+        ]
+        .into_iter()
+        .enumerate()
         {
             let mut lp = Problem::new(dir);
             let vars: Vec<_> = (0..n)

@@ -6,6 +6,8 @@
 mod matrix;
 #[path = "stories/overcalling.rs"]
 mod overcalling;
+#[path = "stories/report.rs"]
+mod report;
 #[path = "stories/review.rs"]
 mod review;
 #[path = "stories/robustness.rs"]

@@ -13,9 +13,8 @@ fn count() -> impl Strategy<Value = u64> {
 }
 
 fn table(max_rows: usize, max_cols: usize) -> impl Strategy<Value = Vec<Vec<u64>>> {
-    (2..=max_rows, 1..=max_cols).prop_flat_map(|(r, c)| {
-        proptest::collection::vec(proptest::collection::vec(count(), c), r)
-    })
+    (2..=max_rows, 1..=max_cols)
+        .prop_flat_map(|(r, c)| proptest::collection::vec(proptest::collection::vec(count(), c), r))
 }
 
 proptest! {
@@ -53,7 +52,10 @@ fn the_attacker_recovers_a_lone_withheld_cell() {
 /// its column, is recovered from the column totals.
 #[test]
 fn the_attacker_uses_column_totals() {
-    let mut p = suppress(&[vec![30, 40], vec![25, 35], vec![50, 60]], DEFAULT_THRESHOLD);
+    let mut p = suppress(
+        &[vec![30, 40], vec![25, 35], vec![50, 60]],
+        DEFAULT_THRESHOLD,
+    );
     for c in 0..2 {
         p.cells[0][c].count = None;
         p.cells[0][c].suppressed = true;

@@ -31,6 +31,9 @@ export default defineConfig({
         clientsClaim: true,
         skipWaiting: true,
         globPatterns: ["**/*.{js,css,html,wasm,svg,png,webmanifest}"],
+        // Charts serve the desk views, which need the network anyway; an
+        // officer's phone should not download them in the background.
+        globIgnores: ["**/chart-*.js"],
         // The domain core (wasm) is larger than Workbox's default 2 MB limit allows for.
         maximumFileSizeToCacheInBytes: 4 * 1024 * 1024,
         navigateFallback: "/index.html",

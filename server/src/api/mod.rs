@@ -65,7 +65,10 @@ pub fn router(state: AppState) -> Router {
         .route("/dashboards/overcalling", get(dashboards::overcalling))
         .route("/reviews/queue", get(reviews::queue))
         .route("/reviews", post(reviews::create))
-        .route("/reviews/meetings", post(reviews::add_meeting).get(reviews::meetings))
+        .route(
+            "/reviews/meetings",
+            post(reviews::add_meeting).get(reviews::meetings),
+        )
         .route("/review-periods", get(periods::get).put(periods::put))
         .route("/reports/disaggregated", get(reports::disaggregated))
         .route("/audit", get(audit::list))

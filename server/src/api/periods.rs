@@ -45,7 +45,11 @@ fn allowed(state: &AppState, auth: &Auth, actions: &[Action]) -> Result<(), ApiE
     let any = actions
         .iter()
         .any(|a| !state.policy.scopes(auth.actor.role, *a).is_empty());
-    if any { Ok(()) } else { Err(ApiError::Forbidden) }
+    if any {
+        Ok(())
+    } else {
+        Err(ApiError::Forbidden)
+    }
 }
 
 fn now() -> Timestamp {

@@ -10,14 +10,14 @@ use super::extract::Auth;
 use super::scope::{date_range, require_grant};
 use crate::store::audit::Entry;
 use crate::store::reports::Counts;
+use axum::Json;
 use axum::extract::{Query, State};
 use axum::http::{HeaderMap, header};
 use axum::response::{IntoResponse, Response};
-use axum::Json;
+use client_core::Timestamp;
 use client_core::access::Action;
 use client_core::report::{Cell, Dimension, Outcome, Published, UNKNOWN, suppress};
 use client_core::vocabulary::Source;
-use client_core::Timestamp;
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 
@@ -90,7 +90,11 @@ fn parse_by(v: Option<&str>) -> Result<Vec<Dimension>, ApiError> {
                     "by",
                     format!(
                         "{d:?} is not a dimension; use {}",
-                        Dimension::ALL.iter().map(|d| d.as_str()).collect::<Vec<_>>().join(", ")
+                        Dimension::ALL
+                            .iter()
+                            .map(|d| d.as_str())
+                            .collect::<Vec<_>>()
+                            .join(", ")
                     ),
                 )
             })
@@ -141,7 +145,9 @@ fn rates(p: &Published, base: &Published) -> Vec<Vec<Option<f64>>> {
             row.iter()
                 .zip(brow)
                 .map(|(c, b)| match (c.count, b.count) {
-                    (Some(k), Some(n)) if n > 0 => Some((k as f64 * 1000.0 / n as f64).round() / 10.0),
+                    (Some(k), Some(n)) if n > 0 => {
+                        Some((k as f64 * 1000.0 / n as f64).round() / 10.0)
+                    }
                     _ => None,
                 })
                 .collect()
@@ -166,7 +172,10 @@ pub async fn disaggregated(
     };
     let source = parse_source(q.source.as_deref())?;
     if crdc && source != Source::SchoolRecord {
-        return Err(field("source", "the CRDC counts school-record demographics"));
+        return Err(field(
+            "source",
+            "the CRDC counts school-record demographics",
+        ));
     }
     let by = if crdc {
         vec![Dimension::RaceEthnicity]
@@ -180,7 +189,11 @@ pub async fn disaggregated(
                 "outcome",
                 format!(
                     "{o:?} is not an outcome; use {}",
-                    Outcome::ALL.iter().map(|o| o.as_str()).collect::<Vec<_>>().join(", ")
+                    Outcome::ALL
+                        .iter()
+                        .map(|o| o.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", ")
                 ),
             )
         })?],
@@ -346,7 +359,12 @@ async fn crdc_csv(
         sub.push(
             state
                 .store
-                .report_counts(source.as_str(), from.millis(), to.millis(), &[*dim, Dimension::Sex])
+                .report_counts(
+                    source.as_str(),
+                    from.millis(),
+                    to.millis(),
+                    &[*dim, Dimension::Sex],
+                )
                 .await?,
         );
     }
@@ -365,13 +383,23 @@ async fn crdc_csv(
                     _ => format!("race_ethnicity:{row}"),
                 };
                 let mut l = vec![o.as_str().to_string(), group];
-                let cell = |c: &Cell| c.count.map_or_else(|| "suppressed".into(), |n| n.to_string());
+                let cell = |c: &Cell| {
+                    c.count
+                        .map_or_else(|| "suppressed".into(), |n| n.to_string())
+                };
                 l.extend(p.cells[i].iter().map(cell));
-                l.push(p.row_totals.as_ref().map_or_else(String::new, |r| cell(&r[i])));
+                l.push(
+                    p.row_totals
+                        .as_ref()
+                        .map_or_else(String::new, |r| cell(&r[i])),
+                );
                 w.write_record(&l).map_err(csv_error)?;
             }
             if *dim == Dimension::RaceEthnicity {
-                let cell = |c: &Cell| c.count.map_or_else(|| "suppressed".into(), |n| n.to_string());
+                let cell = |c: &Cell| {
+                    c.count
+                        .map_or_else(|| "suppressed".into(), |n| n.to_string())
+                };
                 let mut l = vec![o.as_str().to_string(), "total".to_string()];
                 l.extend(p.col_totals.iter().map(cell));
                 l.push(cell(&p.total));

@@ -9,13 +9,13 @@ use super::incidents::{IMPORT_DEVICE, push_as_import};
 use super::scope::{Readable, median, require_grant};
 use crate::store::audit::Entry;
 use crate::store::meetings::Meeting;
-use client_core::review::{Attendee, check_attendees};
 use axum::Json;
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use client_core::access::{Action, Decision, RecordFacts};
 use client_core::document::{DocId, Document, RecordDocs, actor_id};
 use client_core::flag::{Flag, FlagCode, needs_review};
+use client_core::review::{Attendee, check_attendees};
 use client_core::review::{Review, Reviews};
 use client_core::sync::DocChanges;
 use client_core::view::redact;
@@ -79,6 +79,8 @@ pub struct Progress {
 pub struct OfficerLine {
     #[schema(value_type = String)]
     pub officer_id: UserId,
+    /// The officer's username (staff, never a student).
+    pub username: String,
     pub interactions: u64,
     /// Arrests + citations + searches.
     pub enforcement: u64,
@@ -118,6 +120,8 @@ pub struct Queue {
     pub items: Vec<QueueItem>,
     /// The caller's review meetings in the period.
     pub meetings: Vec<Meeting>,
+    /// The schools the caller's officers work at (where meetings are held).
+    pub schools: Vec<crate::store::directory::School>,
 }
 
 fn bad_period(id: &str) -> ApiError {
@@ -187,6 +191,7 @@ pub async fn queue(
                 });
             OfficerLine {
                 officer_id: *o,
+                username: String::new(),
                 interactions: *n,
                 enforcement: *k,
                 per_100: rate,
@@ -224,13 +229,7 @@ pub async fn queue(
         };
         let record = docs.read()?;
         let reviews: Reviews = docs.reviews()?;
-        let v = redact(
-            &record,
-            &reviews.reviews,
-            View::Supervisor,
-            &calendar,
-            at,
-        );
+        let v = redact(&record, &reviews.reviews, View::Supervisor, &calendar, at);
         if !needs_review(&record, &v.flags) {
             continue;
         }
@@ -293,9 +292,24 @@ pub async fn queue(
         }])
         .await?;
     let meetings = state.store.meetings(auth.actor.user, &period.id).await?;
+    let mut lines = lines;
+    for l in &mut lines {
+        if let Some(u) = state.store.user(l.officer_id).await? {
+            l.username = u.username;
+        }
+    }
+    let theirs = state.store.schools_of_officers(&officers).await?;
+    let schools = state
+        .store
+        .schools()
+        .await?
+        .into_iter()
+        .filter(|s| theirs.contains(&s.id))
+        .collect();
     Ok(Json(Queue {
         period: super::periods::period_out(&period, at),
         meetings,
+        schools,
         progress,
         median_per_100: med,
         officers: lines,
@@ -450,7 +464,11 @@ pub async fn add_meeting(
             message: "at most 50 attendees".into(),
         });
     }
-    if new.notes.as_deref().is_some_and(|t| t.chars().count() > 4000) {
+    if new
+        .notes
+        .as_deref()
+        .is_some_and(|t| t.chars().count() > 4000)
+    {
         return Err(ApiError::Field {
             code: "too_long",
             field: "notes".into(),
@@ -492,5 +510,7 @@ pub async fn meetings(
         Some(id) => calendar.period_by_id(id).ok_or_else(|| bad_period(id))?,
         None => calendar.period_of(now()),
     };
-    Ok(Json(state.store.meetings(auth.actor.user, &period.id).await?))
+    Ok(Json(
+        state.store.meetings(auth.actor.user, &period.id).await?,
+    ))
 }

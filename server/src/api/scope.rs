@@ -73,7 +73,10 @@ fn parse_time(field: &str, v: &str) -> Result<Timestamp, ApiError> {
 
 /// `[from, to)` from the query's optional `from` and `to`: `to` defaults to
 /// now and `from` to a year before `to`.
-pub fn date_range(from: Option<&str>, to: Option<&str>) -> Result<(Timestamp, Timestamp), ApiError> {
+pub fn date_range(
+    from: Option<&str>,
+    to: Option<&str>,
+) -> Result<(Timestamp, Timestamp), ApiError> {
     let now = Timestamp::from_millis(chrono::Utc::now().timestamp_millis());
     let to = to.map(|v| parse_time("to", v)).transpose()?.unwrap_or(now);
     let from = match from {

@@ -33,9 +33,8 @@ impl Store {
             period: Set(m.period.clone()),
             held_on: Set(m.held_on.clone()),
             school_id: Set(m.school_id.0),
-            attendees: Set(
-                serde_json::to_string(&m.attendees).map_err(|e| StoreError::Damaged(e.to_string()))?
-            ),
+            attendees: Set(serde_json::to_string(&m.attendees)
+                .map_err(|e| StoreError::Damaged(e.to_string()))?),
             notes: Set(m.notes.clone()),
             created_at: Set(m.recorded_at),
         };

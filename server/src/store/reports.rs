@@ -6,8 +6,27 @@ use super::entity::record_student;
 use super::{Store, StoreError};
 use client_core::report::{Dimension, Outcome, UNKNOWN};
 use sea_orm::sea_query::{Alias, Expr, Func};
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QuerySelect};
+use sea_orm::{ColumnTrait, EntityTrait, FromQueryResult, QueryFilter, QuerySelect};
 use std::collections::HashMap;
+
+// `Grouped` has one column per outcome.
+const _: () = assert!(Outcome::ALL.len() == 8);
+
+/// One group's row as SQL returns it.
+#[derive(FromQueryResult)]
+struct Grouped {
+    d0: Option<String>,
+    d1: Option<String>,
+    n: Option<i64>,
+    o0: Option<i64>,
+    o1: Option<i64>,
+    o2: Option<i64>,
+    o3: Option<i64>,
+    o4: Option<i64>,
+    o5: Option<i64>,
+    o6: Option<i64>,
+    o7: Option<i64>,
+}
 
 /// Counts of one group: interactions, then each `Outcome::ALL` in order.
 pub type Counts = Vec<u64>;
@@ -61,26 +80,32 @@ impl Store {
             .filter(C::OccurredAt.lt(to))
             .filter(C::Submitted.eq(true));
         for (i, d) in by.iter().enumerate() {
-            q = q.column_as(column(*d), format!("d{i}")).group_by(column(*d));
+            q = q
+                .column_as(column(*d), format!("d{i}"))
+                .group_by(column(*d));
         }
         q = q.column_as(bigint(Func::count(Expr::col(C::RecordId))), "n");
         for (i, o) in Outcome::ALL.iter().enumerate() {
-            q = q.column_as(bigint(Func::sum(Expr::col(outcome_column(*o)))), format!("o{i}"));
+            q = q.column_as(
+                bigint(Func::sum(Expr::col(outcome_column(*o)))),
+                format!("o{i}"),
+            );
         }
-        let rows = q.into_json().all(self.db()).await?;
+        if by.len() < 2 {
+            q = q.column_as(Expr::val(UNKNOWN), "d1");
+        }
+        let rows = q.into_model::<Grouped>().all(self.db()).await?;
         let mut out = HashMap::new();
         for row in rows {
-            let key: Vec<String> = (0..by.len())
-                .map(|i| {
-                    row.get(format!("d{i}"))
-                        .and_then(|v| v.as_str())
-                        .unwrap_or(UNKNOWN)
-                        .to_string()
-                })
+            let key: Vec<String> = [row.d0, row.d1]
+                .into_iter()
+                .take(by.len())
+                .map(|d| d.unwrap_or_else(|| UNKNOWN.to_string()))
                 .collect();
-            let num = |k: &str| row.get(k).and_then(|v| v.as_i64()).unwrap_or(0).max(0) as u64;
-            let mut counts = vec![num("n")];
-            counts.extend((0..Outcome::ALL.len()).map(|i| num(&format!("o{i}"))));
+            let counts = [
+                row.n, row.o0, row.o1, row.o2, row.o3, row.o4, row.o5, row.o6, row.o7,
+            ]
+            .map(|x| x.unwrap_or(0).max(0) as u64);
             // Two spellings of "unknown" (NULL and the word) are one group.
             let e: &mut Counts = out
                 .entry(key)
@@ -92,4 +117,3 @@ impl Store {
         Ok(out)
     }
 }
-

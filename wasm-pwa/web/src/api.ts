@@ -70,3 +70,26 @@ export async function sync(accessToken: string, body: Uint8Array): Promise<Uint8
   if (!res.ok) throw await failure(res);
   return new Uint8Array(await res.arrayBuffer());
 }
+
+/** A signed-in request; throws ApiError (API.md's message) unless 2xx. */
+export async function authed(token: string, path: string, init: { method?: string; body?: unknown; accept?: string } = {}): Promise<Response> {
+  const headers: Record<string, string> = { authorization: `Bearer ${token}` };
+  if (init.body !== undefined) headers["content-type"] = "application/json";
+  if (init.accept) headers.accept = init.accept;
+  const res = await fetch(path, {
+    method: init.method ?? "GET",
+    headers,
+    body: init.body === undefined ? undefined : JSON.stringify(init.body),
+    cache: "no-store",
+  });
+  if (!res.ok) throw await failure(res);
+  return res;
+}
+
+export type Queue = components["schemas"]["Queue"];
+export type QueueItem = components["schemas"]["QueueItem"];
+export type Periods = components["schemas"]["Periods"];
+export type Meeting = components["schemas"]["Meeting"];
+export type Overcalling = components["schemas"]["Overcalling"];
+export type Count = components["schemas"]["Count"];
+export type Report = components["schemas"]["Report"];

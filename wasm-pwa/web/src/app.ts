@@ -8,7 +8,9 @@ import { listScreen } from "./screens/list";
 import { signInScreen, unlockScreen } from "./screens/signin";
 import { h } from "./ui";
 
-type Screen = "list" | "form" | "detail";
+/** The desk views of supervisors, school leaders and analysts. */
+export type DeskScreen = "queue" | "overcalling" | "report";
+type Screen = "list" | "form" | "detail" | DeskScreen;
 
 /** The app locks after this long without input (issue 4; SECURITY.md). */
 export const IDLE_LOCK_MS = 30 * 60 * 1000;
@@ -66,15 +68,32 @@ export class App {
     window.scrollTo(0, 0);
     if (screen === "list") this.show(listScreen(this), "My records");
     else if (screen === "form") this.show(formScreen(this, id), id ? "Edit" : "Log a contact");
-    else if (id) this.show(detailScreen(this, id), "Record");
+    else if (screen === "detail" && id) this.show(detailScreen(this, id), "Record");
+    // Desk views load on demand: an officer's phone never downloads them.
+    else if (screen === "queue") this.show((await import("./screens/queue")).queueScreen(this, id), "Review queue");
+    else if (screen === "overcalling") this.show((await import("./screens/overcalling")).overcallingScreen(this, id), "Over-calling");
+    else if (screen === "report") this.show((await import("./screens/report")).reportScreen(this), "Reports");
+  }
+
+  /** Where a role starts: officers on their records, the others on their first desk view. */
+  private async home(): Promise<void> {
+    const role = this.session?.user.role;
+    if (role === "sro") return this.go("list");
+    const { deskScreens } = await import("./screens/desk");
+    const first = deskScreens(role ?? "")[0];
+    if (first) return this.go(first.screen);
+    this.show(h("div", { class: "screen" },
+      h("h1", {}, "Nothing to show here"),
+      h("p", {}, "This app has no screen for your role yet; use the API."),
+      h("button", { type: "button", class: "secondary", onclick: () => void this.signOut() }, "Sign out")), "Fieldlog");
   }
 
   private async opened(session: Session): Promise<void> {
     this.session = session;
     session.onChange = () => this.refreshIfList();
     this.resetIdle();
-    await this.go("list");
-    void session.sync();
+    await this.home();
+    if (session.user.role === "sro" || session.user.role === "supervisor") void session.sync();
   }
 
   async signIn(username: string, password: string): Promise<void> {

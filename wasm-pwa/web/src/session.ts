@@ -171,6 +171,19 @@ export class Session {
     }
   }
 
+  /** A signed-in JSON request for the desk screens (queue, dashboards, reports). */
+  async fetchJson<T>(path: string, init: { method?: string; body?: unknown } = {}): Promise<T> {
+    return this.withToken(async (token) => {
+      const res = await api.authed(token, path, init);
+      return (await res.json()) as T;
+    });
+  }
+
+  /** A signed-in download (CSV), as a Blob. */
+  async fetchBlob(path: string, accept: string): Promise<Blob> {
+    return this.withToken(async (token) => (await api.authed(token, path, { accept })).blob());
+  }
+
   private async withToken<T>(f: (token: string) => Promise<T>): Promise<T> {
     try {
       return await f(this.tokens.access_token);

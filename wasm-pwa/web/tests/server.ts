@@ -57,12 +57,12 @@ export async function shot(page: Page, name: string): Promise<void> {
   await page.screenshot({ path: join(SCREENSHOTS, `${name}.png`), fullPage: true });
 }
 
-export async function signIn(page: Page, base: string, username: string): Promise<void> {
+export async function signIn(page: Page, base: string, username: string, home = "My records"): Promise<void> {
   await page.goto(base);
   await page.getByLabel("Username").fill(username);
   await page.getByLabel("Password").fill(PASSWORD);
   await page.getByRole("button", { name: "Sign in" }).click();
-  await page.getByRole("heading", { name: "My records" }).waitFor();
+  await page.getByRole("heading", { name: home }).waitFor();
 }
 
 /** Waits until the service worker controls the page, so the app shell is cached. */
