@@ -308,7 +308,14 @@ fn interaction(
 ) -> Record {
     let span_ms = now.millis() - start.millis() - 7 * 86_400_000;
     // School hours, weekdays: 7:30 to 15:30 local (stored UTC, +5h).
-    let day = rng.below((span_ms / 86_400_000) as u64) as i64;
+    // A third of the work falls in the last 100 days, so the current review
+    // period already has enough to show a queue and an outlier.
+    let days = (span_ms / 86_400_000) as u64;
+    let day = if rng.chance(33) {
+        (days - rng.below(100.min(days))) as i64 - 1
+    } else {
+        rng.below(days) as i64
+    };
     let minute = 12 * 60 + 30 + rng.below(8 * 60) as i64;
     let occurred = Timestamp::from_millis(
         start.millis() - start.millis() % 86_400_000 + day * 86_400_000 + minute * 60_000,

@@ -13,7 +13,7 @@ use client_core::{SchoolId, Timestamp, UserId};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
-type Row = crate::store::entity::record::Model;
+use crate::store::overcalling::By;
 
 #[derive(Deserialize, utoipa::IntoParams)]
 pub struct OvercallingQuery {
@@ -69,6 +69,38 @@ pub struct Overcalling {
     pub weekly: Vec<Count>,
 }
 
+/// One school's staff requests counted by `by`, keyed for people (hours as
+/// two digits, weeks by their Monday).
+async fn tally(
+    store: &crate::store::Store,
+    school: SchoolId,
+    from: i64,
+    to: i64,
+    by: By,
+) -> Result<Vec<Count>, ApiError> {
+    let mut m: BTreeMap<String, Count> = BTreeMap::new();
+    for k in store.overcalling_by(school, from, to, by).await? {
+        let name = match (k.key.as_deref(), by) {
+            (None, _) => "not recorded".to_string(),
+            (Some(h), By::Hour) => format!("{h:0>2}"),
+            (Some(d), By::Week) => {
+                Timestamp::from_millis(d.parse::<i64>().unwrap_or(0) * 86_400_000)
+                    .to_datetime()
+                    .date_naive()
+                    .to_string()
+            }
+            (Some(v), _) => v.to_string(),
+        };
+        let c = m.entry(name.clone()).or_insert_with(|| Count {
+            key: name,
+            ..Default::default()
+        });
+        c.requested += k.requested.max(0) as u64;
+        c.not_safety += k.not_safety.max(0) as u64;
+    }
+    Ok(m.into_values().collect())
+}
+
 fn share(part: u64, whole: u64) -> f64 {
     if whole == 0 {
         0.0
@@ -86,20 +118,12 @@ pub async fn overcalling(
 ) -> Result<Json<Overcalling>, ApiError> {
     require_grant(&state.policy, &auth.actor, Action::ReadOvercalling)?;
     let (from, to) = date_range(q.from.as_deref(), q.to.as_deref())?;
-    let rows = state
-        .store
-        .overcalling_rows(from.millis(), to.millis())
-        .await?;
-
     // The schools the caller may look at: those whose records the policy lets
     // them read (a leader's own schools; a supervisor's officers' schools).
     let readable = Readable::of(&state.policy, &auth.actor);
     let mut schools = readable.schools.clone();
-    schools.extend(
-        rows.iter()
-            .filter(|r| readable.officer(UserId(r.officer_id)))
-            .map(|r| SchoolId(r.school_id)),
-    );
+    let officers: Vec<UserId> = readable.officers.iter().copied().collect();
+    schools.extend(state.store.schools_of_officers(&officers).await?);
     let school = match q.school_id.as_deref() {
         Some(v) => {
             let id: SchoolId = v.parse().map_err(|_| ApiError::Field {
@@ -115,80 +139,37 @@ pub async fn overcalling(
         }
         None => *schools.iter().next().ok_or(ApiError::NotFound)?,
     };
-
-    fn requested(r: &Row) -> bool {
-        r.initiated_by.as_deref() == Some("school_staff")
-    }
-    fn not_safety(r: &Row) -> bool {
-        r.would_warrant911 == Some(false) || r.category.as_deref() == Some("code_of_conduct")
-    }
-    // Every school's share, for the median.
-    let mut per_school: BTreeMap<uuid::Uuid, (u64, u64)> = BTreeMap::new();
-    for r in rows.iter().filter(|r| requested(r)) {
-        let e = per_school.entry(r.school_id).or_default();
-        e.0 += 1;
-        e.1 += u64::from(not_safety(r));
-    }
-    let median = median(per_school.values().map(|(n, k)| share(*k, *n)).collect());
-
-    let involvements = rows.iter().filter(|r| r.school_id == school.0).count() as u64;
-    let asked: Vec<&Row> = rows
-        .iter()
-        .filter(|r| r.school_id == school.0 && requested(r))
-        .collect();
-    let tally = |key: &dyn Fn(&Row) -> String| {
-        let mut m: BTreeMap<String, Count> = BTreeMap::new();
-        for r in &asked {
-            let k = key(r);
-            let c = m.entry(k.clone()).or_insert_with(|| Count {
-                key: k,
-                ..Default::default()
-            });
-            c.requested += 1;
-            c.not_safety += u64::from(not_safety(r));
-        }
-        m.into_values().collect::<Vec<_>>()
-    };
-    let unknown = || "not recorded".to_string();
-    let by_staff_role = tally(&|r| r.staff_role.clone().unwrap_or_else(unknown));
-    let by_staff_member = tally(&|r| r.staff_id.clone().unwrap_or_else(unknown));
-    let by_location = tally(&|r| r.location.clone().unwrap_or_else(unknown));
-    let by_hour = tally(&|r| {
-        Timestamp::from_millis(r.occurred_at)
-            .to_datetime()
-            .format("%H")
-            .to_string()
-    });
-    let weekly = tally(&|r| {
-        let d = Timestamp::from_millis(r.occurred_at)
-            .to_datetime()
-            .date_naive();
-        let monday = d - chrono::Duration::days(i64::from(
-            chrono::Datelike::weekday(&d).num_days_from_monday(),
-        ));
-        monday.to_string()
-    });
-    let has = |r: &Row, actions: &[&str]| {
-        serde_json::from_str::<Vec<String>>(&r.actions)
-            .unwrap_or_default()
+    let (f, t) = (from.millis(), to.millis());
+    let per_school = state.store.overcalling_counts(f, t).await?;
+    // Every school with a staff request in range counts toward the median.
+    let median = median(
+        per_school
             .iter()
-            .any(|a| actions.contains(&a.as_str()))
-    };
-    let count = |actions: &[&str]| asked.iter().filter(|r| has(r, actions)).count() as u64;
+            .filter(|c| c.requested > 0)
+            .map(|c| share(c.not_safety as u64, c.requested as u64))
+            .collect(),
+    );
+    let mine = per_school.iter().find(|c| c.school_id == school.0);
+    let n = |x: i64| x.max(0) as u64;
+    let (involvements, n_asked, n_not) = mine.map_or((0, 0, 0), |c| {
+        (n(c.involvements), n(c.requested), n(c.not_safety))
+    });
+    let store = &state.store;
+    let by_staff_role = tally(store, school, f, t, By::StaffRole).await?;
+    let by_staff_member = tally(store, school, f, t, By::StaffMember).await?;
+    let by_location = tally(store, school, f, t, By::Location).await?;
+    let by_hour = tally(store, school, f, t, By::Hour).await?;
+    let weekly = tally(store, school, f, t, By::Week).await?;
+    let led = state.store.overcalling_led_to(school, f, t).await?;
+    let o = |x: Option<i64>| n(x.unwrap_or(0));
     let outcomes = Outcomes {
-        arrests: count(&["arrest"]),
-        citations: count(&["citation"]),
-        referred_to_administrator: count(&["referred_to_administrator"]),
-        declined_discipline_matter: count(&["declined_discipline_matter"]),
-        searches: count(&["search_person", "search_property"]),
-        use_of_force_or_restraint: count(&[
-            "use_of_force",
-            "physical_restraint",
-            "mechanical_restraint",
-        ]),
+        arrests: o(led.arrests),
+        citations: o(led.citations),
+        referred_to_administrator: o(led.referred_to_administrator),
+        declined_discipline_matter: o(led.declined_discipline_matter),
+        searches: o(led.searches),
+        use_of_force_or_restraint: o(led.force_or_restraint),
     };
-    let n_asked = asked.len() as u64;
-    let n_not = asked.iter().filter(|r| not_safety(r)).count() as u64;
     Ok(Json(Overcalling {
         school_id: school,
         from: from.to_string(),

@@ -101,6 +101,70 @@ pub struct StudentRow {
     pub age_band: String,
 }
 
+fn json(v: &[String]) -> String {
+    serde_json::to_string(v).unwrap_or_else(|_| "[]".into())
+}
+
+fn record_model(r: &RecordRow, now: i64) -> record::ActiveModel {
+    record::ActiveModel {
+        record_id: Set(r.record.0),
+        officer_id: Set(r.officer.0),
+        school_id: Set(r.school.0),
+        occurred_at: Set(r.occurred_at),
+        status: Set(r.status.clone()),
+        location: Set(r.location.clone()),
+        initiated_by: Set(r.initiated_by.clone()),
+        staff_role: Set(r.staff_role.clone()),
+        staff_id: Set(r.staff_id.clone()),
+        category: Set(r.category.clone()),
+        would_warrant911: Set(r.would_warrant_911),
+        actions: Set(json(&r.actions)),
+        flags: Set(json(&r.flags)),
+        needs_review: Set(r.needs_review),
+        review_period: Set(r.review_period.clone()),
+        submitted_at: Set(r.submitted_at),
+        updated_at: Set(now),
+        enforcement: Set(r.enforcement),
+        projection: Set(PROJECTION),
+    }
+}
+
+fn student_models(r: &RecordRow) -> Vec<record_student::ActiveModel> {
+    let o = |x: Outcome| {
+        let i = Outcome::ALL.iter().position(|y| *y == x).unwrap_or(0);
+        i32::from(r.outcomes.get(i).copied().unwrap_or(false))
+    };
+    r.students
+        .iter()
+        .map(|s| record_student::ActiveModel {
+            record_id: Set(r.record.0),
+            idx: Set(s.index),
+            source: Set(s.source.clone()),
+            race: Set(json(&s.race)),
+            hispanic_latino: Set(s.hispanic_latino),
+            sex: Set(s.sex.clone()),
+            disability: Set(s.disability.clone()),
+            english_learner: Set(s.english_learner.clone()),
+            age: Set(s.age),
+            grade: Set(s.grade),
+            student_key: Set(Some(s.key)),
+            occurred_at: Set(Some(r.occurred_at)),
+            submitted: Set(r.status == "submitted"),
+            offense: Set(r.category.clone()),
+            race_ethnicity: Set(Some(s.race_ethnicity.clone())),
+            age_band: Set(Some(s.age_band.clone())),
+            o_search: Set(o(Outcome::Search)),
+            o_citation: Set(o(Outcome::Citation)),
+            o_referral: Set(o(Outcome::ReferralToLawEnforcement)),
+            o_arrest: Set(o(Outcome::Arrest)),
+            o_restraint: Set(o(Outcome::Restraint)),
+            o_physical_restraint: Set(o(Outcome::PhysicalRestraint)),
+            o_mechanical_restraint: Set(o(Outcome::MechanicalRestraint)),
+            o_use_of_force: Set(o(Outcome::UseOfForce)),
+        })
+        .collect()
+}
+
 fn damaged(what: impl std::fmt::Display) -> StoreError {
     StoreError::Damaged(what.to_string())
 }
@@ -218,28 +282,7 @@ impl Store {
         r: &RecordRow,
         now: i64,
     ) -> Result<(), StoreError> {
-        let json = |v: &Vec<String>| serde_json::to_string(v).unwrap_or_else(|_| "[]".into());
-        let row = record::ActiveModel {
-            record_id: Set(r.record.0),
-            officer_id: Set(r.officer.0),
-            school_id: Set(r.school.0),
-            occurred_at: Set(r.occurred_at),
-            status: Set(r.status.clone()),
-            location: Set(r.location.clone()),
-            initiated_by: Set(r.initiated_by.clone()),
-            staff_role: Set(r.staff_role.clone()),
-            staff_id: Set(r.staff_id.clone()),
-            category: Set(r.category.clone()),
-            would_warrant911: Set(r.would_warrant_911),
-            actions: Set(json(&r.actions)),
-            flags: Set(json(&r.flags)),
-            needs_review: Set(r.needs_review),
-            review_period: Set(r.review_period.clone()),
-            submitted_at: Set(r.submitted_at),
-            updated_at: Set(now),
-            enforcement: Set(r.enforcement),
-            projection: Set(PROJECTION),
-        };
+        let row = record_model(r, now);
         use record::Column as C;
         record::Entity::insert(row)
             .on_conflict(
@@ -270,44 +313,35 @@ impl Store {
             .filter(record_student::Column::RecordId.eq(r.record.0))
             .exec(conn)
             .await?;
-        let o = |x: Outcome| {
-            let i = Outcome::ALL.iter().position(|y| *y == x).unwrap_or(0);
-            i32::from(r.outcomes.get(i).copied().unwrap_or(false))
-        };
-        let rows: Vec<_> = r
-            .students
-            .iter()
-            .map(|s| record_student::ActiveModel {
-                record_id: Set(r.record.0),
-                idx: Set(s.index),
-                source: Set(s.source.clone()),
-                race: Set(json(&s.race)),
-                hispanic_latino: Set(s.hispanic_latino),
-                sex: Set(s.sex.clone()),
-                disability: Set(s.disability.clone()),
-                english_learner: Set(s.english_learner.clone()),
-                age: Set(s.age),
-                grade: Set(s.grade),
-                student_key: Set(Some(s.key)),
-                occurred_at: Set(Some(r.occurred_at)),
-                submitted: Set(r.status == "submitted"),
-                offense: Set(r.category.clone()),
-                race_ethnicity: Set(Some(s.race_ethnicity.clone())),
-                age_band: Set(Some(s.age_band.clone())),
-                o_search: Set(o(Outcome::Search)),
-                o_citation: Set(o(Outcome::Citation)),
-                o_referral: Set(o(Outcome::ReferralToLawEnforcement)),
-                o_arrest: Set(o(Outcome::Arrest)),
-                o_restraint: Set(o(Outcome::Restraint)),
-                o_physical_restraint: Set(o(Outcome::PhysicalRestraint)),
-                o_mechanical_restraint: Set(o(Outcome::MechanicalRestraint)),
-                o_use_of_force: Set(o(Outcome::UseOfForce)),
-            })
-            .collect();
+        let rows = student_models(r);
         if !rows.is_empty() {
             record_student::Entity::insert_many(rows).exec(conn).await?;
         }
         Ok(())
+    }
+
+    /// Writes the projection of many new records in one transaction (bulk
+    /// loads: the oversight benchmark; an import of history). Rows must not
+    /// exist yet.
+    pub async fn insert_record_rows(&self, rows: &[RecordRow], now: i64) -> Result<(), StoreError> {
+        let tx = self.begin_write().await?;
+        for chunk in rows.chunks(500) {
+            let mut students = Vec::new();
+            let records: Vec<_> = chunk
+                .iter()
+                .map(|r| {
+                    students.extend(student_models(r));
+                    record_model(r, now)
+                })
+                .collect();
+            record::Entity::insert_many(records).exec(&tx.tx).await?;
+            for s in students.chunks(500) {
+                record_student::Entity::insert_many(s.to_vec())
+                    .exec(&tx.tx)
+                    .await?;
+            }
+        }
+        tx.commit().await
     }
 
     /// Changes after `cursor` that `filter` admits, oldest first, at most
@@ -469,21 +503,6 @@ impl Store {
             .into_iter()
             .map(|(o, n, k)| (UserId(o), n.max(0) as u64, k.unwrap_or(0).max(0) as u64))
             .collect())
-    }
-
-    /// Submitted records of every school in `[from, to)`, for the
-    /// over-calling view (no student columns are read).
-    pub async fn overcalling_rows(
-        &self,
-        from: i64,
-        to: i64,
-    ) -> Result<Vec<record::Model>, StoreError> {
-        Ok(record::Entity::find()
-            .filter(record::Column::Status.eq("submitted"))
-            .filter(record::Column::OccurredAt.gte(from))
-            .filter(record::Column::OccurredAt.lt(to))
-            .all(self.db())
-            .await?)
     }
 
     /// The student entries' keys of each record, for access-log entries.

@@ -12,6 +12,7 @@ pub mod directory;
 pub mod documents;
 pub mod entity;
 pub mod meetings;
+pub mod overcalling;
 pub mod reports;
 pub mod settings;
 

@@ -31,7 +31,7 @@ export function chartWithTable(title: string, kind: ChartKind, keys: string[], s
     h("tbody", {}, keys.map((k, i) => h("tr", {}, h("th", { scope: "row" }, label(k)), series.map((s) => h("td", {}, format(s.values[i] ?? 0)))))));
   const figure = h("figure", { class: "chart", "data-chart": id },
     h("figcaption", { id }, title),
-    h("div", { class: "chart-pair" }, h("div", { class: "canvas-box" }, canvas), h("div", { class: "table-box" }, table)));
+    h("div", { class: "chart-pair" }, h("div", { class: "canvas-box" }, canvas), h("div", { class: "table-box", tabindex: "0", role: "region", "aria-label": `${title}: table` }, table)));
   const palette = [css("--accent"), css("--warn"), css("--bad"), css("--ok")];
   void loadChartJs().then(({ Chart }) => {
     new Chart(canvas, {

@@ -1,0 +1,340 @@
+//! Issue 5's benchmark: the oversight queries on 1,000,000 records, at the
+//! database (the store functions the handlers call), on SQLite and, with
+//! `FIELDLOG_TEST_POSTGRES` set, on PostgreSQL. Not a test: it prints figures.
+//!
+//! `cargo run --release -p fieldlog-tests --bin oversight_bench [-- RECORDS]`
+//!
+//! The records are generated from a fixed seed straight into the projection
+//! (`Store::insert_record_rows`): 200 officers at 100 schools, 20
+//! supervisors of 10 officers each, two school years, 1-2 students per
+//! record described by both sources.
+
+use client_core::report::{
+    AgeBand, DEFAULT_THRESHOLD, Dimension, Outcome, RaceEthnicity, suppress,
+};
+use client_core::vocabulary::*;
+use client_core::{RecordId, SchoolId, Timestamp, UserId};
+use server::settings::Settings;
+use server::store::Store;
+use server::store::documents::{RecordRow, StudentRow};
+use std::time::Instant;
+
+struct Rng(u64);
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        self.0
+    }
+    fn below(&mut self, n: u64) -> u64 {
+        self.next() % n
+    }
+    fn chance(&mut self, pct: u64) -> bool {
+        self.below(100) < pct
+    }
+    fn pick<T: Copy>(&mut self, xs: &[T]) -> T {
+        xs[self.below(xs.len() as u64) as usize]
+    }
+}
+
+const OFFICERS: u128 = 200;
+const SCHOOLS: u128 = 100;
+const FROM: i64 = 1_722_470_400_000; // 2024-08-01
+const TO: i64 = 1_785_542_400_000; // 2026-08-01
+
+fn row(rng: &mut Rng, n: u64) -> RecordRow {
+    let officer = rng.below(OFFICERS as u64) as u128;
+    let at = FROM + rng.below((TO - FROM) as u64) as i64;
+    let staff = rng.chance(40);
+    let category = rng.pick(Category::ALL);
+    let mut actions = vec![rng.pick(&[
+        ActionTaken::Counseled,
+        ActionTaken::Warning,
+        ActionTaken::ReferredToAdministrator,
+    ])];
+    // About one record in seven involves enforcement.
+    if rng.chance(15) {
+        actions.push(rng.pick(&[
+            ActionTaken::SearchPerson,
+            ActionTaken::Citation,
+            ActionTaken::Arrest,
+            ActionTaken::Detention,
+            ActionTaken::MechanicalRestraint,
+            ActionTaken::CourtReferral,
+            ActionTaken::UseOfForce,
+        ]));
+    }
+    let enforcement = actions.iter().filter(|a| a.counts_toward_outlier()).count() as i32;
+    let needs_review = actions.iter().any(|a| a.is_reviewable()) || rng.chance(5);
+    let mut students = Vec::new();
+    for index in 0..(1 + rng.below(2) as i32) {
+        let key = uuid::Uuid::from_u128(((n as u128) << 8) | index as u128);
+        let age = 8 + rng.below(11) as u8;
+        for source in ["perceived", "school_record"] {
+            let race = vec![rng.pick(Race::ALL)];
+            let hispanic = rng.chance(25);
+            let d = client_core::record::Demographics {
+                race: race.clone(),
+                hispanic_latino: Some(hispanic),
+                ..Default::default()
+            };
+            students.push(StudentRow {
+                index,
+                key,
+                source: source.into(),
+                race: race.iter().map(|r| r.as_str().into()).collect(),
+                hispanic_latino: Some(hispanic),
+                sex: Some(
+                    rng.pick(&[
+                        Sex::Female,
+                        Sex::Male,
+                        Sex::Male,
+                        Sex::Female,
+                        Sex::Nonbinary,
+                    ])
+                    .as_str()
+                    .into(),
+                ),
+                disability: Some(
+                    rng.pick(&[
+                        Disability::None,
+                        Disability::None,
+                        Disability::None,
+                        Disability::Idea,
+                        Disability::Section504,
+                    ])
+                    .as_str()
+                    .into(),
+                ),
+                english_learner: Some(
+                    rng.pick(&[EnglishLearner::No, EnglishLearner::No, EnglishLearner::Yes])
+                        .as_str()
+                        .into(),
+                ),
+                age: Some(i32::from(age)),
+                grade: None,
+                race_ethnicity: RaceEthnicity::of(&d).as_str().into(),
+                age_band: AgeBand::of(Some(age)).as_str().into(),
+            });
+        }
+    }
+    RecordRow {
+        record: RecordId(uuid::Uuid::from_u128(0x1000_0000_0000 + n as u128)),
+        officer: UserId::from_u128(officer + 1),
+        school: SchoolId::from_u128(officer % SCHOOLS + 1),
+        occurred_at: at,
+        status: if rng.chance(97) { "submitted" } else { "draft" }.into(),
+        location: Some(rng.pick(Location::ALL).as_str().into()),
+        initiated_by: Some(if staff { "school_staff" } else { "self" }.into()),
+        staff_role: staff.then(|| rng.pick(StaffRole::ALL).as_str().into()),
+        staff_id: staff.then(|| format!("staff-{}", rng.below(40))),
+        category: Some(category.as_str().into()),
+        would_warrant_911: Some(rng.chance(30)),
+        outcomes: Outcome::ALL
+            .iter()
+            .map(|o| o.in_actions(&actions))
+            .collect(),
+        actions: actions.iter().map(|a| a.as_str().into()).collect(),
+        flags: vec![],
+        needs_review,
+        review_period: String::new(),
+        submitted_at: Some(at + 3_600_000),
+        enforcement,
+        students,
+    }
+}
+
+fn pct(mut xs: Vec<f64>, p: f64) -> f64 {
+    xs.sort_by(|a, b| a.total_cmp(b));
+    xs[((xs.len() as f64 - 1.0) * p).round() as usize]
+}
+
+async fn timed<F, Fut, T>(runs: usize, mut f: F) -> anyhow::Result<(f64, f64, f64)>
+where
+    F: FnMut(usize) -> Fut,
+    Fut: std::future::Future<Output = anyhow::Result<T>>,
+{
+    f(0).await?; // warm the cache once
+    let mut ms = Vec::with_capacity(runs);
+    for i in 0..runs {
+        let t = Instant::now();
+        f(i + 1).await?;
+        ms.push(t.elapsed().as_secs_f64() * 1000.0);
+    }
+    Ok((pct(ms.clone(), 0.5), pct(ms.clone(), 0.99), pct(ms, 1.0)))
+}
+
+async fn run(label: &str, store: Store, n: u64) -> anyhow::Result<()> {
+    let t = Instant::now();
+    let mut rng = Rng(0x5eed_0f_1e1d_109);
+    let batch = 20_000;
+    let mut done = 0;
+    while done < n {
+        let rows: Vec<RecordRow> = (done..(done + batch).min(n))
+            .map(|i| row(&mut rng, i))
+            .collect();
+        store.insert_record_rows(&rows, TO).await?;
+        done += rows.len() as u64;
+    }
+    use sea_orm::ConnectionTrait;
+    store.db().execute_unprepared("ANALYZE").await?;
+    println!(
+        "{label}: loaded {n} records in {:.1} s",
+        t.elapsed().as_secs_f64()
+    );
+
+    // Periods of the default calendar within the data.
+    let periods = [
+        (FROM, 1_738_368_000_000),              // 2024-fall
+        (1_738_368_000_000, 1_754_006_400_000), // 2025-spring
+        (1_754_006_400_000, 1_769_904_000_000), // 2025-fall
+        (1_769_904_000_000, TO),                // 2026-spring
+    ];
+    let supervisors: Vec<Vec<UserId>> = (0..20u128)
+        .map(|s| {
+            (0..10u128)
+                .map(|k| UserId::from_u128(s * 10 + k + 1))
+                .collect()
+        })
+        .collect();
+    let mut lines = Vec::new();
+    let (p50, p99, max) = timed(200, |i| {
+        let (from, to) = periods[i % 4];
+        let officers = supervisors[i % 20].clone();
+        let store = store.clone();
+        async move { Ok(store.queue_ids(&officers, from, to).await?.len()) }
+    })
+    .await?;
+    lines.push((
+        "queue: one supervisor's candidates in a period (SQL)",
+        p50,
+        p99,
+        max,
+        "p99 <= 5 ms",
+    ));
+    let (p50, p99, max) = timed(20, |i| {
+        let (from, to) = periods[i % 4];
+        let store = store.clone();
+        async move { Ok(store.officer_action_counts(from, to).await?.len()) }
+    })
+    .await?;
+    lines.push((
+        "queue: every officer's counts for the outlier median (SQL)",
+        p50,
+        p99,
+        max,
+        "(part of the queue call)",
+    ));
+    for by in [
+        vec![Dimension::RaceEthnicity],
+        vec![Dimension::RaceEthnicity, Dimension::Sex],
+    ] {
+        let (p50, p99, max) = timed(20, |i| {
+            let (from, to) = if i % 2 == 0 {
+                (FROM, TO)
+            } else {
+                (periods[2].0, TO)
+            };
+            let store = store.clone();
+            let by = by.clone();
+            async move {
+                let counts = store.report_counts("school_record", from, to, &by).await?;
+                // The handler's suppression, every measure.
+                let rows = by[0].categories();
+                let cols = by.get(1).map_or(vec!["all"], |d| d.categories());
+                for m in 0..=Outcome::ALL.len() {
+                    let mut g = vec![vec![0u64; cols.len()]; rows.len()];
+                    for (k, c) in &counts {
+                        let r = rows.iter().position(|x| *x == k[0]).unwrap_or(0);
+                        let c2 = k
+                            .get(1)
+                            .and_then(|v| cols.iter().position(|x| x == v))
+                            .unwrap_or(0);
+                        g[r][c2] += c[m];
+                    }
+                    suppress(&g, DEFAULT_THRESHOLD);
+                }
+                Ok(counts.len())
+            }
+        })
+        .await?;
+        let name = if by.len() == 1 {
+            "report: by race/ethnicity, every outcome, suppressed"
+        } else {
+            "report: race/ethnicity x sex, every outcome, suppressed"
+        };
+        lines.push((name, p50, p99, max, "<= 200 ms"));
+    }
+    let (p50, p99, max) = timed(10, |i| {
+        let (from, to) = if i % 2 == 0 {
+            (periods[2].0, TO)
+        } else {
+            (periods[3].0, TO)
+        };
+        let store = store.clone();
+        async move { Ok(store.overcalling_counts(from, to).await?.len()) }
+    })
+    .await?;
+    lines.push((
+        "dashboard: over-calling groups for a year (SQL)",
+        p50,
+        p99,
+        max,
+        "<= 200 ms",
+    ));
+    println!(
+        "\n| {label}, {n} records | p50 ms | p99 ms | max ms | target |\n|---|---|---|---|---|"
+    );
+    for (what, p50, p99, max, target) in lines {
+        println!("| {what} | {p50:.2} | {p99:.2} | {max:.2} | {target} |");
+    }
+    println!();
+    Ok(())
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let n: u64 = std::env::args()
+        .nth(1)
+        .map(|a| a.parse())
+        .transpose()?
+        .unwrap_or(1_000_000);
+    let dir = tempfile_dir()?;
+    let settings = Settings {
+        data_dir: dir.clone(),
+        ..Settings::default()
+    };
+    run("SQLite", Store::open(&settings).await?, n).await?;
+    std::fs::remove_dir_all(&dir).ok();
+    match std::env::var("FIELDLOG_TEST_POSTGRES") {
+        Ok(url) => {
+            use sea_orm::{ConnectionTrait, Database};
+            let name = format!("fieldlog_bench_{}", std::process::id());
+            let admin = Database::connect(&url).await?;
+            admin
+                .execute_unprepared(&format!("CREATE DATABASE {name}"))
+                .await?;
+            let base = url.rsplit_once('/').map_or(url.as_str(), |(b, _)| b);
+            let settings = Settings {
+                database_url: Some(format!("{base}/{name}")),
+                ..Settings::default()
+            };
+            let store = Store::open(&settings).await?;
+            let out = run("PostgreSQL", store.clone(), n).await;
+            drop(store);
+            admin
+                .execute_unprepared(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+                .await?;
+            out?;
+        }
+        Err(_) => println!("PostgreSQL: SKIPPED (set FIELDLOG_TEST_POSTGRES to measure it)"),
+    }
+    Ok(())
+}
+
+fn tempfile_dir() -> anyhow::Result<std::path::PathBuf> {
+    let dir = std::env::temp_dir().join(format!("fieldlog-oversight-bench-{}", std::process::id()));
+    std::fs::create_dir_all(&dir)?;
+    Ok(dir)
+}
