@@ -70,7 +70,7 @@ pub fn recover(p: &Published) -> Vec<Recovered> {
     }
     let n = names.len();
     let mut out = Vec::new();
-    for target in 0..n {
+    for (target, name) in names.iter().enumerate() {
         let mut bounds = [0.0f64; 2];
         for (k, dir) in [
             OptimizationDirection::Minimize,
@@ -103,7 +103,7 @@ pub fn recover(p: &Published) -> Vec<Recovered> {
         }
         if (bounds[1] - bounds[0]).abs() < 0.5 {
             out.push(Recovered {
-                what: names[target].clone(),
+                what: name.clone(),
                 value: bounds[0],
             });
         }

@@ -167,7 +167,7 @@ where
 
 async fn run(label: &str, store: Store, n: u64) -> anyhow::Result<()> {
     let t = Instant::now();
-    let mut rng = Rng(0x5eed_0f_1e1d_109);
+    let mut rng = Rng(0x0005_eed0_f1e1_d109);
     let batch = 20_000;
     let mut done = 0;
     while done < n {
