@@ -444,6 +444,15 @@ fn interaction(
             }),
             sogi: None,
         });
+        // School records mostly agree with what the officer saw on sex and
+        // ethnicity; copied without drawing, so the rest of the district
+        // stays as it was.
+        if let Some(s) = r.students.last_mut()
+            && let (Some(p), Some(rec)) = (&s.perceived, &mut s.school_record)
+        {
+            rec.sex = p.sex;
+            rec.hispanic_latino = p.hispanic_latino;
+        }
     }
     let enforcement = if arrest {
         vec![
