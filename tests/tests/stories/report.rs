@@ -328,7 +328,10 @@ async fn the_agency_sets_its_review_calendar_and_supervisors_record_meetings() -
             .await?;
         assert_eq!(st, 200, "{name}: {v}");
         // Another server process on the same database sees it at once.
-        let (_, v) = s.get(Some(&sup.token), "/api/v1/review-periods").await?;
+        let other = s.another().await?;
+        let (_, v) = other
+            .get(Some(&sup.token), "/api/v1/review-periods")
+            .await?;
         assert_eq!(v["calendar"]["starts"].as_array().map(Vec::len), Some(3));
         let current = v["current"]["id"].as_str().unwrap_or_default().to_string();
         let (st, q) = s
