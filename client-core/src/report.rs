@@ -140,15 +140,6 @@ pub const MIN_THRESHOLD: u64 = 5;
 /// The default: counts of 1-9 are suppressed.
 pub const DEFAULT_THRESHOLD: u64 = 10;
 
-/// Why a number is withheld (kept to the computation; see `Cell`).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Suppression {
-    /// The count itself is between 1 and the threshold.
-    SmallCount,
-    /// Withheld so that a small count cannot be worked out from the others.
-    Complementary,
-}
-
 /// One published number: the count, or that it is withheld. Why it is
 /// withheld is not published: "a small count" would tell a reader that the
 /// number is between 1 and the threshold, and "complementary" that it is 0
@@ -177,21 +168,21 @@ pub struct Published {
 /// the table knows exactly these equations (and that counts are not
 /// negative).
 #[derive(Clone, Debug)]
-pub struct Layout {
-    pub rows: usize,
-    pub cols: usize,
+struct Layout {
+    rows: usize,
+    cols: usize,
 }
 
 impl Layout {
     /// Terms: interior cells row-major, then row totals (when more than one
     /// column), then column totals, then the grand total.
-    pub fn terms(&self) -> usize {
+    fn terms(&self) -> usize {
         self.rows * self.cols + self.row_total_count() + self.cols + 1
     }
     fn row_total_count(&self) -> usize {
         if self.cols > 1 { self.rows } else { 0 }
     }
-    pub fn cell(&self, r: usize, c: usize) -> usize {
+    fn cell(&self, r: usize, c: usize) -> usize {
         r * self.cols + c
     }
     fn row_total(&self, r: usize) -> usize {
@@ -205,7 +196,7 @@ impl Layout {
     }
 
     /// Each equation as (parts, total).
-    pub fn equations(&self) -> Vec<(Vec<usize>, usize)> {
+    fn equations(&self) -> Vec<(Vec<usize>, usize)> {
         let mut eqs = Vec::new();
         for c in 0..self.cols {
             eqs.push((
@@ -233,7 +224,7 @@ impl Layout {
     }
 
     /// Every term's value, in term order.
-    pub fn values(&self, cells: &[Vec<u64>]) -> Vec<u64> {
+    fn values(&self, cells: &[Vec<u64>]) -> Vec<u64> {
         let mut v: Vec<u64> = cells.iter().flatten().copied().collect();
         if self.cols > 1 {
             v.extend(cells.iter().map(|row| row.iter().sum::<u64>()));
@@ -270,8 +261,8 @@ pub fn suppress(cells: &[Vec<u64>], threshold: u64) -> Published {
     let cols = cells.first().map_or(1, Vec::len).max(1);
     let layout = Layout { rows, cols };
     let values = layout.values(cells);
-    let small = |v: u64| (v > 0 && v < threshold).then_some(Suppression::SmallCount);
-    let mut why: Vec<Option<Suppression>> = values.iter().map(|&v| small(v)).collect();
+    // Whether each term is withheld.
+    let mut hidden: Vec<bool> = values.iter().map(|&v| v > 0 && v < threshold).collect();
     if cols > 1 {
         let one_way = |sums: Vec<u64>| {
             suppress(
@@ -282,17 +273,17 @@ pub fn suppress(cells: &[Vec<u64>], threshold: u64) -> Published {
         let by_row = one_way(values[rows * cols..rows * cols + rows].to_vec());
         let by_col = one_way(values[rows * cols + rows..rows * cols + rows + cols].to_vec());
         for (r, c) in by_row.cells.iter().enumerate() {
-            why[layout.row_total(r)] = c[0].suppressed.then_some(Suppression::Complementary);
+            hidden[layout.row_total(r)] = c[0].suppressed;
         }
         for (k, c) in by_col.cells.iter().enumerate() {
-            why[layout.col_total(k)] = c[0].suppressed.then_some(Suppression::Complementary);
+            hidden[layout.col_total(k)] = c[0].suppressed;
         }
     }
     let interior = rows * cols;
     let eqs = layout.equations();
     // Each round withholds at least one more cell; there are finitely many.
     while let Some(exposed) =
-        (0..values.len()).find(|&i| why[i].is_some() && determined(&eqs, &why, i, values.len()))
+        (0..values.len()).find(|&i| hidden[i] && determined(&eqs, &hidden, i, values.len()))
     {
         let related = |t: usize| {
             eqs.iter().any(|(parts, total)| {
@@ -304,20 +295,20 @@ pub fn suppress(cells: &[Vec<u64>], threshold: u64) -> Published {
         // be zero whether withheld or not: it protects nothing.
         let known_zero = |t: usize| {
             let (r, c) = (t / cols, t % cols);
-            let published_zero = |i: usize| why[i].is_none() && values[i] == 0;
+            let published_zero = |i: usize| !hidden[i] && values[i] == 0;
             published_zero(layout.col_total(c)) || (cols > 1 && published_zero(layout.row_total(r)))
         };
         let candidate = (0..interior)
-            .filter(|&t| why[t].is_none() && !known_zero(t))
+            .filter(|&t| !hidden[t] && !known_zero(t))
             .min_by_key(|&t| (!related(t), values[t] == 0, values[t], t));
         match candidate {
-            Some(t) => why[t] = Some(Suppression::Complementary),
+            Some(t) => hidden[t] = true,
             None => break,
         }
     }
     let cell = |i: usize| Cell {
-        count: why[i].is_none().then_some(values[i]),
-        suppressed: why[i].is_some(),
+        count: (!hidden[i]).then_some(values[i]),
+        suppressed: hidden[i],
     };
     Published {
         cells: (0..rows)
@@ -332,13 +323,8 @@ pub fn suppress(cells: &[Vec<u64>], threshold: u64) -> Published {
 /// Whether withheld term `i` is a fixed linear combination of the published
 /// numbers: true when its unit vector lies in the row space of the equations
 /// restricted to the withheld terms.
-fn determined(
-    eqs: &[(Vec<usize>, usize)],
-    why: &[Option<Suppression>],
-    i: usize,
-    terms: usize,
-) -> bool {
-    let unknown: Vec<usize> = (0..terms).filter(|&t| why[t].is_some()).collect();
+fn determined(eqs: &[(Vec<usize>, usize)], hidden: &[bool], i: usize, terms: usize) -> bool {
+    let unknown: Vec<usize> = (0..terms).filter(|&t| hidden[t]).collect();
     let col = |t: usize| unknown.iter().position(|&u| u == t);
     let mut m: Vec<Vec<f64>> = eqs
         .iter()

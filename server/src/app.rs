@@ -7,7 +7,6 @@ use crate::settings::Settings;
 use crate::store::Store;
 use crate::store::directory::new_id;
 use anyhow::{Context, bail};
-use client_core::period::PeriodCalendar;
 use client_core::{Policy, Role, SchoolId, Timestamp, UserId};
 use std::io::Read;
 use std::net::SocketAddr;
@@ -75,7 +74,7 @@ async fn dispatch(cli: Cli) -> anyhow::Result<()> {
         }
         Command::Serve { demo_if_empty, .. } => {
             if demo_if_empty && store.user_count().await? == 0 {
-                let logins = crate::demo::create(&store, &PeriodCalendar::default()).await?;
+                let logins = crate::demo::create(&store).await?;
                 print_logins(&logins);
             }
             serve(settings, store).await
@@ -88,7 +87,7 @@ async fn dispatch(cli: Cli) -> anyhow::Result<()> {
                     "the database already has users; the demo district goes into an empty database"
                 );
             }
-            let logins = crate::demo::create(&store, &PeriodCalendar::default()).await?;
+            let logins = crate::demo::create(&store).await?;
             print_logins(&logins);
             Ok(())
         }
@@ -192,12 +191,10 @@ fn print_logins(logins: &[(String, Role, String)]) {
 
 async fn serve(settings: Settings, store: Store) -> anyhow::Result<()> {
     let policy = Policy::federal_default();
-    let calendar = store.calendar().await?;
     let reprojected = crate::sync::reproject(
         crate::sync::Domain {
             store: &store,
             policy: &policy,
-            calendar: &calendar,
         },
         Timestamp::from_millis(now_ms()),
     )

@@ -8,7 +8,6 @@ use crate::store::Store;
 use crate::store::directory::new_id;
 use crate::sync::{Domain, sync};
 use client_core::document::{DocId, Document, RecordDocs, actor_id};
-use client_core::period::PeriodCalendar;
 use client_core::record::*;
 use client_core::review::{Review, Reviews};
 use client_core::sync::{Cursor, DocChanges, PROTOCOL_VERSION, SyncRequest};
@@ -54,10 +53,7 @@ struct Officer {
 }
 
 /// Creates the district; returns (username, role, what to look at).
-pub async fn create(
-    store: &Store,
-    calendar: &PeriodCalendar,
-) -> anyhow::Result<Vec<(String, Role, String)>> {
+pub async fn create(store: &Store) -> anyhow::Result<Vec<(String, Role, String)>> {
     let now_ms = chrono::Utc::now().timestamp_millis();
     let mut rng = Rng(0x5eed_f1e1_d109);
     let hash = hash_password(PASSWORD)?;
@@ -205,7 +201,6 @@ pub async fn create(
     let domain = Domain {
         store,
         policy: &policy,
-        calendar,
     };
     let now = Timestamp::from_millis(now_ms);
     let start = now.plus_hours(-24 * 470);

@@ -14,7 +14,6 @@ use automerge::Change;
 use client_core::access::{Action, Actor, Decision, Policy, RecordFacts, Scope};
 use client_core::document::{Account, DocId, Document, Restricted, actor_id, actor_user, join};
 use client_core::flag::{flags, needs_review};
-use client_core::period::PeriodCalendar;
 use client_core::record::{Demographics, Record};
 use client_core::report::{self, AgeBand, RaceEthnicity};
 use client_core::review::Reviews;
@@ -26,12 +25,11 @@ use client_core::{DeviceId, DocKind, Timestamp, UserId, rules};
 use sea_orm::ConnectionTrait;
 use std::collections::HashMap;
 
-/// What the sync use case needs: storage, the policy and the calendar.
+/// What the sync use case needs: storage and the policy.
 #[derive(Clone, Copy, Debug)]
 pub struct Domain<'a> {
     pub store: &'a crate::store::Store,
     pub policy: &'a Policy,
-    pub calendar: &'a PeriodCalendar,
 }
 
 /// What a sync round did, for metrics and the access log.
@@ -104,7 +102,7 @@ pub fn reach(policy: &Policy, actor: &Actor, action: Action) -> Vec<Reach> {
 }
 
 /// The searchable projection of a record.
-pub fn record_row(r: &Record, now: Timestamp, calendar: &PeriodCalendar) -> RecordRow {
+pub fn record_row(r: &Record, now: Timestamp) -> RecordRow {
     let f = flags(r, now);
     RecordRow {
         record: r.id,
@@ -129,7 +127,6 @@ pub fn record_row(r: &Record, now: Timestamp, calendar: &PeriodCalendar) -> Reco
         actions: r.actions.iter().map(|a| a.as_str().into()).collect(),
         flags: f.iter().map(|x| x.code.as_str().into()).collect(),
         needs_review: needs_review(r, &f),
-        review_period: calendar.period_of(r.occurred_at).id,
         submitted_at: r.submitted_at.map(|t| t.millis()),
         enforcement: r
             .actions
@@ -503,7 +500,7 @@ async fn push_one(
                 )));
             }
             store
-                .save_record_row(conn, &record_row(&after, now, state.calendar), now.millis())
+                .save_record_row(conn, &record_row(&after, now), now.millis())
                 .await?;
         }
         DocKind::Review => {
@@ -618,11 +615,7 @@ pub async fn reproject(state: Domain<'_>, now: Timestamp) -> Result<u64, StoreEr
             let record = record_of(&account, restricted.as_ref()).map_err(StoreError::Damaged)?;
             state
                 .store
-                .save_record_row(
-                    &tx.tx,
-                    &record_row(&record, now, state.calendar),
-                    now.millis(),
-                )
+                .save_record_row(&tx.tx, &record_row(&record, now), now.millis())
                 .await?;
             done += 1;
         }

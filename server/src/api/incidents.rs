@@ -1,8 +1,8 @@
 //! `/incidents`: records as JSON, each redacted for the caller's role.
 
-use super::AppState;
 use super::error::ApiError;
 use super::extract::Auth;
+use super::{AppState, now};
 use crate::store::audit::Entry;
 use axum::Json;
 use axum::body::Bytes;
@@ -36,13 +36,8 @@ pub async fn push_as_import(
         cursor: Some(client_core::sync::Cursor(u64::MAX >> 1)),
         push,
     };
-    let calendar = state.store.calendar().await?;
-    let outcome = crate::sync::sync(state.domain(&calendar), &auth.actor, request, at).await?;
+    let outcome = crate::sync::sync(state.domain(), &auth.actor, request, at).await?;
     Ok(outcome.response.refused.into_iter().next())
-}
-
-fn now() -> Timestamp {
-    Timestamp::from_millis(chrono::Utc::now().timestamp_millis())
 }
 
 /// Loads a record's documents and builds `actor`'s view of it, or `None`

@@ -22,13 +22,17 @@ use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::routing::{get, post};
 use client_core::Policy;
-use client_core::period::PeriodCalendar;
 use metrics_exporter_prometheus::PrometheusHandle;
 use std::sync::Arc;
 use std::time::Duration;
 use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
+
+/// The clock the handlers read (client-core never reads one).
+pub fn now() -> client_core::Timestamp {
+    client_core::Timestamp::from_millis(chrono::Utc::now().timestamp_millis())
+}
 
 #[derive(Clone, Debug)]
 pub struct AppState {
@@ -40,13 +44,10 @@ pub struct AppState {
 }
 
 impl AppState {
-    /// The sync use case's dependencies; the calendar is the agency's, read
-    /// per request because another server process may have changed it.
-    pub fn domain<'a>(&'a self, calendar: &'a PeriodCalendar) -> crate::sync::Domain<'a> {
+    pub fn domain(&self) -> crate::sync::Domain<'_> {
         crate::sync::Domain {
             store: &self.store,
             policy: &self.policy,
-            calendar,
         }
     }
 }

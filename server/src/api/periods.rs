@@ -4,10 +4,11 @@
 //! computed from the calendar when asked, so a change re-sorts every record
 //! into its period at once, on every server process.
 
-use super::AppState;
 use super::error::ApiError;
 use super::extract::{ApiJson, Auth};
 use super::reviews::PeriodOut;
+use super::scope::{require_any_grant, require_grant};
+use super::{AppState, now};
 use crate::store::audit::Entry;
 use axum::Json;
 use axum::extract::State;
@@ -39,21 +40,6 @@ pub struct Periods {
     pub current: PeriodOut,
     /// The current period and the three before it, newest first.
     pub recent: Vec<PeriodOut>,
-}
-
-fn allowed(state: &AppState, auth: &Auth, actions: &[Action]) -> Result<(), ApiError> {
-    let any = actions
-        .iter()
-        .any(|a| !state.policy.scopes(auth.actor.role, *a).is_empty());
-    if any {
-        Ok(())
-    } else {
-        Err(ApiError::Forbidden)
-    }
-}
-
-fn now() -> Timestamp {
-    Timestamp::from_millis(chrono::Utc::now().timestamp_millis())
 }
 
 pub fn period_out(p: &client_core::period::ReviewPeriod, at: Timestamp) -> PeriodOut {
@@ -94,9 +80,9 @@ fn periods(cal: &PeriodCalendar) -> Periods {
 #[utoipa::path(get, path = "/api/v1/review-periods",
     responses((status = 200, body = Periods), (status = 401, body = super::error::ErrorBody), (status = 403, body = super::error::ErrorBody)))]
 pub async fn get(State(state): State<AppState>, auth: Auth) -> Result<Json<Periods>, ApiError> {
-    allowed(
-        &state,
-        &auth,
+    require_any_grant(
+        &state.policy,
+        &auth.actor,
         &[Action::RunReviewQueue, Action::ConfigureReviewPeriods],
     )?;
     Ok(Json(periods(&state.store.calendar().await?)))
@@ -109,7 +95,7 @@ pub async fn put(
     auth: Auth,
     ApiJson(body): ApiJson<CalendarBody>,
 ) -> Result<Json<Periods>, ApiError> {
-    allowed(&state, &auth, &[Action::ConfigureReviewPeriods])?;
+    require_grant(&state.policy, &auth.actor, Action::ConfigureReviewPeriods)?;
     let cal = PeriodCalendar::new(
         body.starts
             .into_iter()

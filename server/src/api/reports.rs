@@ -137,6 +137,33 @@ fn grid(
     g
 }
 
+/// The published tables of a report: interactions, then each of
+/// `outcomes`, each suppressed, with rates against the interactions table.
+pub fn tables(
+    counts: &HashMap<Vec<String>, Counts>,
+    rows: &[&str],
+    cols: &[&str],
+    outcomes: &[Outcome],
+    threshold: u64,
+) -> Vec<Table> {
+    let base = suppress(&grid(counts, rows, cols, 0), threshold);
+    let mut out = vec![Table {
+        measure: "interactions".into(),
+        published: base.clone(),
+        rates_per_100: None,
+    }];
+    for o in outcomes {
+        let m = 1 + Outcome::ALL.iter().position(|x| x == o).unwrap_or(0);
+        let p = suppress(&grid(counts, rows, cols, m), threshold);
+        out.push(Table {
+            measure: o.as_str().into(),
+            rates_per_100: Some(rates(&p, &base)),
+            published: p,
+        });
+    }
+    out
+}
+
 fn rates(p: &Published, base: &Published) -> Vec<Vec<Option<f64>>> {
     p.cells
         .iter()
@@ -208,7 +235,7 @@ pub async fn disaggregated(
     state
         .store
         .log_access(&[Entry {
-            at: Timestamp::from_millis(chrono::Utc::now().timestamp_millis()).millis(),
+            at: super::now().millis(),
             user: Some(auth.actor.user),
             role: Some(auth.actor.role),
             event: "report".into(),
@@ -229,21 +256,7 @@ pub async fn disaggregated(
         .await?;
     let rows = by[0].categories();
     let cols = by.get(1).map_or(vec!["all"], |d| d.categories());
-    let base = suppress(&grid(&counts, &rows, &cols, 0), threshold);
-    let mut tables = vec![Table {
-        measure: "interactions".into(),
-        published: base.clone(),
-        rates_per_100: None,
-    }];
-    for o in outcomes {
-        let m = 1 + Outcome::ALL.iter().position(|x| *x == o).unwrap_or(0);
-        let p = suppress(&grid(&counts, &rows, &cols, m), threshold);
-        tables.push(Table {
-            measure: o.as_str().into(),
-            rates_per_100: Some(rates(&p, &base)),
-            published: p,
-        });
-    }
+    let tables = tables(&counts, &rows, &cols, &outcomes, threshold);
     let report = Report {
         from: from.to_string(),
         to: to.to_string(),
@@ -368,6 +381,10 @@ async fn crdc_csv(
                 .await?,
         );
     }
+    let cell = |c: &Cell| -> String {
+        c.count
+            .map_or_else(|| "suppressed".into(), |n| n.to_string())
+    };
     for o in measures {
         let m = 1 + Outcome::ALL.iter().position(|x| *x == o).unwrap_or(0);
         for ((dim, pick), counts) in parts.iter().zip(&sub) {
@@ -383,10 +400,6 @@ async fn crdc_csv(
                     _ => format!("race_ethnicity:{row}"),
                 };
                 let mut l = vec![o.as_str().to_string(), group];
-                let cell = |c: &Cell| {
-                    c.count
-                        .map_or_else(|| "suppressed".into(), |n| n.to_string())
-                };
                 l.extend(p.cells[i].iter().map(cell));
                 l.push(
                     p.row_totals
@@ -396,10 +409,6 @@ async fn crdc_csv(
                 w.write_record(&l).map_err(csv_error)?;
             }
             if *dim == Dimension::RaceEthnicity {
-                let cell = |c: &Cell| {
-                    c.count
-                        .map_or_else(|| "suppressed".into(), |n| n.to_string())
-                };
                 let mut l = vec![o.as_str().to_string(), "total".to_string()];
                 l.extend(p.col_totals.iter().map(cell));
                 l.push(cell(&p.total));

@@ -1,12 +1,12 @@
 //! `/reviews`: the supervisor's twice-yearly queue (DOMAIN.md section 4) and
 //! the reviews themselves, which are appended, never replaced.
 
-use super::AppState;
 use super::error::ApiError;
 use super::extract::ApiJson;
 use super::extract::Auth;
 use super::incidents::{IMPORT_DEVICE, push_as_import};
 use super::scope::{Readable, median, require_grant};
+use super::{AppState, now};
 use crate::store::audit::Entry;
 use crate::store::meetings::Meeting;
 use axum::Json;
@@ -15,6 +15,7 @@ use axum::http::StatusCode;
 use client_core::access::{Action, Decision, RecordFacts};
 use client_core::document::{DocId, Document, RecordDocs, actor_id};
 use client_core::flag::{Flag, FlagCode, needs_review};
+use client_core::period::{PeriodCalendar, ReviewPeriod};
 use client_core::review::{Attendee, check_attendees};
 use client_core::review::{Review, Reviews};
 use client_core::sync::DocChanges;
@@ -22,10 +23,6 @@ use client_core::view::redact;
 use client_core::vocabulary::Finding;
 use client_core::{DeviceId, DocKind, RecordId, ReviewId, SchoolId, Timestamp, UserId, View};
 use serde::{Deserialize, Serialize};
-
-fn now() -> Timestamp {
-    Timestamp::from_millis(chrono::Utc::now().timestamp_millis())
-}
 
 /// An officer is an outlier when their arrests + citations + searches per 100
 /// interactions exceed twice the comparison group's median, and only with at
@@ -132,6 +129,19 @@ fn bad_period(id: &str) -> ApiError {
     }
 }
 
+/// The period a query names, or the one `at` falls in; 422 for an id the
+/// agency's calendar does not have.
+fn period_asked(
+    calendar: &PeriodCalendar,
+    id: Option<&str>,
+    at: Timestamp,
+) -> Result<ReviewPeriod, ApiError> {
+    match id {
+        Some(id) => calendar.period_by_id(id).ok_or_else(|| bad_period(id)),
+        None => Ok(calendar.period_of(at)),
+    }
+}
+
 #[utoipa::path(get, path = "/api/v1/reviews/queue", params(QueueQuery),
     responses((status = 200, body = Queue), (status = 401, body = super::error::ErrorBody), (status = 403, body = super::error::ErrorBody), (status = 422, body = super::error::ErrorBody)))]
 pub async fn queue(
@@ -142,10 +152,7 @@ pub async fn queue(
     require_grant(&state.policy, &auth.actor, Action::RunReviewQueue)?;
     let at = now();
     let calendar = state.store.calendar().await?;
-    let period = match &q.period {
-        Some(id) => calendar.period_by_id(id).ok_or_else(|| bad_period(id))?,
-        None => calendar.period_of(at),
-    };
+    let period = period_asked(&calendar, q.period.as_deref(), at)?;
     // Officer lines: every officer's rate, for the median; the caller's officers shown.
     let counted = state
         .store
@@ -435,9 +442,7 @@ pub async fn add_meeting(
 ) -> Result<(StatusCode, Json<Meeting>), ApiError> {
     require_grant(&state.policy, &auth.actor, Action::RecordReviewMeeting)?;
     let calendar = state.store.calendar().await?;
-    if calendar.period_by_id(&new.period).is_none() {
-        return Err(bad_period(&new.period));
-    }
+    period_asked(&calendar, Some(&new.period), now())?;
     let held_on = chrono::NaiveDate::parse_from_str(&new.held_on, "%Y-%m-%d").map_err(|_| {
         ApiError::Field {
             code: "invalid_field",
@@ -506,10 +511,7 @@ pub async fn meetings(
 ) -> Result<Json<Vec<Meeting>>, ApiError> {
     require_grant(&state.policy, &auth.actor, Action::RecordReviewMeeting)?;
     let calendar = state.store.calendar().await?;
-    let period = match &q.period {
-        Some(id) => calendar.period_by_id(id).ok_or_else(|| bad_period(id))?,
-        None => calendar.period_of(now()),
-    };
+    let period = period_asked(&calendar, q.period.as_deref(), now())?;
     Ok(Json(
         state.store.meetings(auth.actor.user, &period.id).await?,
     ))

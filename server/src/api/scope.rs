@@ -10,7 +10,19 @@ use std::collections::BTreeSet;
 
 /// 403 for a role with no grant of `action` at all.
 pub fn require_grant(policy: &Policy, actor: &Actor, action: Action) -> Result<(), ApiError> {
-    if policy.scopes(actor.role, action).is_empty() {
+    require_any_grant(policy, actor, &[action])
+}
+
+/// 403 for a role with no grant of any of `actions`.
+pub fn require_any_grant(
+    policy: &Policy,
+    actor: &Actor,
+    actions: &[Action],
+) -> Result<(), ApiError> {
+    if actions
+        .iter()
+        .all(|a| policy.scopes(actor.role, *a).is_empty())
+    {
         Err(ApiError::Forbidden)
     } else {
         Ok(())
@@ -77,7 +89,7 @@ pub fn date_range(
     from: Option<&str>,
     to: Option<&str>,
 ) -> Result<(Timestamp, Timestamp), ApiError> {
-    let now = Timestamp::from_millis(chrono::Utc::now().timestamp_millis());
+    let now = super::now();
     let to = to.map(|v| parse_time("to", v)).transpose()?.unwrap_or(now);
     let from = match from {
         Some(v) => parse_time("from", v)?,

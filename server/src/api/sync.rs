@@ -9,7 +9,6 @@ use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::header::CONTENT_TYPE;
 use axum::response::IntoResponse;
-use client_core::Timestamp;
 use client_core::sync::SyncRequest;
 
 #[utoipa::path(post, path = "/api/v1/sync",
@@ -33,9 +32,8 @@ pub async fn sync(
     })?;
     let span = tracing::Span::current();
     span.record("pushed", request.push.len());
-    let now = Timestamp::from_millis(chrono::Utc::now().timestamp_millis());
-    let calendar = state.store.calendar().await?;
-    let outcome = crate::sync::sync(state.domain(&calendar), &auth.actor, request, now).await?;
+    let now = super::now();
+    let outcome = crate::sync::sync(state.domain(), &auth.actor, request, now).await?;
     span.record("accepted", outcome.response.accepted.len());
     span.record("refused", outcome.response.refused.len());
     span.record("pulled", outcome.pulled_changes);

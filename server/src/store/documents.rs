@@ -68,7 +68,6 @@ pub struct RecordRow {
     pub actions: Vec<String>,
     pub flags: Vec<String>,
     pub needs_review: bool,
-    pub review_period: String,
     pub submitted_at: Option<i64>,
     /// Arrests + citations + searches (the officer-outlier count).
     pub enforcement: i32,
@@ -121,7 +120,6 @@ fn record_model(r: &RecordRow, now: i64) -> record::ActiveModel {
         actions: Set(json(&r.actions)),
         flags: Set(json(&r.flags)),
         needs_review: Set(r.needs_review),
-        review_period: Set(r.review_period.clone()),
         submitted_at: Set(r.submitted_at),
         updated_at: Set(now),
         enforcement: Set(r.enforcement),
@@ -299,7 +297,6 @@ impl Store {
                         C::Actions,
                         C::Flags,
                         C::NeedsReview,
-                        C::ReviewPeriod,
                         C::SubmittedAt,
                         C::UpdatedAt,
                         C::Enforcement,

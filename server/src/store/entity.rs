@@ -173,7 +173,6 @@ pub mod record {
         pub actions: String,
         pub flags: String,
         pub needs_review: bool,
-        pub review_period: String,
         pub submitted_at: Option<i64>,
         pub updated_at: i64,
         /// Arrests + citations + searches, for the officer-outlier rule.

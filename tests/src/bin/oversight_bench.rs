@@ -9,11 +9,10 @@
 //! supervisors of 10 officers each, two school years, 1-2 students per
 //! record described by both sources.
 
-use client_core::report::{
-    AgeBand, DEFAULT_THRESHOLD, Dimension, Outcome, RaceEthnicity, suppress,
-};
+use client_core::report::{AgeBand, DEFAULT_THRESHOLD, Dimension, Outcome, RaceEthnicity};
 use client_core::vocabulary::*;
 use client_core::{RecordId, SchoolId, UserId};
+use server::api::reports::tables;
 use server::settings::Settings;
 use server::store::Store;
 use server::store::documents::{RecordRow, StudentRow};
@@ -138,7 +137,6 @@ fn row(rng: &mut Rng, n: u64) -> RecordRow {
         actions: actions.iter().map(|a| a.as_str().into()).collect(),
         flags: vec![],
         needs_review,
-        review_period: String::new(),
         submitted_at: Some(at + 3_600_000),
         enforcement,
         students,
@@ -247,21 +245,10 @@ async fn run(label: &str, store: Store, n: u64) -> anyhow::Result<()> {
             let by = by.clone();
             async move {
                 let counts = store.report_counts("school_record", from, to, &by).await?;
-                // The handler's suppression, every measure.
+                // The handler's tables: every measure, suppressed.
                 let rows = by[0].categories();
                 let cols = by.get(1).map_or(vec!["all"], |d| d.categories());
-                for m in 0..=Outcome::ALL.len() {
-                    let mut g = vec![vec![0u64; cols.len()]; rows.len()];
-                    for (k, c) in &counts {
-                        let r = rows.iter().position(|x| *x == k[0]).unwrap_or(0);
-                        let c2 = k
-                            .get(1)
-                            .and_then(|v| cols.iter().position(|x| x == v))
-                            .unwrap_or(0);
-                        g[r][c2] += c[m];
-                    }
-                    suppress(&g, DEFAULT_THRESHOLD);
-                }
+                tables(&counts, &rows, &cols, Outcome::ALL, DEFAULT_THRESHOLD);
                 Ok(counts.len())
             }
         })
