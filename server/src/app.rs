@@ -9,9 +9,9 @@ use crate::store::directory::new_id;
 use anyhow::{Context, bail};
 use client_core::{Policy, Role, SchoolId, Timestamp, UserId};
 use std::io::Read;
-use std::net::SocketAddr;
 use std::process::ExitCode;
 use std::sync::Arc;
+use std::time::Duration;
 
 pub fn run(cli: Cli) -> ExitCode {
     init_tracing();
@@ -214,6 +214,7 @@ async fn serve(settings: Settings, store: Store) -> anyhow::Result<()> {
         .await
         .with_context(|| format!("listening on {}", settings.listen))?;
     let addr = listener.local_addr()?;
+    let header_timeout = Duration::from_secs(settings.header_timeout_secs.max(1));
     let state = AppState {
         store,
         keys,
@@ -223,14 +224,66 @@ async fn serve(settings: Settings, store: Store) -> anyhow::Result<()> {
     };
     println!("Fieldlog is listening on http://{addr}/");
     tracing::info!(%addr, "listening");
-    axum::serve(
-        listener,
-        router(state).into_make_service_with_connect_info::<SocketAddr>(),
-    )
-    .with_graceful_shutdown(shutdown())
-    .await?;
+    accept_loop(listener, router(state), header_timeout).await;
     tracing::info!("stopped");
     Ok(())
+}
+
+/// Serves connections until SIGTERM or Ctrl-C, then lets open requests finish
+/// (for at most 30 s). Unlike `axum::serve`, hyper gets a timer here, so a
+/// connection that sends half its headers and hangs is closed after
+/// `header_timeout` instead of holding its task forever; a body that stalls
+/// is answered by the request timeout layer.
+async fn accept_loop(
+    listener: tokio::net::TcpListener,
+    app: axum::Router,
+    header_timeout: Duration,
+) {
+    use hyper_util::rt::{TokioIo, TokioTimer};
+    use tower::ServiceExt;
+    let graceful = hyper_util::server::graceful::GracefulShutdown::new();
+    let mut stop = std::pin::pin!(shutdown());
+    loop {
+        let (tcp, remote) = tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok(a) => a,
+                Err(e) => {
+                    // Out of file descriptors and the like: back off, keep serving.
+                    tracing::warn!(error = %e, "accept failed");
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                    continue;
+                }
+            },
+            _ = &mut stop => break,
+        };
+        let _ = tcp.set_nodelay(true);
+        let service = app
+            .clone()
+            .layer(axum::Extension(axum::extract::ConnectInfo(remote)))
+            .map_request(|r: axum::http::Request<hyper::body::Incoming>| {
+                r.map(axum::body::Body::new)
+            });
+        let conn = hyper::server::conn::http1::Builder::new()
+            .timer(TokioTimer::new())
+            .header_read_timeout(header_timeout)
+            .serve_connection(
+                TokioIo::new(tcp),
+                hyper_util::service::TowerToHyperService::new(service),
+            );
+        let conn = graceful.watch(conn);
+        tokio::spawn(async move {
+            if let Err(e) = conn.await {
+                tracing::debug!(error = %e, "connection ended with an error");
+            }
+        });
+    }
+    drop(listener);
+    if tokio::time::timeout(Duration::from_secs(30), graceful.shutdown())
+        .await
+        .is_err()
+    {
+        tracing::warn!("open connections did not finish within 30 s");
+    }
 }
 
 async fn shutdown() {

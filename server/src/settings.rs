@@ -19,6 +19,9 @@ pub struct Settings {
     pub body_limit: usize,
     /// Seconds a request may take before it is answered 408/503.
     pub request_timeout_secs: u64,
+    /// Seconds a connection may take to send a request's headers before it
+    /// is closed (a client that sends half a request and hangs).
+    pub header_timeout_secs: u64,
     pub access_token_minutes: i64,
     pub refresh_token_days: i64,
     /// JWT issuer and audience.
@@ -45,6 +48,7 @@ impl Default for Settings {
             database_url: None,
             body_limit: 4 << 20,
             request_timeout_secs: 30,
+            header_timeout_secs: 10,
             access_token_minutes: 15,
             refresh_token_days: 30,
             issuer: "fieldlog".into(),

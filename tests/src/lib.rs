@@ -3,6 +3,7 @@
 //! the demo district, and offers typed helpers to talk to it.
 
 pub mod attack;
+pub mod bench_support;
 
 use anyhow::{Context, Result, bail};
 use client_core::replica::Replica;
@@ -89,7 +90,15 @@ pub struct TestServer {
     /// Everything the server wrote to stderr (its logs), for the canary test.
     pub logs: Arc<Mutex<String>>,
     pub http: reqwest::Client,
+    log_filter: &'static str,
+    /// Extra settings (`FIELDLOG_*`) this server and its restarts run with.
+    env: Vec<(String, String)>,
 }
+
+/// The stories read the server's debug logs (the canary test); benchmarks
+/// run it as a deployment would.
+const STORY_LOG: &str = "debug,sqlx=warn,sea_orm=warn,hyper=warn,h2=warn";
+const BENCH_LOG: &str = "warn";
 
 impl Drop for TestServer {
     fn drop(&mut self) {
@@ -120,33 +129,101 @@ impl TestServer {
             Db::Sqlite => None,
             Db::Postgres(base) => Some(fresh_postgres(base).await?),
         };
-        Self::spawn(data_dir, database_url, true).await
+        Self::spawn(data_dir, database_url, true, STORY_LOG, vec![]).await
+    }
+
+    /// As `start`, with extra settings in the environment (`FIELDLOG_*`).
+    pub async fn start_with(db: &Db, env: &[(&str, &str)]) -> Result<Self> {
+        let mut s = Self::start(db).await?;
+        s.env = env
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect();
+        s.kill_and_restart().await
+    }
+
+    /// As `start`, with the server logging warnings only (for benchmarks).
+    pub async fn start_quiet(db: &Db) -> Result<Self> {
+        let mut s = Self::start(db).await?;
+        s.log_filter = BENCH_LOG;
+        s.kill_and_restart().await
     }
 
     /// Another server process on the same database and data folder.
     pub async fn another(&self) -> Result<Self> {
-        Self::spawn(self.data_dir.clone(), self.database_url.clone(), false).await
+        Self::spawn(
+            self.data_dir.clone(),
+            self.database_url.clone(),
+            false,
+            self.log_filter,
+            self.env.clone(),
+        )
+        .await
     }
 
     /// Stops this server with SIGKILL (no graceful shutdown) and starts it again.
     pub async fn kill_and_restart(mut self) -> Result<Self> {
         self.child.kill()?;
         self.child.wait()?;
-        let (dir, url) = (self.data_dir.clone(), self.database_url.clone());
+        let (dir, url, log, env) = (
+            self.data_dir.clone(),
+            self.database_url.clone(),
+            self.log_filter,
+            std::mem::take(&mut self.env),
+        );
         std::mem::forget(self);
-        Self::spawn(dir, url, false).await
+        Self::spawn(dir, url, false, log, env).await
     }
 
-    async fn spawn(data_dir: PathBuf, database_url: Option<String>, demo: bool) -> Result<Self> {
+    /// Adds a user through the server's own CLI (`server user add`), with the
+    /// demo password.
+    pub fn add_user(
+        &self,
+        username: &str,
+        role: &str,
+        school: client_core::SchoolId,
+    ) -> Result<()> {
+        use std::io::Write;
+        let mut cmd = Command::new(server_binary()?);
+        cmd.args(["user", "add", "--username", username, "--role", role])
+            .args(["--school", &school.to_string()])
+            .env("FIELDLOG_DATA_DIR", &self.data_dir)
+            .env_remove("DATABASE_URL")
+            .stdin(Stdio::piped())
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped());
+        if let Some(url) = &self.database_url {
+            cmd.env("DATABASE_URL", url);
+        }
+        let mut child = cmd.spawn()?;
+        child
+            .stdin
+            .take()
+            .context("no stdin")?
+            .write_all(PASSWORD.as_bytes())?;
+        let out = child.wait_with_output()?;
+        if !out.status.success() {
+            bail!(
+                "user add {username}: {}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+        }
+        Ok(())
+    }
+
+    async fn spawn(
+        data_dir: PathBuf,
+        database_url: Option<String>,
+        demo: bool,
+        log_filter: &'static str,
+        env: Vec<(String, String)>,
+    ) -> Result<Self> {
         let bin = server_binary()?;
         let mut cmd = Command::new(&bin);
         cmd.arg("serve")
             .env("FIELDLOG_LISTEN", "127.0.0.1:0")
             .env("FIELDLOG_DATA_DIR", &data_dir)
-            .env(
-                "FIELDLOG_LOG",
-                "debug,sqlx=warn,sea_orm=warn,hyper=warn,h2=warn",
-            )
+            .env("FIELDLOG_LOG", log_filter)
             .env_remove("DATABASE_URL")
             .stdout(Stdio::piped())
             .stderr(Stdio::piped());
@@ -156,6 +233,7 @@ impl TestServer {
         if let Some(url) = &database_url {
             cmd.env("DATABASE_URL", url);
         }
+        cmd.envs(env.iter().map(|(k, v)| (k, v)));
         let mut child = cmd
             .spawn()
             .with_context(|| format!("starting {}", bin.display()))?;
@@ -195,6 +273,8 @@ impl TestServer {
             child,
             logs,
             http: reqwest::Client::new(),
+            log_filter,
+            env,
         })
     }
 

@@ -16,6 +16,8 @@ fn main() -> ExitCode {
         Some("web") => web_build(false),
         Some("budgets") => budgets(),
         Some("bench") => bench(),
+        Some("sidebyside") => sidebyside(),
+        Some("faults") => faults(),
         Some("fuzz") => fuzz(args.get(1).map(String::as_str).unwrap_or("60")),
         _ => {
             eprintln!(
@@ -26,6 +28,8 @@ fn main() -> ExitCode {
                  \n  web     build the web app into wasm-pwa/web/dist\
                  \n  budgets measure the web app's size and speed budgets in Chromium\
                  \n  bench   run the benchmarks and print their figures\
+                 \n  sidebyside  Fieldlog's sync against automerge-repo, same workload (BENCHMARKS.md)\
+                 \n  faults  the fault tests at full size (50 kills of 1,000 concurrent syncs)\
                  \n  fuzz S  fuzz document loading for S seconds (needs cargo-fuzz)"
             );
             Err("unknown command".into())
@@ -85,8 +89,13 @@ const WEB: &str = "wasm-pwa/web";
 /// npm packages at the versions package-lock.json pins, unless already there.
 fn web_setup() -> Result {
     ensure_wasm_bindgen()?;
-    let lock = std::path::Path::new(WEB).join("package-lock.json");
-    let installed = std::path::Path::new(WEB).join("node_modules/.package-lock.json");
+    npm_install(WEB)
+}
+
+/// `npm ci` in `dir` unless node_modules already matches its lock file.
+fn npm_install(dir: &str) -> Result {
+    let lock = std::path::Path::new(dir).join("package-lock.json");
+    let installed = std::path::Path::new(dir).join("node_modules/.package-lock.json");
     let fresh = match (std::fs::metadata(&lock), std::fs::metadata(&installed)) {
         (Ok(l), Ok(i)) => l.modified().ok() <= i.modified().ok(),
         _ => false,
@@ -95,7 +104,7 @@ fn web_setup() -> Result {
         let ci = step(
             "npm ci",
             Command::new("npm")
-                .current_dir(WEB)
+                .current_dir(dir)
                 .args(["ci", "--no-audit", "--no-fund"]),
         );
         if ci.is_err() {
@@ -106,7 +115,7 @@ fn web_setup() -> Result {
             step(
                 "npm install (lock file incomplete for npm ci)",
                 Command::new("npm")
-                    .current_dir(WEB)
+                    .current_dir(dir)
                     .args(["install", "--no-audit", "--no-fund"]),
             )?;
         }
@@ -386,6 +395,40 @@ fn budgets() -> Result {
                 "FIELDLOG_SERVER_BIN",
                 std::path::absolute("target/debug/server").map_err(|e| e.to_string())?,
             ),
+    )
+}
+
+/// The reference peer's npm packages, then the side-by-side benchmark.
+fn sidebyside() -> Result {
+    npm_install("tests/peer")?;
+    step(
+        "side-by-side sync benchmark",
+        cargo().args([
+            "run",
+            "--release",
+            "-p",
+            "fieldlog-tests",
+            "--bin",
+            "sidebyside",
+        ]),
+    )
+}
+
+/// The fault stories at the issue's full size (CI runs them small).
+fn faults() -> Result {
+    step(
+        "fault tests, full size",
+        cargo()
+            .args([
+                "test",
+                "-p",
+                "fieldlog-tests",
+                "--test",
+                "stories",
+                "faults::",
+            ])
+            .args(["--", "--nocapture", "--test-threads", "1"])
+            .env("FIELDLOG_FAULTS_FULL", "1"),
     )
 }
 

@@ -23,6 +23,8 @@ pub enum ApiError {
     Conflict(String),
     /// 413
     TooLarge,
+    /// 408: the request did not arrive (or finish) within the request timeout.
+    Timeout,
     /// 422: a field is wrong.
     Field {
         code: &'static str,
@@ -33,8 +35,50 @@ pub enum ApiError {
     Rules(Vec<Problem>),
     /// 429 with Retry-After seconds.
     TooMany { retry_after: u64 },
+    /// 503 with Retry-After: the database is out of reach for a moment (a
+    /// dropped connection, a pool that cannot connect, a lock or a
+    /// serialization conflict). Nothing was stored; the same request may be
+    /// sent again.
+    Unavailable(String),
     /// 500: logged with its cause, answered without it.
     Internal(String),
+}
+
+/// Whether an error means "the database could not be reached or asked us to
+/// retry", as opposed to a fault in what we asked of it.
+fn is_transient(e: &anyhow::Error) -> bool {
+    use sea_orm::{DbErr, RuntimeErr};
+    e.chain().any(|cause| {
+        let Some(db) = cause.downcast_ref::<DbErr>() else {
+            return false;
+        };
+        match db {
+            DbErr::ConnectionAcquire(_) | DbErr::Conn(_) => true,
+            DbErr::Exec(RuntimeErr::SqlxError(x)) | DbErr::Query(RuntimeErr::SqlxError(x)) => {
+                use sea_orm::sqlx::Error as X;
+                match &**x {
+                    X::Io(_)
+                    | X::PoolTimedOut
+                    | X::PoolClosed
+                    | X::WorkerCrashed
+                    | X::Protocol(_) => true,
+                    X::Database(d) => d.code().is_some_and(|c| {
+                        // PostgreSQL: connection exceptions (08), operator
+                        // intervention such as a terminated backend (57P),
+                        // serialization failure and deadlock (40001, 40P01).
+                        // SQLite: busy and locked (5, 6 and their extended codes).
+                        c.starts_with("08")
+                            || c.starts_with("57P")
+                            || c == "40001"
+                            || c == "40P01"
+                            || c.parse::<u32>().is_ok_and(|n| matches!(n & 0xff, 5 | 6))
+                    }),
+                    _ => false,
+                }
+            }
+            _ => false,
+        }
+    })
 }
 
 #[derive(Serialize, utoipa::ToSchema)]
@@ -63,7 +107,12 @@ where
     E: Into<anyhow::Error>,
 {
     fn from(e: E) -> Self {
-        ApiError::Internal(e.to_string())
+        let e: anyhow::Error = e.into();
+        if is_transient(&e) {
+            ApiError::Unavailable(format!("{e:#}"))
+        } else {
+            ApiError::Internal(format!("{e:#}"))
+        }
     }
 }
 
@@ -115,6 +164,13 @@ impl IntoResponse for ApiError {
                 None,
                 vec![],
             ),
+            ApiError::Timeout => (
+                StatusCode::REQUEST_TIMEOUT,
+                "timeout".into(),
+                "the request took too long to arrive; nothing was stored, send it again".into(),
+                None,
+                vec![],
+            ),
             ApiError::Field {
                 code,
                 field,
@@ -161,6 +217,24 @@ impl IntoResponse for ApiError {
                 if let Ok(v) = HeaderValue::from_str(&retry_after.to_string()) {
                     r.headers_mut().insert(header::RETRY_AFTER, v);
                 }
+                return r;
+            }
+            ApiError::Unavailable(cause) => {
+                tracing::warn!(%cause, "database unavailable; answered 503");
+                let mut r = (
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    Json(ErrorBody {
+                        error: ErrorDetail {
+                            code: "unavailable".into(),
+                            message: "the server could not reach its database; nothing was stored, try again".into(),
+                            field: None,
+                            details: vec![],
+                        },
+                    }),
+                )
+                    .into_response();
+                r.headers_mut()
+                    .insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
                 return r;
             }
             ApiError::Internal(cause) => {

@@ -99,15 +99,18 @@ pub fn router(state: AppState) -> Router {
         .layer(tower_http::compression::CompressionLayer::new().gzip(true))
         .layer(tower_http::decompression::RequestDecompressionLayer::new().gzip(true))
         .layer(TimeoutLayer::with_status_code(axum::http::StatusCode::REQUEST_TIMEOUT, timeout))
-        .layer(DefaultBodyLimit::disable())
+        // The same limit again on what the handler reads, which is the body
+        // after gzip decoding: the outer limit only sees the compressed bytes,
+        // and a small gzip bomb would otherwise inflate into gigabytes.
+        .layer(DefaultBodyLimit::max(limit))
         .layer(RequestBodyLimitLayer::new(limit))
-        .layer(axum::middleware::map_response(error_shape_for_413))
+        .layer(axum::middleware::map_response(error_shape_for_bare_statuses))
         .with_state(state)
 }
 
 /// The body limit answers before any handler runs; give its 413 API.md's
 /// error shape like every other error.
-async fn error_shape_for_413(r: axum::response::Response) -> axum::response::Response {
+async fn error_shape_for_bare_statuses(r: axum::response::Response) -> axum::response::Response {
     use axum::response::IntoResponse;
     let json = r
         .headers()
@@ -115,6 +118,11 @@ async fn error_shape_for_413(r: axum::response::Response) -> axum::response::Res
         .is_some_and(|v| v.as_bytes().starts_with(b"application/json"));
     if r.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE && !json {
         return error::ApiError::TooLarge.into_response();
+    }
+    // The timeout layer answers a request whose body stopped arriving (or a
+    // handler that overran) with a bare 408.
+    if r.status() == axum::http::StatusCode::REQUEST_TIMEOUT && !json {
+        return error::ApiError::Timeout.into_response();
     }
     r
 }
