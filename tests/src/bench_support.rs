@@ -197,7 +197,12 @@ pub fn cpu_seconds(pid: u32) -> f64 {
 
 /// A /proc/<pid>/status figure in kB (VmRSS, VmHWM).
 pub fn status_kb(pid: u32, field: &str) -> u64 {
-    std::fs::read_to_string(format!("/proc/{pid}/status"))
+    proc_kb(&format!("/proc/{pid}/status"), field)
+}
+
+/// A "Field: n kB" line of a /proc file (status, meminfo).
+pub fn proc_kb(path: &str, field: &str) -> u64 {
+    std::fs::read_to_string(path)
         .ok()
         .and_then(|s| {
             s.lines()

@@ -85,17 +85,6 @@ fn gz(bytes: &[u8]) -> usize {
     child.wait_with_output().expect("gzip output").stdout.len()
 }
 
-fn rss_kb(pid: u32, field: &str) -> u64 {
-    std::fs::read_to_string(format!("/proc/{pid}/status"))
-        .ok()
-        .and_then(|s| {
-            s.lines()
-                .find(|l| l.starts_with(field))
-                .and_then(|l| l.split_whitespace().nth(1)?.parse().ok())
-        })
-        .unwrap_or(0)
-}
-
 struct Wire {
     http: reqwest::Client,
     up: usize,
@@ -268,8 +257,8 @@ async fn main() -> anyhow::Result<()> {
         );
         println!(
             "server peak RSS {} MB (now {} MB)",
-            rss_kb(s.pid(), "VmHWM:") / 1024,
-            rss_kb(s.pid(), "VmRSS:") / 1024
+            fieldlog_tests::bench_support::status_kb(s.pid(), "VmHWM:") / 1024,
+            fieldlog_tests::bench_support::status_kb(s.pid(), "VmRSS:") / 1024
         );
         let _ = SyncRequest {
             version: PROTOCOL_VERSION,

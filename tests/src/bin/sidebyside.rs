@@ -651,22 +651,11 @@ fn machine() -> String {
                 .map(|l| l.split(':').nth(1).unwrap_or("").trim().to_owned())
         })
         .unwrap_or_default();
-    let mem = status_like("/proc/meminfo", "MemTotal:") / 1024 / 1024;
+    let mem = proc_kb("/proc/meminfo", "MemTotal:") / 1024 / 1024;
     let cores = std::thread::available_parallelism()
         .map(|n| n.get())
         .unwrap_or(1);
     format!("{cores} cores ({cpu}), {mem} GiB")
-}
-
-fn status_like(path: &str, field: &str) -> u64 {
-    std::fs::read_to_string(path)
-        .ok()
-        .and_then(|s| {
-            s.lines()
-                .find(|l| l.starts_with(field))
-                .and_then(|l| l.split_whitespace().nth(1)?.parse().ok())
-        })
-        .unwrap_or(0)
 }
 
 fn peer_version(dir: &Path, package: &str) -> String {
