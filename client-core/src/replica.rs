@@ -42,7 +42,8 @@ pub struct SyncReport {
     pub accepted: Vec<DocId>,
     pub refused: Vec<Refusal>,
     pub received: Vec<DocId>,
-    /// The server has more: call `prepare_sync` again now.
+    /// The server has more to send, or this device more to push than one
+    /// request carries: call `prepare_sync` again now.
     pub more: bool,
 }
 
@@ -76,6 +77,9 @@ pub struct Replica {
     /// examined when preparing a sync, so a device holding thousands of
     /// records does not rescan them all on every round trip.
     unpushed: BTreeSet<DocId>,
+    /// The last request left documents out to stay under the push budget,
+    /// so the round that answers it must not be the last.
+    held_back: bool,
 }
 
 impl Replica {
@@ -89,6 +93,7 @@ impl Replica {
             dirty: BTreeSet::new(),
             state_dirty: false,
             unpushed: BTreeSet::new(),
+            held_back: false,
         }
     }
 
@@ -314,6 +319,7 @@ impl Replica {
     pub fn prepare_sync(&mut self) -> Vec<u8> {
         let mut push = Vec::new();
         let mut budget = sync::MAX_PUSH_BYTES;
+        let mut held_back = false;
         let mut synced = Vec::new();
         for id in &self.unpushed {
             let Some(doc) = self.docs.get_mut(id) else {
@@ -335,6 +341,7 @@ impl Replica {
             let size: usize = changes.iter().map(Vec::len).sum();
             if size > budget && !push.is_empty() {
                 // The rest goes in the next round trip.
+                held_back = true;
                 break;
             }
             budget = budget.saturating_sub(size);
@@ -343,6 +350,7 @@ impl Replica {
         for id in synced {
             self.unpushed.remove(&id);
         }
+        self.held_back = held_back;
         SyncRequest {
             version: PROTOCOL_VERSION,
             device: self.device,
@@ -356,7 +364,7 @@ impl Replica {
     pub fn receive_sync(&mut self, bytes: &[u8]) -> Result<SyncReport, ReplicaError> {
         let response = SyncResponse::decode(bytes)?;
         let mut report = SyncReport {
-            more: response.more,
+            more: response.more || std::mem::take(&mut self.held_back),
             ..Default::default()
         };
         // Parse everything before applying anything, so a malformed reply

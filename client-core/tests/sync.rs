@@ -217,3 +217,47 @@ proptest! {
         let _ = client_core::json::parse_record(&bytes);
     }
 }
+
+#[test]
+fn a_backlog_larger_than_one_request_keeps_the_round_going_until_all_is_pushed() {
+    let mut phone = Replica::new(OFFICER, PHONE);
+    // 400 records of 9,000 hardly compressible narrative characters (the most a
+    // narrative holds is 10,000): more than one request's push budget
+    // (MAX_PUSH_BYTES, 2 MiB).
+    let mut state = 0x2545_f491_4f6c_dd1d_u64;
+    let mut ids = Vec::new();
+    for i in 0..400u128 {
+        let mut r = routine();
+        r.id = client_core::RecordId::from_u128(0x1000 + i);
+        r.narrative = Some(
+            (0..9_000)
+                .map(|_| {
+                    state ^= state << 13;
+                    state ^= state >> 7;
+                    state ^= state << 17;
+                    (b'!' + (state % 94) as u8) as char
+                })
+                .collect(),
+        );
+        phone.create(&r, now()).unwrap();
+        ids.push(r.id);
+    }
+    let mut rounds = 0;
+    loop {
+        rounds += 1;
+        assert!(rounds < 20, "the round never ends");
+        let req = phone.prepare_sync();
+        if rounds == 1 {
+            let pushed = SyncRequest::decode(&req, usize::MAX).unwrap().push.len();
+            assert!(pushed < 2 * ids.len(), "the backlog fit one request");
+        }
+        // The server has nothing more to send in any of these answers.
+        let report = phone.receive_sync(&accept_all(&req, rounds)).unwrap();
+        if !report.more {
+            break;
+        }
+    }
+    for id in ids {
+        assert_eq!(phone.status(id), SyncStatus::Synced, "{id} was left behind");
+    }
+}
