@@ -23,7 +23,7 @@ use client_core::sync::{
 };
 use client_core::{DeviceId, DocKind, Timestamp, UserId, rules};
 use sea_orm::ConnectionTrait;
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 /// What the sync use case needs: storage and the policy.
 #[derive(Clone, Copy, Debug)]
@@ -209,6 +209,10 @@ pub async fn sync(
     let mut accepted = Vec::new();
     let mut refused = Vec::new();
     let mut accepted_changes = 0;
+    // The changes this request stored: the device has them, so the pull
+    // below does not send them back (an upload would otherwise cost its
+    // bytes twice).
+    let mut echo: HashSet<[u8; 32]> = HashSet::new();
     if !push.is_empty() {
         let w = store.begin_write().await?;
         let mut ids: Vec<DocId> = Vec::new();
@@ -239,8 +243,9 @@ pub async fn sync(
             )
             .await?
             {
-                Ok((acc, n)) => {
-                    accepted_changes += n;
+                Ok((acc, hashes)) => {
+                    accepted_changes += hashes.len();
+                    echo.extend(hashes);
                     accepted.push(acc);
                 }
                 Err(r) => {
@@ -255,7 +260,12 @@ pub async fn sync(
     let filter = pull_filter(state.policy, actor);
     let cursor = request.cursor.map(|c| c.0 as i64).unwrap_or(0);
     let (pulled, next, more) = store
-        .pull(&filter, cursor, client_core::sync::MAX_PULL_CHANGES as u64)
+        .pull(
+            &filter,
+            cursor,
+            client_core::sync::MAX_PULL_CHANGES as u64,
+            &echo,
+        )
         .await?;
     let pulled_changes = pulled.len();
     let mut groups: Vec<DocChanges> = Vec::new();
@@ -333,7 +343,7 @@ async fn push_one(
     stored: &mut HashMap<DocId, StoredDoc>,
     dc: DocChanges,
     now: Timestamp,
-) -> Result<Result<(Accepted, usize), Refusal>, StoreError> {
+) -> Result<Result<(Accepted, Vec<[u8; 32]>), Refusal>, StoreError> {
     let (store, policy) = (state.store, state.policy);
     let id = dc.doc;
     let size: usize = dc.changes.iter().map(Vec::len).sum();
@@ -534,7 +544,7 @@ async fn push_one(
         }
     }
 
-    let n = fresh.len();
+    let mut stored_hashes = Vec::new();
     let heads = w.doc.heads();
     if heads != before_heads || w.stored.is_none() {
         let doc = StoredDoc {
@@ -551,6 +561,7 @@ async fn push_one(
                 author: actor.user,
             })
             .collect();
+        stored_hashes = new.iter().map(|c| c.hash).collect();
         store.append(conn, &doc, new, now.millis()).await?;
         stored.insert(id, doc);
     }
@@ -559,7 +570,7 @@ async fn push_one(
             doc: id,
             heads: wire_hashes(&heads),
         },
-        n,
+        stored_hashes,
     )))
 }
 

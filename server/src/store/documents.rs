@@ -342,7 +342,8 @@ impl Store {
     }
 
     /// Changes after `cursor` that `filter` admits, oldest first, at most
-    /// `limit`. Returns them, the new cursor, and whether more are waiting.
+    /// `limit`, leaving out those whose hash is in `skip` (the reader sent
+    /// them). Returns them, the new cursor, and whether more are waiting.
     ///
     /// Writers append under the global write lock, so sequence numbers
     /// become visible in order: every number up to the maximum read first
@@ -353,6 +354,7 @@ impl Store {
         filter: &PullFilter,
         cursor: i64,
         limit: u64,
+        skip: &HashSet<[u8; 32]>,
     ) -> Result<(Vec<Pulled>, i64, bool), StoreError> {
         let high: Option<i64> = change::Entity::find()
             .select_only()
@@ -384,6 +386,7 @@ impl Store {
             .columns([
                 change::Column::Seq,
                 change::Column::DocId,
+                change::Column::Hash,
                 change::Column::Bytes,
             ])
             .filter(change::Column::Seq.gt(cursor))
@@ -391,14 +394,17 @@ impl Store {
             .filter(any)
             .order_by_asc(change::Column::Seq)
             .limit(limit + 1)
-            .into_tuple::<(i64, String, Vec<u8>)>()
+            .into_tuple::<(i64, String, Vec<u8>, Vec<u8>)>()
             .all(self.db())
             .await?;
         let more = rows.len() as u64 > limit;
         let mut out = Vec::with_capacity(rows.len());
         let mut last = high;
-        for (seq, doc, bytes) in rows.into_iter().take(limit as usize) {
+        for (seq, doc, hash, bytes) in rows.into_iter().take(limit as usize) {
             last = seq;
+            if <[u8; 32]>::try_from(hash.as_slice()).is_ok_and(|h| skip.contains(&h)) {
+                continue;
+            }
             out.push(Pulled {
                 doc: doc.parse().map_err(damaged)?,
                 bytes,

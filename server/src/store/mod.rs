@@ -41,13 +41,18 @@ pub enum StoreError {
 #[derive(Clone, Debug)]
 pub struct Store {
     db: DatabaseConnection,
-    sqlite_writer: Option<Arc<Mutex<()>>>,
+    /// Writers of this process queue here before they take a connection.
+    /// On PostgreSQL the advisory lock then orders the processes; without
+    /// this, a burst of writers each held a pooled connection while waiting
+    /// for the advisory lock, starved the pool, and got 503s.
+    writer: Arc<Mutex<()>>,
+    sqlite: bool,
 }
 
 /// A write transaction holding the write lock until commit or drop.
 pub struct WriteTx {
     pub tx: DatabaseTransaction,
-    _guard: Option<OwnedMutexGuard<()>>,
+    _guard: OwnedMutexGuard<()>,
 }
 
 impl WriteTx {
@@ -90,7 +95,8 @@ impl Store {
         let db = Database::connect(opts).await?;
         Migrator::up(&db, None).await?;
         Ok(Self {
-            sqlite_writer: sqlite.then(|| Arc::new(Mutex::new(()))),
+            writer: Arc::new(Mutex::new(())),
+            sqlite,
             db,
         })
     }
@@ -105,12 +111,9 @@ impl Store {
 
     /// Begins a transaction that holds the global write lock.
     pub async fn begin_write(&self) -> Result<WriteTx, StoreError> {
-        let guard = match &self.sqlite_writer {
-            Some(m) => Some(m.clone().lock_owned().await),
-            None => None,
-        };
+        let guard = self.writer.clone().lock_owned().await;
         let tx = self.db.begin().await?;
-        if guard.is_none() {
+        if !self.sqlite {
             tx.execute_unprepared(&format!("SELECT pg_advisory_xact_lock({WRITE_LOCK_KEY})"))
                 .await?;
         }

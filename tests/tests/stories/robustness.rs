@@ -324,6 +324,44 @@ async fn repeated_failed_logins_lock_the_account_and_refresh_tokens_rotate() -> 
 }
 
 #[tokio::test]
+async fn an_upload_is_not_echoed_back_but_the_officers_other_device_gets_it() -> anyhow::Result<()>
+{
+    for db in Db::all() {
+        let s = TestServer::start(&db).await?;
+        let officer = s.login("sro.martinez").await?;
+        let mut other = officer.replica(2);
+        s.sync(&officer.token, &mut other).await?;
+        let mut phone = officer.replica(1);
+        s.sync(&officer.token, &mut phone).await?;
+        let r = contact(officer.user, officer.first_school());
+        phone.create(&r, now())?;
+        let resp = s
+            .http
+            .post(s.url("/api/v1/sync"))
+            .bearer_auth(&officer.token)
+            .body(phone.prepare_sync())
+            .send()
+            .await?;
+        assert_eq!(resp.status(), 200);
+        let bytes = resp.bytes().await?;
+        let reply = client_core::sync::SyncResponse::decode(&bytes)?;
+        assert_eq!(reply.accepted.len(), 2, "{}", db.name());
+        assert!(
+            reply.pull.iter().all(|d| d.doc.record != r.id),
+            "{}: the pushing device got its own changes back",
+            db.name()
+        );
+        // Its cursor moved past them, and a later sync brings nothing new.
+        phone.receive_sync(&bytes)?;
+        assert_eq!(phone.record(r.id)?, r);
+        // The officer's other device pulls the record as usual.
+        s.sync(&officer.token, &mut other).await?;
+        assert_eq!(other.record(r.id)?, r, "{}", db.name());
+    }
+    Ok(())
+}
+
+#[tokio::test]
 async fn a_replayed_sync_request_stores_each_change_once() -> anyhow::Result<()> {
     for db in Db::all() {
         let s = TestServer::start(&db).await?;
