@@ -38,9 +38,15 @@ test("offline: log a custody record, reload offline, sync when online, the super
   await expect(item).toBeVisible();
   await expect(item.locator("[data-state]")).toHaveAttribute("data-state", "saved_on_device");
 
+  // The push that carries the record goes gzipped (CompressionStream).
+  const encodings: Promise<string | undefined>[] = [];
+  page.on("request", (r) => {
+    if (r.url().endsWith("/api/v1/sync")) encodings.push(r.allHeaders().then((h) => h["content-encoding"]));
+  });
   await context.setOffline(false);
   await expect(item.locator("[data-state]")).toHaveAttribute("data-state", "synced", { timeout: 30_000 });
   await shot(page, "list-synced");
+  expect(await Promise.all(encodings), "the record's push was gzipped").toContain("gzip");
 
   // Through the server's API, as the officer's supervisor.
   const token = await apiToken(server.url, "sgt.alvarez");
