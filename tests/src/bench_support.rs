@@ -233,6 +233,14 @@ pub fn dir_bytes(path: &std::path::Path) -> u64 {
 }
 
 /// gzip -9 size of `bytes`, the yardstick for "bytes on the wire".
+/// gzip at the default level, as a browser's CompressionStream("gzip") sends it.
+pub fn gzip(bytes: &[u8]) -> Vec<u8> {
+    use std::io::Write;
+    let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    e.write_all(bytes).expect("in memory");
+    e.finish().expect("in memory")
+}
+
 pub fn gzip_len(bytes: &[u8]) -> usize {
     use std::io::Write;
     let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());

@@ -18,6 +18,7 @@ fn main() -> ExitCode {
         Some("bench") => bench(),
         Some("sidebyside") => sidebyside(),
         Some("faults") => faults(),
+        Some("soak") => soak(),
         Some("fuzz") => fuzz(args.get(1).map(String::as_str).unwrap_or("60")),
         _ => {
             eprintln!(
@@ -30,6 +31,7 @@ fn main() -> ExitCode {
                  \n  bench   run the benchmarks and print their figures\
                  \n  sidebyside  Fieldlog's sync against automerge-repo, same workload (BENCHMARKS.md)\
                  \n  faults  the fault tests at full size (50 kills of 1,000 concurrent syncs)\
+                 \n  soak    50 sync requests/s for 30 minutes: errors, p99, RSS over time\
                  \n  fuzz S  fuzz document loading for S seconds (needs cargo-fuzz)"
             );
             Err("unknown command".into())
@@ -411,6 +413,14 @@ fn sidebyside() -> Result {
             "--bin",
             "sidebyside",
         ]),
+    )
+}
+
+/// 50 sync requests/s for 30 minutes against one server (SOAK_* to change).
+fn soak() -> Result {
+    step(
+        "soak",
+        cargo().args(["run", "--release", "-p", "fieldlog-tests", "--bin", "soak"]),
     )
 }
 

@@ -153,7 +153,10 @@ async fn sync(
             .post(format!("{base}/api/v1/sync"))
             .bearer_auth(token)
             .header("content-type", "application/octet-stream")
-            .body(r.prepare_sync())
+            // As the PWA sends it (CompressionStream); the server inflates
+            // within its body limit.
+            .header("content-encoding", "gzip")
+            .body(gzip(&r.prepare_sync()))
             .send()
             .await?;
         if !resp.status().is_success() {
@@ -203,15 +206,40 @@ impl Fieldlog<'_> {
         })
     }
 
-    async fn run(&self, sizes: Sizes) -> anyhow::Result<(Vec<Row>, f64)> {
+    async fn run(&self, sizes: Sizes) -> anyhow::Result<(Vec<Row>, f64, f64)> {
         let s = &self.servers[0];
         let school = s.login("sro.patel").await?.first_school();
         s.add_user("bench.a", "sro", school)?;
         s.add_user("bench.b", "sro", school)?;
         let (a, b) = (s.login("bench.a").await?, s.login("bench.b").await?);
+        // One officer per device, as in the field: a device pulls its own
+        // officer's records only, so the many-devices workload is writes.
+        let mut officers = Vec::new();
+        for d in 0..sizes.devices {
+            let name = format!("bench.d{d}");
+            s.add_user(&name, "sro", school)?;
+            officers.push(s.login(&name).await?);
+        }
         let base = self.base();
         let a_records = records(SEED, sizes.upload, a.user, school);
         let b_records = records(SEED + 1, sizes.devices * sizes.per_device, b.user, school);
+        // The devices upload the same content under their own officers and
+        // new ids (the large pull below needs bench.b's copy).
+        let mut ids = Seeded::new(SEED + 3);
+        let device_records: Vec<Vec<Record>> = b_records
+            .chunks(sizes.per_device)
+            .zip(&officers)
+            .map(|(chunk, o)| {
+                chunk
+                    .iter()
+                    .map(|r| Record {
+                        id: RecordId(ids.uuid()),
+                        officer_id: o.user,
+                        ..r.clone()
+                    })
+                    .collect()
+            })
+            .collect();
         let gz_a = json_gz_per_record(&a_records);
         let edits: Vec<Record> = a_records
             .iter()
@@ -220,6 +248,14 @@ impl Fieldlog<'_> {
             .collect();
         let gz_edit = json_gz_per_record(&edits);
         let gz_b = json_gz_per_record(&b_records);
+        // bench.b's records for the large pull, loaded untimed by one device.
+        let mut loader = Replica::new(b.user, DeviceId::from_u128(2));
+        for r in &b_records {
+            loader.create(r, now())?;
+        }
+        let (_, refused) = sync(&self.http, &base, &b.token, &mut loader).await?;
+        anyhow::ensure!(refused == 0, "loading the large pull: {refused} refused");
+        drop(loader);
         let disk0 = self.disk_bytes().await?;
         let pids = self.pids();
         let mut rows = Vec::new();
@@ -271,30 +307,38 @@ impl Fieldlog<'_> {
             gz_edit,
         ));
 
-        // 4. Many devices at once, each uploading its own records.
+        // 4. Many devices at once, each making its records and then
+        // uploading them. The wall time covers both (as the peer's does);
+        // the writes/s figure covers the syncs alone, from the moment every
+        // device has its records.
         let w = Window::open(&pids, &self.proxy);
+        let ready = std::sync::Arc::new(tokio::sync::Barrier::new(sizes.devices + 1));
         let mut tasks = Vec::new();
-        for (d, chunk) in b_records.chunks(sizes.per_device).enumerate() {
+        for (d, (chunk, o)) in device_records.into_iter().zip(&officers).enumerate() {
             let (http, base, token, user) =
-                (self.http.clone(), base.clone(), b.token.clone(), b.user);
-            let chunk = chunk.to_vec();
+                (self.http.clone(), base.clone(), o.token.clone(), o.user);
+            let ready = ready.clone();
             tasks.push(tokio::spawn(async move {
                 let mut dev = Replica::new(user, DeviceId::from_u128(1000 + d as u128));
                 for r in &chunk {
                     dev.create(r, now()).expect("valid");
                 }
+                ready.wait().await;
                 match sync(&http, &base, &token, &mut dev).await {
                     Ok((trips, refused)) => (trips, refused),
                     Err(_) => (1, chunk.len()),
                 }
             }));
         }
+        ready.wait().await;
+        let syncing = Instant::now();
         let (mut trips, mut failed) = (0, 0);
         for t in tasks {
             let (tr, f) = t.await?;
             trips += tr;
             failed += f;
         }
+        let sync_wall = syncing.elapsed().as_secs_f64();
         rows.push(w.close(
             &self.proxy,
             "many devices uploading at once",
@@ -304,6 +348,7 @@ impl Fieldlog<'_> {
             Some(trips),
             gz_b,
         ));
+        let writes_per_s = (b_records.len() - failed) as f64 / sync_wall;
         let disk = self.disk_bytes().await?.saturating_sub(disk0) as f64
             / (a_records.len() + b_records.len()) as f64;
 
@@ -338,7 +383,7 @@ impl Fieldlog<'_> {
             want.amendments.clear();
             anyhow::ensure!(got == want, "record {} differs after the round trip", e.id);
         }
-        Ok((rows, disk))
+        Ok((rows, disk, writes_per_s))
     }
 }
 
@@ -541,7 +586,7 @@ impl Peer {
     }
 }
 
-fn table(rows: &[Row], disks: &[(String, f64)], sizes: Sizes) -> String {
+fn table(rows: &[Row], disks: &[(String, f64)], writes: &[(String, f64)], sizes: Sizes) -> String {
     let mut out = String::new();
     let _ = writeln!(
         out,
@@ -588,6 +633,14 @@ fn table(rows: &[Row], disks: &[(String, f64)], sizes: Sizes) -> String {
     let _ = writeln!(out, "\n| system | disk bytes per record |\n|---|---:|");
     for (name, d) in disks {
         let _ = writeln!(out, "| {name} | {d:.0} |");
+    }
+    let _ = writeln!(
+        out,
+        "\nWrites/s with {} devices syncing at once (from the moment every device holds its records to the last acknowledgement; every process shares this machine's cores):\n\n| system | records/s |\n|---|---:|",
+        sizes.devices
+    );
+    for (name, w) in writes {
+        let _ = writeln!(out, "| {name} | {w:.0} |");
     }
     let _ = writeln!(
         out,
@@ -697,6 +750,7 @@ async fn main() -> anyhow::Result<()> {
 
     let mut rows = Vec::new();
     let mut disks = Vec::new();
+    let mut writes = Vec::new();
     let mut targets: Vec<(&str, Db, usize)> = vec![("Fieldlog, SQLite", Db::Sqlite, 1)];
     if let Some(pg) = Db::all().into_iter().find(|d| matches!(d, Db::Postgres(_))) {
         targets.push(("Fieldlog, PostgreSQL", pg.clone(), 1));
@@ -734,9 +788,10 @@ async fn main() -> anyhow::Result<()> {
             proxy,
             http,
         };
-        let (r, d) = f.run(sizes).await?;
+        let (r, d, wps) = f.run(sizes).await?;
         rows.extend(r);
         disks.push((name.to_owned(), d));
+        writes.push((name.to_owned(), wps));
     }
     eprintln!("automerge-repo…");
     let mut peer = Peer::start(&peer_dir, &work).await?;
@@ -768,7 +823,7 @@ async fn main() -> anyhow::Result<()> {
         peer_version(&peer_dir, "@automerge/automerge-repo-storage-nodefs"),
         command_line("psql", &["--version"]),
     );
-    report.push_str(&table(&rows, &disks, sizes));
+    report.push_str(&table(&rows, &disks, &writes, sizes));
     println!("{report}");
     let artifacts = root.join("artifacts");
     std::fs::create_dir_all(&artifacts)?;
