@@ -317,35 +317,46 @@ impl Replica {
     /// every document, plus the pull cursor. Documents refused at their
     /// current heads are held back until they change again.
     pub fn prepare_sync(&mut self) -> Vec<u8> {
-        let mut push = Vec::new();
+        let mut push: Vec<DocChanges> = Vec::new();
         let mut budget = sync::MAX_PUSH_BYTES;
         let mut held_back = false;
         let mut synced = Vec::new();
-        for id in &self.unpushed {
-            let Some(doc) = self.docs.get_mut(id) else {
+        // A record's documents travel together: the server checks a record
+        // as a whole against what it held before the request, so an account
+        // accepted in one request and its restricted part in the next would
+        // look like an unexplained change to a submitted record (`unpushed`
+        // is ordered by record, so a record's documents are adjacent).
+        let mut group: Vec<DocChanges> = Vec::new();
+        let mut ids = self.unpushed.iter().peekable();
+        while let Some(id) = ids.next() {
+            if let Some(doc) = self.docs.get_mut(id) {
+                let heads = doc.heads();
+                let refused_as_is = matches!(
+                    self.state.refused.get(id),
+                    Some((_, at)) if *at == wire_hashes(&heads)
+                );
+                if !refused_as_is {
+                    let changes = doc.change_bytes_since(&self.state.server_heads(id));
+                    if changes.is_empty() {
+                        synced.push(*id);
+                    } else {
+                        group.push(DocChanges { doc: *id, changes });
+                    }
+                }
+            } else {
                 synced.push(*id);
-                continue;
-            };
-            let heads = doc.heads();
-            if let Some((_, at)) = self.state.refused.get(id)
-                && *at == wire_hashes(&heads)
-            {
+            }
+            if ids.peek().is_some_and(|next| next.record == id.record) {
                 continue;
             }
-            let server = self.state.server_heads(id);
-            let changes = doc.change_bytes_since(&server);
-            if changes.is_empty() {
-                synced.push(*id);
-                continue;
-            }
-            let size: usize = changes.iter().map(Vec::len).sum();
+            let size: usize = group.iter().flat_map(|d| &d.changes).map(Vec::len).sum();
             if size > budget && !push.is_empty() {
                 // The rest goes in the next round trip.
                 held_back = true;
                 break;
             }
             budget = budget.saturating_sub(size);
-            push.push(DocChanges { doc: *id, changes });
+            push.append(&mut group);
         }
         for id in synced {
             self.unpushed.remove(&id);

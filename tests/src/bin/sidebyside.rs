@@ -12,6 +12,7 @@
 
 use anyhow::{Context, bail};
 use client_core::replica::Replica;
+use client_core::sync::Refusal;
 use client_core::vocabulary::Location;
 use client_core::{DeviceId, Record, RecordId, SchoolId, Timestamp, UserId};
 use fieldlog_tests::bench_support::*;
@@ -145,8 +146,8 @@ async fn sync(
     base: &str,
     token: &str,
     r: &mut Replica,
-) -> anyhow::Result<(usize, usize)> {
-    let (mut trips, mut refused) = (0, 0);
+) -> anyhow::Result<(usize, Vec<Refusal>)> {
+    let (mut trips, mut refused) = (0, Vec::new());
     loop {
         trips += 1;
         let resp = http
@@ -163,7 +164,7 @@ async fn sync(
             bail!("sync: {}", resp.status());
         }
         let report = r.receive_sync(&resp.bytes().await?)?;
-        refused += report.refused.len();
+        refused.extend(report.refused);
         if !report.more {
             return Ok((trips, refused));
         }
@@ -254,7 +255,12 @@ impl Fieldlog<'_> {
             loader.create(r, now())?;
         }
         let (_, refused) = sync(&self.http, &base, &b.token, &mut loader).await?;
-        anyhow::ensure!(refused == 0, "loading the large pull: {refused} refused");
+        anyhow::ensure!(
+            refused.is_empty(),
+            "loading the large pull: {} refused, first: {:?}",
+            refused.len(),
+            refused.first()
+        );
         drop(loader);
         let disk0 = self.disk_bytes().await?;
         let pids = self.pids();
@@ -272,7 +278,7 @@ impl Fieldlog<'_> {
             "upload, one device",
             self.name,
             a_records.len(),
-            refused,
+            refused.len(),
             Some(trips),
             gz_a,
         ));
@@ -285,7 +291,7 @@ impl Fieldlog<'_> {
             "reconnect, nothing new",
             self.name,
             a_records.len(),
-            refused,
+            refused.len(),
             Some(trips),
             gz_a,
         ));
@@ -302,7 +308,7 @@ impl Fieldlog<'_> {
             "two-field edits",
             self.name,
             edits.len(),
-            refused,
+            refused.len(),
             Some(trips),
             gz_edit,
         ));
@@ -325,7 +331,7 @@ impl Fieldlog<'_> {
                 }
                 ready.wait().await;
                 match sync(&http, &base, &token, &mut dev).await {
-                    Ok((trips, refused)) => (trips, refused),
+                    Ok((trips, refused)) => (trips, refused.len()),
                     Err(_) => (1, chunk.len()),
                 }
             }));
