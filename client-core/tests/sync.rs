@@ -327,7 +327,7 @@ fn a_push_cut_at_the_budget_never_separates_a_records_two_documents() {
     // The next record's account fits the room left, its restricted part not.
     let (mut lo, mut hi) = (0, 10_000);
     while lo < hi {
-        let mid = (lo + hi + 1) / 2;
+        let mid = (lo + hi).div_ceil(2);
         let mut s = seed;
         let (a, _) = pushed_sizes(&with_school_record(n, noise(&mut s, mid)));
         if a <= room { lo = mid } else { hi = mid - 1 }
