@@ -325,7 +325,7 @@ fn a_push_cut_at_the_budget_never_separates_a_records_two_documents() {
     }
     let room = MAX_PUSH_BYTES - used;
     // The next record's account fits the room left, its restricted part not.
-    let (mut lo, mut hi) = (0, 10_000);
+    let (mut lo, mut hi) = (0usize, 10_000);
     while lo < hi {
         let mid = (lo + hi).div_ceil(2);
         let mut s = seed;
