@@ -4,7 +4,7 @@ use super::AppState;
 use super::error::ApiError;
 use super::extract::{ApiJson, client_address};
 use super::me::{MeView, me_view};
-use crate::auth::{dummy_hash, random_token, token_hash, verify_password};
+use crate::auth::{dummy_hash, random_token, token_hash, verify_password_queued};
 use crate::store::audit::Entry;
 use crate::store::auth::RefreshOutcome;
 use axum::Json;
@@ -126,7 +126,7 @@ pub async fn login(
         .map(|u| u.password_hash.clone())
         .unwrap_or_else(|| dummy_hash().to_owned());
     let password = req.password;
-    let ok = tokio::task::spawn_blocking(move || verify_password(&password, &hash)).await?;
+    let ok = verify_password_queued(password, hash).await?;
     let ok = ok && user.as_ref().is_some_and(|u| !u.disabled);
     state
         .store
