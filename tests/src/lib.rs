@@ -373,6 +373,27 @@ impl TestServer {
         Ok((status, reply))
     }
 
+    /// Posts an already-encoded sync request once; the server's answer (which
+    /// must be 200), decoded and as sent.
+    pub async fn sync_once(
+        &self,
+        token: &str,
+        body: Vec<u8>,
+    ) -> Result<(client_core::sync::SyncResponse, Vec<u8>)> {
+        let r = self
+            .http
+            .post(self.url("/api/v1/sync"))
+            .bearer_auth(token)
+            .body(body)
+            .send()
+            .await?;
+        if r.status() != 200 {
+            bail!("sync: {} {}", r.status(), r.text().await?);
+        }
+        let bytes = r.bytes().await?.to_vec();
+        Ok((client_core::sync::SyncResponse::decode(&bytes)?, bytes))
+    }
+
     /// One sync round trip for `replica`; returns the HTTP status.
     pub async fn sync(
         &self,

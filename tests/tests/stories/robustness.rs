@@ -218,15 +218,7 @@ async fn bad_input_gets_a_clear_error_and_stores_nothing() -> anyhow::Result<()>
             c.truncate(c.len() / 2);
         }
     }
-    let resp = s
-        .http
-        .post(s.url("/api/v1/sync"))
-        .bearer_auth(&officer.token)
-        .body(req.encode())
-        .send()
-        .await?;
-    assert_eq!(resp.status(), 200);
-    let reply = client_core::sync::SyncResponse::decode(&resp.bytes().await?)?;
+    let (reply, _) = s.sync_once(&officer.token, req.encode()).await?;
     assert_eq!(reply.refused.len(), 2);
     assert!(reply.accepted.is_empty());
     assert_eq!(
@@ -335,16 +327,7 @@ async fn an_upload_is_not_echoed_back_but_the_officers_other_device_gets_it() ->
         s.sync(&officer.token, &mut phone).await?;
         let r = contact(officer.user, officer.first_school());
         phone.create(&r, now())?;
-        let resp = s
-            .http
-            .post(s.url("/api/v1/sync"))
-            .bearer_auth(&officer.token)
-            .body(phone.prepare_sync())
-            .send()
-            .await?;
-        assert_eq!(resp.status(), 200);
-        let bytes = resp.bytes().await?;
-        let reply = client_core::sync::SyncResponse::decode(&bytes)?;
+        let (reply, bytes) = s.sync_once(&officer.token, phone.prepare_sync()).await?;
         assert_eq!(reply.accepted.len(), 2, "{}", db.name());
         assert!(
             reply.pull.iter().all(|d| d.doc.record != r.id),
