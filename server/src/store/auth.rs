@@ -30,6 +30,7 @@ impl Store {
         family: Uuid,
         expires_at: i64,
     ) -> Result<(), StoreError> {
+        let w = self.begin_write().await?;
         refresh_token::ActiveModel {
             token_hash: Set(hash.to_owned()),
             user_id: Set(user.0),
@@ -38,9 +39,9 @@ impl Store {
             used_at: Set(None),
             revoked: Set(false),
         }
-        .insert(self.db())
+        .insert(&w.tx)
         .await?;
-        Ok(())
+        w.commit().await
     }
 
     /// Marks a refresh token used, atomically: of two concurrent uses of one
@@ -94,6 +95,7 @@ impl Store {
         at: i64,
         success: bool,
     ) -> Result<(), StoreError> {
+        let w = self.begin_write().await?;
         login_attempt::ActiveModel {
             username: Set(username.to_owned()),
             address: Set(address.to_owned()),
@@ -101,9 +103,9 @@ impl Store {
             success: Set(success),
             ..Default::default()
         }
-        .insert(self.db())
+        .insert(&w.tx)
         .await?;
-        Ok(())
+        w.commit().await
     }
 
     /// Failed logins for an account since `since`, not counting those before

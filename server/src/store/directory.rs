@@ -40,14 +40,15 @@ fn to_user(m: user::Model) -> Result<User, StoreError> {
 
 impl Store {
     pub async fn add_school(&self, id: SchoolId, name: &str, now: i64) -> Result<(), StoreError> {
+        let w = self.begin_write().await?;
         school::ActiveModel {
             id: Set(id.0),
             name: Set(name.to_owned()),
             created_at: Set(now),
         }
-        .insert(self.db())
+        .insert(&w.tx)
         .await?;
-        Ok(())
+        w.commit().await
     }
 
     pub async fn schools(&self) -> Result<Vec<School>, StoreError> {
@@ -176,14 +177,15 @@ impl Store {
     }
 
     pub async fn set_locked_until(&self, id: UserId, until: Option<i64>) -> Result<(), StoreError> {
+        let w = self.begin_write().await?;
         user::ActiveModel {
             id: Set(id.0),
             locked_until: Set(until),
             ..Default::default()
         }
-        .update(self.db())
+        .update(&w.tx)
         .await?;
-        Ok(())
+        w.commit().await
     }
 
     pub async fn user_count(&self) -> Result<u64, StoreError> {

@@ -38,8 +38,9 @@ impl Store {
             notes: Set(m.notes.clone()),
             created_at: Set(m.recorded_at),
         };
-        review_meeting::Entity::insert(row).exec(self.db()).await?;
-        Ok(())
+        let w = self.begin_write().await?;
+        review_meeting::Entity::insert(row).exec(&w.tx).await?;
+        w.commit().await
     }
 
     /// A supervisor's meetings in one period, in the order they were held.

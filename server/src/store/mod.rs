@@ -1,10 +1,11 @@
 //! Persistence: the only place that knows SQL and sea-orm. Everything it
 //! hands upward is a client-core domain type or a plain struct.
 //!
-//! Writers that must be totally ordered (the change log, the access log's
-//! hash chain) take the *write lock*: a PostgreSQL advisory transaction lock,
-//! shared by every `serve` process on the database, or an in-process mutex
-//! for the embedded SQLite file, which only one process opens.
+//! Every write takes the *write lock* (`begin_write`), so writers are totally
+//! ordered (the change log, the access log's hash chain) and never break each
+//! other's transactions: a PostgreSQL advisory transaction lock, shared by
+//! every `serve` process on the database, behind an in-process queue; on the
+//! embedded SQLite file, which only one process opens, the queue alone.
 
 pub mod audit;
 pub mod auth;
@@ -101,6 +102,12 @@ impl Store {
         })
     }
 
+    /// For reads. Every write goes through `begin_write`: on SQLite a write
+    /// outside the queue, committed between a queued transaction's first
+    /// read and its first write, makes that transaction fail at once with
+    /// SQLITE_BUSY (a stale snapshot cannot wait for the lock), and the
+    /// sync request holding it answered 503. Fifty sign-ins' inserts in the
+    /// soak did that to a sync.
     pub fn db(&self) -> &DatabaseConnection {
         &self.db
     }
@@ -123,5 +130,53 @@ impl Store {
     pub async fn ping(&self) -> Result<(), StoreError> {
         self.db.ping().await?;
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use sea_orm::{ActiveModelTrait, EntityTrait, PaginatorTrait, Set};
+
+    /// The interleaving that made a sync answer 503 during the soak's
+    /// sign-ins, made certain: a queued transaction reads, another write
+    /// comes in, then the transaction writes.
+    #[tokio::test]
+    async fn a_write_outside_a_queued_transaction_waits_for_it_and_breaks_nothing() {
+        let dir = std::env::temp_dir().join(format!("fieldlog-store-{}", uuid::Uuid::new_v4()));
+        let settings = Settings {
+            data_dir: dir.clone(),
+            ..Settings::default()
+        };
+        let store = Store::open(&settings).await.expect("open");
+        let w = store.begin_write().await.expect("begin");
+        let before = entity::login_attempt::Entity::find()
+            .count(&w.tx)
+            .await
+            .expect("read");
+        let other = {
+            let store = store.clone();
+            tokio::spawn(async move { store.record_login_attempt("b", "127.0.0.1", 2, true).await })
+        };
+        // Time for the other write to commit, if nothing holds it back.
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        entity::login_attempt::ActiveModel {
+            username: Set("a".into()),
+            address: Set("127.0.0.1".into()),
+            at: Set(1),
+            success: Set(true),
+            ..Default::default()
+        }
+        .insert(&w.tx)
+        .await
+        .expect("the queued transaction's write");
+        w.commit().await.expect("commit");
+        other.await.expect("join").expect("the other write, after");
+        let after = entity::login_attempt::Entity::find()
+            .count(store.db())
+            .await
+            .expect("read");
+        assert_eq!(after, before + 2);
+        let _ = std::fs::remove_dir_all(dir);
     }
 }

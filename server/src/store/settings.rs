@@ -37,6 +37,7 @@ impl Store {
             updated_at: Set(now),
             updated_by: Set(Some(by.0)),
         };
+        let w = self.begin_write().await?;
         setting::Entity::insert(row)
             .on_conflict(
                 OnConflict::column(setting::Column::Key)
@@ -47,8 +48,8 @@ impl Store {
                     ])
                     .to_owned(),
             )
-            .exec(self.db())
+            .exec(&w.tx)
             .await?;
-        Ok(())
+        w.commit().await
     }
 }
