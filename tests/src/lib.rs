@@ -171,7 +171,9 @@ impl TestServer {
             self.log_filter,
             std::mem::take(&mut self.env),
         );
-        std::mem::forget(self);
+        // Dropping frees the old process's log and HTTP client; a kill loop
+        // of fifty rounds leaked both for every round when this forgot them.
+        drop(self);
         Self::spawn(dir, url, false, log, env).await
     }
 

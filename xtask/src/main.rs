@@ -430,9 +430,9 @@ fn faults() -> Result {
         "fault tests, full size",
         cargo()
             .args([
+                // --workspace, as `test` builds it: one set of artifacts.
                 "test",
-                "-p",
-                "fieldlog-tests",
+                "--workspace",
                 "--test",
                 "stories",
                 "faults::",
