@@ -86,11 +86,12 @@ fn verify_in(password: &[u8], hash: &PasswordHash, blocks: &mut Vec<Block>) -> O
 }
 
 /// Verifies on the blocking pool, at most one verification at once per two
-/// cores (at least one), so sign-ins never take every core from sync. Each argon2id run holds 19 MiB and a core for tens of
-/// milliseconds: fifty officers signing in together (the start of a shift,
-/// or the soak's token renewal) ran fifty at once, took the server from 83 MB
-/// to 1.2 GB of RSS, and starved the sync requests around them until they
-/// answered 503. Queued logins wait their turn instead.
+/// cores (at least one), so sign-ins never take every core from sync. Each
+/// argon2id run needs 19 MiB and a core for tens of milliseconds: fifty
+/// officers signing in together (the start of a shift, or the soak's token
+/// renewal) ran fifty at once, took the server from 83 MB to 1.2 GB of RSS,
+/// and starved the sync requests around them until they answered 503.
+/// Queued logins wait their turn instead.
 pub async fn verify_password_queued(
     password: String,
     hash: String,
