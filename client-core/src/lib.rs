@@ -14,6 +14,7 @@ pub mod document;
 pub mod flag;
 pub mod ids;
 pub mod json;
+pub mod partition;
 pub mod period;
 pub mod record;
 pub mod replica;

@@ -84,6 +84,10 @@ closed_set!(
         Corrupt = "corrupt",
         TooLarge = "too_large",
         MissingDependencies = "missing_dependencies",
+        /// A key the document's part does not have (`partition`).
+        UnknownField = "unknown_field",
+        /// A value of another part, e.g. a school-record value in the account.
+        WrongPartition = "wrong_partition",
     }
 );
 

@@ -14,6 +14,7 @@ use automerge::Change;
 use client_core::access::{Action, Actor, Decision, Policy, RecordFacts, Scope};
 use client_core::document::{Account, DocId, Document, Restricted, actor_id, actor_user, join};
 use client_core::flag::{flags, needs_review};
+use client_core::partition;
 use client_core::record::{Demographics, Record};
 use client_core::report::{self, AgeBand, RaceEthnicity};
 use client_core::review::Reviews;
@@ -387,21 +388,9 @@ async fn push_one(
         .filter(|c| !w.doc.has_change(&c.hash()))
         .collect();
     let before_heads = w.doc.heads();
-    if let Err(e) = w.doc.apply(fresh.clone()) {
-        return Ok(Err(refuse(
-            id,
-            RefusalCode::Corrupt,
-            format!("the changes do not apply: {e}"),
-            None,
-        )));
-    }
-    if !w.doc.missing_deps().is_empty() {
-        return Ok(Err(refuse(
-            id,
-            RefusalCode::MissingDependencies,
-            "earlier changes of this document are missing; sync them first",
-            None,
-        )));
+    // Each change must leave the document strictly its part's type.
+    if let Err(e) = partition::apply_checked(&mut w.doc, fresh.clone()) {
+        return Ok(Err(e.refusal(id)));
     }
 
     // Who owns the document: the stored account, or the pushed one.

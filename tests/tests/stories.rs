@@ -4,6 +4,8 @@
 
 #[path = "stories/faults.rs"]
 mod faults;
+#[path = "stories/integrity.rs"]
+mod integrity;
 #[path = "stories/matrix.rs"]
 mod matrix;
 #[path = "stories/overcalling.rs"]

@@ -1,0 +1,125 @@
+//! What the server trusts a device with, and what it does not (issue 16,
+//! findings 4, 5, 14 and 15): a document holds its part's type and nothing
+//! else; lateness rests on the server's own receipt time; a review's time is
+//! the server's; creating a record never confirms that someone else's exists.
+
+use super::{contact, now, review};
+use automerge::transaction::Transactable;
+use automerge::{ObjType, ROOT, ReadDoc};
+use client_core::document::DocId;
+use client_core::sync::RefusalCode;
+use client_core::vocabulary::Finding;
+use client_core::{DocKind, RecordId};
+use fieldlog_tests::{Db, TestServer};
+
+fn account(record: RecordId) -> DocId {
+    DocId {
+        record,
+        kind: DocKind::Account,
+    }
+}
+
+/// Everything a device holds of a document, history included, as bytes in
+/// which key names appear as written.
+fn history(doc: &mut client_core::document::Document) -> String {
+    String::from_utf8_lossy(&doc.automerge().save_nocompress()).into_owned()
+}
+
+#[tokio::test]
+async fn a_value_outside_the_parts_type_is_refused_and_never_reaches_the_supervisor()
+-> anyhow::Result<()> {
+    for db in Db::all() {
+        let s = TestServer::start(&db).await?;
+        let officer = s.login("sro.martinez").await?;
+        let sup = s.login("sgt.alvarez").await?;
+        let mut phone = officer.replica(1);
+        let r = contact(officer.user, officer.first_school());
+        phone.create(&r, now())?;
+        s.sync(&officer.token, &mut phone).await?;
+
+        // A hand-made change: a school-record value inside the account,
+        // added and taken out again in the same push.
+        let doc = phone.document(&account(r.id)).expect("account");
+        let am = doc.automerge();
+        let (_, students) = am.get(ROOT, "students")?.expect("students");
+        let (_, s0) = am.get(&students, 0)?.expect("student 0");
+        let sr = am.put_object(&s0, "school_record", ObjType::Map)?;
+        am.put(&sr, "disability", "idea")?;
+        am.commit();
+        am.delete(&s0, "school_record")?;
+        am.commit();
+        let report = s.sync(&officer.token, &mut phone).await?;
+        assert_eq!(report.refused.len(), 1, "{}: {report:?}", db.name());
+        let refusal = &report.refused[0];
+        assert_eq!(refusal.code, RefusalCode::WrongPartition, "{refusal:?}");
+        assert_eq!(refusal.field.as_deref(), Some("students[0].school_record"));
+
+        // An unknown key, kept.
+        let mut phone2 = officer.replica(2);
+        s.sync(&officer.token, &mut phone2).await?;
+        let am = phone2
+            .document(&account(r.id))
+            .expect("account")
+            .automerge();
+        am.put(ROOT, "note_to_self", "ask the counselor")?;
+        am.commit();
+        let report = s.sync(&officer.token, &mut phone2).await?;
+        assert_eq!(report.refused.len(), 1, "{}: {report:?}", db.name());
+        assert_eq!(report.refused[0].code, RefusalCode::UnknownField);
+        assert_eq!(report.refused[0].field.as_deref(), Some("note_to_self"));
+
+        let mut desk = sup.replica(7);
+        s.sync(&sup.token, &mut desk).await?;
+        let seen = history(desk.document(&account(r.id)).expect("the account"));
+        for key in ["school_record", "note_to_self"] {
+            assert!(
+                !seen.contains(key),
+                "{}: {key} reached the supervisor",
+                db.name()
+            );
+        }
+    }
+    Ok(())
+}
+
+#[tokio::test]
+async fn a_supervisor_cannot_add_keys_to_a_review() -> anyhow::Result<()> {
+    for db in Db::all() {
+        let s = TestServer::start(&db).await?;
+        let officer = s.login("sro.martinez").await?;
+        let sup = s.login("sgt.alvarez").await?;
+        let mut phone = officer.replica(1);
+        let mut r = contact(officer.user, officer.first_school());
+        r.submit(now());
+        phone.create(&r, now())?;
+        s.sync(&officer.token, &mut phone).await?;
+
+        let mut desk = sup.replica(7);
+        s.sync(&sup.token, &mut desk).await?;
+        desk.add_review(r.id, review(sup.user, Finding::Appropriate), now())?;
+        let id = DocId {
+            record: r.id,
+            kind: DocKind::Review,
+        };
+        let am = desk.document(&id).expect("review").automerge();
+        let (_, list) = am.get(ROOT, "reviews")?.expect("reviews");
+        let (_, first) = am.get(&list, 0)?.expect("review 0");
+        am.put(&first, "officer_home_address", "12 Elm St")?;
+        am.commit();
+        let report = s.sync(&sup.token, &mut desk).await?;
+        assert_eq!(report.refused.len(), 1, "{}: {report:?}", db.name());
+        assert_eq!(report.refused[0].code, RefusalCode::UnknownField);
+        assert_eq!(
+            report.refused[0].field.as_deref(),
+            Some("reviews[0].officer_home_address")
+        );
+
+        s.sync(&officer.token, &mut phone).await?;
+        assert!(
+            phone.document(&id).is_none(),
+            "{}: nothing of the review reached the officer",
+            db.name()
+        );
+    }
+    Ok(())
+}
