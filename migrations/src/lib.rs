@@ -8,6 +8,7 @@ mod m20261122_000002_record_students;
 mod m20261122_000003_student_key;
 mod m20261122_000004_staff_member;
 mod m20261123_000005_oversight;
+mod m20261202_000006_sessions;
 
 #[derive(Debug)]
 pub struct Migrator;
@@ -21,6 +22,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261122_000003_student_key::Migration),
             Box::new(m20261122_000004_staff_member::Migration),
             Box::new(m20261123_000005_oversight::Migration),
+            Box::new(m20261202_000006_sessions::Migration),
         ]
     }
 }

@@ -74,8 +74,9 @@ async fn dispatch(cli: Cli) -> anyhow::Result<()> {
         }
         Command::Serve { demo_if_empty, .. } => {
             if demo_if_empty && store.user_count().await? == 0 {
-                let logins = crate::demo::create(&store).await?;
-                print_logins(&logins);
+                let password = crate::demo::password();
+                let logins = crate::demo::create(&store, &password).await?;
+                print_logins(&logins, &password);
             }
             serve(settings, store).await
         }
@@ -87,8 +88,9 @@ async fn dispatch(cli: Cli) -> anyhow::Result<()> {
                     "the database already has users; the demo district goes into an empty database"
                 );
             }
-            let logins = crate::demo::create(&store).await?;
-            print_logins(&logins);
+            let password = crate::demo::password();
+            let logins = crate::demo::create(&store, &password).await?;
+            print_logins(&logins, &password);
             Ok(())
         }
         Command::School {
@@ -115,16 +117,17 @@ async fn dispatch(cli: Cli) -> anyhow::Result<()> {
             let role = Role::parse(&role).with_context(|| {
                 format!("--role {role:?} is not one of sro, supervisor, school_leader, analyst, admin, auditor")
             })?;
-            let username = username.trim().to_owned();
-            if username.is_empty() || username.len() > 64 {
-                bail!("--username must be 1-64 characters");
-            }
+            let existing = store.usernames().await?;
+            let username = crate::credentials::check_new_username(
+                &username,
+                existing.iter().map(String::as_str),
+            )
+            .map_err(|e| anyhow::anyhow!("--username: {e}"))?;
             let mut password = String::new();
             std::io::stdin().read_to_string(&mut password)?;
             let password = password.trim_end_matches(['\n', '\r']);
-            if password.chars().count() < 12 {
-                bail!("the password (on standard input) must be at least 12 characters");
-            }
+            crate::credentials::check_password(password, &username)
+                .map_err(|e| anyhow::anyhow!("the password (on standard input): {e}"))?;
             let mut school_ids = Vec::new();
             for s in &schools {
                 let id: SchoolId = s
@@ -138,7 +141,7 @@ async fn dispatch(cli: Cli) -> anyhow::Result<()> {
             let supervisor = match supervisor {
                 Some(name) => Some(
                     store
-                        .user_by_name(&name)
+                        .user_by_name(&crate::credentials::normalize_username(&name))
                         .await?
                         .with_context(|| format!("--supervisor {name:?}: no such user"))?
                         .id,
@@ -171,18 +174,19 @@ async fn dispatch(cli: Cli) -> anyhow::Result<()> {
                 .user_by_name(&username)
                 .await?
                 .with_context(|| format!("no user {username:?}"))?;
+            let username = crate::credentials::normalize_username(&username);
             store.set_locked_until(user.id, None).await?;
-            println!("unlocked {username}");
+            let cleared = store.clear_login_failures(&username).await?;
+            println!("unlocked {username} ({cleared} failed sign-ins cleared)");
             Ok(())
         }
     }
 }
 
-fn print_logins(logins: &[(String, Role, String)]) {
-    println!(
-        "\nDemo district created. Logins (password for all: {}):",
-        crate::demo::PASSWORD
-    );
+fn print_logins(logins: &[(String, Role, String)], password: &str) {
+    // The one place a password is printed: the operator who created the demo
+    // needs it, and it is drawn anew for every demo (issue 16, finding 16).
+    println!("\nDemo district created. Logins (password for all: {password}):");
     for (user, role, note) in logins {
         println!("  {user:<22} {:<14} {note}", role.as_str());
     }

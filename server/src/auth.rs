@@ -266,6 +266,17 @@ impl Keys {
         mac.finalize().into_bytes().into()
     }
 
+    /// HMAC-SHA256 of `data` under the device root, domain-separated by
+    /// `label` (device cookies).
+    pub fn mac(&self, label: &[u8], data: &[u8]) -> [u8; 32] {
+        use hmac::{KeyInit, Mac};
+        let mut mac = <hmac::Hmac<Sha256> as KeyInit>::new_from_slice(&self.device_root)
+            .expect("HMAC takes any key length");
+        mac.update(label);
+        mac.update(data);
+        mac.finalize().into_bytes().into()
+    }
+
     pub fn issue(&self, user: UserId, role: Role, stamp: &str, now: i64, ttl_secs: i64) -> String {
         let claims = Claims {
             sub: user.0,

@@ -16,7 +16,19 @@ use client_core::{
     DeviceId, DocKind, Policy, RecordId, ReviewId, SchoolId, StudentKey, Timestamp, UserId,
 };
 
-pub const PASSWORD: &str = "fieldlog-demo-2026";
+/// The demo's one password: `FIELDLOG_DEMO_PASSWORD` when set (the tests),
+/// else drawn anew, so no two demo districts share a password anyone could
+/// read in this source (issue 16, finding 16).
+pub fn password() -> String {
+    std::env::var("FIELDLOG_DEMO_PASSWORD")
+        .ok()
+        .filter(|p| crate::credentials::check_password(p, "demo").is_ok())
+        .unwrap_or_else(|| {
+            // 20 characters of base64url: about 120 bits.
+            let t = random_token();
+            format!("{}-{}-{}-{}", &t[..5], &t[5..10], &t[10..15], &t[15..20])
+        })
+}
 const DEVICE: DeviceId = DeviceId::from_u128(0xde30);
 
 /// splitmix64: a fixed seed gives the same district every time.
@@ -53,10 +65,10 @@ struct Officer {
 }
 
 /// Creates the district; returns (username, role, what to look at).
-pub async fn create(store: &Store) -> anyhow::Result<Vec<(String, Role, String)>> {
+pub async fn create(store: &Store, password: &str) -> anyhow::Result<Vec<(String, Role, String)>> {
     let now_ms = chrono::Utc::now().timestamp_millis();
     let mut rng = Rng(0x5eed_f1e1_d109);
-    let hash = hash_password(PASSWORD)?;
+    let hash = hash_password(password)?;
     let mut logins = Vec::new();
 
     let names = [

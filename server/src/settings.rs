@@ -24,6 +24,10 @@ pub struct Settings {
     pub header_timeout_secs: u64,
     pub access_token_minutes: i64,
     pub refresh_token_days: i64,
+    /// How long one sign-in lasts, however often its tokens are refreshed:
+    /// one shift by default, then the user signs in again (issue 16,
+    /// finding 3). An agency setting until agencies are entities.
+    pub session_hours: f64,
     /// JWT issuer and audience.
     pub issuer: String,
     pub audience: String,
@@ -51,6 +55,7 @@ impl Default for Settings {
             header_timeout_secs: 10,
             access_token_minutes: 15,
             refresh_token_days: 30,
+            session_hours: 14.0,
             issuer: "fieldlog".into(),
             audience: "fieldlog-api".into(),
             lockout_failures: 5,

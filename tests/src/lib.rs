@@ -185,15 +185,36 @@ impl TestServer {
         role: &str,
         school: client_core::SchoolId,
     ) -> Result<()> {
+        let out = self.add_user_with_password(username, role, &[school], PASSWORD)?;
+        if !out.status.success() {
+            bail!(
+                "user add {username}: {}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+        }
+        Ok(())
+    }
+
+    /// Runs `server user add` with `password` on standard input; the caller
+    /// judges its exit.
+    pub fn add_user_with_password(
+        &self,
+        username: &str,
+        role: &str,
+        schools: &[client_core::SchoolId],
+        password: &str,
+    ) -> Result<std::process::Output> {
         use std::io::Write;
         let mut cmd = Command::new(server_binary()?);
         cmd.args(["user", "add", "--username", username, "--role", role])
-            .args(["--school", &school.to_string()])
             .env("FIELDLOG_DATA_DIR", &self.data_dir)
             .env_remove("DATABASE_URL")
             .stdin(Stdio::piped())
             .stdout(Stdio::null())
             .stderr(Stdio::piped());
+        for school in schools {
+            cmd.args(["--school", &school.to_string()]);
+        }
         if let Some(url) = &self.database_url {
             cmd.env("DATABASE_URL", url);
         }
@@ -202,15 +223,8 @@ impl TestServer {
             .stdin
             .take()
             .context("no stdin")?
-            .write_all(PASSWORD.as_bytes())?;
-        let out = child.wait_with_output()?;
-        if !out.status.success() {
-            bail!(
-                "user add {username}: {}",
-                String::from_utf8_lossy(&out.stderr)
-            );
-        }
-        Ok(())
+            .write_all(password.as_bytes())?;
+        Ok(child.wait_with_output()?)
     }
 
     async fn spawn(
@@ -226,6 +240,8 @@ impl TestServer {
             .env("FIELDLOG_LISTEN", "127.0.0.1:0")
             .env("FIELDLOG_DATA_DIR", &data_dir)
             .env("FIELDLOG_LOG", log_filter)
+            // The demo draws a password per district unless told one.
+            .env("FIELDLOG_DEMO_PASSWORD", PASSWORD)
             .env_remove("DATABASE_URL")
             .stdout(Stdio::piped())
             .stderr(Stdio::piped());

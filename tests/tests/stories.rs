@@ -16,6 +16,8 @@ mod report;
 mod review;
 #[path = "stories/robustness.rs"]
 mod robustness;
+#[path = "stories/sign_in.rs"]
+mod sign_in;
 
 use client_core::document::DocId;
 use client_core::record::*;

@@ -5,8 +5,10 @@ use super::error::ApiError;
 use super::extract::{ApiJson, client_address};
 use super::me::{MeView, me_view};
 use crate::auth::{dummy_hash, random_token, token_hash, verify_password_queued};
+use crate::credentials::normalize_username;
+use crate::device_cookie;
 use crate::store::audit::Entry;
-use crate::store::auth::RefreshOutcome;
+use crate::store::auth::{Attempt, AttemptLimits, RefreshOutcome, Reservation};
 use axum::Json;
 use axum::extract::{ConnectInfo, State};
 use client_core::{Role, UserId};
@@ -17,6 +19,11 @@ use std::net::SocketAddr;
 pub struct LoginRequest {
     pub username: String,
     pub password: String,
+    /// The `device_cookie` an earlier sign-in on this device received. With
+    /// it, a stranger's wrong guesses at this account cannot lock this device
+    /// out.
+    #[serde(default)]
+    pub device_cookie: Option<String>,
 }
 
 #[derive(Deserialize, utoipa::ToSchema)]
@@ -30,6 +37,12 @@ pub struct Tokens {
     pub refresh_token: String,
     /// Seconds until the access token expires.
     pub expires_in: i64,
+    /// When this sign-in ends for good, however often it is refreshed
+    /// (RFC 3339); the user then signs in again.
+    pub session_expires_at: String,
+    /// Keep it on this device and send it with the next sign-in (login only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub device_cookie: Option<String>,
     pub user: MeView,
 }
 
@@ -52,31 +65,51 @@ pub(super) fn event(user: Option<UserId>, role: Option<Role>, name: &str, endpoi
     }
 }
 
+/// A sign-in's tokens. Neither outlives `session_end`: the access token's
+/// lifetime is cut to it, and the refresh token carries it unchanged.
 async fn issue(
     state: &AppState,
     user: UserId,
     role: Role,
     stamp: &str,
     family: uuid::Uuid,
+    session_end: i64,
 ) -> Result<Tokens, ApiError> {
     let now = now_ms();
-    let ttl = state.settings.access_token_minutes * 60;
+    let ttl = (state.settings.access_token_minutes * 60).min((session_end - now) / 1000);
+    if ttl <= 0 {
+        return Err(ApiError::SessionExpired);
+    }
     let access_token = state.keys.issue(user, role, stamp, now / 1000, ttl);
     let refresh_token = random_token();
-    let expires = now + state.settings.refresh_token_days * 86_400_000;
+    let expires = (now + state.settings.refresh_token_days * 86_400_000).min(session_end);
     state
         .store
-        .add_refresh_token(&token_hash(&refresh_token), user, family, expires)
+        .add_refresh_token(
+            &token_hash(&refresh_token),
+            user,
+            family,
+            expires,
+            session_end,
+        )
         .await?;
     let actor = state.store.actor(user, role).await?;
     Ok(Tokens {
         access_token,
         refresh_token,
         expires_in: ttl,
+        session_expires_at: chrono::DateTime::from_timestamp_millis(session_end)
+            .unwrap_or_default()
+            .to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+        device_cookie: None,
         user: me_view(state, &actor).await?,
     })
 }
 
+/// Signs in. Each attempt reserves a verification before the password is
+/// checked (`Store::reserve_login_attempt`), so no number of concurrent
+/// guesses gets more verifications than the lockout allows; an unknown
+/// username is limited and answered exactly as a known one.
 #[utoipa::path(post, path = "/api/v1/auth/login", request_body = LoginRequest,
     responses((status = 200, body = Tokens), (status = 401, body = super::error::ErrorBody), (status = 429, body = super::error::ErrorBody)))]
 pub async fn login(
@@ -88,79 +121,74 @@ pub async fn login(
     let now = now_ms();
     let address = client_address(peer);
     let endpoint = "POST /api/v1/auth/login";
-    if state
-        .store
-        .failures_from_address(&address, now - 60_000)
-        .await?
-        >= s.address_failures_per_minute
-    {
-        state
-            .store
-            .log_access(&[event(None, None, "login_rate_limited", endpoint)])
-            .await?;
-        return Err(ApiError::TooMany { retry_after: 60 });
-    }
-    let username = req.username.trim().to_owned();
+    let username = normalize_username(&req.username);
     let user = state.store.user_by_name(&username).await?;
-    if let Some(u) = &user
-        && let Some(until) = u.locked_until
-        && until > now
-    {
-        state
-            .store
-            .log_access(&[event(
-                Some(u.id),
-                Some(u.role),
-                "login_while_locked",
-                endpoint,
-            )])
-            .await?;
-        return Err(ApiError::TooMany {
-            retry_after: ((until - now) / 1000).max(1) as u64,
-        });
-    }
+    let device = user.as_ref().and_then(|u| {
+        req.device_cookie
+            .as_deref()
+            .and_then(|c| device_cookie::verify(&state.keys, u.id, c))
+    });
+    let device_id = device.map(|d| d.simple().to_string());
+    let reservation = state
+        .store
+        .reserve_login_attempt(
+            &Attempt {
+                username: &username,
+                address: &address,
+                device: device_id.as_deref(),
+                at: now,
+            },
+            &AttemptLimits {
+                account_max: s.lockout_failures,
+                account_window_ms: s.lockout_minutes * 60_000,
+                address_max: s.address_failures_per_minute,
+                address_window_ms: 60_000,
+            },
+        )
+        .await?;
+    let (uid, role) = (user.as_ref().map(|u| u.id), user.as_ref().map(|u| u.role));
+    let (attempt, fills_bucket) = match reservation {
+        Reservation::Refused { retry_after_ms } => {
+            state
+                .store
+                .log_access(&[event(uid, role, "login_refused", endpoint)])
+                .await?;
+            return Err(ApiError::TooMany {
+                retry_after: (retry_after_ms / 1000).max(1) as u64,
+            });
+        }
+        Reservation::Granted { attempt, last } => (attempt, last),
+    };
     // Always pay for one argon2 verification, so timing does not tell
     // whether the username exists.
     let hash = user
         .as_ref()
         .map(|u| u.password_hash.clone())
         .unwrap_or_else(|| dummy_hash().to_owned());
-    let password = req.password;
-    let ok = verify_password_queued(password, hash).await?;
-    let ok = ok && user.as_ref().is_some_and(|u| !u.disabled);
-    state
-        .store
-        .record_login_attempt(&username, &address, now, ok)
-        .await?;
-    let Some(user) = user.filter(|_| ok) else {
-        let uid = state.store.user_by_name(&username).await?;
-        let mut entries = vec![event(
-            uid.as_ref().map(|u| u.id),
-            uid.as_ref().map(|u| u.role),
-            "login_failed",
-            endpoint,
-        )];
-        if let Some(u) = &uid {
-            let window = now - s.lockout_minutes * 60_000;
-            if state.store.failures_for_user(&username, window).await? >= s.lockout_failures {
-                state
-                    .store
-                    .set_locked_until(u.id, Some(now + s.lockout_minutes * 60_000))
-                    .await?;
-                entries.push(event(Some(u.id), Some(u.role), "account_locked", endpoint));
-            }
+    let ok = verify_password_queued(req.password, hash).await?;
+    let Some(user) = user.filter(|u| ok && !u.disabled) else {
+        let mut entries = vec![event(uid, role, "login_failed", endpoint)];
+        if fills_bucket {
+            entries.push(event(uid, role, "account_locked", endpoint));
         }
         state.store.log_access(&entries).await?;
         return Err(ApiError::BadCredentials);
     };
-    let tokens = issue(
+    state.store.login_succeeded(attempt).await?;
+    let session_end = now + (s.session_hours * 3_600_000.0) as i64;
+    let mut tokens = issue(
         &state,
         user.id,
         user.role,
         &user.security_stamp,
         uuid::Uuid::new_v4(),
+        session_end,
     )
     .await?;
+    tokens.device_cookie = Some(match (device, req.device_cookie) {
+        (Some(_), Some(cookie)) => cookie,
+        _ => device_cookie::issue(&state.keys, user.id, uuid::Uuid::new_v4()),
+    });
     state
         .store
         .log_access(&[event(Some(user.id), Some(user.role), "login", endpoint)])
@@ -180,7 +208,11 @@ pub async fn refresh(
         .use_refresh_token(&token_hash(&req.refresh_token), now_ms())
         .await?
     {
-        RefreshOutcome::Rotated { user, family } => {
+        RefreshOutcome::Rotated {
+            user,
+            family,
+            session_expires_at,
+        } => {
             let u = state
                 .store
                 .user(user)
@@ -189,7 +221,15 @@ pub async fn refresh(
             if u.disabled {
                 return Err(ApiError::Unauthenticated);
             }
-            let tokens = issue(&state, u.id, u.role, &u.security_stamp, family).await?;
+            let tokens = issue(
+                &state,
+                u.id,
+                u.role,
+                &u.security_stamp,
+                family,
+                session_expires_at,
+            )
+            .await?;
             state
                 .store
                 .log_access(&[event(Some(u.id), Some(u.role), "token_refreshed", endpoint)])
@@ -203,6 +243,7 @@ pub async fn refresh(
                 .await?;
             Err(ApiError::Unauthenticated)
         }
+        RefreshOutcome::SessionEnded => Err(ApiError::SessionExpired),
         RefreshOutcome::Invalid => Err(ApiError::Unauthenticated),
     }
 }

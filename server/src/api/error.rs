@@ -15,6 +15,9 @@ pub enum ApiError {
     Unauthenticated,
     /// 401 on login: wrong username or password (never says which).
     BadCredentials,
+    /// 401 on refresh: the sign-in reached its absolute end (the agency's
+    /// session length); the user signs in again.
+    SessionExpired,
     /// 403: signed in, not allowed.
     Forbidden,
     /// 404: not found, or not allowed to know it exists.
@@ -132,6 +135,13 @@ impl IntoResponse for ApiError {
                 StatusCode::UNAUTHORIZED,
                 "unauthenticated".into(),
                 "sign in again".into(),
+                None,
+                vec![],
+            ),
+            ApiError::SessionExpired => (
+                StatusCode::UNAUTHORIZED,
+                "session_expired".into(),
+                "this sign-in has ended; sign in again".into(),
                 None,
                 vec![],
             ),

@@ -6,7 +6,9 @@ use super::entity::{login_attempt, refresh_token};
 use super::{Store, StoreError};
 use client_core::UserId;
 use sea_orm::sea_query::Expr;
-use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, Set};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, Set,
+};
 use uuid::Uuid;
 
 /// What happened to a presented refresh token.
@@ -16,10 +18,43 @@ pub enum RefreshOutcome {
     Rotated {
         user: UserId,
         family: Uuid,
+        session_expires_at: i64,
     },
     /// Already used once: the family is revoked (a stolen token was replayed).
     Reused,
     Invalid,
+    /// The sign-in it belongs to has reached its absolute end.
+    SessionEnded,
+}
+
+/// One sign-in attempt, before its password is checked.
+pub struct Attempt<'a> {
+    /// Normalised, whether or not such a user exists.
+    pub username: &'a str,
+    pub address: &'a str,
+    /// The device cookie's id when the caller presented a valid one for this
+    /// account: its own lockout bucket, and no per-address limit.
+    pub device: Option<&'a str>,
+    pub at: i64,
+}
+
+pub struct AttemptLimits {
+    pub account_max: u64,
+    pub account_window_ms: i64,
+    pub address_max: u64,
+    pub address_window_ms: i64,
+}
+
+#[derive(Debug, PartialEq, Eq)]
+pub enum Reservation {
+    /// Verify the password. `last`: a failure now fills the bucket.
+    Granted {
+        attempt: i64,
+        last: bool,
+    },
+    Refused {
+        retry_after_ms: i64,
+    },
 }
 
 impl Store {
@@ -29,6 +64,7 @@ impl Store {
         user: UserId,
         family: Uuid,
         expires_at: i64,
+        session_expires_at: i64,
     ) -> Result<(), StoreError> {
         let w = self.begin_write().await?;
         refresh_token::ActiveModel {
@@ -38,6 +74,7 @@ impl Store {
             expires_at: Set(expires_at),
             used_at: Set(None),
             revoked: Set(false),
+            session_expires_at: Set(session_expires_at),
         }
         .insert(&w.tx)
         .await?;
@@ -71,6 +108,9 @@ impl Store {
                 RefreshOutcome::Invalid
             });
         }
+        if t.session_expires_at <= now {
+            return Ok(RefreshOutcome::SessionEnded);
+        }
         if t.expires_at <= now {
             return Ok(RefreshOutcome::Invalid);
         }
@@ -85,60 +125,97 @@ impl Store {
         Ok(RefreshOutcome::Rotated {
             user: UserId(t.user_id),
             family: t.family,
+            session_expires_at: t.session_expires_at,
         })
     }
 
-    pub async fn record_login_attempt(
+    /// Reserves one password verification for `username`, atomically, before
+    /// the password is checked: of any number of concurrent sign-ins, no more
+    /// than the limits allow are ever verified (issue 16, finding 2: 61 at
+    /// once were all checked when failures were recorded after the check).
+    ///
+    /// The attempt is stored as a failure and becomes a success only through
+    /// [`Store::login_succeeded`], so a verification still running counts
+    /// against the limit. Unknown usernames are limited exactly as known
+    /// ones, so the answer never tells whether an account exists.
+    pub async fn reserve_login_attempt(
         &self,
-        username: &str,
-        address: &str,
-        at: i64,
-        success: bool,
-    ) -> Result<(), StoreError> {
+        attempt: &Attempt<'_>,
+        limits: &AttemptLimits,
+    ) -> Result<Reservation, StoreError> {
         let w = self.begin_write().await?;
-        login_attempt::ActiveModel {
-            username: Set(username.to_owned()),
-            address: Set(address.to_owned()),
-            at: Set(at),
-            success: Set(success),
+        if attempt.device.is_none() {
+            let from_address = login_attempt::Entity::find()
+                .filter(login_attempt::Column::Address.eq(attempt.address))
+                .filter(login_attempt::Column::Success.eq(false))
+                .filter(login_attempt::Column::At.gte(attempt.at - limits.address_window_ms))
+                .count(&w.tx)
+                .await?;
+            if from_address >= limits.address_max {
+                return Ok(Reservation::Refused {
+                    retry_after_ms: limits.address_window_ms,
+                });
+            }
+        }
+        let bucket = login_attempt::Entity::find()
+            .filter(login_attempt::Column::Username.eq(attempt.username))
+            .filter(login_attempt::Column::At.gte(attempt.at - limits.account_window_ms))
+            .filter(match attempt.device {
+                Some(d) => login_attempt::Column::Device.eq(d),
+                None => login_attempt::Column::Device.is_null(),
+            })
+            .order_by_asc(login_attempt::Column::At)
+            .all(&w.tx)
+            .await?;
+        // Failures since the bucket's last success count.
+        let since_success = bucket
+            .iter()
+            .rposition(|a| a.success)
+            .map_or(&bucket[..], |i| &bucket[i + 1..]);
+        if since_success.len() as u64 >= limits.account_max {
+            let oldest = since_success[since_success.len() - limits.account_max as usize].at;
+            return Ok(Reservation::Refused {
+                retry_after_ms: (oldest + limits.account_window_ms - attempt.at).max(1_000),
+            });
+        }
+        let row = login_attempt::ActiveModel {
+            username: Set(attempt.username.to_owned()),
+            address: Set(attempt.address.to_owned()),
+            at: Set(attempt.at),
+            success: Set(false),
+            device: Set(attempt.device.map(str::to_owned)),
             ..Default::default()
         }
         .insert(&w.tx)
         .await?;
+        w.commit().await?;
+        Ok(Reservation::Granted {
+            attempt: row.id,
+            last: since_success.len() as u64 + 1 == limits.account_max,
+        })
+    }
+
+    /// The reserved attempt's password was right.
+    pub async fn login_succeeded(&self, attempt: i64) -> Result<(), StoreError> {
+        let w = self.begin_write().await?;
+        login_attempt::Entity::update_many()
+            .col_expr(login_attempt::Column::Success, Expr::value(true))
+            .filter(login_attempt::Column::Id.eq(attempt))
+            .exec(&w.tx)
+            .await?;
         w.commit().await
     }
 
-    /// Failed logins for an account since `since`, not counting those before
-    /// its last success.
-    pub async fn failures_for_user(&self, username: &str, since: i64) -> Result<u64, StoreError> {
-        let last_ok = login_attempt::Entity::find()
+    /// Lifts every lockout of an account (`server user unlock`).
+    pub async fn clear_login_failures(&self, username: &str) -> Result<u64, StoreError> {
+        let w = self.begin_write().await?;
+        let n = login_attempt::Entity::delete_many()
             .filter(login_attempt::Column::Username.eq(username))
-            .filter(login_attempt::Column::Success.eq(true))
-            .filter(login_attempt::Column::At.gte(since))
-            .all(self.db())
+            .filter(login_attempt::Column::Success.eq(false))
+            .exec(&w.tx)
             .await?
-            .into_iter()
-            .map(|a| a.at)
-            .max()
-            .unwrap_or(since);
-        Ok(login_attempt::Entity::find()
-            .filter(login_attempt::Column::Username.eq(username))
-            .filter(login_attempt::Column::Success.eq(false))
-            .filter(login_attempt::Column::At.gte(last_ok))
-            .count(self.db())
-            .await?)
-    }
-
-    pub async fn failures_from_address(
-        &self,
-        address: &str,
-        since: i64,
-    ) -> Result<u64, StoreError> {
-        Ok(login_attempt::Entity::find()
-            .filter(login_attempt::Column::Address.eq(address))
-            .filter(login_attempt::Column::Success.eq(false))
-            .filter(login_attempt::Column::At.gte(since))
-            .count(self.db())
-            .await?)
+            .rows_affected;
+        w.commit().await?;
+        Ok(n)
     }
 }

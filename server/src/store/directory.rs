@@ -124,6 +124,16 @@ impl Store {
             .transpose()
     }
 
+    /// Every username, for the confusable check when one is added.
+    pub async fn usernames(&self) -> Result<Vec<String>, StoreError> {
+        Ok(user::Entity::find()
+            .all(self.db())
+            .await?
+            .into_iter()
+            .map(|u| u.username)
+            .collect())
+    }
+
     pub async fn user(&self, id: UserId) -> Result<Option<User>, StoreError> {
         user::Entity::find_by_id(id.0)
             .one(self.db())

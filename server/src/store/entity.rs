@@ -85,6 +85,8 @@ pub mod refresh_token {
         pub expires_at: i64,
         pub used_at: Option<i64>,
         pub revoked: bool,
+        /// The sign-in's absolute end; refreshing never moves it.
+        pub session_expires_at: i64,
     }
 
     impl ActiveModelBehavior for ActiveModel {}
@@ -103,6 +105,9 @@ pub mod login_attempt {
         pub address: String,
         pub at: i64,
         pub success: bool,
+        /// The lockout bucket: `None` for an unknown device, else the id in
+        /// its device cookie.
+        pub device: Option<String>,
     }
 
     impl ActiveModelBehavior for ActiveModel {}

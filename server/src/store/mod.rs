@@ -156,7 +156,7 @@ mod tests {
             .expect("read");
         let other = {
             let store = store.clone();
-            tokio::spawn(async move { store.record_login_attempt("b", "127.0.0.1", 2, true).await })
+            tokio::spawn(async move { store.login_succeeded(1).await })
         };
         // Time for the other write to commit, if nothing holds it back.
         tokio::time::sleep(Duration::from_millis(300)).await;
@@ -164,7 +164,7 @@ mod tests {
             username: Set("a".into()),
             address: Set("127.0.0.1".into()),
             at: Set(1),
-            success: Set(true),
+            success: Set(false),
             ..Default::default()
         }
         .insert(&w.tx)
@@ -176,7 +176,15 @@ mod tests {
             .count(store.db())
             .await
             .expect("read");
-        assert_eq!(after, before + 2);
+        assert_eq!(after, before + 1);
+        let succeeded = entity::login_attempt::Entity::find_by_id(1)
+            .one(store.db())
+            .await
+            .expect("read");
+        assert!(
+            succeeded.is_some_and(|a| a.success),
+            "the other write ran after"
+        );
         let _ = std::fs::remove_dir_all(dir);
     }
 }

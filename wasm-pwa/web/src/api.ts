@@ -28,14 +28,23 @@ async function failure(res: Response): Promise<ApiError> {
   return new ApiError(res.status, message);
 }
 
+// The device cookie of each account that signed in on this browser: with it,
+// a stranger's wrong guesses at the account cannot lock this device out. It
+// names a device, not a person, and opens nothing by itself, so it outlives
+// sign-out.
+const cookieKey = (username: string) => `fieldlog.device-cookie.${username.trim().toLowerCase()}`;
+
 export async function login(username: string, password: string): Promise<Tokens> {
+  const device_cookie = localStorage.getItem(cookieKey(username)) ?? undefined;
   const res = await fetch("/api/v1/auth/login", {
     method: "POST",
     headers: { "content-type": "application/json" },
-    body: JSON.stringify({ username, password }),
+    body: JSON.stringify({ username, password, device_cookie }),
   });
   if (!res.ok) throw await failure(res);
-  return (await res.json()) as Tokens;
+  const tokens = (await res.json()) as Tokens;
+  if (tokens.device_cookie) localStorage.setItem(cookieKey(username), tokens.device_cookie);
+  return tokens;
 }
 
 export async function refresh(refreshToken: string): Promise<Tokens> {

@@ -25,6 +25,8 @@ export async function startServer(dist = "dist"): Promise<Server> {
       FIELDLOG_LISTEN: "127.0.0.1:0",
       FIELDLOG_WEB_DIR: join(ROOT, "wasm-pwa/web", dist),
       FIELDLOG_LOG: "warn",
+      // The demo draws a password per district unless told one.
+      FIELDLOG_DEMO_PASSWORD: PASSWORD,
     },
     stdio: ["ignore", "pipe", "inherit"],
   });
