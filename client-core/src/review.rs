@@ -37,12 +37,28 @@ pub enum ReviewError {
     WrongAuthor(ReviewId),
     #[error("review notes are limited to {0} characters")]
     TooLong(usize),
+    #[error(
+        "review {0} is dated {1}, but a review's time is when it reaches the server; write it again"
+    )]
+    NotNow(ReviewId, Timestamp),
 }
+
+/// How far a new review's `at` may be from the server's clock when it
+/// arrives. A review is written at a desk that is online (the app posts it
+/// and the server stamps it), so this only has to cover clocks and transit;
+/// anything further is a backdated (or postdated) review and is refused.
+pub const REVIEW_CLOCK_SKEW_MINUTES: i64 = 5;
 
 impl Reviews {
     /// Accepts `after` only if it keeps every review of `self` unchanged and
-    /// every added review is by `author`.
-    pub fn check_append(&self, after: &Reviews, author: UserId) -> Result<(), ReviewError> {
+    /// every added review is by `author`, dated `now` (the server's time of
+    /// receipt) give or take [`REVIEW_CLOCK_SKEW_MINUTES`].
+    pub fn check_append(
+        &self,
+        after: &Reviews,
+        author: UserId,
+        now: Timestamp,
+    ) -> Result<(), ReviewError> {
         for old in &self.reviews {
             if after.reviews.iter().find(|r| r.id == old.id) != Some(old) {
                 return Err(ReviewError::Rewritten(old.id));
@@ -55,6 +71,10 @@ impl Reviews {
         {
             if new.by != author {
                 return Err(ReviewError::WrongAuthor(new.id));
+            }
+            let skew = REVIEW_CLOCK_SKEW_MINUTES;
+            if new.at < now.plus_minutes(-skew) || new.at > now.plus_minutes(skew) {
+                return Err(ReviewError::NotNow(new.id, new.at));
             }
             let long = |t: &Option<String>| t.as_ref().is_some_and(|t| t.chars().count() > 10_000);
             if long(&new.notes) || long(&new.follow_up) {

@@ -271,6 +271,9 @@ pub async fn create(store: &Store, password: &str) -> anyhow::Result<Vec<(String
             Finding::TrainingNeed,
             Finding::PolicyConcern,
         ][i % 4];
+        // Reviewed a month ago: the review reached the server then, and a
+        // review is dated when it reaches the server.
+        let at = now.plus_hours(-24 * 30);
         let reviews = Reviews {
             reviews: vec![Review {
                 id: ReviewId(rng.uuid()),
@@ -279,18 +282,21 @@ pub async fn create(store: &Store, password: &str) -> anyhow::Result<Vec<(String
                 follow_up: (finding != Finding::Appropriate)
                     .then(|| "De-escalation refresher before next term.".into()),
                 by: sup,
-                at: now.plus_hours(-24 * 30),
+                at,
             }],
         };
-        doc.write(&reviews, now)?;
+        doc.write(&reviews, at)?;
         let changes = doc.change_bytes_since(&[]);
-        sync(
+        let outcome = sync(
             domain,
             &actor,
             request(vec![DocChanges { doc: id, changes }]),
-            now,
+            at,
         )
         .await?;
+        if let Some(r) = outcome.response.refused.first() {
+            anyhow::bail!("demo review refused: {}", r.reason);
+        }
     }
     Ok(logins)
 }

@@ -522,7 +522,7 @@ async fn push_one(
                     .unwrap_or_default(),
                 None => Reviews::default(),
             };
-            if let Err(e) = before.check_append(&after, actor.user) {
+            if let Err(e) = before.check_append(&after, actor.user, now) {
                 return Ok(Err(refuse(
                     id,
                     RefusalCode::Invalid,

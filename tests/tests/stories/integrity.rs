@@ -123,3 +123,40 @@ async fn a_supervisor_cannot_add_keys_to_a_review() -> anyhow::Result<()> {
     }
     Ok(())
 }
+
+#[tokio::test]
+async fn a_review_pushed_through_sync_cannot_be_backdated() -> anyhow::Result<()> {
+    for db in Db::all() {
+        let s = TestServer::start(&db).await?;
+        let officer = s.login("sro.martinez").await?;
+        let sup = s.login("sgt.alvarez").await?;
+        let mut phone = officer.replica(1);
+        let mut r = contact(officer.user, officer.first_school());
+        r.submit(now());
+        phone.create(&r, now())?;
+        s.sync(&officer.token, &mut phone).await?;
+
+        let mut desk = sup.replica(7);
+        s.sync(&sup.token, &mut desk).await?;
+        let mut backdated = review(sup.user, Finding::Appropriate);
+        backdated.at = now().plus_hours(-240);
+        desk.add_review(r.id, backdated, now())?;
+        let report = s.sync(&sup.token, &mut desk).await?;
+        assert_eq!(report.refused.len(), 1, "{}: {report:?}", db.name());
+        assert_eq!(report.refused[0].code, RefusalCode::Invalid);
+        assert_eq!(report.refused[0].field.as_deref(), Some("reviews"));
+
+        let (_, json) = s
+            .get(Some(&officer.token), &format!("/api/v1/incidents/{}", r.id))
+            .await?;
+        assert_eq!(json["reviews"], serde_json::json!([]), "{}", db.name());
+
+        // A review dated now goes through, from another desk.
+        let mut desk2 = sup.replica(8);
+        s.sync(&sup.token, &mut desk2).await?;
+        desk2.add_review(r.id, review(sup.user, Finding::Appropriate), now())?;
+        let report = s.sync(&sup.token, &mut desk2).await?;
+        assert_eq!(report.refused, vec![], "{}", db.name());
+    }
+    Ok(())
+}

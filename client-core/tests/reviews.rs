@@ -1,0 +1,77 @@
+//! Reviews are appended, never rewritten, and dated by the server's clock.
+
+mod common;
+use client_core::review::{REVIEW_CLOCK_SKEW_MINUTES, Review, ReviewError, Reviews};
+use client_core::vocabulary::Finding;
+use client_core::{ReviewId, Timestamp};
+use common::*;
+
+fn review(id: u128, at: Timestamp) -> Review {
+    Review {
+        id: ReviewId::from_u128(id),
+        finding: Finding::Appropriate,
+        notes: None,
+        follow_up: None,
+        by: OFFICER,
+        at,
+    }
+}
+
+#[test]
+fn a_new_review_is_dated_when_it_reaches_the_server() {
+    let now = t0().plus_hours(24 * 30);
+    let skew = REVIEW_CLOCK_SKEW_MINUTES;
+    // An earlier review keeps its own time; only added reviews are checked.
+    let before = Reviews {
+        reviews: vec![review(1, t0())],
+    };
+    let cases = [
+        ("at the server's time", now, true),
+        ("a clock a little behind", now.plus_minutes(1 - skew), true),
+        ("a clock a little ahead", now.plus_minutes(skew - 1), true),
+        ("backdated ten days", now.plus_hours(-240), false),
+        (
+            "just beyond the allowance",
+            now.plus_minutes(-skew - 1),
+            false,
+        ),
+        ("postdated an hour", now.plus_hours(1), false),
+    ];
+    for (name, at, ok) in cases {
+        let mut after = before.clone();
+        after.reviews.push(review(2, at));
+        let got = before.check_append(&after, OFFICER, now);
+        if ok {
+            assert_eq!(got, Ok(()), "{name}");
+        } else {
+            assert_eq!(
+                got,
+                Err(ReviewError::NotNow(ReviewId::from_u128(2), at)),
+                "{name}"
+            );
+        }
+    }
+}
+
+#[test]
+fn a_review_is_kept_and_attributed() {
+    let now = t0();
+    let before = Reviews {
+        reviews: vec![review(1, now)],
+    };
+    let mut rewritten = before.clone();
+    rewritten.reviews[0].finding = Finding::PolicyConcern;
+    assert_eq!(
+        before.check_append(&rewritten, OFFICER, now),
+        Err(ReviewError::Rewritten(ReviewId::from_u128(1)))
+    );
+    let mut other = before.clone();
+    other.reviews.push(Review {
+        by: OTHER_OFFICER,
+        ..review(2, now)
+    });
+    assert_eq!(
+        before.check_append(&other, OFFICER, now),
+        Err(ReviewError::WrongAuthor(ReviewId::from_u128(2)))
+    );
+}
