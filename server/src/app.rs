@@ -1,14 +1,13 @@
 //! Start-up: settings -> telemetry -> store -> the chosen command.
 
 use crate::api::{AppState, router};
-use crate::auth::{Keys, hash_password, random_token};
-use crate::cli::{Cli, Command, SchoolCommand, UserCommand};
+use crate::auth::Keys;
+use crate::cli::{Cli, Command, SchoolCommand};
 use crate::settings::Settings;
 use crate::store::Store;
 use crate::store::directory::new_id;
 use anyhow::{Context, bail};
-use client_core::{Policy, Role, SchoolId, Timestamp, UserId};
-use std::io::Read;
+use client_core::{Policy, Role, SchoolId, Timestamp};
 use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::Duration;
@@ -105,81 +104,7 @@ async fn dispatch(cli: Cli) -> anyhow::Result<()> {
             println!("{id}");
             Ok(())
         }
-        Command::User {
-            command:
-                UserCommand::Add {
-                    username,
-                    role,
-                    schools,
-                    supervisor,
-                },
-        } => {
-            let role = Role::parse(&role).with_context(|| {
-                format!("--role {role:?} is not one of sro, supervisor, school_leader, analyst, admin, auditor")
-            })?;
-            let existing = store.usernames().await?;
-            let username = crate::credentials::check_new_username(
-                &username,
-                existing.iter().map(String::as_str),
-            )
-            .map_err(|e| anyhow::anyhow!("--username: {e}"))?;
-            let mut password = String::new();
-            std::io::stdin().read_to_string(&mut password)?;
-            let password = password.trim_end_matches(['\n', '\r']);
-            crate::credentials::check_password(password, &username)
-                .map_err(|e| anyhow::anyhow!("the password (on standard input): {e}"))?;
-            let mut school_ids = Vec::new();
-            for s in &schools {
-                let id: SchoolId = s
-                    .parse()
-                    .map_err(|_| anyhow::anyhow!("--school {s:?} is not a school id"))?;
-                if !store.school_exists(id).await? {
-                    bail!("--school {id}: no such school");
-                }
-                school_ids.push(id);
-            }
-            let supervisor = match supervisor {
-                Some(name) => Some(
-                    store
-                        .user_by_name(&crate::credentials::normalize_username(&name))
-                        .await?
-                        .with_context(|| format!("--supervisor {name:?}: no such user"))?
-                        .id,
-                ),
-                None => None,
-            };
-            if store.user_by_name(&username).await?.is_some() {
-                bail!("user {username:?} already exists");
-            }
-            let id = UserId(new_id());
-            store
-                .add_user(
-                    id,
-                    &username,
-                    role,
-                    &hash_password(password)?,
-                    &random_token(),
-                    &school_ids,
-                    supervisor,
-                    now_ms(),
-                )
-                .await?;
-            println!("{id}");
-            Ok(())
-        }
-        Command::User {
-            command: UserCommand::Unlock { username },
-        } => {
-            let user = store
-                .user_by_name(&username)
-                .await?
-                .with_context(|| format!("no user {username:?}"))?;
-            let username = crate::credentials::normalize_username(&username);
-            store.set_locked_until(user.id, None).await?;
-            let cleared = store.clear_login_failures(&username).await?;
-            println!("unlocked {username} ({cleared} failed sign-ins cleared)");
-            Ok(())
-        }
+        Command::User { command } => crate::user_admin::run(&store, command).await,
     }
 }
 

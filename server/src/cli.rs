@@ -65,4 +65,20 @@ pub enum UserCommand {
         #[arg(long)]
         username: String,
     },
+    /// Disable an account: its next request answers 401 `account_disabled`
+    /// and every refresh token is revoked at once.
+    Disable {
+        #[arg(long)]
+        username: String,
+    },
+    /// Enable a disabled account again.
+    Enable {
+        #[arg(long)]
+        username: String,
+    },
+    /// Set a new password (read from standard input); every session ends.
+    Passwd {
+        #[arg(long)]
+        username: String,
+    },
 }

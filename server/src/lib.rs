@@ -13,3 +13,4 @@ pub mod device_cookie;
 pub mod settings;
 pub mod store;
 pub mod sync;
+pub mod user_admin;

@@ -28,6 +28,10 @@ pub struct Settings {
     /// one shift by default, then the user signs in again (issue 16,
     /// finding 3). An agency setting until agencies are entities.
     pub session_hours: f64,
+    /// How long a phone may be unlocked offline, with the password alone,
+    /// after it last reached the server; then it must sign in online (issue
+    /// 16, finding 11: a disabled officer could unlock offline for good).
+    pub offline_unlock_hours: f64,
     /// JWT issuer and audience.
     pub issuer: String,
     pub audience: String,
@@ -56,6 +60,7 @@ impl Default for Settings {
             access_token_minutes: 15,
             refresh_token_days: 30,
             session_hours: 14.0,
+            offline_unlock_hours: 72.0,
             issuer: "fieldlog".into(),
             audience: "fieldlog-api".into(),
             lockout_failures: 5,

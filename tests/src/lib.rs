@@ -204,26 +204,35 @@ impl TestServer {
         schools: &[client_core::SchoolId],
         password: &str,
     ) -> Result<std::process::Output> {
+        let schools: Vec<String> = schools.iter().map(|s| s.to_string()).collect();
+        let mut args = vec!["user", "add", "--username", username, "--role", role];
+        for school in &schools {
+            args.extend(["--school", school]);
+        }
+        self.cli(&args, password)
+    }
+
+    /// Runs the server binary's subcommand `args` on this server's database,
+    /// with `stdin` on standard input; the caller judges its exit.
+    pub fn cli(&self, args: &[&str], stdin: &str) -> Result<std::process::Output> {
         use std::io::Write;
         let mut cmd = Command::new(server_binary()?);
-        cmd.args(["user", "add", "--username", username, "--role", role])
+        cmd.args(args)
             .env("FIELDLOG_DATA_DIR", &self.data_dir)
             .env_remove("DATABASE_URL")
             .stdin(Stdio::piped())
-            .stdout(Stdio::null())
+            .stdout(Stdio::piped())
             .stderr(Stdio::piped());
-        for school in schools {
-            cmd.args(["--school", &school.to_string()]);
-        }
         if let Some(url) = &self.database_url {
             cmd.env("DATABASE_URL", url);
         }
+        cmd.envs(self.env.iter().map(|(k, v)| (k, v)));
         let mut child = cmd.spawn()?;
         child
             .stdin
             .take()
             .context("no stdin")?
-            .write_all(password.as_bytes())?;
+            .write_all(stdin.as_bytes())?;
         Ok(child.wait_with_output()?)
     }
 

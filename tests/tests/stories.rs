@@ -2,6 +2,8 @@
 //! FIELDLOG_TEST_POSTGRES is set) on PostgreSQL. One binary; each story starts
 //! its own server on a fresh database with the demo district.
 
+#[path = "stories/accounts.rs"]
+mod accounts;
 #[path = "stories/faults.rs"]
 mod faults;
 #[path = "stories/integrity.rs"]

@@ -40,6 +40,8 @@ pub struct Tokens {
     /// When this sign-in ends for good, however often it is refreshed
     /// (RFC 3339); the user then signs in again.
     pub session_expires_at: String,
+    /// Hours the app may unlock offline after it last reached the server.
+    pub offline_unlock_hours: f64,
     /// Keep it on this device and send it with the next sign-in (login only).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub device_cookie: Option<String>,
@@ -102,6 +104,7 @@ async fn issue(
             .unwrap_or_default()
             .to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
         device_cookie: None,
+        offline_unlock_hours: state.settings.offline_unlock_hours,
         user: me_view(state, &actor).await?,
     })
 }
@@ -166,7 +169,16 @@ pub async fn login(
         .map(|u| u.password_hash.clone())
         .unwrap_or_else(|| dummy_hash().to_owned());
     let ok = verify_password_queued(req.password, hash).await?;
-    let Some(user) = user.filter(|u| ok && !u.disabled) else {
+    if ok && user.as_ref().is_some_and(|u| u.disabled) {
+        // The right password proves who asks: they learn why, and nobody
+        // else can (a wrong password is answered as always).
+        state
+            .store
+            .log_access(&[event(uid, role, "login_disabled", endpoint)])
+            .await?;
+        return Err(ApiError::AccountDisabled);
+    }
+    let Some(user) = user.filter(|_| ok) else {
         let mut entries = vec![event(uid, role, "login_failed", endpoint)];
         if fills_bucket {
             entries.push(event(uid, role, "account_locked", endpoint));
@@ -219,7 +231,7 @@ pub async fn refresh(
                 .await?
                 .ok_or(ApiError::Unauthenticated)?;
             if u.disabled {
-                return Err(ApiError::Unauthenticated);
+                return Err(ApiError::AccountDisabled);
             }
             let tokens = issue(
                 &state,
@@ -242,6 +254,14 @@ pub async fn refresh(
                 .log_access(&[event(None, None, "refresh_token_reused", endpoint)])
                 .await?;
             Err(ApiError::Unauthenticated)
+        }
+        RefreshOutcome::Revoked { user } => {
+            let disabled = state.store.user(user).await?.is_some_and(|u| u.disabled);
+            Err(if disabled {
+                ApiError::AccountDisabled
+            } else {
+                ApiError::Unauthenticated
+            })
         }
         RefreshOutcome::SessionEnded => Err(ApiError::SessionExpired),
         RefreshOutcome::Invalid => Err(ApiError::Unauthenticated),

@@ -15,6 +15,9 @@ pub enum ApiError {
     Unauthenticated,
     /// 401 on login: wrong username or password (never says which).
     BadCredentials,
+    /// 401: the account is disabled (every request and refresh from the
+    /// moment an admin disables it).
+    AccountDisabled,
     /// 401 on refresh: the sign-in reached its absolute end (the agency's
     /// session length); the user signs in again.
     SessionExpired,
@@ -135,6 +138,13 @@ impl IntoResponse for ApiError {
                 StatusCode::UNAUTHORIZED,
                 "unauthenticated".into(),
                 "sign in again".into(),
+                None,
+                vec![],
+            ),
+            ApiError::AccountDisabled => (
+                StatusCode::UNAUTHORIZED,
+                "account_disabled".into(),
+                "this account is disabled".into(),
                 None,
                 vec![],
             ),

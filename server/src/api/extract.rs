@@ -38,10 +38,10 @@ impl FromRequestParts<AppState> for Auth {
             .user(claims.user())
             .await?
             .ok_or(ApiError::Unauthenticated)?;
-        if user.disabled
-            || stamp_digest(&user.security_stamp) != claims.stamp
-            || user.role != claims.role
-        {
+        if user.disabled {
+            return Err(ApiError::AccountDisabled);
+        }
+        if stamp_digest(&user.security_stamp) != claims.stamp || user.role != claims.role {
             return Err(ApiError::Unauthenticated);
         }
         let actor = state.store.actor(user.id, user.role).await?;

@@ -23,6 +23,11 @@ pub enum RefreshOutcome {
     /// Already used once: the family is revoked (a stolen token was replayed).
     Reused,
     Invalid,
+    /// Revoked (sign-out, a new password, a disabled account): the caller
+    /// may say why to the token's own holder.
+    Revoked {
+        user: UserId,
+    },
     /// The sign-in it belongs to has reached its absolute end.
     SessionEnded,
 }
@@ -105,7 +110,9 @@ impl Store {
             return Ok(if t.used_at.is_some() {
                 RefreshOutcome::Reused
             } else {
-                RefreshOutcome::Invalid
+                RefreshOutcome::Revoked {
+                    user: UserId(t.user_id),
+                }
             });
         }
         if t.session_expires_at <= now {

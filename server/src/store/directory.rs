@@ -198,6 +198,40 @@ impl Store {
         w.commit().await
     }
 
+    /// Disables or enables an account. Disabling changes the security stamp
+    /// (every access token stops at its next request) and revokes every
+    /// refresh token, in one transaction.
+    pub async fn set_disabled(&self, id: UserId, disabled: bool) -> Result<(), StoreError> {
+        let w = self.begin_write().await?;
+        user::ActiveModel {
+            id: Set(id.0),
+            disabled: Set(disabled),
+            security_stamp: Set(crate::auth::random_token()),
+            ..Default::default()
+        }
+        .update(&w.tx)
+        .await?;
+        if disabled {
+            revoke_sessions(&w.tx, id).await?;
+        }
+        w.commit().await
+    }
+
+    /// Sets a new password hash; every session of the user ends.
+    pub async fn set_password(&self, id: UserId, hash: &str) -> Result<(), StoreError> {
+        let w = self.begin_write().await?;
+        user::ActiveModel {
+            id: Set(id.0),
+            password_hash: Set(hash.to_owned()),
+            security_stamp: Set(crate::auth::random_token()),
+            ..Default::default()
+        }
+        .update(&w.tx)
+        .await?;
+        revoke_sessions(&w.tx, id).await?;
+        w.commit().await
+    }
+
     pub async fn user_count(&self) -> Result<u64, StoreError> {
         use sea_orm::PaginatorTrait;
         Ok(user::Entity::find().count(self.db()).await?)
@@ -207,4 +241,19 @@ impl Store {
 /// A fresh random id (UUID v7 sorts by creation time).
 pub fn new_id() -> Uuid {
     Uuid::now_v7()
+}
+
+/// Revokes every refresh token of `user`.
+async fn revoke_sessions(
+    tx: &sea_orm::DatabaseTransaction,
+    user: UserId,
+) -> Result<(), StoreError> {
+    use super::entity::refresh_token;
+    use sea_orm::sea_query::Expr;
+    refresh_token::Entity::update_many()
+        .col_expr(refresh_token::Column::Revoked, Expr::value(true))
+        .filter(refresh_token::Column::UserId.eq(user.0))
+        .exec(tx)
+        .await?;
+    Ok(())
 }

@@ -12,6 +12,8 @@ export class ApiError extends Error {
   constructor(
     readonly status: number,
     message: string,
+    /** API.md's error code, e.g. `account_disabled`, `session_expired`. */
+    readonly code?: string,
   ) {
     super(message);
   }
@@ -19,13 +21,15 @@ export class ApiError extends Error {
 
 async function failure(res: Response): Promise<ApiError> {
   let message = `${res.status} ${res.statusText}`;
+  let code: string | undefined;
   try {
     const body = (await res.json()) as ErrorBody;
     if (body.error?.message) message = body.error.message;
+    code = body.error?.code;
   } catch {
     // Not JSON: keep the status line.
   }
-  return new ApiError(res.status, message);
+  return new ApiError(res.status, message, code);
 }
 
 // The device cookie of each account that signed in on this browser: with it,

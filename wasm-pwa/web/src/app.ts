@@ -91,6 +91,16 @@ export class App {
   private async opened(session: Session): Promise<void> {
     this.session = session;
     session.onChange = () => this.refreshIfList();
+    session.onEnded = (why) => {
+      this.session = undefined;
+      window.clearTimeout(this.idleTimer);
+      this.show(
+        signInScreen(this, why === "disabled"
+          ? "This account is disabled. Records that had not reached the server stay on this phone, encrypted."
+          : "Your sign-in has ended. Sign in again to go on."),
+        "Sign in",
+      );
+    };
     this.resetIdle();
     await this.home();
     if (session.user.role === "sro" || session.user.role === "supervisor") void session.sync();

@@ -10,7 +10,12 @@ export type RecordState = { kind: "saved_on_device" } | { kind: "synced" } | { k
 
 interface Secrets {
   tokens: api.Tokens;
+  /** When this device last reached the server (ms); sealed, so the offline lapse cannot be reset by editing storage without the key. */
+  contact?: number;
 }
+
+/** Why a session ended without the officer asking. */
+export type Ended = "disabled" | "expired";
 
 export class SignInError extends Error {}
 
@@ -27,6 +32,8 @@ export class Session {
   lastSync: Date | undefined;
   lastError: string | undefined;
   onChange: () => void = () => {};
+  /** The server ended this session: the account was disabled, or the sign-in reached its end. */
+  onEnded: (why: Ended) => void = () => {};
   private readonly cache = new Map<string, IncidentRecord>();
 
   private constructor(
@@ -60,7 +67,7 @@ export class Session {
       meta = { device: uuidv7(), user: tokens.user.id, keys: created.wrapped };
     }
     secret.fill(0);
-    meta.session = await sealJson(dek, "session", { tokens } satisfies Secrets);
+    meta.session = await sealJson(dek, "session", { tokens, contact: Date.now() } satisfies Secrets);
     await putMeta(db, meta);
     return new Session(db, meta, dek, await loadCore(db, meta, dek), tokens);
   }
@@ -75,7 +82,15 @@ export class Session {
     } catch {
       throw new SignInError("That password does not unlock this phone.");
     }
-    const { tokens } = await openJson<Secrets>(dek, "session", meta.session);
+    const { tokens, contact } = await openJson<Secrets>(dek, "session", meta.session);
+    const lapse = (tokens.offline_unlock_hours ?? 72) * 3_600_000;
+    if (Date.now() - (contact ?? 0) > lapse) {
+      // The password copy lapses: from now on only an online sign-in opens
+      // this phone, which a disabled account cannot do.
+      const { password: _password, ...keys } = meta.keys;
+      await putMeta(db, { ...meta, keys });
+      throw new SignInError("This phone has not reached the server for too long. Sign in online to unlock it.");
+    }
     return new Session(db, meta, dek, await loadCore(db, meta, dek), tokens);
   }
 
@@ -166,8 +181,19 @@ export class Session {
       }
       this.lastSync = new Date();
       this.lastError = undefined;
+      await this.sealSession();
     } catch (e) {
       this.lastError = e instanceof Error ? e.message : String(e);
+      if (e instanceof api.ApiError && (e.code === "account_disabled" || e.code === "session_expired")) {
+        window.clearTimeout(this.syncTimer);
+        // Disabled: at once, drop what the server holds and the offline
+        // password copy; the outbox stays, sealed under a key only the
+        // server releases, so it opens (and syncs) only if an admin enables
+        // the account again. Expired: only the tokens are stale; the officer
+        // signs in again and everything is where it was.
+        if (e.code === "account_disabled") await this.signOut();
+        this.onEnded(e.code === "account_disabled" ? "disabled" : "expired");
+      }
     }
   }
 
@@ -190,10 +216,15 @@ export class Session {
     } catch (e) {
       if (!(e instanceof api.ApiError) || e.status !== 401) throw e;
       this.tokens = await api.refresh(this.tokens.refresh_token);
-      this.meta.session = await sealJson(this.dek, "session", { tokens: this.tokens } satisfies Secrets);
-      await putMeta(this.db, this.meta);
+      await this.sealSession();
       return f(this.tokens.access_token);
     }
+  }
+
+  /** Seals the tokens with the time the server was last reached. */
+  private async sealSession(): Promise<void> {
+    this.meta.session = await sealJson(this.dek, "session", { tokens: this.tokens, contact: Date.now() } satisfies Secrets);
+    await putMeta(this.db, this.meta);
   }
 
   /**

@@ -1,0 +1,110 @@
+//! Accounts from the host's shell (`server user disable|enable|passwd`):
+//! disabling ends every session at once (issue 16, finding 3; issue 18's
+//! CLI parity).
+
+use fieldlog_tests::{Db, PASSWORD, TestServer};
+use serde_json::{Value, json};
+
+fn run(s: &TestServer, args: &[&str], stdin: &str) -> anyhow::Result<String> {
+    let out = s.cli(args, stdin)?;
+    anyhow::ensure!(
+        out.status.success(),
+        "server {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    Ok(String::from_utf8_lossy(&out.stdout).into_owned())
+}
+
+async fn refresh(s: &TestServer, token: &str) -> anyhow::Result<(u16, Value)> {
+    s.post_json(
+        None,
+        "/api/v1/auth/refresh",
+        &json!({"refresh_token": token}),
+    )
+    .await
+}
+
+async fn login(s: &TestServer, password: &str) -> anyhow::Result<(u16, Value)> {
+    s.post_json(
+        None,
+        "/api/v1/auth/login",
+        &json!({"username": "sro.martinez", "password": password}),
+    )
+    .await
+}
+
+/// Before: a disabled officer's access token answered a plain
+/// `unauthenticated`, so the phone could not tell "disabled" from "expired",
+/// and there was no way to disable anyone but editing the database.
+#[tokio::test]
+async fn a_disabled_account_is_refused_at_its_next_request_and_refresh() -> anyhow::Result<()> {
+    for db in Db::all() {
+        let s = TestServer::start(&db).await?;
+        let officer = s.login("sro.martinez").await?;
+        assert_eq!(s.get(Some(&officer.token), "/api/v1/me").await?.0, 200);
+        run(&s, &["user", "disable", "--username", "SRO.Martinez"], "")?;
+
+        let (status, body) = s.get(Some(&officer.token), "/api/v1/me").await?;
+        assert_eq!(status, 401, "{}", db.name());
+        assert_eq!(body["error"]["code"], "account_disabled", "{}", db.name());
+        let (status, body) = refresh(&s, &officer.refresh).await?;
+        assert_eq!(status, 401, "{}", db.name());
+        assert_eq!(body["error"]["code"], "account_disabled", "{}", db.name());
+        let (status, body) = login(&s, PASSWORD).await?;
+        assert_eq!(
+            (status, &body["error"]["code"]),
+            (401, &json!("account_disabled"))
+        );
+        // Someone without the password learns nothing new.
+        let (status, body) = login(&s, "not the password at all").await?;
+        assert_eq!(
+            (status, &body["error"]["code"]),
+            (401, &json!("bad_credentials"))
+        );
+
+        run(&s, &["user", "enable", "--username", "sro.martinez"], "")?;
+        // Enabling does not bring the old sessions back.
+        assert_eq!(refresh(&s, &officer.refresh).await?.0, 401, "{}", db.name());
+        assert_eq!(login(&s, PASSWORD).await?.0, 200, "{}", db.name());
+    }
+    Ok(())
+}
+
+#[tokio::test]
+async fn a_new_password_ends_every_session_and_must_be_strong() -> anyhow::Result<()> {
+    for db in Db::all() {
+        let s = TestServer::start(&db).await?;
+        let officer = s.login("sro.martinez").await?;
+        let weak = s.cli(
+            &["user", "passwd", "--username", "sro.martinez"],
+            "password1234567\n",
+        )?;
+        assert!(!weak.status.success(), "{}: a weak password", db.name());
+        assert_eq!(refresh(&s, &officer.refresh).await?.0, 200, "{}", db.name());
+
+        let new = "violet-harbor-lantern-47";
+        run(
+            &s,
+            &["user", "passwd", "--username", "sro.martinez"],
+            &format!("{new}\n"),
+        )?;
+        assert_eq!(s.get(Some(&officer.token), "/api/v1/me").await?.0, 401);
+        let (status, _) = login(&s, PASSWORD).await?;
+        assert_eq!(status, 401, "{}: the old password", db.name());
+        let (status, body) = login(&s, new).await?;
+        assert_eq!(status, 200, "{}: {body}", db.name());
+    }
+    Ok(())
+}
+
+#[tokio::test]
+async fn the_cli_names_an_unknown_user() -> anyhow::Result<()> {
+    let s = TestServer::start(&Db::Sqlite).await?;
+    for cmd in ["disable", "enable", "passwd", "unlock"] {
+        let out = s.cli(&["user", cmd, "--username", "nobody.here"], "x\n")?;
+        assert!(!out.status.success(), "{cmd}");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.contains("no user \"nobody.here\""), "{cmd}: {err}");
+    }
+    Ok(())
+}
