@@ -2,7 +2,7 @@
 
 use crate::api::{AppState, router};
 use crate::auth::Keys;
-use crate::cli::{Cli, Command, SchoolCommand};
+use crate::cli::{Cli, Command, KeysCommand, SchoolCommand};
 use crate::settings::Settings;
 use crate::store::Store;
 use crate::store::directory::new_id;
@@ -62,6 +62,10 @@ async fn dispatch(cli: Cli) -> anyhow::Result<()> {
         _ => None,
     };
     let settings = Settings::load(config.as_deref()).context("reading settings")?;
+    if let Command::Keys { command } = &cli.command {
+        // Keys only: no database.
+        return keys(&settings, command);
+    }
     tracing::info!(settings = ?settings, "starting");
     let store = Store::open(&settings)
         .await
@@ -79,8 +83,8 @@ async fn dispatch(cli: Cli) -> anyhow::Result<()> {
             }
             serve(settings, store).await
         }
-        // Printed above, before any database is opened.
-        Command::Openapi => Ok(()),
+        // Done above, before any database is opened.
+        Command::Openapi | Command::Keys { .. } => Ok(()),
         Command::Demo => {
             if store.user_count().await? > 0 {
                 bail!(
@@ -135,15 +139,19 @@ async fn serve(settings: Settings, store: Store) -> anyhow::Result<()> {
             "record projection brought up to date"
         );
     }
-    let keys = Keys::load_or_create(&settings.data_dir, &settings.issuer, &settings.audience)?;
-    let metrics = metrics_exporter_prometheus::PrometheusBuilder::new()
-        .install_recorder()
-        .ok();
+    // On PostgreSQL the data folder holds the keys alone; private all the same.
+    crate::files::private_dir(&settings.data_dir)
+        .with_context(|| format!("the data folder {}", settings.data_dir.display()))?;
+    let keys = Keys::load_or_create(&settings.keys_dir()?, &settings.issuer, &settings.audience)?;
+    let header_timeout = Duration::from_secs(settings.header_timeout_secs.max(1));
+    let metrics = match &settings.metrics_listen {
+        Some(listen) => Some(serve_metrics(listen, header_timeout).await?),
+        None => None,
+    };
     let listener = tokio::net::TcpListener::bind(&settings.listen)
         .await
         .with_context(|| format!("listening on {}", settings.listen))?;
     let addr = listener.local_addr()?;
-    let header_timeout = Duration::from_secs(settings.header_timeout_secs.max(1));
     let state = AppState {
         store,
         keys,
@@ -155,6 +163,44 @@ async fn serve(settings: Settings, store: Store) -> anyhow::Result<()> {
     tracing::info!(%addr, "listening");
     accept_loop(listener, router(state), header_timeout).await;
     tracing::info!("stopped");
+    Ok(())
+}
+
+/// `/metrics` on its own address (`metrics_listen`), never the public port.
+async fn serve_metrics(
+    listen: &str,
+    header_timeout: Duration,
+) -> anyhow::Result<metrics_exporter_prometheus::PrometheusHandle> {
+    let handle = metrics_exporter_prometheus::PrometheusBuilder::new()
+        .install_recorder()
+        .context("installing the metrics recorder")?;
+    let listener = tokio::net::TcpListener::bind(listen)
+        .await
+        .with_context(|| format!("metrics: listening on {listen}"))?;
+    let addr = listener.local_addr()?;
+    tracing::info!(%addr, "metrics listening");
+    let app = crate::api::health::metrics_router(handle.clone());
+    tokio::spawn(accept_loop(listener, app, header_timeout));
+    Ok(handle)
+}
+
+/// `server keys ...`
+fn keys(settings: &Settings, command: &KeysCommand) -> anyhow::Result<()> {
+    let dir = settings.keys_dir()?;
+    let kids = match command {
+        KeysCommand::List => crate::auth::list_keys(&dir)?,
+        KeysCommand::Rotate => crate::auth::rotate_keys(&dir)?,
+        KeysCommand::Retire { kid } => crate::auth::retire_key(&dir, kid)?,
+    };
+    for kid in &kids {
+        println!("{kid}");
+    }
+    if !matches!(command, KeysCommand::List) {
+        eprintln!(
+            "{}: restart every server process; the last key signs from its next start",
+            dir.join("keys.json").display()
+        );
+    }
     Ok(())
 }
 

@@ -161,6 +161,105 @@ struct StoredKey {
 struct KeyFile {
     /// Oldest first; the last one signs, all verify (rotation).
     keys: Vec<StoredKey>,
+    /// The device-key root, written down when the key it was derived from
+    /// (the first) is retired; until then derived from that key.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    device_root: Option<String>,
+}
+
+fn new_key() -> StoredKey {
+    StoredKey {
+        kid: uuid::Uuid::new_v4().simple().to_string()[..12].to_owned(),
+        secret: random_token(),
+    }
+}
+
+impl StoredKey {
+    fn secret(&self) -> Result<Vec<u8>, AuthError> {
+        B64.decode(&self.secret)
+            .map_err(|e| AuthError::Keys(e.to_string()))
+    }
+}
+
+impl KeyFile {
+    /// The oldest key roots the device secrets so that rotating signing keys
+    /// (appending) never strands a phone's server-wrapped outbox; once that
+    /// key is retired, the root is kept in the file.
+    fn device_root(&self) -> Result<[u8; 32], AuthError> {
+        if let Some(root) = &self.device_root {
+            return B64
+                .decode(root)
+                .ok()
+                .and_then(|r| <[u8; 32]>::try_from(r).ok())
+                .ok_or_else(|| AuthError::Keys("keys.json: device_root is not 32 bytes".into()));
+        }
+        let first = self
+            .keys
+            .first()
+            .ok_or_else(|| AuthError::Keys("keys.json has no key".into()))?;
+        Ok(Sha256::new()
+            .chain_update(b"fieldlog device-wrap root v1")
+            .chain_update(first.secret()?)
+            .finalize()
+            .into())
+    }
+
+    fn read(path: &Path) -> Result<Self, AuthError> {
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| AuthError::Keys(format!("{}: {e}", path.display())))?;
+        serde_json::from_str(&text).map_err(|e| AuthError::Keys(e.to_string()))
+    }
+
+    fn write(&self, path: &Path) -> Result<(), AuthError> {
+        let text =
+            serde_json::to_string_pretty(self).map_err(|e| AuthError::Keys(e.to_string()))?;
+        crate::files::replace_private(path, text.as_bytes())
+            .map_err(|e| AuthError::Keys(format!("{}: {e}", path.display())))
+    }
+
+    fn kids(&self) -> Vec<String> {
+        self.keys.iter().map(|k| k.kid.clone()).collect()
+    }
+}
+
+/// `server keys list`: the key ids, oldest first; the last one signs.
+pub fn list_keys(dir: &Path) -> Result<Vec<String>, AuthError> {
+    KeyFile::read(&dir.join("keys.json")).map(|f| f.kids())
+}
+
+/// `server keys rotate`: a new key signs from the next start on; every older
+/// key still verifies, so no one is signed out. Returns the key ids, oldest
+/// first.
+pub fn rotate_keys(dir: &Path) -> Result<Vec<String>, AuthError> {
+    let path = dir.join("keys.json");
+    let mut file = KeyFile::read(&path)?;
+    file.keys.push(new_key());
+    file.write(&path)?;
+    Ok(file.kids())
+}
+
+/// `server keys retire KID`: the key no longer verifies, so its tokens end
+/// (at most `access_token_minutes` after a rotation, none are left). The
+/// signing key cannot be retired, and the device-key root survives its key.
+pub fn retire_key(dir: &Path, kid: &str) -> Result<Vec<String>, AuthError> {
+    let path = dir.join("keys.json");
+    let mut file = KeyFile::read(&path)?;
+    let at = file
+        .keys
+        .iter()
+        .position(|k| k.kid == kid)
+        .ok_or_else(|| AuthError::Keys(format!("no key {kid:?} in {}", path.display())))?;
+    if at + 1 == file.keys.len() {
+        return Err(AuthError::Keys(format!(
+            "{kid} signs the tokens; rotate first, then retire it"
+        )));
+    }
+    if file.device_root.is_none() {
+        file.device_root = Some(B64.encode(file.device_root()?));
+    }
+    file.keys.remove(at);
+    file.write(&path)?;
+    Ok(file.kids())
 }
 
 /// The signing keys. Secret material never reaches `Debug` or the logs.
@@ -185,66 +284,45 @@ impl std::fmt::Debug for Keys {
 }
 
 impl Keys {
-    /// Loads `keys.json` from the data folder, creating it with one fresh key
-    /// on first start. Creation is exclusive, so two processes starting on
-    /// one folder agree on the key.
+    /// Loads `keys.json` from `dir` (the secrets folder, or the data folder),
+    /// creating it with one fresh key on first start. Creation is exclusive,
+    /// so two processes starting on one folder agree on the key. The file is
+    /// the server user's alone (0600).
     pub fn load_or_create(dir: &Path, issuer: &str, audience: &str) -> Result<Self, AuthError> {
         let path = dir.join("keys.json");
-        std::fs::create_dir_all(dir).map_err(|e| AuthError::Keys(e.to_string()))?;
+        let io = |e: std::io::Error| AuthError::Keys(format!("{}: {e}", path.display()));
+        if !dir.exists() {
+            crate::files::private_dir(dir).map_err(io)?;
+        }
         if !path.exists() {
             let file = KeyFile {
-                keys: vec![StoredKey {
-                    kid: uuid::Uuid::new_v4().simple().to_string()[..12].to_owned(),
-                    secret: random_token(),
-                }],
+                keys: vec![new_key()],
+                device_root: None,
             };
             let text =
                 serde_json::to_string_pretty(&file).map_err(|e| AuthError::Keys(e.to_string()))?;
-            use std::io::Write;
-            match std::fs::OpenOptions::new()
-                .write(true)
-                .create_new(true)
-                .open(&path)
-            {
-                Ok(mut f) => {
-                    f.write_all(text.as_bytes())
-                        .map_err(|e| AuthError::Keys(e.to_string()))?;
-                    restrict_permissions(&path);
-                }
+            match crate::files::write_new_private(&path, text.as_bytes()) {
+                Ok(()) => {}
                 Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {}
-                Err(e) => return Err(AuthError::Keys(e.to_string())),
+                Err(e) => return Err(io(e)),
             }
+        } else if let Err(e) = crate::files::private_file(&path) {
+            // A read-only secrets mount may refuse; its owner set its mode.
+            tracing::warn!(error = %e, "could not make keys.json private (0600)");
         }
-        let text = std::fs::read_to_string(&path).map_err(|e| AuthError::Keys(e.to_string()))?;
-        let file: KeyFile =
-            serde_json::from_str(&text).map_err(|e| AuthError::Keys(e.to_string()))?;
+        let file = KeyFile::read(&path)?;
         let last = file
             .keys
             .last()
             .ok_or_else(|| AuthError::Keys("keys.json has no key".into()))?;
-        let secret = |k: &StoredKey| {
-            B64.decode(&k.secret)
-                .map_err(|e| AuthError::Keys(e.to_string()))
-        };
-        let first = file
-            .keys
-            .first()
-            .ok_or_else(|| AuthError::Keys("keys.json has no key".into()))?;
-        // The oldest key roots the device secrets so that rotating signing
-        // keys (appending) never strands a phone's server-wrapped outbox.
-        let device_root = Sha256::new()
-            .chain_update(b"fieldlog device-wrap root v1")
-            .chain_update(secret(first)?)
-            .finalize()
-            .into();
         Ok(Self {
-            device_root,
+            device_root: file.device_root()?,
             signing_kid: last.kid.clone(),
-            encoding: EncodingKey::from_secret(&secret(last)?),
+            encoding: EncodingKey::from_secret(&last.secret()?),
             decoding: file
                 .keys
                 .iter()
-                .map(|k| Ok((k.kid.clone(), DecodingKey::from_secret(&secret(k)?))))
+                .map(|k| Ok((k.kid.clone(), DecodingKey::from_secret(&k.secret()?))))
                 .collect::<Result<_, AuthError>>()?,
             issuer: issuer.to_owned(),
             audience: audience.to_owned(),
@@ -319,15 +397,6 @@ impl Keys {
             .map_err(|_| AuthError::InvalidToken)
     }
 }
-
-#[cfg(unix)]
-fn restrict_permissions(path: &Path) {
-    use std::os::unix::fs::PermissionsExt;
-    let _ = std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600));
-}
-
-#[cfg(not(unix))]
-fn restrict_permissions(_: &Path) {}
 
 #[cfg(test)]
 mod tests {

@@ -36,6 +36,22 @@ pub enum Command {
     Demo,
     /// Print the OpenAPI document (the web app's API types are generated from it).
     Openapi,
+    /// Manage the token signing keys (in the secrets folder, or the data folder).
+    Keys {
+        #[command(subcommand)]
+        command: KeysCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum KeysCommand {
+    /// Print the key ids, oldest first; the last one signs.
+    List,
+    /// Add a key that signs from each server's next start; the older keys
+    /// still verify, so no one is signed out. Prints the key ids.
+    Rotate,
+    /// Stop accepting tokens signed by this key (not the signing key).
+    Retire { kid: String },
 }
 
 #[derive(Debug, Subcommand)]

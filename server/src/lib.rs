@@ -10,6 +10,8 @@ pub mod cli;
 pub mod credentials;
 pub mod demo;
 pub mod device_cookie;
+pub mod files;
+pub mod proxies;
 pub mod settings;
 pub mod store;
 pub mod sync;

@@ -11,6 +11,21 @@ use std::path::{Path, PathBuf};
 pub struct Settings {
     /// address:port to listen on.
     pub listen: String,
+    /// address:port serving `/metrics` (Prometheus) and nothing else; unset,
+    /// no metrics are served. Never the public port: the counters describe
+    /// an agency's activity, and anyone could read them there.
+    pub metrics_listen: Option<String>,
+    /// Reverse proxies whose `X-Forwarded-For` and `X-Forwarded-Proto` are
+    /// believed (addresses or CIDRs); empty, none are.
+    pub trusted_proxies: crate::proxies::TrustedProxies,
+    /// Send HSTS on every answer, for a TLS terminator that does not say
+    /// `X-Forwarded-Proto: https`. Without it, HSTS goes with the answers
+    /// a trusted proxy received over TLS.
+    pub hsts: bool,
+    /// The folder of the signing keys (which also root the device-key
+    /// secrets), kept apart from the data so that a copy of the data folder
+    /// cannot mint tokens; unset, the data folder.
+    pub secrets_dir: Option<PathBuf>,
     /// The SQLite folder and generated keys.
     pub data_dir: PathBuf,
     /// `postgres://...` for PostgreSQL; unset means the embedded SQLite file.
@@ -52,6 +67,10 @@ impl Default for Settings {
     fn default() -> Self {
         Self {
             listen: "127.0.0.1:8080".into(),
+            metrics_listen: None,
+            trusted_proxies: crate::proxies::TrustedProxies::default(),
+            hsts: false,
+            secrets_dir: None,
             data_dir: PathBuf::from("data"),
             database_url: None,
             body_limit: 4 << 20,
@@ -98,6 +117,32 @@ impl Settings {
                 }
                 Ok(s)
             })
+    }
+
+    /// The folder of the signing keys: the secrets folder when set, else
+    /// the data folder. With a secrets folder, a `keys.json` still in the
+    /// data folder is refused rather than ignored: a copy of the data folder
+    /// could mint tokens with it, and when the secrets folder has none yet,
+    /// starting with a fresh key would sign everyone out and strand the
+    /// phones' wrapped outboxes; the message says to move it.
+    pub fn keys_dir(&self) -> anyhow::Result<PathBuf> {
+        let Some(secrets) = &self.secrets_dir else {
+            return Ok(self.data_dir.clone());
+        };
+        let left = self.data_dir.join("keys.json");
+        if secrets != &self.data_dir && left.exists() {
+            let what = if secrets.join("keys.json").exists() {
+                "remove it (the copy in the secrets folder is the one used)"
+            } else {
+                "move it into the secrets folder"
+            };
+            anyhow::bail!(
+                "{} is in the data folder while FIELDLOG_SECRETS_DIR is {}: {what}",
+                left.display(),
+                secrets.display()
+            );
+        }
+        Ok(secrets.clone())
     }
 
     pub fn is_postgres(&self) -> bool {

@@ -142,6 +142,14 @@ impl TestServer {
         s.kill_and_restart().await
     }
 
+    /// Stops this server (SIGKILL) and starts it again on the same data with
+    /// these settings added (`FIELDLOG_*`).
+    pub async fn restart_with(mut self, env: &[(&str, &str)]) -> Result<Self> {
+        self.env
+            .extend(env.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())));
+        self.kill_and_restart().await
+    }
+
     /// As `start`, with the server logging warnings only (for benchmarks).
     pub async fn start_quiet(db: &Db) -> Result<Self> {
         let mut s = Self::start(db).await?;

@@ -20,6 +20,8 @@ mod review;
 mod robustness;
 #[path = "stories/sign_in.rs"]
 mod sign_in;
+#[path = "stories/transport.rs"]
+mod transport;
 
 use client_core::document::DocId;
 use client_core::record::*;

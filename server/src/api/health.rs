@@ -1,9 +1,10 @@
-//! `/healthz`, `/metrics`, and the placeholder page served until the web app is built.
+//! `/healthz`, `/metrics` (on its own address), and the placeholder page served until the web app is built.
 
 use super::AppState;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse};
+use metrics_exporter_prometheus::PrometheusHandle;
 
 pub async fn healthz(State(state): State<AppState>) -> impl IntoResponse {
     match state.store.ping().await {
@@ -12,11 +13,14 @@ pub async fn healthz(State(state): State<AppState>) -> impl IntoResponse {
     }
 }
 
-pub async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
-    match &state.metrics {
-        Some(h) => (StatusCode::OK, h.render()),
-        None => (StatusCode::NOT_FOUND, String::new()),
-    }
+/// The router of the metrics address (`metrics_listen`): `/metrics` alone.
+pub fn metrics_router(handle: PrometheusHandle) -> axum::Router {
+    axum::Router::new()
+        .route(
+            "/metrics",
+            axum::routing::get(move || async move { handle.render() }),
+        )
+        .fallback(|| async { super::error::ApiError::NotFound })
 }
 
 pub async fn placeholder() -> Html<&'static str> {

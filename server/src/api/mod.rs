@@ -14,13 +14,14 @@ pub mod reports;
 pub mod reviews;
 pub mod scope;
 pub mod sync;
+pub mod transport;
 
 use crate::auth::Keys;
 use crate::settings::Settings;
 use crate::store::Store;
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
-use axum::routing::{get, post};
+use axum::routing::{any, get, post};
 use client_core::Policy;
 use metrics_exporter_prometheus::PrometheusHandle;
 use std::sync::Arc;
@@ -74,7 +75,9 @@ pub fn router(state: AppState) -> Router {
         .route("/reports/disaggregated", get(reports::disaggregated))
         .route("/audit", get(audit::list))
         .route("/audit/verify", get(audit::verify))
-        .route("/openapi.json", get(openapi::document));
+        .route("/openapi.json", get(openapi::document))
+        // A wrong path under the API is a JSON 404, not the app's page.
+        .fallback(transport::not_found);
     let web = match &state.settings.web_dir {
         Some(dir) if dir.join("index.html").exists() => Router::new().fallback_service(
             tower_http::services::ServeDir::new(dir)
@@ -82,10 +85,14 @@ pub fn router(state: AppState) -> Router {
         ),
         _ => Router::new().route("/", get(health::placeholder)),
     };
-    Router::new()
+    let app = Router::new()
         .nest("/api/v1", api)
         .route("/healthz", get(health::healthz))
-        .route("/metrics", get(health::metrics))
+        // Metrics have their own address (`metrics_listen`).
+        .route("/metrics", any(transport::not_found))
+        .route("/api", any(transport::not_found))
+        .route("/api/", any(transport::not_found))
+        .route("/api/{*rest}", any(transport::not_found))
         .merge(web)
         .layer(
             TraceLayer::new_for_http().make_span_with(|req: &axum::http::Request<_>| {
@@ -94,6 +101,8 @@ pub fn router(state: AppState) -> Router {
                 tracing::info_span!("request", method = %req.method(), path = %req.uri().path(), user = tracing::field::Empty)
             }),
         )
+        // Before compression: rejections' text becomes the error message.
+        .layer(axum::middleware::map_response(transport::error_shape))
         // Sync bodies are many small Automerge changes sharing keys and
         // values; gzip on the wire roughly halves them.
         .layer(tower_http::compression::CompressionLayer::new().gzip(true))
@@ -103,26 +112,7 @@ pub fn router(state: AppState) -> Router {
         // after gzip decoding: the outer limit only sees the compressed bytes,
         // and a small gzip bomb would otherwise inflate into gigabytes.
         .layer(DefaultBodyLimit::max(limit))
-        .layer(RequestBodyLimitLayer::new(limit))
-        .layer(axum::middleware::map_response(error_shape_for_bare_statuses))
-        .with_state(state)
-}
-
-/// The body limit answers before any handler runs; give its 413 API.md's
-/// error shape like every other error.
-async fn error_shape_for_bare_statuses(r: axum::response::Response) -> axum::response::Response {
-    use axum::response::IntoResponse;
-    let json = r
-        .headers()
-        .get(axum::http::header::CONTENT_TYPE)
-        .is_some_and(|v| v.as_bytes().starts_with(b"application/json"));
-    if r.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE && !json {
-        return error::ApiError::TooLarge.into_response();
-    }
-    // The timeout layer answers a request whose body stopped arriving (or a
-    // handler that overran) with a bare 408.
-    if r.status() == axum::http::StatusCode::REQUEST_TIMEOUT && !json {
-        return error::ApiError::Timeout.into_response();
-    }
-    r
+        .layer(RequestBodyLimitLayer::new(limit));
+    let settings = state.settings.clone();
+    transport::secure(app, &settings).with_state(state)
 }

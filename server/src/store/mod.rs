@@ -73,8 +73,11 @@ impl Store {
             Some(url) if settings.is_postgres() => (url.clone(), false),
             Some(url) => (url.clone(), true),
             None => {
-                std::fs::create_dir_all(&settings.data_dir).map_err(StoreError::DataDir)?;
+                // The database, its -wal and -shm are the server user's alone.
                 let path = settings.data_dir.join("fieldlog.db");
+                crate::files::private_dir(&settings.data_dir).map_err(StoreError::DataDir)?;
+                crate::files::private_file(&path).map_err(StoreError::DataDir)?;
+                crate::files::private_sqlite(&path).map_err(StoreError::DataDir)?;
                 (format!("sqlite://{}?mode=rwc", path.display()), true)
             }
         };
