@@ -7,6 +7,10 @@ use serde::{Deserialize, Serialize};
 use std::fmt;
 use std::path::{Path, PathBuf};
 
+/// The files that hold secrets: the token signing keys (which also root the
+/// device-key secrets) and the access log's chain and checkpoint keys.
+const SECRET_FILES: [&str; 2] = ["keys.json", "audit-keys.json"];
+
 #[derive(Clone, Serialize, Deserialize)]
 pub struct Settings {
     /// address:port to listen on.
@@ -115,23 +119,29 @@ impl Settings {
                         s.report_min_cell
                     ))));
                 }
+                s.keys_dir()
+                    .map_err(|e| Box::new(figment::Error::from(e.to_string())))?;
                 Ok(s)
             })
     }
 
     /// The folder of the signing keys: the secrets folder when set, else
-    /// the data folder. With a secrets folder, a `keys.json` still in the
+    /// the data folder. With a secrets folder, a secret file still in the
     /// data folder is refused rather than ignored: a copy of the data folder
     /// could mint tokens with it, and when the secrets folder has none yet,
-    /// starting with a fresh key would sign everyone out and strand the
-    /// phones' wrapped outboxes; the message says to move it.
+    /// starting with fresh keys would sign everyone out, strand the phones'
+    /// wrapped outboxes and break the access log's chain; the message says
+    /// to move it. `load` checks this before anything is opened.
     pub fn keys_dir(&self) -> anyhow::Result<PathBuf> {
         let Some(secrets) = &self.secrets_dir else {
             return Ok(self.data_dir.clone());
         };
-        let left = self.data_dir.join("keys.json");
-        if secrets != &self.data_dir && left.exists() {
-            let what = if secrets.join("keys.json").exists() {
+        for name in SECRET_FILES {
+            let left = self.data_dir.join(name);
+            if secrets == &self.data_dir || !left.exists() {
+                continue;
+            }
+            let what = if secrets.join(name).exists() {
                 "remove it (the copy in the secrets folder is the one used)"
             } else {
                 "move it into the secrets folder"

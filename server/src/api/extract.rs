@@ -79,8 +79,10 @@ pub fn parse_json<T: serde::de::DeserializeOwned>(bytes: &[u8]) -> Result<T, Api
     })
 }
 
-/// The caller's address, for the per-address login limit. Forwarded headers
-/// are not trusted: behind a proxy, let the proxy limit instead.
+/// The caller's address, for the per-address login limit. Behind a trusted
+/// proxy (`trusted_proxies`), `transport` has already put the forwarded
+/// client's address in `ConnectInfo`; from anyone else, forwarded headers
+/// are the client's own word and are not read.
 pub fn client_address(peer: std::net::SocketAddr) -> String {
     peer.ip().to_string()
 }

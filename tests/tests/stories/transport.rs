@@ -464,7 +464,12 @@ async fn the_keys_come_from_the_secrets_folder_and_rotate_without_signing_anyone
         uuid::Uuid::new_v4().simple()
     ));
     std::fs::create_dir_all(&secrets)?;
-    std::fs::rename(s.data_dir.join("keys.json"), secrets.join("keys.json"))?;
+    // Moving an install: every secret file goes (the access log's keys too).
+    for name in ["keys.json", "audit-keys.json"] {
+        if s.data_dir.join(name).exists() {
+            std::fs::rename(s.data_dir.join(name), secrets.join(name))?;
+        }
+    }
     let secrets_env = secrets.to_str().unwrap_or_default().to_owned();
     let s = s
         .restart_with(&[("FIELDLOG_SECRETS_DIR", &secrets_env)])
