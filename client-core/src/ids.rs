@@ -106,3 +106,64 @@ id_type!(
     /// One supervisor review entry.
     ReviewId
 );
+
+/// How far from the server's clock the time inside an id a caller chooses
+/// for a new record may be (see [`judge_new_record_id`]).
+pub const NEW_RECORD_ID_MINUTES: i64 = 10;
+
+impl RecordId {
+    /// When a UUID v7 was minted (its first 48 bits are Unix milliseconds);
+    /// `None` for any other kind of UUID.
+    pub fn minted_at(&self) -> Option<crate::Timestamp> {
+        (self.0.get_version_num() == 7).then(|| {
+            let b = self.0.as_bytes();
+            let ms = b[..6]
+                .iter()
+                .fold(0i64, |acc, x| (acc << 8) | i64::from(*x));
+            crate::Timestamp::from_millis(ms)
+        })
+    }
+}
+
+/// What a caller who names `id` for a record it creates through the JSON
+/// API gets.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum NewRecordId {
+    /// Create the record under this id.
+    Use,
+    /// The caller may read the record that holds this id already: a retry of
+    /// its own create (409).
+    Taken,
+    /// Not usable; the same answer whether or not some record holds the id,
+    /// so that it never confirms a record the caller may not read exists.
+    Unusable,
+}
+
+/// Judges an id a caller chose for a new record. `existing` is `None` when
+/// no record holds the id, else whether the caller may read that record.
+///
+/// Ids are global, so "taken" cannot be hidden from someone who may name the
+/// id: one of two creates with the same id fails. What can be done is that
+/// the answer for someone else's record is the one every unusable id gets,
+/// and that only ids minted moments ago (UUID v7, within
+/// [`NEW_RECORD_ID_MINUTES`]) are usable at all: any older record's id
+/// answers exactly as a never-used old id does. A caller that leaves `id`
+/// out gets a fresh one from the server.
+pub fn judge_new_record_id(
+    id: RecordId,
+    existing: Option<bool>,
+    now: crate::Timestamp,
+) -> NewRecordId {
+    if existing == Some(true) {
+        return NewRecordId::Taken;
+    }
+    let m = NEW_RECORD_ID_MINUTES;
+    let fresh = id
+        .minted_at()
+        .is_some_and(|t| t >= now.plus_minutes(-m) && t <= now.plus_minutes(m));
+    if fresh && existing.is_none() {
+        NewRecordId::Use
+    } else {
+        NewRecordId::Unusable
+    }
+}

@@ -45,6 +45,22 @@ pub fn parse_record(bytes: &[u8]) -> Result<Record, JsonError> {
     })
 }
 
+/// As [`parse_record`], for a record being created: one posted without an
+/// `id` gets `fresh` (the server mints it; the core has no random source).
+pub fn parse_new_record(bytes: &[u8], fresh: crate::RecordId) -> Result<Record, JsonError> {
+    if bytes.len() > MAX_RECORD_JSON {
+        return Err(JsonError::TooLarge(bytes.len()));
+    }
+    match serde_json::from_slice::<serde_json::Value>(bytes) {
+        Ok(serde_json::Value::Object(mut m)) if !m.contains_key("id") => {
+            m.insert("id".into(), fresh.to_string().into());
+            let with_id = serde_json::to_vec(&m).map_err(|e| JsonError::Syntax(e.to_string()))?;
+            parse_record(&with_id)
+        }
+        _ => parse_record(bytes),
+    }
+}
+
 fn strip_position(s: &str) -> String {
     match s.find(" at line ") {
         Some(i) => s[..i].to_owned(),

@@ -10,7 +10,8 @@ use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use client_core::access::{Action, Decision, RecordFacts};
 use client_core::document::{DocId, Document, RecordDocs, actor_id};
-use client_core::json::{JsonError, parse_record};
+use client_core::ids::{NEW_RECORD_ID_MINUTES, NewRecordId, judge_new_record_id};
+use client_core::json::{JsonError, parse_new_record};
 use client_core::review::Reviews;
 use client_core::sync::{DocChanges, PROTOCOL_VERSION, Refusal, SyncRequest};
 use client_core::view::{RecordView, redact};
@@ -240,18 +241,19 @@ pub async fn create(
     auth: Auth,
     body: Bytes,
 ) -> Result<(StatusCode, Json<RecordView>), ApiError> {
-    let mut record = parse_record(&body).map_err(|e| match e {
-        JsonError::Syntax(m) => ApiError::BadRequest {
-            code: "malformed_json",
-            message: m,
-        },
-        JsonError::TooLarge(_) => ApiError::TooLarge,
-        JsonError::Field { field, message } => ApiError::Field {
-            code: "invalid_field",
-            field,
-            message,
-        },
-    })?;
+    let mut record =
+        parse_new_record(&body, RecordId(uuid::Uuid::now_v7())).map_err(|e| match e {
+            JsonError::Syntax(m) => ApiError::BadRequest {
+                code: "malformed_json",
+                message: m,
+            },
+            JsonError::TooLarge(_) => ApiError::TooLarge,
+            JsonError::Field { field, message } => ApiError::Field {
+                code: "invalid_field",
+                field,
+                message,
+            },
+        })?;
     record.officer_id = auth.actor.user;
     for s in &mut record.students {
         if s.key.is_nil() {
@@ -269,21 +271,39 @@ pub async fn create(
         Decision::Allow => {}
         _ => return Err(ApiError::Forbidden),
     }
-    if state
+    let at = now();
+    let existing = state
         .store
         .document(DocId {
             record: record.id,
             kind: DocKind::Account,
         })
         .await?
-        .is_some()
-    {
-        return Err(ApiError::Conflict(format!(
-            "record {} already exists",
-            record.id
-        )));
+        .map(|d| {
+            let facts = RecordFacts {
+                officer: d.officer,
+                school: d.school,
+            };
+            state.policy.view(&auth.actor, &facts).is_some()
+        });
+    match judge_new_record_id(record.id, existing, at) {
+        NewRecordId::Use => {}
+        NewRecordId::Taken => {
+            return Err(ApiError::Conflict(format!(
+                "record {} already exists",
+                record.id
+            )));
+        }
+        NewRecordId::Unusable => {
+            return Err(ApiError::Field {
+                code: "invalid_field",
+                field: "id".into(),
+                message: format!(
+                    "this id cannot name a new record: leave `id` out and the server assigns one (an id you choose must be a UUID v7 minted within {NEW_RECORD_ID_MINUTES} minutes and not used before)"
+                ),
+            });
+        }
     }
-    let at = now();
     let problems = client_core::rules::blocking(&record, at);
     if !problems.is_empty() {
         return Err(ApiError::Rules(problems));

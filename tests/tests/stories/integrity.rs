@@ -160,3 +160,69 @@ async fn a_review_pushed_through_sync_cannot_be_backdated() -> anyhow::Result<()
     }
     Ok(())
 }
+
+#[tokio::test]
+async fn creating_a_record_never_confirms_that_someone_elses_exists() -> anyhow::Result<()> {
+    for db in Db::all() {
+        let s = TestServer::start(&db).await?;
+        let martinez = s.login("sro.martinez").await?;
+        let chen = s.login("sro.chen").await?;
+        let mut phone = martinez.replica(1);
+        let theirs = contact(martinez.user, martinez.first_school());
+        phone.create(&theirs, now())?;
+        s.sync(&martinez.token, &mut phone).await?;
+
+        // Chen names Martinez's record id, and an old id no record holds:
+        // the two answers are the same.
+        let mut probe = contact(chen.user, chen.first_school());
+        probe.id = theirs.id;
+        let taken = s
+            .post_json(
+                Some(&chen.token),
+                "/api/v1/incidents",
+                &serde_json::to_value(&probe)?,
+            )
+            .await?;
+        let old = uuid::Uuid::new_v7(uuid::Timestamp::from_unix(
+            uuid::NoContext,
+            (now().millis() / 1000 - 86_400) as u64,
+            0,
+        ));
+        probe.id = RecordId(old);
+        let free = s
+            .post_json(
+                Some(&chen.token),
+                "/api/v1/incidents",
+                &serde_json::to_value(&probe)?,
+            )
+            .await?;
+        assert_eq!(taken.0, 422, "{}: {taken:?}", db.name());
+        assert_eq!(taken.1["error"]["field"], "id");
+        assert_eq!(taken, free, "{}", db.name());
+
+        // The author's own retry still learns that its create went through.
+        let (st, _) = s
+            .post_json(
+                Some(&martinez.token),
+                "/api/v1/incidents",
+                &serde_json::to_value(&theirs)?,
+            )
+            .await?;
+        assert_eq!(st, 409, "{}", db.name());
+
+        // Without an id, the server assigns a UUID v7.
+        let mut body = serde_json::to_value(contact(chen.user, chen.first_school()))?;
+        body.as_object_mut().expect("object").remove("id");
+        let (st, json) = s
+            .post_json(Some(&chen.token), "/api/v1/incidents", &body)
+            .await?;
+        assert_eq!(st, 201, "{}: {json}", db.name());
+        let id: RecordId = json["id"].as_str().unwrap_or_default().parse()?;
+        assert_eq!(id.0.get_version_num(), 7);
+        let (st, _) = s
+            .get(Some(&chen.token), &format!("/api/v1/incidents/{id}"))
+            .await?;
+        assert_eq!(st, 200, "{}", db.name());
+    }
+    Ok(())
+}
