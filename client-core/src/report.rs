@@ -131,6 +131,18 @@ impl Dimension {
     }
 }
 
+impl Dimension {
+    /// Whether a two-way table by `(self, other)` is suppressed as it
+    /// stands; otherwise it is suppressed transposed. `by=a,b` and `by=b,a`
+    /// are then one table seen two ways: complementary suppression breaks
+    /// ties by position, so suppressing both orientations could withhold
+    /// different cells, and the two answers together would unlock both.
+    pub fn leads(self, other: Self) -> bool {
+        let at = |d: Self| Self::ALL.iter().position(|x| *x == d);
+        at(self) < at(other)
+    }
+}
+
 /// The category of a value that was not recorded.
 pub const UNKNOWN: &str = "unknown";
 
@@ -256,22 +268,33 @@ impl Layout {
 /// number, the smallest remaining non-zero cell is withheld (least
 /// information lost).
 pub fn suppress(cells: &[Vec<u64>], threshold: u64) -> Published {
+    suppress_within(cells, threshold, None)
+}
+
+/// `suppress` for an outcome table beside its interactions table `base`
+/// (same shape). An outcome never exceeds the interactions of its group,
+/// and zeros are always published, so a cell whose group had no
+/// interactions is known to be zero: withholding it protects nothing, and it
+/// is chosen as a complementary cell only when no other related cell is left
+/// (an attacker reading both tables pinned the demo's English learners'
+/// arrests through one such cell).
+pub fn suppress_within(cells: &[Vec<u64>], threshold: u64, base: Option<&[Vec<u64>]>) -> Published {
     let threshold = threshold.max(MIN_THRESHOLD);
     let rows = cells.len();
     let cols = cells.first().map_or(1, Vec::len).max(1);
     let layout = Layout { rows, cols };
     let values = layout.values(cells);
+    let base_values = base.map(|b| layout.values(b));
     // Whether each term is withheld.
     let mut hidden: Vec<bool> = values.iter().map(|&v| v > 0 && v < threshold).collect();
     if cols > 1 {
-        let one_way = |sums: Vec<u64>| {
-            suppress(
-                &sums.into_iter().map(|v| vec![v]).collect::<Vec<_>>(),
-                threshold,
-            )
+        let column = |v: &[u64]| v.iter().map(|x| vec![*x]).collect::<Vec<_>>();
+        let one_way = |range: std::ops::Range<usize>| {
+            let b = base_values.as_ref().map(|b| column(&b[range.clone()]));
+            suppress_within(&column(&values[range]), threshold, b.as_deref())
         };
-        let by_row = one_way(values[rows * cols..rows * cols + rows].to_vec());
-        let by_col = one_way(values[rows * cols + rows..rows * cols + rows + cols].to_vec());
+        let by_row = one_way(rows * cols..rows * cols + rows);
+        let by_col = one_way(rows * cols + rows..rows * cols + rows + cols);
         for (r, c) in by_row.cells.iter().enumerate() {
             hidden[layout.row_total(r)] = c[0].suppressed;
         }
@@ -298,9 +321,20 @@ pub fn suppress(cells: &[Vec<u64>], threshold: u64) -> Published {
             let published_zero = |i: usize| !hidden[i] && values[i] == 0;
             published_zero(layout.col_total(c)) || (cols > 1 && published_zero(layout.row_total(r)))
         };
+        // Known to be zero beside the interactions table: a partner of last
+        // resort only (better than leaving a withheld number exposed).
+        let no_interactions = |t: usize| base_values.as_ref().is_some_and(|b| b[t] == 0);
         let candidate = (0..interior)
             .filter(|&t| !hidden[t] && !known_zero(t))
-            .min_by_key(|&t| (!related(t), values[t] == 0, values[t], t));
+            .min_by_key(|&t| {
+                (
+                    !related(t),
+                    no_interactions(t),
+                    values[t] == 0,
+                    values[t],
+                    t,
+                )
+            });
         match candidate {
             Some(t) => hidden[t] = true,
             None => break,
@@ -317,6 +351,45 @@ pub fn suppress(cells: &[Vec<u64>], threshold: u64) -> Published {
         row_totals: (cols > 1).then(|| (0..rows).map(|r| cell(layout.row_total(r))).collect()),
         col_totals: (0..cols).map(|c| cell(layout.col_total(c))).collect(),
         total: cell(layout.grand()),
+    }
+}
+
+/// Suppresses a table by `rows` (and `cols`, when two-way) in the one
+/// orientation `Dimension::leads` chooses, and hands it back in the order
+/// asked for. Every published table goes through here (JSON, CSV, CRDC).
+pub fn suppress_by(
+    cells: &[Vec<u64>],
+    threshold: u64,
+    rows: Dimension,
+    cols: Option<Dimension>,
+    base: Option<&[Vec<u64>]>,
+) -> Published {
+    match cols {
+        Some(c) if !rows.leads(c) => {
+            let b = base.map(transposed);
+            transpose(&suppress_within(
+                &transposed(cells),
+                threshold,
+                b.as_deref(),
+            ))
+        }
+        _ => suppress_within(cells, threshold, base),
+    }
+}
+
+fn transposed<T: Copy>(m: &[Vec<T>]) -> Vec<Vec<T>> {
+    let cols = m.first().map_or(0, Vec::len);
+    (0..cols)
+        .map(|c| m.iter().map(|r| r[c]).collect())
+        .collect()
+}
+
+fn transpose(p: &Published) -> Published {
+    Published {
+        cells: transposed(&p.cells),
+        row_totals: Some(p.col_totals.clone()),
+        col_totals: p.row_totals.clone().unwrap_or_default(),
+        total: p.total,
     }
 }
 
@@ -449,6 +522,48 @@ mod tests {
     fn the_threshold_never_drops_below_five() {
         let p = suppress(&[vec![4], vec![40], vec![40]], 2);
         assert!(p.cells[0][0].suppressed);
+    }
+
+    #[test]
+    fn both_orders_of_two_dimensions_withhold_the_same_cells() {
+        // Ties between equal partners are broken by position, so the two
+        // orientations would differ if each were suppressed as asked.
+        for cells in [
+            vec![vec![3, 20, 20], vec![20, 20, 20], vec![20, 20, 20]],
+            vec![
+                vec![0, 4, 30],
+                vec![30, 0, 30],
+                vec![30, 30, 6],
+                vec![12, 12, 12],
+            ],
+            vec![vec![1, 1], vec![1, 50]],
+        ] {
+            let (a, b) = (Dimension::RaceEthnicity, Dimension::Sex);
+            let ab = suppress_by(&cells, 10, a, Some(b), None);
+            let ba = suppress_by(&transposed(&cells), 10, b, Some(a), None);
+            assert_eq!(transpose(&ba), ab, "{cells:?}");
+            assert_eq!(ab, suppress(&cells, 10), "the leading order as it stands");
+        }
+        assert!(Dimension::RaceEthnicity.leads(Dimension::Offense));
+        assert!(!Dimension::Offense.leads(Dimension::Sex));
+    }
+
+    #[test]
+    fn a_cell_with_no_interactions_is_a_partner_of_last_resort() {
+        // After the demo's English learners by sex: a zero of the small
+        // cells' row whose group had no interactions at all is known to be
+        // zero beside the interactions table, so withholding it as their
+        // partner let the row be worked out. Another zero of the row had
+        // interactions: it is chosen instead.
+        let interactions = vec![vec![16, 23, 0, 5], vec![65, 87, 20, 0], vec![0, 0, 0, 98]];
+        let arrests = vec![vec![1, 1, 0, 0], vec![8, 7, 10, 0], vec![0, 0, 0, 11]];
+        let alone = suppress(&arrests, 10);
+        assert!(alone.cells[0][2].suppressed, "{alone:?}");
+        let beside = suppress_within(&arrests, 10, Some(&interactions));
+        assert!(!beside.cells[0][2].suppressed, "{beside:?}");
+        assert!(beside.cells[0][3].suppressed, "{beside:?}");
+        // Still nothing small is published.
+        assert!(beside.cells[0][0].suppressed && beside.cells[1][1].suppressed);
     }
 
     #[test]

@@ -1,0 +1,173 @@
+//! The reporting period: a whole, closed school year, 1 July to 30 June (the
+//! school year of the Civil Rights Data Collection and EDFacts), UTC.
+//!
+//! Why only this: a report over any `[from, to)` let an analyst ask twice
+//! with `to` one second apart and read one student's categories off the
+//! difference. Published tables must therefore come from a finite, fixed
+//! family in which no table is the sum or difference of others. School
+//! years never overlap and their boundaries never move (the agency's review
+//! calendar can be changed by an admin, which would make old and new periods
+//! overlap by days), and one granularity means no table nests inside
+//! another. A year is published only once it has ended, so its counts never
+//! change between two requests (a late-synced record that changes a closed
+//! year is the one exception; see ARCHITECTURE.md).
+
+use crate::timestamp::Timestamp;
+use chrono::{Datelike, NaiveDate, TimeZone, Utc};
+use std::fmt;
+use thiserror::Error;
+
+/// The month a school year starts in (1 July).
+const FIRST_MONTH: u32 = 7;
+
+/// The school year starting 1 July `start`, spelled `2025-26`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct SchoolYear {
+    start: i32,
+}
+
+#[derive(Debug, Error, PartialEq, Eq)]
+pub enum SchoolYearError {
+    #[error("{0:?} is not a school year; use YYYY-YY, e.g. 2025-26")]
+    Malformed(String),
+    #[error("the school year {0} has not ended; reports cover whole school years once they end")]
+    NotClosed(SchoolYear),
+}
+
+impl SchoolYear {
+    fn first_day(year: i32) -> Timestamp {
+        let date = NaiveDate::from_ymd_opt(year, FIRST_MONTH, 1).unwrap_or(NaiveDate::MIN);
+        let dt = Utc.from_utc_datetime(&date.and_hms_opt(0, 0, 0).unwrap_or_default());
+        Timestamp::from_millis(dt.timestamp_millis())
+    }
+
+    /// The school year containing `at`.
+    pub fn of(at: Timestamp) -> Self {
+        let d = at.to_datetime();
+        let start = if d.month() >= FIRST_MONTH {
+            d.year()
+        } else {
+            d.year() - 1
+        };
+        Self { start }
+    }
+
+    /// The newest school year that has ended at `now`.
+    pub fn latest_closed(now: Timestamp) -> Self {
+        Self {
+            start: Self::of(now).start - 1,
+        }
+    }
+
+    /// Inclusive.
+    pub fn start(self) -> Timestamp {
+        Self::first_day(self.start)
+    }
+
+    /// Exclusive: 1 July of the next year.
+    pub fn end(self) -> Timestamp {
+        Self::first_day(self.start + 1)
+    }
+
+    pub fn previous(self) -> Self {
+        Self {
+            start: self.start - 1,
+        }
+    }
+
+    /// Parses `2025-26` (the second part is the next year's last two digits).
+    pub fn parse(s: &str) -> Result<Self, SchoolYearError> {
+        let bad = || SchoolYearError::Malformed(s.to_string());
+        let (a, b) = s.split_once('-').ok_or_else(bad)?;
+        let digits = |x: &str, n: usize| x.len() == n && x.bytes().all(|c| c.is_ascii_digit());
+        if !digits(a, 4) || !digits(b, 2) {
+            return Err(bad());
+        }
+        let start: i32 = a.parse().map_err(|_| bad())?;
+        let next: i32 = b.parse().map_err(|_| bad())?;
+        if (start + 1) % 100 != next || start < 1970 {
+            return Err(bad());
+        }
+        Ok(Self { start })
+    }
+
+    /// A school year a report may cover at `now`: well formed and ended.
+    pub fn reportable(s: &str, now: Timestamp) -> Result<Self, SchoolYearError> {
+        let y = Self::parse(s)?;
+        if y.end() > now {
+            return Err(SchoolYearError::NotClosed(y));
+        }
+        Ok(y)
+    }
+}
+
+impl fmt::Display for SchoolYear {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}-{:02}", self.start, (self.start + 1) % 100)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn at(s: &str) -> Timestamp {
+        Timestamp::parse(s).expect("a time")
+    }
+
+    #[test]
+    fn parsing() {
+        for (input, want) in [
+            ("2025-26", Some("2025-26")),
+            ("1999-00", Some("1999-00")),
+            ("2025-27", None),
+            ("2025-2026", None),
+            ("25-26", None),
+            ("2025", None),
+            ("2025-2x", None),
+            ("+202-26", None),
+            ("", None),
+        ] {
+            let got = SchoolYear::parse(input).ok().map(|y| y.to_string());
+            assert_eq!(got.as_deref(), want, "{input:?}");
+        }
+    }
+
+    #[test]
+    fn a_year_runs_from_1_july_to_1_july() {
+        let y = SchoolYear::parse("2025-26").expect("a year");
+        assert_eq!(y.start(), at("2025-07-01T00:00:00Z"));
+        assert_eq!(y.end(), at("2026-07-01T00:00:00Z"));
+        for (t, want) in [
+            ("2025-07-01T00:00:00Z", "2025-26"),
+            ("2026-06-30T23:59:59.999Z", "2025-26"),
+            ("2026-07-01T00:00:00Z", "2026-27"),
+            ("2026-01-15T12:00:00Z", "2025-26"),
+        ] {
+            assert_eq!(SchoolYear::of(at(t)).to_string(), want, "{t}");
+        }
+    }
+
+    #[test]
+    fn only_ended_years_are_reportable() {
+        for (now, year, ok) in [
+            ("2026-12-02T03:00:00Z", "2025-26", true),
+            ("2026-12-02T03:00:00Z", "2026-27", false),
+            ("2026-07-01T00:00:00Z", "2025-26", true),
+            ("2026-06-30T23:59:59Z", "2025-26", false),
+            ("2026-12-02T03:00:00Z", "2031-32", false),
+            ("2026-12-02T03:00:00Z", "2019-20", true),
+        ] {
+            let got = SchoolYear::reportable(year, at(now));
+            assert_eq!(got.is_ok(), ok, "{year} at {now}: {got:?}");
+        }
+        assert_eq!(
+            SchoolYear::latest_closed(at("2026-12-02T03:00:00Z")).to_string(),
+            "2025-26"
+        );
+        assert_eq!(
+            SchoolYear::latest_closed(at("2026-06-30T00:00:00Z")).to_string(),
+            "2024-25"
+        );
+    }
+}
