@@ -11,6 +11,7 @@
 pub mod access;
 pub mod closed_set;
 pub mod document;
+pub mod fields;
 pub mod flag;
 pub mod ids;
 pub mod month_window;

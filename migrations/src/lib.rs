@@ -9,6 +9,7 @@ mod m20261122_000003_student_key;
 mod m20261122_000004_staff_member;
 mod m20261123_000005_oversight;
 mod m20261202_000006_sessions;
+mod m20261202_000007_audit_chain;
 
 #[derive(Debug)]
 pub struct Migrator;
@@ -23,6 +24,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261122_000004_staff_member::Migration),
             Box::new(m20261123_000005_oversight::Migration),
             Box::new(m20261202_000006_sessions::Migration),
+            Box::new(m20261202_000007_audit_chain::Migration),
         ]
     }
 }

@@ -5,6 +5,7 @@
 
 pub mod api;
 pub mod app;
+pub mod audit_keys;
 pub mod auth;
 pub mod cli;
 pub mod credentials;

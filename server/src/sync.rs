@@ -281,15 +281,11 @@ pub async fn sync(
         });
         groups[i].changes.push(p.bytes);
     }
-    let disclosed: Vec<client_core::RecordId> = groups
-        .iter()
-        .filter(|g| g.doc.kind != DocKind::Review)
-        .map(|g| g.doc.record)
-        .collect();
+    // Review documents are logged too: their notes are free text.
+    let disclosed: Vec<client_core::RecordId> = groups.iter().map(|g| g.doc.record).collect();
     let keys = store.student_keys(&disclosed).await?;
     let log = groups
         .iter()
-        .filter(|g| g.doc.kind != DocKind::Review)
         .map(|g| Entry {
             at: now.millis(),
             user: Some(actor.user),
@@ -303,16 +299,11 @@ pub async fn sync(
                 .flatten()
                 .map(|k| format!("{}/{k}", g.doc.record))
                 .collect(),
-            fields: match g.doc.kind {
-                DocKind::Restricted => {
-                    vec!["students.school_record".into(), "students.sogi".into()]
-                }
-                _ => vec![
-                    "students.ref".into(),
-                    "students.perceived".into(),
-                    "narrative".into(),
-                ],
-            },
+            // A pull ships the document's history: every field it can hold.
+            fields: client_core::fields::in_document(g.doc.kind)
+                .into_iter()
+                .map(String::from)
+                .collect(),
             endpoint: "POST /api/v1/sync".into(),
             purpose: "device sync".into(),
         })

@@ -4,6 +4,10 @@
 
 #[path = "stories/accounts.rs"]
 mod accounts;
+#[path = "stories/audit.rs"]
+mod audit;
+#[path = "stories/disclosure.rs"]
+mod disclosure;
 #[path = "stories/faults.rs"]
 mod faults;
 #[path = "stories/integrity.rs"]

@@ -1,13 +1,14 @@
-//! `GET /audit` and `GET /audit/verify`, for auditors only.
+//! `/audit`: the access log, its verification and its signed checkpoints,
+//! for auditors only. Every look at the log is itself logged.
 
 use super::AppState;
 use super::error::ApiError;
-use super::extract::Auth;
-use crate::store::audit::{LoggedEntry, Verification};
+use super::extract::{ApiJson, Auth};
+use crate::store::audit::{Checkpoint, Entry, LoggedEntry, Verification};
 use axum::Json;
 use axum::extract::{Query, State};
 use client_core::{Action, Timestamp};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 #[derive(Deserialize, utoipa::IntoParams)]
 pub struct AuditQuery {
@@ -45,6 +46,31 @@ fn require(state: &AppState, auth: &Auth) -> Result<(), ApiError> {
     }
 }
 
+/// The log records who looked at the log, and how.
+async fn log_view(
+    state: &AppState,
+    auth: &Auth,
+    event: &str,
+    endpoint: &str,
+    purpose: String,
+) -> Result<(), ApiError> {
+    state
+        .store
+        .log_access(&[Entry {
+            at: super::now().millis(),
+            user: Some(auth.actor.user),
+            role: Some(auth.actor.role),
+            event: event.into(),
+            record: None,
+            student_refs: vec![],
+            fields: vec![],
+            endpoint: endpoint.into(),
+            purpose,
+        }])
+        .await?;
+    Ok(())
+}
+
 #[utoipa::path(get, path = "/api/v1/audit", params(AuditQuery),
     responses((status = 200, body = Vec<LoggedEntry>), (status = 401, body = super::error::ErrorBody), (status = 403, body = super::error::ErrorBody)))]
 pub async fn list(
@@ -54,12 +80,46 @@ pub async fn list(
 ) -> Result<Json<Vec<LoggedEntry>>, ApiError> {
     require(&state, &auth)?;
     let (from, to) = (time("from", &q.from)?, time("to", &q.to)?);
-    Ok(Json(
-        state
-            .store
-            .access_log(from, to, q.after.unwrap_or(0), 1000)
-            .await?,
-    ))
+    let entries = state
+        .store
+        .access_log(from, to, q.after.unwrap_or(0), 1000)
+        .await?;
+    // Parameters only (times and a sequence number), never contents.
+    let purpose = format!(
+        "from={} to={} after={}",
+        q.from.as_deref().unwrap_or(""),
+        q.to.as_deref().unwrap_or(""),
+        q.after.unwrap_or(0)
+    );
+    log_view(
+        &state,
+        &auth,
+        "read_audit_log",
+        "GET /api/v1/audit",
+        purpose,
+    )
+    .await?;
+    Ok(Json(entries))
+}
+
+/// Checkpoints the auditor kept elsewhere, to check the log against.
+#[derive(Deserialize, Default, utoipa::ToSchema)]
+pub struct Held {
+    #[serde(default)]
+    pub checkpoints: Vec<Checkpoint>,
+}
+
+async fn verify_with(
+    state: &AppState,
+    auth: &Auth,
+    held: &[Checkpoint],
+    endpoint: &str,
+) -> Result<Json<Verification>, ApiError> {
+    require(state, auth)?;
+    let v = state.store.verify_access_log(held).await?;
+    let purpose = format!("checkpoints held: {}", held.len());
+    log_view(state, auth, "verify_audit_log", endpoint, purpose).await?;
+    Ok(Json(v))
 }
 
 #[utoipa::path(get, path = "/api/v1/audit/verify",
@@ -68,6 +128,83 @@ pub async fn verify(
     State(state): State<AppState>,
     auth: Auth,
 ) -> Result<Json<Verification>, ApiError> {
+    verify_with(&state, &auth, &[], "GET /api/v1/audit/verify").await
+}
+
+/// As `GET`, and also against checkpoints the auditor exported earlier and
+/// kept elsewhere: a log rolled back to an older signed head fails here.
+#[utoipa::path(post, path = "/api/v1/audit/verify", request_body = Held,
+    responses((status = 200, body = Verification), (status = 401, body = super::error::ErrorBody), (status = 403, body = super::error::ErrorBody), (status = 422, body = super::error::ErrorBody)))]
+pub async fn verify_held(
+    State(state): State<AppState>,
+    auth: Auth,
+    ApiJson(held): ApiJson<Held>,
+) -> Result<Json<Verification>, ApiError> {
+    verify_with(
+        &state,
+        &auth,
+        &held.checkpoints,
+        "POST /api/v1/audit/verify",
+    )
+    .await
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct Checkpoints {
+    /// Ed25519 public key, base64: checks every signature below.
+    pub public_key: String,
+    pub key_id: String,
+    /// The signed head: the log as of its last entry.
+    pub head: Option<Checkpoint>,
+    /// Signed every so many entries and on request, oldest first.
+    pub checkpoints: Vec<Checkpoint>,
+}
+
+async fn export(
+    state: &AppState,
+    auth: &Auth,
+    endpoint: &str,
+    head: Option<Checkpoint>,
+) -> Result<Json<Checkpoints>, ApiError> {
+    let checkpoints = state.store.access_log_checkpoints().await?;
+    log_view(
+        state,
+        auth,
+        "export_audit_checkpoints",
+        endpoint,
+        String::new(),
+    )
+    .await?;
+    let (public_key, key_id) = state.store.access_log_public_key();
+    Ok(Json(Checkpoints {
+        public_key,
+        key_id,
+        head,
+        checkpoints,
+    }))
+}
+
+/// The signed checkpoints, for an auditor to keep outside the server.
+#[utoipa::path(get, path = "/api/v1/audit/checkpoints",
+    responses((status = 200, body = Checkpoints), (status = 401, body = super::error::ErrorBody), (status = 403, body = super::error::ErrorBody)))]
+pub async fn checkpoints(
+    State(state): State<AppState>,
+    auth: Auth,
+) -> Result<Json<Checkpoints>, ApiError> {
     require(&state, &auth)?;
-    Ok(Json(state.store.verify_access_log().await?))
+    let head = state.store.access_log_head().await?;
+    export(&state, &auth, "GET /api/v1/audit/checkpoints", head).await
+}
+
+/// Signs a checkpoint of the log as it is now, keeps it, and answers with
+/// every checkpoint (the new one as `head`).
+#[utoipa::path(post, path = "/api/v1/audit/checkpoints",
+    responses((status = 200, body = Checkpoints), (status = 401, body = super::error::ErrorBody), (status = 403, body = super::error::ErrorBody)))]
+pub async fn make_checkpoint(
+    State(state): State<AppState>,
+    auth: Auth,
+) -> Result<Json<Checkpoints>, ApiError> {
+    require(&state, &auth)?;
+    let head = state.store.checkpoint_access_log().await?;
+    export(&state, &auth, "POST /api/v1/audit/checkpoints", head).await
 }

@@ -170,6 +170,27 @@ pub async fn overcalling(
         searches: o(led.searches),
         use_of_force_or_restraint: o(led.force_or_restraint),
     };
+    // The view is logged like a record read. Its only field from records
+    // is the staff reference it counts by (`fields::FIELDS`).
+    let staff_named = by_staff_member.iter().any(|c| c.key != "not recorded");
+    state
+        .store
+        .log_access(&[crate::store::audit::Entry {
+            at: super::now().millis(),
+            user: Some(auth.actor.user),
+            role: Some(auth.actor.role),
+            event: "read_overcalling".into(),
+            record: None,
+            student_refs: vec![],
+            fields: if staff_named {
+                vec!["request.staff_id".into()]
+            } else {
+                vec![]
+            },
+            endpoint: "GET /api/v1/dashboards/overcalling".into(),
+            purpose: format!("school={school} from={from} to={to}"),
+        }])
+        .await?;
     Ok(Json(Overcalling {
         school_id: school,
         from: from.to_string(),

@@ -101,7 +101,6 @@ async fn view_of(
 }
 
 fn read_entry(auth: &Auth, v: &RecordView, endpoint: &str) -> Entry {
-    let fields = v.identifying_fields();
     Entry {
         at: now().millis(),
         user: Some(auth.actor.user),
@@ -111,7 +110,7 @@ fn read_entry(auth: &Auth, v: &RecordView, endpoint: &str) -> Entry {
         // The student entries by their record-local keys: the log says whose
         // entries were disclosed without holding the students' own numbers
         // in the clear outside the record.
-        student_refs: if fields.contains(&"students.ref") {
+        student_refs: if v.names_students() {
             v.record
                 .students
                 .iter()
@@ -120,7 +119,8 @@ fn read_entry(auth: &Auth, v: &RecordView, endpoint: &str) -> Entry {
         } else {
             vec![]
         },
-        fields: fields.into_iter().map(String::from).collect(),
+        // Read off the JSON this reader receives (client-core's view).
+        fields: v.disclosed_fields().into_iter().map(String::from).collect(),
         endpoint: endpoint.into(),
         purpose: "record view".into(),
     }

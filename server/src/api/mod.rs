@@ -74,7 +74,11 @@ pub fn router(state: AppState) -> Router {
         .route("/review-periods", get(periods::get).put(periods::put))
         .route("/reports/disaggregated", get(reports::disaggregated))
         .route("/audit", get(audit::list))
-        .route("/audit/verify", get(audit::verify))
+        .route("/audit/verify", get(audit::verify).post(audit::verify_held))
+        .route(
+            "/audit/checkpoints",
+            get(audit::checkpoints).post(audit::make_checkpoint),
+        )
         .route("/openapi.json", get(openapi::document))
         // A wrong path under the API is a JSON 404, not the app's page.
         .fallback(transport::not_found);

@@ -28,6 +28,9 @@ use utoipa::OpenApi;
         super::reports::disaggregated,
         super::audit::list,
         super::audit::verify,
+        super::audit::verify_held,
+        super::audit::checkpoints,
+        super::audit::make_checkpoint,
     ),
     components(schemas(super::error::ErrorBody))
 )]

@@ -1,12 +1,28 @@
-//! The access log: append-only, each entry hashing the one before it, so a
-//! changed, removed or reordered entry breaks the chain at a findable place
-//! (FERPA's record of disclosures, 34 CFR 99.32, is the model).
+//! The access log: append-only, each entry hashing the one before it (FERPA's
+//! record of disclosures, 34 CFR 99.32, is the model).
+//!
+//! Tamper evidence rests on two keys kept outside the database
+//! (`audit_keys`): each entry's hash is an HMAC, so an edited or removed
+//! entry cannot be re-chained by someone who can only write the database;
+//! and the log's head (entry count and last hash) is signed at every append,
+//! with signed checkpoints every `CHECKPOINT_EVERY` entries and on an
+//! auditor's request, so a log cut short no longer matches them. An auditor
+//! exports the checkpoints and keeps them elsewhere; a checkpoint handed
+//! back to `verify` also catches a log rolled back to an older head.
+//!
+//! The hash covers a canonical, versioned encoding of the entry, never the
+//! API's JSON, so renaming a JSON field never breaks old entries.
 
-use super::entity::access_log;
+use super::entity::{access_log, audit_checkpoint, setting};
 use super::{Store, StoreError};
+use crate::audit_keys::{AuditKeys, hex};
 use client_core::{RecordId, Role, UserId};
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set};
-use serde::Serialize;
+use sea_orm::sea_query::OnConflict;
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
+    QuerySelect, Set,
+};
+use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 /// One access-log entry as written.
@@ -24,7 +40,7 @@ pub struct Entry {
     /// Student entries disclosed, as `record/student-key` (never the
     /// student's own number).
     pub student_refs: Vec<String>,
-    /// Field groups disclosed.
+    /// Fields disclosed, as client-core's `fields::FIELDS` names them.
     pub fields: Vec<String>,
     pub endpoint: String,
     pub purpose: String,
@@ -38,21 +54,116 @@ pub struct LoggedEntry {
     pub hash: String,
 }
 
+/// A signed statement: the log had `entries` entries, the last being `seq`
+/// with hash `hash`, at `at` (ms).
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq, utoipa::ToSchema)]
+pub struct Checkpoint {
+    pub seq: i64,
+    pub entries: i64,
+    pub hash: String,
+    pub at: i64,
+    pub key_id: String,
+    /// Ed25519 over `Checkpoint::message`, base64.
+    pub signature: String,
+}
+
+impl Checkpoint {
+    /// The exact bytes signed: versioned, independent of any JSON shape.
+    pub fn message(&self) -> Vec<u8> {
+        format!(
+            "fieldlog access log checkpoint v1\n{}\n{}\n{}\n{}\n",
+            self.seq, self.entries, self.hash, self.at
+        )
+        .into_bytes()
+    }
+}
+
 /// Where the chain first breaks, if it does.
 #[derive(Clone, Debug, Serialize, PartialEq, Eq, utoipa::ToSchema)]
 pub struct Verification {
     pub ok: bool,
     pub entries: u64,
+    /// The first entry (sequence number) that does not verify; for a log cut
+    /// short, the first missing one.
     pub broken_at: Option<i64>,
+    /// What is wrong there, in words.
+    pub problem: Option<String>,
 }
 
 const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
+/// The hash version new entries get.
+const VERSION: i32 = 2;
+/// A checkpoint is signed each time the log passes a multiple of this.
+pub const CHECKPOINT_EVERY: i64 = 1000;
+/// The `settings` row holding the signed head.
+const HEAD: &str = "access_log_head";
 
-fn chain_hash(prev: &str, e: &Entry) -> String {
+/// Version 1, kept for entries written before the keyed chain: SHA-256 over
+/// the previous hash and the entry's JSON as it was then. The shape is
+/// frozen here so that the API's `Entry` may change. Public for the
+/// tamper stories, which re-chain a log the way the old chain allowed.
+pub fn hash_v1(prev: &str, e: &Entry) -> String {
+    #[derive(Serialize)]
+    struct V1<'a> {
+        at: i64,
+        user: Option<uuid::Uuid>,
+        role: Option<&'a str>,
+        event: &'a str,
+        record: Option<uuid::Uuid>,
+        student_refs: &'a [String],
+        fields: &'a [String],
+        endpoint: &'a str,
+        purpose: &'a str,
+    }
+    let v = V1 {
+        at: e.at,
+        user: e.user.map(|u| u.0),
+        role: e.role.map(|r| r.as_str()),
+        event: &e.event,
+        record: e.record.map(|r| r.0),
+        student_refs: &e.student_refs,
+        fields: &e.fields,
+        endpoint: &e.endpoint,
+        purpose: &e.purpose,
+    };
     let mut h = Sha256::new();
     h.update(prev.as_bytes());
-    h.update(serde_json::to_vec(e).unwrap_or_default());
-    h.finalize().iter().map(|b| format!("{b:02x}")).collect()
+    h.update(serde_json::to_vec(&v).unwrap_or_default());
+    hex(&h.finalize())
+}
+
+/// Version 2: HMAC over a length-prefixed encoding of every field in a
+/// fixed order, after the previous hash.
+fn canonical_v2(prev: &str, e: &Entry) -> Vec<u8> {
+    let mut out = b"fieldlog access log entry v2\0".to_vec();
+    let mut bytes = |b: &[u8]| {
+        out.extend_from_slice(&(b.len() as u32).to_be_bytes());
+        out.extend_from_slice(b);
+    };
+    bytes(prev.as_bytes());
+    bytes(&e.at.to_be_bytes());
+    let uuid = |u: Option<uuid::Uuid>| u.map(|u| u.as_bytes().to_vec()).unwrap_or_default();
+    bytes(&uuid(e.user.map(|u| u.0)));
+    bytes(e.role.map(|r| r.as_str()).unwrap_or("").as_bytes());
+    bytes(e.event.as_bytes());
+    bytes(&uuid(e.record.map(|r| r.0)));
+    for list in [&e.student_refs, &e.fields] {
+        bytes(&(list.len() as u32).to_be_bytes());
+        for item in list {
+            bytes(item.as_bytes());
+        }
+    }
+    bytes(e.endpoint.as_bytes());
+    bytes(e.purpose.as_bytes());
+    out
+}
+
+fn hash(keys: &AuditKeys, version: i32, prev: &str, e: &Entry) -> Option<String> {
+    match version {
+        1 => Some(hash_v1(prev, e)),
+        2 => Some(keys.chain_mac(&canonical_v2(prev, e))),
+        _ => None,
+    }
 }
 
 fn to_entry(m: &access_log::Model) -> Entry {
@@ -70,25 +181,112 @@ fn to_entry(m: &access_log::Model) -> Entry {
     }
 }
 
+fn sign(keys: &AuditKeys, seq: i64, entries: i64, hash: String, at: i64) -> Checkpoint {
+    let mut c = Checkpoint {
+        seq,
+        entries,
+        hash,
+        at,
+        key_id: keys.key_id(),
+        signature: String::new(),
+    };
+    c.signature = keys.sign(&c.message());
+    c
+}
+
+fn damaged(e: impl std::fmt::Display) -> StoreError {
+    StoreError::Damaged(format!("access log head: {e}"))
+}
+
+async fn read_head(c: &impl ConnectionTrait) -> Result<Option<Checkpoint>, StoreError> {
+    setting::Entity::find_by_id(HEAD.to_string())
+        .one(c)
+        .await?
+        .map(|row| serde_json::from_str(&row.value).map_err(damaged))
+        .transpose()
+}
+
+async fn write_head(c: &impl ConnectionTrait, head: &Checkpoint) -> Result<(), StoreError> {
+    let row = setting::ActiveModel {
+        key: Set(HEAD.into()),
+        value: Set(serde_json::to_string(head).map_err(damaged)?),
+        updated_at: Set(head.at),
+        updated_by: Set(None),
+    };
+    setting::Entity::insert(row)
+        .on_conflict(
+            OnConflict::column(setting::Column::Key)
+                .update_columns([setting::Column::Value, setting::Column::UpdatedAt])
+                .to_owned(),
+        )
+        .exec(c)
+        .await?;
+    Ok(())
+}
+
+async fn save_checkpoint(c: &impl ConnectionTrait, cp: &Checkpoint) -> Result<(), StoreError> {
+    // Under the write lock: one checkpoint per entry, the first one kept.
+    if audit_checkpoint::Entity::find_by_id(cp.seq)
+        .one(c)
+        .await?
+        .is_some()
+    {
+        return Ok(());
+    }
+    audit_checkpoint::Entity::insert(audit_checkpoint::ActiveModel {
+        seq: Set(cp.seq),
+        entries: Set(cp.entries),
+        hash: Set(cp.hash.clone()),
+        at: Set(cp.at),
+        key_id: Set(cp.key_id.clone()),
+        signature: Set(cp.signature.clone()),
+    })
+    .exec(c)
+    .await?;
+    Ok(())
+}
+
+/// The last entry's sequence number and hash, and the number of entries.
+async fn tail(c: &impl ConnectionTrait) -> Result<(i64, String, i64), StoreError> {
+    let last = access_log::Entity::find()
+        .select_only()
+        .column(access_log::Column::Seq)
+        .column(access_log::Column::Hash)
+        .order_by_desc(access_log::Column::Seq)
+        .limit(1)
+        .into_tuple::<(i64, String)>()
+        .one(c)
+        .await?;
+    let count = access_log::Entity::find().count(c).await? as i64;
+    let (seq, hash) = last.unwrap_or((0, GENESIS.to_owned()));
+    Ok((seq, hash, count))
+}
+
+fn now_ms() -> i64 {
+    chrono::Utc::now().timestamp_millis()
+}
+
 impl Store {
-    /// Appends entries in order, extending the hash chain.
+    fn audit_keys(&self) -> &AuditKeys {
+        &self.audit
+    }
+
+    /// Appends entries in order, extending the keyed chain, and signs the
+    /// new head in the same transaction.
     pub async fn log_access(&self, entries: &[Entry]) -> Result<(), StoreError> {
         if entries.is_empty() {
             return Ok(());
         }
+        let keys = self.audit_keys();
         let w = self.begin_write().await?;
-        let mut prev = access_log::Entity::find()
-            .select_only()
-            .column(access_log::Column::Hash)
-            .order_by_desc(access_log::Column::Seq)
-            .limit(1)
-            .into_tuple::<String>()
-            .one(&w.tx)
-            .await?
-            .unwrap_or_else(|| GENESIS.to_owned());
+        let (_, mut prev, count) = match read_head(&w.tx).await? {
+            Some(h) => (h.seq, h.hash, h.entries),
+            // First entry, or a log from before signed heads.
+            None => tail(&w.tx).await?,
+        };
         let mut rows = Vec::with_capacity(entries.len());
         for e in entries {
-            let hash = chain_hash(&prev, e);
+            let hash = hash(keys, VERSION, &prev, e).unwrap_or_default();
             rows.push(access_log::ActiveModel {
                 at: Set(e.at),
                 user_id: Set(e.user.map(|u| u.0)),
@@ -101,6 +299,7 @@ impl Store {
                 purpose: Set(e.purpose.clone()),
                 prev_hash: Set(prev.clone()),
                 hash: Set(hash.clone()),
+                version: Set(VERSION),
                 ..Default::default()
             });
             prev = hash;
@@ -111,7 +310,73 @@ impl Store {
             let batch: Vec<_> = rows.by_ref().take(500).collect();
             access_log::Entity::insert_many(batch).exec(&w.tx).await?;
         }
+        let (seq, last, _) = tail(&w.tx).await?;
+        let total = count + entries.len() as i64;
+        let head = sign(keys, seq, total, last, now_ms());
+        write_head(&w.tx, &head).await?;
+        if total / CHECKPOINT_EVERY > count / CHECKPOINT_EVERY {
+            save_checkpoint(&w.tx, &head).await?;
+        }
         w.commit().await
+    }
+
+    /// Signs the log's head if it has none (a log from before signed heads,
+    /// at the first start of this version): from then on, its legacy entries
+    /// are anchored too.
+    pub async fn anchor_access_log(&self) -> Result<(), StoreError> {
+        let w = self.begin_write().await?;
+        if read_head(&w.tx).await?.is_none() {
+            let (seq, hash, count) = tail(&w.tx).await?;
+            if count > 0 {
+                let head = sign(self.audit_keys(), seq, count, hash, now_ms());
+                write_head(&w.tx, &head).await?;
+                save_checkpoint(&w.tx, &head).await?;
+            }
+        }
+        w.commit().await
+    }
+
+    /// Signs a checkpoint of the current head, keeps it, and returns it.
+    pub async fn checkpoint_access_log(&self) -> Result<Option<Checkpoint>, StoreError> {
+        let w = self.begin_write().await?;
+        let head = read_head(&w.tx).await?;
+        let cp = head.map(|h| sign(self.audit_keys(), h.seq, h.entries, h.hash, now_ms()));
+        if let Some(cp) = &cp {
+            save_checkpoint(&w.tx, cp).await?;
+        }
+        w.commit().await?;
+        Ok(cp)
+    }
+
+    /// The signed head: the log as of its last entry.
+    pub async fn access_log_head(&self) -> Result<Option<Checkpoint>, StoreError> {
+        read_head(self.db()).await
+    }
+
+    /// Every kept checkpoint, oldest first.
+    pub async fn access_log_checkpoints(&self) -> Result<Vec<Checkpoint>, StoreError> {
+        Ok(audit_checkpoint::Entity::find()
+            .order_by_asc(audit_checkpoint::Column::Seq)
+            .all(self.db())
+            .await?
+            .into_iter()
+            .map(|m| Checkpoint {
+                seq: m.seq,
+                entries: m.entries,
+                hash: m.hash,
+                at: m.at,
+                key_id: m.key_id,
+                signature: m.signature,
+            })
+            .collect())
+    }
+
+    /// The public key checkpoints verify with, base64, and its id.
+    pub fn access_log_public_key(&self) -> (String, String) {
+        (
+            self.audit_keys().public_key_b64(),
+            self.audit_keys().key_id(),
+        )
     }
 
     pub async fn access_log(
@@ -141,11 +406,37 @@ impl Store {
             .collect())
     }
 
-    /// Recomputes the chain from the start, in pages.
-    pub async fn verify_access_log(&self) -> Result<Verification, StoreError> {
+    /// Recomputes the chain from the start, in pages, and checks it against
+    /// the signed head, every kept checkpoint and the `held` ones an auditor
+    /// brings.
+    pub async fn verify_access_log(&self, held: &[Checkpoint]) -> Result<Verification, StoreError> {
+        let keys = self.audit_keys();
+        let head = read_head(self.db()).await?;
+        let mut checkpoints = self.access_log_checkpoints().await?;
+        checkpoints.extend(head.iter().cloned());
+        checkpoints.extend(held.iter().cloned());
+        let broken = |n: u64, at: i64, problem: String| Verification {
+            ok: false,
+            entries: n,
+            broken_at: Some(at),
+            problem: Some(problem),
+        };
+        for c in &checkpoints {
+            if !keys.verify(&c.message(), &c.signature) {
+                return Ok(broken(
+                    0,
+                    c.seq,
+                    format!(
+                        "the checkpoint at entry {} is not signed by this server's key",
+                        c.seq
+                    ),
+                ));
+            }
+        }
+        checkpoints.sort_by_key(|c| c.seq);
+        let mut pending = checkpoints.iter().peekable();
         let mut prev = GENESIS.to_owned();
-        let mut after = 0;
-        let mut n = 0;
+        let (mut after, mut n, mut keyed) = (0, 0u64, false);
         loop {
             let page = access_log::Entity::find()
                 .filter(access_log::Column::Seq.gt(after))
@@ -154,24 +445,161 @@ impl Store {
                 .all(self.db())
                 .await?;
             if page.is_empty() {
-                return Ok(Verification {
-                    ok: true,
-                    entries: n,
-                    broken_at: None,
-                });
+                break;
             }
             for m in &page {
-                if m.prev_hash != prev || chain_hash(&prev, &to_entry(m)) != m.hash {
-                    return Ok(Verification {
-                        ok: false,
-                        entries: n,
-                        broken_at: Some(m.seq),
-                    });
+                // A keyed entry is never followed by an unkeyed one: that
+                // would be an entry downgraded to the forgeable hash.
+                let downgraded = keyed && m.version < VERSION;
+                keyed |= m.version >= VERSION;
+                if m.prev_hash != prev {
+                    return Ok(broken(
+                        n,
+                        m.seq,
+                        format!(
+                            "entry {} does not follow the entry before it: an entry before it was removed or changed",
+                            m.seq
+                        ),
+                    ));
+                }
+                if downgraded
+                    || hash(keys, m.version, &prev, &to_entry(m)).as_ref() != Some(&m.hash)
+                {
+                    return Ok(broken(
+                        n,
+                        m.seq,
+                        format!(
+                            "entry {} does not match its keyed hash: it was changed or re-chained",
+                            m.seq
+                        ),
+                    ));
+                }
+                n += 1;
+                // Checkpoints that fall before this entry were not met.
+                while let Some(c) = pending.next_if(|c| c.seq <= m.seq) {
+                    if c.seq != m.seq {
+                        return Ok(broken(
+                            n,
+                            c.seq,
+                            format!(
+                                "entry {}, the last of a signed checkpoint of {} entries, is missing: entries were removed",
+                                c.seq, c.entries
+                            ),
+                        ));
+                    }
+                    if c.hash != m.hash || c.entries != n as i64 {
+                        return Ok(broken(
+                            n,
+                            c.seq,
+                            format!(
+                                "the signed checkpoint of {} entries ending at entry {} does not match the log",
+                                c.entries, c.seq
+                            ),
+                        ));
+                    }
                 }
                 prev = m.hash.clone();
                 after = m.seq;
-                n += 1;
             }
         }
+        if let Some(c) = pending.next() {
+            return Ok(broken(
+                n,
+                after + 1,
+                format!(
+                    "the log ends after {n} entries at entry {after}, but a signed checkpoint says {} entries ending at entry {}: entries were removed from its end",
+                    c.entries, c.seq
+                ),
+            ));
+        }
+        if n > 0 && head.is_none() {
+            return Ok(broken(
+                n,
+                after,
+                "the log has no signed head: it was removed".into(),
+            ));
+        }
+        Ok(Verification {
+            ok: true,
+            entries: n,
+            broken_at: None,
+            problem: None,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::settings::Settings;
+
+    fn entry(i: i64) -> Entry {
+        Entry {
+            at: 1_700_000_000_000 + i,
+            user: Some(UserId::from_u128(7)),
+            role: Some(Role::Auditor),
+            event: "read_record".into(),
+            record: Some(RecordId::from_u128(9)),
+            student_refs: vec![format!("r/{i}")],
+            fields: vec!["narrative".into()],
+            endpoint: "GET /api/v1/incidents/{id}".into(),
+            purpose: "record view".into(),
+        }
+    }
+
+    #[test]
+    fn the_legacy_hash_is_the_one_entries_were_written_with() {
+        // How version 1 entries were hashed: over the API's `Entry` JSON.
+        let e = entry(1);
+        let mut h = Sha256::new();
+        h.update(GENESIS.as_bytes());
+        h.update(serde_json::to_vec(&e).unwrap());
+        assert_eq!(hash_v1(GENESIS, &e), hex(&h.finalize()));
+    }
+
+    /// A log written by an older version (plain SHA-256, no signed head)
+    /// still verifies after the upgrade, and is anchored at the first start.
+    #[tokio::test]
+    async fn entries_from_before_the_keyed_chain_still_verify() {
+        let dir = std::env::temp_dir().join(format!("fieldlog-audit-{}", uuid::Uuid::new_v4()));
+        let settings = Settings {
+            data_dir: dir.clone(),
+            ..Settings::default()
+        };
+        let store = Store::open(&settings).await.expect("open");
+        let mut prev = GENESIS.to_owned();
+        for i in 0..3 {
+            let e = entry(i);
+            let hash = hash_v1(&prev, &e);
+            access_log::Entity::insert(access_log::ActiveModel {
+                at: Set(e.at),
+                user_id: Set(e.user.map(|u| u.0)),
+                role: Set(e.role.map(|r| r.as_str().to_owned())),
+                event: Set(e.event.clone()),
+                record_id: Set(e.record.map(|r| r.0)),
+                student_refs: Set(serde_json::to_string(&e.student_refs).unwrap()),
+                fields: Set(serde_json::to_string(&e.fields).unwrap()),
+                endpoint: Set(e.endpoint.clone()),
+                purpose: Set(e.purpose.clone()),
+                prev_hash: Set(prev.clone()),
+                hash: Set(hash.clone()),
+                version: Set(1),
+                ..Default::default()
+            })
+            .exec(store.db())
+            .await
+            .unwrap();
+            prev = hash;
+        }
+        let v = store.verify_access_log(&[]).await.unwrap();
+        assert!(!v.ok, "without a signed head the log is not trusted: {v:?}");
+        // The first start of the new version signs the head.
+        let store = Store::open(&settings).await.expect("reopen");
+        let v = store.verify_access_log(&[]).await.unwrap();
+        assert!(v.ok && v.entries == 3, "{v:?}");
+        store.log_access(&[entry(4), entry(5)]).await.unwrap();
+        let v = store.verify_access_log(&[]).await.unwrap();
+        assert!(v.ok && v.entries == 5, "{v:?}");
+        let _ = std::fs::remove_dir_all(dir);
     }
 }

@@ -209,6 +209,27 @@ pub mod access_log {
         pub purpose: String,
         pub prev_hash: String,
         pub hash: String,
+        /// How `hash` was made (`store::audit`): 1 plain SHA-256, 2 keyed.
+        pub version: i32,
+    }
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+pub mod audit_checkpoint {
+    use sea_orm::entity::prelude::*;
+
+    #[sea_orm::model]
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "audit_checkpoints")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub seq: i64,
+        pub entries: i64,
+        pub hash: String,
+        pub at: i64,
+        pub key_id: String,
+        pub signature: String,
     }
 
     impl ActiveModelBehavior for ActiveModel {}

@@ -37,6 +37,8 @@ pub enum StoreError {
     DataDir(std::io::Error),
     #[error("stored data is damaged: {0}")]
     Damaged(String),
+    #[error("access log keys: {0}")]
+    AuditKeys(String),
 }
 
 #[derive(Clone, Debug)]
@@ -48,6 +50,8 @@ pub struct Store {
     /// for the advisory lock, starved the pool, and got 503s.
     writer: Arc<Mutex<()>>,
     sqlite: bool,
+    /// The access log's chain and checkpoint keys (outside the database).
+    audit: Arc<crate::audit_keys::AuditKeys>,
 }
 
 /// A write transaction holding the write lock until commit or drop.
@@ -96,13 +100,20 @@ impl Store {
                     .foreign_keys(true)
             });
         }
+        // Kept with the token signing key: the secrets folder when set.
+        let keys_dir = settings.secrets_dir.as_ref().unwrap_or(&settings.data_dir);
+        let audit = crate::audit_keys::AuditKeys::load_or_create(keys_dir)
+            .map_err(StoreError::AuditKeys)?;
         let db = Database::connect(opts).await?;
         Migrator::up(&db, None).await?;
-        Ok(Self {
+        let store = Self {
             writer: Arc::new(Mutex::new(())),
             sqlite,
             db,
-        })
+            audit: Arc::new(audit),
+        };
+        store.anchor_access_log().await?;
+        Ok(store)
     }
 
     /// For reads. Every write goes through `begin_write`: on SQLite a write
