@@ -46,9 +46,13 @@ impl Flag {
     }
 }
 
-/// The flags of one record. `now` is used for drafts not yet submitted: a
-/// draft left open past 72 hours is already late.
-pub fn flags(r: &Record, now: Timestamp) -> Vec<Flag> {
+/// The flags of one record. `received` is when the server first received
+/// the record (`None` on a device, which cannot know it): lateness rests on
+/// it, because the device's `submitted_at` is the device's own claim. The
+/// claim is shown beside it and can make a record late, never on time. `now`
+/// is used for drafts not yet submitted: a draft left open past 72 hours is
+/// already late.
+pub fn flags(r: &Record, now: Timestamp, received: Option<Timestamp>) -> Vec<Flag> {
     let mut out = Vec::new();
     let custody = r.custody.as_ref();
     if r.needs_deescalation() && r.deescalation.is_empty() {
@@ -96,17 +100,35 @@ pub fn flags(r: &Record, now: Timestamp) -> Vec<Flag> {
             "enforcement action in a school-requested code-of-conduct matter that would not have warranted 911",
         ));
     }
-    let documented = r.submitted_at.unwrap_or(now);
-    if documented > r.occurred_at.plus_hours(LATE_AFTER_HOURS) {
-        let hours = (documented.millis() - r.occurred_at.millis()) / 3_600_000;
-        out.push(Flag::new(
-            FlagCode::LateDocumentation,
-            format!(
-                "documented {hours} hours after the interaction (more than {LATE_AFTER_HOURS})"
-            ),
-        ));
+    if let Some(reason) = late(r, now, received) {
+        out.push(Flag::new(FlagCode::LateDocumentation, reason));
     }
     out
+}
+
+/// The late-documentation reason, if the record is late (see [`flags`]).
+fn late(r: &Record, now: Timestamp, received: Option<Timestamp>) -> Option<String> {
+    let hours = |t: Timestamp| (t.millis() - r.occurred_at.millis()) / 3_600_000;
+    let deadline = r.occurred_at.plus_hours(LATE_AFTER_HOURS);
+    let claimed = r.submitted_at.unwrap_or(now);
+    let claim = match r.submitted_at {
+        Some(t) => format!("the device says it was submitted {} hours after", hours(t)),
+        None => format!("still a draft {} hours after", hours(now)),
+    };
+    let documented = received.map_or(claimed, |t| t.max(claimed));
+    if documented <= deadline {
+        return None;
+    }
+    Some(match received {
+        Some(t) => format!(
+            "first received by the server {} hours after the interaction (more than {LATE_AFTER_HOURS} is late); {claim}",
+            hours(t)
+        ),
+        None => format!(
+            "documented {} hours after the interaction (more than {LATE_AFTER_HOURS})",
+            hours(claimed)
+        ),
+    })
 }
 
 /// Whether a record belongs in its period's review queue (DOMAIN.md section 4):

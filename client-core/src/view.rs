@@ -30,13 +30,27 @@ pub struct RecordView {
     pub view: View,
 }
 
-/// Builds `view`'s picture of a record.
+/// Builds `view`'s picture of a record where the server's time of receipt
+/// is not known (a device; see `flag::flags`).
 pub fn redact(
     record: &Record,
     reviews: &[Review],
     view: View,
     calendar: &PeriodCalendar,
     now: Timestamp,
+) -> RecordView {
+    redact_received(record, reviews, view, calendar, now, None)
+}
+
+/// Builds `view`'s picture of a record; `received` is when the server first
+/// received it, which lateness rests on.
+pub fn redact_received(
+    record: &Record,
+    reviews: &[Review],
+    view: View,
+    calendar: &PeriodCalendar,
+    now: Timestamp,
+    received: Option<Timestamp>,
 ) -> RecordView {
     let withheld = |kind| view.treats(kind) == Treatment::Withheld;
     let mut r = record.clone();
@@ -82,7 +96,7 @@ pub fn redact(
             a.reason.clear();
         }
     }
-    let visible_flags = flags(record, now)
+    let visible_flags = flags(record, now, received)
         .into_iter()
         .filter(|f| f.sources.iter().all(|s| view.sources().contains(s)))
         .collect();

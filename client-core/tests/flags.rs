@@ -10,7 +10,7 @@ use client_core::{Record, Timestamp};
 use common::*;
 
 fn codes(r: &Record) -> Vec<FlagCode> {
-    flags(r, now()).into_iter().map(|f| f.code).collect()
+    flags(r, now(), None).into_iter().map(|f| f.code).collect()
 }
 
 fn with(mut r: Record, f: impl FnOnce(&mut Record)) -> Record {
@@ -30,7 +30,7 @@ fn custody_without_de_escalation_is_flagged_even_with_a_stated_risk() {
         r.deescalation.clear();
         r.custody.as_mut().unwrap().immediate_risk = Some("knife".into());
     });
-    let f = flags(&r, now());
+    let f = flags(&r, now(), None);
     assert_eq!(f.len(), 1);
     assert_eq!(f[0].code, FlagCode::CustodyWithoutDeescalation);
     assert!(f[0].reason.contains("immediate risk"), "{}", f[0].reason);
@@ -65,7 +65,7 @@ fn disability_without_modifications_carries_its_source() {
         })
     };
     for src in [Source::Perceived, Source::SchoolRecord] {
-        let f = flags(&disabled(src), now());
+        let f = flags(&disabled(src), now(), None);
         assert_eq!(f.len(), 1);
         assert_eq!(f[0].code, FlagCode::DisabilityWithoutModifications);
         assert_eq!(f[0].sources, vec![src]);
@@ -98,7 +98,7 @@ fn enforcement_in_a_discipline_overcall_is_flagged() {
 #[test]
 fn documentation_after_72_hours_is_late() {
     let late = with(routine(), |r| r.submitted_at = Some(t0().plus_hours(73)));
-    let f = flags(&late, now());
+    let f = flags(&late, now(), None);
     assert_eq!(f[0].code, FlagCode::LateDocumentation);
     assert!(f[0].reason.contains("73 hours"), "{}", f[0].reason);
     let on_time = with(routine(), |r| r.submitted_at = Some(t0().plus_hours(72)));
@@ -109,15 +109,56 @@ fn documentation_after_72_hours_is_late() {
         r.submitted_at = None;
     });
     assert_eq!(
-        flags(&open, t0().plus_hours(80))[0].code,
+        flags(&open, t0().plus_hours(80), None)[0].code,
         FlagCode::LateDocumentation
     );
     assert_eq!(codes(&open), vec![]);
 }
 
+/// On the server, lateness rests on when the server first received the
+/// record; the device's `submitted_at` is shown beside it and cannot clear it.
+#[test]
+fn lateness_rests_on_the_servers_receipt_not_the_devices_claim() {
+    let claims = |h: i64| with(routine(), |r| r.submitted_at = Some(t0().plus_hours(h)));
+    let cases = [
+        // (device's claim, server's first receipt, late?)
+        (
+            "created 10 days late, claimed an hour after",
+            claims(1),
+            Some(240),
+            true,
+        ),
+        ("claimed and received on time", claims(1), Some(2), false),
+        ("received just in time", claims(1), Some(72), false),
+        ("received just too late", claims(1), Some(73), true),
+        ("the device itself says late", claims(100), Some(2), true),
+        ("on a device, its own claim", claims(1), None, false),
+        ("on a device, its own late claim", claims(100), None, true),
+    ];
+    for (name, r, received, late) in cases {
+        let f = flags(
+            &r,
+            t0().plus_hours(300),
+            received.map(|h| t0().plus_hours(h)),
+        );
+        let flag = f.iter().find(|f| f.code == FlagCode::LateDocumentation);
+        assert_eq!(flag.is_some(), late, "{name}: {f:?}");
+        if let (Some(flag), Some(h)) = (flag, received) {
+            // Both times are shown: the server's and the device's claim.
+            let claim = (r.submitted_at.unwrap().millis() - t0().millis()) / 3_600_000;
+            assert!(
+                flag.reason.contains(&format!("by the server {h} hours"))
+                    && flag.reason.contains(&format!("submitted {claim} hours")),
+                "{name}: {}",
+                flag.reason
+            );
+        }
+    }
+}
+
 #[test]
 fn the_review_queue_takes_enforcement_discipline_and_flagged_records() {
-    let in_queue = |r: &Record| needs_review(r, &flags(r, now()));
+    let in_queue = |r: &Record| needs_review(r, &flags(r, now(), None));
     assert!(!in_queue(&routine()));
     assert!(in_queue(&custody()));
     for a in [

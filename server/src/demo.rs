@@ -228,20 +228,30 @@ pub async fn create(store: &Store, password: &str) -> anyhow::Result<Vec<(String
             {
                 reviewable.push((r.id, r.officer_id));
             }
-            let mut docs = RecordDocs::create(&r, actor_id(o.id, DEVICE), now)?;
+            // The record reaches the server when the officer submits it
+            // (lateness rests on the server's time of receipt), and not
+            // before the times it records (an end, a guardian's call).
+            let arrived = r
+                .submitted_at
+                .unwrap_or(now)
+                .max(r.occurred_at.plus_hours(1))
+                .min(now);
+            let mut docs = RecordDocs::create(&r, actor_id(o.id, DEVICE), arrived)?;
+            let mut changes = Vec::new();
             for d in [Some(&mut docs.account), docs.restricted.as_mut()]
                 .into_iter()
                 .flatten()
             {
-                let changes = d.change_bytes_since(&[]);
-                push.push(DocChanges {
+                changes.push(DocChanges {
                     doc: d.id(),
-                    changes,
+                    changes: d.change_bytes_since(&[]),
                 });
             }
+            push.push((arrived, changes));
         }
-        for batch in push.chunks(100) {
-            let outcome = sync(domain, &actor, request(batch.to_vec()), now).await?;
+        push.sort_by_key(|(arrived, _)| *arrived);
+        for (arrived, batch) in push {
+            let outcome = sync(domain, &actor, request(batch), arrived).await?;
             if let Some(r) = outcome.response.refused.first() {
                 anyhow::bail!(
                     "demo record refused for {}: {} ({:?})",

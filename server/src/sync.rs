@@ -102,9 +102,10 @@ pub fn reach(policy: &Policy, actor: &Actor, action: Action) -> Vec<Reach> {
         .collect()
 }
 
-/// The searchable projection of a record.
-pub fn record_row(r: &Record, now: Timestamp) -> RecordRow {
-    let f = flags(r, now);
+/// The searchable projection of a record; `received` is when the server
+/// first received it (lateness rests on it).
+pub fn record_row(r: &Record, now: Timestamp, received: Timestamp) -> RecordRow {
+    let f = flags(r, now, Some(received));
     RecordRow {
         record: r.id,
         officer: r.officer_id,
@@ -489,9 +490,12 @@ async fn push_one(
                     Some(p.field),
                 )));
             }
-            store
-                .save_record_row(conn, &record_row(&after, now), now.millis())
-                .await?;
+            let first = store.first_received(conn, &[id.record]).await?;
+            let received = first
+                .get(&id.record)
+                .map_or(now, |t| Timestamp::from_millis(*t));
+            let row = record_row(&after, now, received);
+            store.save_record_row(conn, &row, now.millis()).await?;
         }
         DocKind::Review => {
             let after: Reviews = match w.doc.read() {
@@ -583,6 +587,10 @@ pub async fn reproject(state: Domain<'_>, now: Timestamp) -> Result<u64, StoreEr
             .collect();
         let mut found = state.store.documents(state.store.db(), &wanted).await?;
         let tx = state.store.begin_write().await?;
+        let first = state.store.first_received(&tx.tx, &ids).await?;
+        let row = |r: &Record, t: Option<&i64>| {
+            record_row(r, now, t.map_or(now, |t| Timestamp::from_millis(*t)))
+        };
         for id in ids {
             let load = |s: StoredDoc| Document::load(s.id, &s.snapshot, server.clone());
             let account = found.remove(&DocId {
@@ -606,7 +614,7 @@ pub async fn reproject(state: Domain<'_>, now: Timestamp) -> Result<u64, StoreEr
             let record = record_of(&account, restricted.as_ref()).map_err(StoreError::Damaged)?;
             state
                 .store
-                .save_record_row(&tx.tx, &record_row(&record, now), now.millis())
+                .save_record_row(&tx.tx, &row(&record, first.get(&id)), now.millis())
                 .await?;
             done += 1;
         }

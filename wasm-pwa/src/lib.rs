@@ -198,7 +198,7 @@ pub fn validate(record_json: &str, now_ms: f64) -> Result<String, JsError> {
 #[wasm_bindgen]
 pub fn flags(record_json: &str, now_ms: f64) -> Result<String, JsError> {
     let r = client_core::json::parse_record(record_json.as_bytes()).map_err(err)?;
-    serde_json::to_string(&client_core::flag::flags(&r, at(now_ms))).map_err(err)
+    serde_json::to_string(&client_core::flag::flags(&r, at(now_ms), None)).map_err(err)
 }
 
 /// Runs `n` create+save cycles of `record_json` under fresh ids and returns

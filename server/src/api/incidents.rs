@@ -14,7 +14,7 @@ use client_core::ids::{NEW_RECORD_ID_MINUTES, NewRecordId, judge_new_record_id};
 use client_core::json::{JsonError, parse_new_record};
 use client_core::review::Reviews;
 use client_core::sync::{DocChanges, PROTOCOL_VERSION, Refusal, SyncRequest};
-use client_core::view::{RecordView, redact};
+use client_core::view::{RecordView, redact_received};
 use client_core::{DeviceId, DocKind, RecordId, SchoolId, StudentKey, Timestamp, UserId, View};
 use serde::{Deserialize, Serialize};
 
@@ -91,12 +91,14 @@ async fn view_of(
     };
     let record = docs.read()?;
     let reviews: Reviews = docs.reviews()?;
-    Ok(Some(redact(
+    let first = state.store.first_received(state.store.db(), &[id]).await?;
+    Ok(Some(redact_received(
         &record,
         &reviews.reviews,
         view,
         &state.store.calendar().await?,
         now(),
+        first.get(&id).map(|t| Timestamp::from_millis(*t)),
     )))
 }
 

@@ -19,7 +19,7 @@ use client_core::period::{PeriodCalendar, ReviewPeriod};
 use client_core::review::{Attendee, check_attendees};
 use client_core::review::{Review, Reviews};
 use client_core::sync::DocChanges;
-use client_core::view::redact;
+use client_core::view::redact_received;
 use client_core::vocabulary::Finding;
 use client_core::{DeviceId, DocKind, RecordId, ReviewId, SchoolId, Timestamp, UserId, View};
 use serde::{Deserialize, Serialize};
@@ -216,6 +216,7 @@ pub async fn queue(
         .queue_ids(&officers, period.start.millis(), period.end.millis())
         .await?;
     let candidates = state.store.queue_documents(&ids).await?;
+    let first = state.store.first_received(state.store.db(), &ids).await?;
     let server = actor_id(UserId::from_u128(0), DeviceId::from_u128(0));
     let mut items = Vec::new();
     for (account, review) in candidates {
@@ -236,7 +237,15 @@ pub async fn queue(
         };
         let record = docs.read()?;
         let reviews: Reviews = docs.reviews()?;
-        let v = redact(&record, &reviews.reviews, View::Supervisor, &calendar, at);
+        let received = first.get(&record.id).map(|t| Timestamp::from_millis(*t));
+        let v = redact_received(
+            &record,
+            &reviews.reviews,
+            View::Supervisor,
+            &calendar,
+            at,
+            received,
+        );
         if !needs_review(&record, &v.flags) {
             continue;
         }

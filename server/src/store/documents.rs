@@ -79,8 +79,9 @@ pub struct RecordRow {
 
 /// The projection's version: rows of an older version are re-derived from
 /// their documents at start, so a new column never needs its derivation
-/// written twice (once in Rust, once in SQL).
-pub const PROJECTION: i32 = 1;
+/// written twice (once in Rust, once in SQL). 2: lateness rests on the
+/// server's first receipt of a record.
+pub const PROJECTION: i32 = 2;
 
 /// One student's demographics from one source, for reports.
 #[derive(Clone, Debug)]
@@ -228,6 +229,44 @@ impl Store {
                         .map_err(|_| damaged("a change hash is not 32 bytes"))?,
                 );
             }
+        }
+        Ok(out)
+    }
+
+    /// When the server first received each record: the earliest change of
+    /// its account document. Lateness rests on this, never on a device's
+    /// claim (`flag::flags`). Records it has not received are absent.
+    pub async fn first_received(
+        &self,
+        conn: &impl ConnectionTrait,
+        records: &[RecordId],
+    ) -> Result<HashMap<RecordId, i64>, StoreError> {
+        let mut out = HashMap::new();
+        for chunk in records.chunks(500) {
+            // By document id: the (doc_id, hash) index serves it.
+            let docs = chunk.iter().map(|r| {
+                DocId {
+                    record: *r,
+                    kind: DocKind::Account,
+                }
+                .to_string()
+            });
+            let rows = change::Entity::find()
+                .select_only()
+                .column(change::Column::RecordId)
+                .column_as(
+                    Expr::from(Func::min(Expr::col(change::Column::ReceivedAt))),
+                    "first",
+                )
+                .filter(change::Column::DocId.is_in(docs))
+                .group_by(change::Column::RecordId)
+                .into_tuple::<(Uuid, Option<i64>)>()
+                .all(conn)
+                .await?;
+            out.extend(
+                rows.into_iter()
+                    .filter_map(|(r, t)| Some((RecordId(r), t?))),
+            );
         }
         Ok(out)
     }

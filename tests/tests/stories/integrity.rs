@@ -226,3 +226,44 @@ async fn creating_a_record_never_confirms_that_someone_elses_exists() -> anyhow:
     }
     Ok(())
 }
+
+#[tokio::test]
+async fn lateness_rests_on_when_the_server_first_received_the_record() -> anyhow::Result<()> {
+    for db in Db::all() {
+        let s = TestServer::start(&db).await?;
+        let officer = s.login("sro.martinez").await?;
+        let sup = s.login("sgt.alvarez").await?;
+        let mut phone = officer.replica(1);
+        // Written up ten days late, claiming it was submitted an hour after.
+        let mut r = contact(officer.user, officer.first_school());
+        let occurred = now().plus_hours(-240);
+        r.occurred_at = occurred;
+        r.ended_at = Some(occurred.plus_minutes(10));
+        r.submit(occurred.plus_hours(1));
+        phone.create(&r, now())?;
+        let report = s.sync(&officer.token, &mut phone).await?;
+        assert_eq!(report.refused, vec![], "{}", db.name());
+
+        for who in [&officer, &sup] {
+            let (st, json) = s
+                .get(Some(&who.token), &format!("/api/v1/incidents/{}", r.id))
+                .await?;
+            assert_eq!(st, 200, "{}: {json}", db.name());
+            let late = json["flags"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .find(|f| f["code"] == "late_documentation")
+                .cloned()
+                .unwrap_or_default();
+            let reason = late["reason"].as_str().unwrap_or_default();
+            assert!(
+                reason.contains("first received by the server 240 hours")
+                    && reason.contains("the device says it was submitted 1 hours after"),
+                "{}: {json}",
+                db.name()
+            );
+        }
+    }
+    Ok(())
+}
