@@ -246,9 +246,9 @@ async fn save_checkpoint(c: &impl ConnectionTrait, cp: &Checkpoint) -> Result<()
     Ok(())
 }
 
-/// The last entry's sequence number and hash, and the number of entries.
-async fn tail(c: &impl ConnectionTrait) -> Result<(i64, String, i64), StoreError> {
-    let last = access_log::Entity::find()
+/// The last entry's sequence number and hash.
+async fn last(c: &impl ConnectionTrait) -> Result<(i64, String), StoreError> {
+    Ok(access_log::Entity::find()
         .select_only()
         .column(access_log::Column::Seq)
         .column(access_log::Column::Hash)
@@ -256,9 +256,15 @@ async fn tail(c: &impl ConnectionTrait) -> Result<(i64, String, i64), StoreError
         .limit(1)
         .into_tuple::<(i64, String)>()
         .one(c)
-        .await?;
+        .await?
+        .unwrap_or((0, GENESIS.to_owned())))
+}
+
+/// As `last`, with the number of entries: a full count, so only where no
+/// signed head says it (the first entry, the first start after the upgrade).
+async fn tail(c: &impl ConnectionTrait) -> Result<(i64, String, i64), StoreError> {
+    let (seq, hash) = last(c).await?;
     let count = access_log::Entity::find().count(c).await? as i64;
-    let (seq, hash) = last.unwrap_or((0, GENESIS.to_owned()));
     Ok((seq, hash, count))
 }
 
@@ -310,9 +316,10 @@ impl Store {
             let batch: Vec<_> = rows.by_ref().take(500).collect();
             access_log::Entity::insert_many(batch).exec(&w.tx).await?;
         }
-        let (seq, last, _) = tail(&w.tx).await?;
+        // The new last entry's number; its hash is `prev`.
+        let (seq, _) = last(&w.tx).await?;
         let total = count + entries.len() as i64;
-        let head = sign(keys, seq, total, last, now_ms());
+        let head = sign(keys, seq, total, prev, now_ms());
         write_head(&w.tx, &head).await?;
         if total / CHECKPOINT_EVERY > count / CHECKPOINT_EVERY {
             save_checkpoint(&w.tx, &head).await?;
@@ -600,6 +607,15 @@ mod tests {
         store.log_access(&[entry(4), entry(5)]).await.unwrap();
         let v = store.verify_access_log(&[]).await.unwrap();
         assert!(v.ok && v.entries == 5, "{v:?}");
+        // Passing a multiple of CHECKPOINT_EVERY keeps a signed checkpoint.
+        assert_eq!(store.access_log_checkpoints().await.unwrap().len(), 1);
+        let many: Vec<Entry> = (0..CHECKPOINT_EVERY).map(entry).collect();
+        store.log_access(&many).await.unwrap();
+        let kept = store.access_log_checkpoints().await.unwrap();
+        assert_eq!(kept.len(), 2, "{kept:?}");
+        assert_eq!(kept[1].entries, 5 + CHECKPOINT_EVERY);
+        let v = store.verify_access_log(&kept).await.unwrap();
+        assert!(v.ok, "{v:?}");
         let _ = std::fs::remove_dir_all(dir);
     }
 }
