@@ -18,6 +18,8 @@ mod matrix;
 mod overcalling;
 #[path = "stories/report.rs"]
 mod report;
+#[path = "stories/report_differencing.rs"]
+mod report_differencing;
 #[path = "stories/review.rs"]
 mod review;
 #[path = "stories/robustness.rs"]

@@ -5,10 +5,11 @@
 use super::AppState;
 use super::error::ApiError;
 use super::extract::Auth;
-use super::scope::{Readable, date_range, median, require_grant};
+use super::scope::{Readable, median, parse_time, require_grant};
 use axum::Json;
 use axum::extract::{Query, State};
 use client_core::access::Action;
+use client_core::month_window::MonthWindow;
 use client_core::{SchoolId, Timestamp, UserId};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -19,9 +20,11 @@ use crate::store::overcalling::By;
 pub struct OvercallingQuery {
     /// One of the caller's schools; the first of them when absent.
     pub school_id: Option<String>,
-    /// RFC 3339 or YYYY-MM-DD; default one year before `to`.
+    /// The first day of a month, YYYY-MM-DD (or RFC 3339 at midnight UTC);
+    /// default twelve months before `to`. The view covers whole months.
     pub from: Option<String>,
-    /// Exclusive; RFC 3339 or YYYY-MM-DD; default now.
+    /// Exclusive; the first day of a month, at latest the current one's
+    /// (the view covers ended months); default the current month's first day.
     pub to: Option<String>,
 }
 
@@ -117,7 +120,22 @@ pub async fn overcalling(
     Query(q): Query<OvercallingQuery>,
 ) -> Result<Json<Overcalling>, ApiError> {
     require_grant(&state.policy, &auth.actor, Action::ReadOvercalling)?;
-    let (from, to) = date_range(q.from.as_deref(), q.to.as_deref())?;
+    // Whole, ended months only, so that no window shows single incidents
+    // (`client_core::month_window`).
+    let window = MonthWindow::new(
+        q.from
+            .as_deref()
+            .map(|v| parse_time("from", v))
+            .transpose()?,
+        q.to.as_deref().map(|v| parse_time("to", v)).transpose()?,
+        super::now(),
+    )
+    .map_err(|e| ApiError::Field {
+        code: "invalid_field",
+        field: e.field().into(),
+        message: e.to_string(),
+    })?;
+    let (from, to) = (window.from, window.to);
     // The schools the caller may look at: those whose records the policy lets
     // them read (a leader's own schools; a supervisor's officers' schools).
     let readable = Readable::of(&state.policy, &auth.actor);

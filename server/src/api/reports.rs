@@ -7,7 +7,7 @@
 use super::AppState;
 use super::error::ApiError;
 use super::extract::Auth;
-use super::scope::{date_range, require_grant};
+use super::scope::require_grant;
 use crate::store::audit::Entry;
 use crate::store::reports::Counts;
 use axum::Json;
@@ -16,16 +16,22 @@ use axum::http::{HeaderMap, header};
 use axum::response::{IntoResponse, Response};
 use client_core::Timestamp;
 use client_core::access::Action;
-use client_core::report::{Cell, Dimension, Outcome, Published, UNKNOWN, suppress};
+use client_core::report::{Cell, Dimension, Outcome, Published, UNKNOWN, suppress_by};
+use client_core::school_year::SchoolYear;
 use client_core::vocabulary::Source;
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 
 #[derive(Deserialize, utoipa::IntoParams)]
 pub struct ReportQuery {
-    /// RFC 3339 or YYYY-MM-DD; default one year before `to`.
+    /// The school year reported, `YYYY-YY` (1 July to 30 June, UTC), once
+    /// it has ended; default the newest ended one. Reports cover whole
+    /// school years only, so that no two answers can be differenced.
+    pub school_year: Option<String>,
+    /// No longer accepted (422 naming the field): a report over any range
+    /// let two answers a second apart be differenced. Use `school_year`.
     pub from: Option<String>,
-    /// Exclusive; default now.
+    /// No longer accepted (422 naming the field); use `school_year`.
     pub to: Option<String>,
     /// One outcome (`search`, `citation`, `referral_to_law_enforcement`,
     /// `arrest`, `restraint`, `physical_restraint`, `mechanical_restraint`,
@@ -56,7 +62,11 @@ pub struct Table {
 
 #[derive(Serialize, utoipa::ToSchema)]
 pub struct Report {
+    /// The school year reported, e.g. `2025-26`.
+    pub school_year: String,
+    /// The year's first instant.
     pub from: String,
+    /// The next year's first instant (exclusive).
     pub to: String,
     /// Which demographic values were counted: `school_record` or `perceived`.
     pub source: String,
@@ -106,6 +116,24 @@ fn parse_by(v: Option<&str>) -> Result<Vec<Dimension>, ApiError> {
     Ok(dims)
 }
 
+/// The school year asked for. A range is refused by name: reports cover
+/// whole, ended school years only (`client_core::school_year`).
+fn school_year(q: &ReportQuery) -> Result<SchoolYear, ApiError> {
+    for (name, v) in [("from", &q.from), ("to", &q.to)] {
+        if v.is_some() {
+            return Err(field(
+                name,
+                "reports cover whole school years, not ranges: use school_year=YYYY-YY (e.g. 2025-26)",
+            ));
+        }
+    }
+    let now = super::now();
+    match q.school_year.as_deref() {
+        None => Ok(SchoolYear::latest_closed(now)),
+        Some(v) => SchoolYear::reportable(v, now).map_err(|e| field("school_year", e.to_string())),
+    }
+}
+
 fn parse_source(v: Option<&str>) -> Result<Source, ApiError> {
     match v.map(Source::parse) {
         None => Ok(Source::SchoolRecord),
@@ -137,16 +165,30 @@ fn grid(
     g
 }
 
-/// The published tables of a report: interactions, then each of
+/// The published tables of a report by `by`: interactions, then each of
 /// `outcomes`, each suppressed, with rates against the interactions table.
 pub fn tables(
     counts: &HashMap<Vec<String>, Counts>,
-    rows: &[&str],
-    cols: &[&str],
+    by: &[Dimension],
     outcomes: &[Outcome],
     threshold: u64,
 ) -> Vec<Table> {
-    let base = suppress(&grid(counts, rows, cols, 0), threshold);
+    let rows = by[0].categories();
+    let cols = by.get(1).map_or(vec!["all"], |d| d.categories());
+    let (rows, cols) = (rows.as_slice(), cols.as_slice());
+    let interactions = grid(counts, rows, cols, 0);
+    // Outcome tables are suppressed beside the interactions table.
+    let publish = |m: usize| {
+        let base = (m > 0).then_some(interactions.as_slice());
+        suppress_by(
+            &grid(counts, rows, cols, m),
+            threshold,
+            by[0],
+            by.get(1).copied(),
+            base,
+        )
+    };
+    let base = publish(0);
     let mut out = vec![Table {
         measure: "interactions".into(),
         published: base.clone(),
@@ -154,7 +196,7 @@ pub fn tables(
     }];
     for o in outcomes {
         let m = 1 + Outcome::ALL.iter().position(|x| x == o).unwrap_or(0);
-        let p = suppress(&grid(counts, rows, cols, m), threshold);
+        let p = publish(m);
         out.push(Table {
             measure: o.as_str().into(),
             rates_per_100: Some(rates(&p, &base)),
@@ -191,7 +233,8 @@ pub async fn disaggregated(
     Query(q): Query<ReportQuery>,
 ) -> Result<Response, ApiError> {
     require_grant(&state.policy, &auth.actor, Action::ReadReport)?;
-    let (from, to) = date_range(q.from.as_deref(), q.to.as_deref())?;
+    let year = school_year(&q)?;
+    let (from, to) = (year.start(), year.end());
     let crdc = match q.shape.as_deref() {
         None => false,
         Some("crdc") => true,
@@ -231,7 +274,20 @@ pub async fn disaggregated(
             .get(header::ACCEPT)
             .and_then(|v| v.to_str().ok())
             .is_some_and(|v| v.contains("text/csv"));
-    // Aggregates only, but who ran which breakdown is itself worth keeping.
+    // Aggregates only, but who ran which breakdown is itself worth keeping:
+    // the parameters, as the server understood them, go in the endpoint.
+    let asked = format!(
+        "GET /api/v1/reports/disaggregated?school_year={year}&source={}&by={}&outcome={}&shape={}&format={}",
+        source.as_str(),
+        if crdc {
+            "race_ethnicity,sex;disability,sex;english_learner,sex".to_string()
+        } else {
+            by.iter().map(|d| d.as_str()).collect::<Vec<_>>().join(",")
+        },
+        q.outcome.as_deref().map_or("all", |_| outcomes[0].as_str()),
+        if crdc { "crdc" } else { "tables" },
+        if csv { "csv" } else { "json" },
+    );
     state
         .store
         .log_access(&[Entry {
@@ -241,8 +297,20 @@ pub async fn disaggregated(
             event: "report".into(),
             record: None,
             student_refs: vec![],
-            fields: by.iter().map(|d| d.as_str().to_string()).collect(),
-            endpoint: "GET /api/v1/reports/disaggregated".into(),
+            fields: if crdc {
+                [
+                    Dimension::RaceEthnicity,
+                    Dimension::Disability,
+                    Dimension::EnglishLearner,
+                    Dimension::Sex,
+                ]
+                .iter()
+                .map(|d| d.as_str().to_string())
+                .collect()
+            } else {
+                by.iter().map(|d| d.as_str().to_string()).collect()
+            },
+            endpoint: asked,
             purpose: "disaggregated reporting".into(),
         }])
         .await?;
@@ -256,8 +324,9 @@ pub async fn disaggregated(
         .await?;
     let rows = by[0].categories();
     let cols = by.get(1).map_or(vec!["all"], |d| d.categories());
-    let tables = tables(&counts, &rows, &cols, &outcomes, threshold);
+    let tables = tables(&counts, &by, &outcomes, threshold);
     let report = Report {
+        school_year: year.to_string(),
         from: from.to_string(),
         to: to.to_string(),
         source: source.as_str().into(),
@@ -389,7 +458,13 @@ async fn crdc_csv(
         let m = 1 + Outcome::ALL.iter().position(|x| *x == o).unwrap_or(0);
         for ((dim, pick), counts) in parts.iter().zip(&sub) {
             let rows = dim.categories();
-            let p = suppress(&grid(counts, &rows, &sexes, m), threshold);
+            let p = suppress_by(
+                &grid(counts, &rows, &sexes, m),
+                threshold,
+                *dim,
+                Some(Dimension::Sex),
+                Some(&grid(counts, &rows, &sexes, 0)),
+            );
             for (i, row) in rows.iter().enumerate() {
                 if pick.is_some_and(|keep| !keep.contains(row)) {
                     continue;

@@ -73,7 +73,9 @@ pub fn median(mut xs: Vec<f64>) -> f64 {
     }
 }
 
-fn parse_time(field: &str, v: &str) -> Result<Timestamp, ApiError> {
+/// A query time: RFC 3339, or YYYY-MM-DD for midnight UTC; a bad one is
+/// refused naming `field`.
+pub fn parse_time(field: &str, v: &str) -> Result<Timestamp, ApiError> {
     Timestamp::parse(v)
         .or_else(|| Timestamp::parse(&format!("{v}T00:00:00Z")))
         .ok_or_else(|| ApiError::Field {
@@ -81,26 +83,4 @@ fn parse_time(field: &str, v: &str) -> Result<Timestamp, ApiError> {
             field: field.into(),
             message: format!("{v:?} is not a date (YYYY-MM-DD) or an RFC 3339 time"),
         })
-}
-
-/// `[from, to)` from the query's optional `from` and `to`: `to` defaults to
-/// now and `from` to a year before `to`.
-pub fn date_range(
-    from: Option<&str>,
-    to: Option<&str>,
-) -> Result<(Timestamp, Timestamp), ApiError> {
-    let now = super::now();
-    let to = to.map(|v| parse_time("to", v)).transpose()?.unwrap_or(now);
-    let from = match from {
-        Some(v) => parse_time("from", v)?,
-        None => to.plus_hours(-24 * 365),
-    };
-    if from >= to {
-        return Err(ApiError::Field {
-            code: "invalid_field",
-            field: "from".into(),
-            message: "from must be before to".into(),
-        });
-    }
-    Ok((from, to))
 }

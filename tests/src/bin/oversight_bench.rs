@@ -246,9 +246,7 @@ async fn run(label: &str, store: Store, n: u64) -> anyhow::Result<()> {
             async move {
                 let counts = store.report_counts("school_record", from, to, &by).await?;
                 // The handler's tables: every measure, suppressed.
-                let rows = by[0].categories();
-                let cols = by.get(1).map_or(vec!["all"], |d| d.categories());
-                tables(&counts, &rows, &cols, Outcome::ALL, DEFAULT_THRESHOLD);
+                tables(&counts, &by, Outcome::ALL, DEFAULT_THRESHOLD);
                 Ok(counts.len())
             }
         })

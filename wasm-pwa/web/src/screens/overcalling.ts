@@ -12,13 +12,18 @@ export function overcallingScreen(app: App, schoolId?: string): HTMLElement {
   const session = app.session!;
   const body = h("div", { class: "loading", role: "status" }, "Loading…");
   const root = h("div", { class: "screen wide" }, deskHeader(app, "overcalling", "Over-calling"), body);
-  const today = new Date();
-  const yearAgo = new Date(today.getTime() - 365 * 86400000);
-  const from = h("input", { id: "oc-from", type: "date", value: yearAgo.toISOString().slice(0, 10) });
-  const to = h("input", { id: "oc-to", type: "date", value: today.toISOString().slice(0, 10) });
+  // Whole, ended months (UTC): the server refuses anything finer, so that
+  // no window shows a single incident. Default: the twelve months before
+  // this one.
+  const month = (y: number, m: number) => new Date(Date.UTC(y, m, 1)).toISOString().slice(0, 7);
+  const now = new Date();
+  const [y, m] = [now.getUTCFullYear(), now.getUTCMonth()];
+  const from = h("input", { id: "oc-from", type: "month", value: month(y - 1, m) });
+  const through = h("input", { id: "oc-through", type: "month", value: month(y, m - 1), max: month(y, m - 1) });
 
   const load = async () => {
-    const q = new URLSearchParams({ from: from.value, to: to.value });
+    const [ty, tm] = through.value.split("-").map(Number);
+    const q = new URLSearchParams({ from: `${from.value}-01`, to: `${month(ty!, tm!)}-01` });
     if (schoolId) q.set("school_id", schoolId);
     try {
       const v = await session.fetchJson<Overcalling>(`/api/v1/dashboards/overcalling?${q}`);
@@ -43,7 +48,7 @@ export function overcallingScreen(app: App, schoolId?: string): HTMLElement {
         schools.length > 1 ? [h("label", { for: "oc-school" }, "School"),
           h("select", { id: "oc-school", onchange: (e: Event) => void app.go("overcalling", (e.target as HTMLSelectElement).value) },
             schools.map((s) => h("option", { value: s.id, selected: s.id === v.school_id }, s.name)))] : "",
-        h("label", { for: from.id }, "From"), from, h("label", { for: to.id }, "To"), to,
+        h("label", { for: from.id }, "From month"), from, h("label", { for: through.id }, "Through month"), through,
         h("button", { type: "submit", class: "secondary" }, "Show")),
       h("div", { class: "headline", "data-headline": "" },
         h("p", {}, h("span", { class: "big-number" }, String(v.requested)), " involvements requested by staff, of ", String(v.involvements), " in all"),

@@ -20,11 +20,15 @@ export function reportScreen(app: App): HTMLElement {
   const by2 = sel("by2", DIMENSIONS, "(none)");
   const source = h("select", { id: "source" }, h("option", { value: "school_record" }, "School records"), h("option", { value: "perceived" }, "Officer's perception"));
   const outcome = sel("outcome", OUTCOMES, "Every outcome");
-  const today = new Date();
-  const from = h("input", { id: "r-from", type: "date", value: new Date(today.getTime() - 365 * 86400000).toISOString().slice(0, 10) });
-  const to = h("input", { id: "r-to", type: "date", value: today.toISOString().slice(0, 10) });
+  // Reports cover whole school years (1 July to 30 June, UTC) once they
+  // have ended, so that no two answers can be differenced: the newest
+  // ended year first, then the four before it.
+  const now = new Date();
+  const newest = now.getUTCFullYear() - (now.getUTCMonth() >= 6 ? 1 : 2);
+  const years = [0, 1, 2, 3, 4].map((k) => `${newest - k}-${String((newest - k + 1) % 100).padStart(2, "0")}`);
+  const year = h("select", { id: "r-year" }, years.map((y) => h("option", { value: y }, y)));
   const query = () => {
-    const q = new URLSearchParams({ from: from.value, to: to.value, source: source.value, by: [by.value, by2.value].filter(Boolean).join(",") });
+    const q = new URLSearchParams({ school_year: year.value, source: source.value, by: [by.value, by2.value].filter(Boolean).join(",") });
     if (outcome.value) q.set("outcome", outcome.value);
     return q;
   };
@@ -52,11 +56,11 @@ export function reportScreen(app: App): HTMLElement {
       h("label", { for: by.id }, "By"), by, h("label", { for: by2.id }, "and by"), by2,
       h("label", { for: source.id }, "Demographics from"), source,
       h("label", { for: outcome.id }, "Outcome"), outcome,
-      h("label", { for: from.id }, "From"), from, h("label", { for: to.id }, "To"), to,
+      h("label", { for: year.id }, "School year"), year,
       h("button", { type: "submit", class: "primary" }, "Run report"),
       h("button", { type: "button", class: "secondary", onclick: () => void download(query(), "fieldlog-report.csv") }, "Download CSV"),
       h("button", { type: "button", class: "secondary", onclick: () => {
-        const q = new URLSearchParams({ from: from.value, to: to.value, shape: "crdc" });
+        const q = new URLSearchParams({ school_year: year.value, shape: "crdc" });
         void download(q, "fieldlog-crdc.csv");
       } }, "Download CRDC CSV")),
     h("p", { class: "help" }, "Counts are student interactions: one student in one submitted record. Perceived and school-record demographics are never mixed. Sexual orientation and gender identity are never reported."),
@@ -81,7 +85,7 @@ export function reportScreen(app: App): HTMLElement {
   function render(r: Report): HTMLElement {
     const hidden = r.tables.reduce((n, t) => n + (t.published as unknown as Published).cells.flat().filter((c) => c.suppressed).length, 0);
     return h("div", {},
-      h("p", { role: "status" }, `${label(r.source)} · ${r.from.slice(0, 10)} to ${r.to.slice(0, 10)} · `,
+      h("p", { role: "status" }, `${label(r.source)} · school year ${r.school_year} · `,
         h("strong", {}, `${hidden} cells suppressed`), ` (counts from 1 to ${r.threshold - 1}, and cells that would let one be worked out, show as —)`),
       h("div", { class: "report-tables" }, r.tables.map((t) => table(r, t.measure, t.published as unknown as Published, t.rates_per_100))));
   }
