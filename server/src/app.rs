@@ -109,6 +109,23 @@ async fn dispatch(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
         Command::User { command } => crate::user_admin::run(&store, command).await,
+        Command::Backup { to } => {
+            let summary = crate::backup::backup(&store, &to).await?;
+            print_summary(&format!("backup written to {}", to.display()), &summary);
+            Ok(())
+        }
+        Command::Restore { from } => {
+            let summary = crate::backup::restore(&store, &from).await?;
+            print_summary(&format!("restored from {}", from.display()), &summary);
+            Ok(())
+        }
+    }
+}
+
+fn print_summary(what: &str, tables: &crate::backup::Summary) {
+    println!("{what}:");
+    for (table, rows) in tables {
+        println!("  {table:<20} {rows:>10} rows");
     }
 }
 

@@ -34,6 +34,18 @@ pub enum Command {
     },
     /// Create the demo district and print its logins.
     Demo,
+    /// Write a consistent copy of the database to a new SQLite file while
+    /// the server runs (secrets are not in it: back up the secrets folder
+    /// apart).
+    Backup {
+        #[arg(long)]
+        to: PathBuf,
+    },
+    /// Copy a backup into an empty data folder or database.
+    Restore {
+        #[arg(long)]
+        from: PathBuf,
+    },
     /// Print the OpenAPI document (the web app's API types are generated from it).
     Openapi,
     /// Manage the token signing keys (in the secrets folder, or the data folder).

@@ -132,6 +132,48 @@ impl TestServer {
         Self::spawn(data_dir, database_url, true, STORY_LOG, vec![]).await
     }
 
+    /// `server restore --from backup` into a new, empty data folder (with a
+    /// copy of this server's key files: secrets are never in a backup) and,
+    /// on PostgreSQL, a new empty database; then a server on it.
+    pub async fn restored(&self, db: &Db, backup: &Path) -> Result<Self> {
+        let data_dir =
+            std::env::temp_dir().join(format!("fieldlog-test-{}", uuid::Uuid::new_v4().simple()));
+        std::fs::create_dir_all(&data_dir)?;
+        for entry in std::fs::read_dir(&self.data_dir)? {
+            let path = entry?.path();
+            let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
+            if path.is_file() && !name.starts_with("fieldlog.db") {
+                std::fs::copy(&path, data_dir.join(name))?;
+            }
+        }
+        let database_url = match db {
+            Db::Sqlite => None,
+            Db::Postgres(base) => Some(fresh_postgres(base).await?),
+        };
+        let mut cmd = Command::new(server_binary()?);
+        cmd.arg("restore")
+            .arg("--from")
+            .arg(backup)
+            .env("FIELDLOG_DATA_DIR", &data_dir)
+            .env_remove("DATABASE_URL")
+            .envs(self.env.iter().map(|(k, v)| (k, v)));
+        if let Some(url) = &database_url {
+            cmd.env("DATABASE_URL", url);
+        }
+        let out = cmd.output()?;
+        if !out.status.success() {
+            bail!("restore: {}", String::from_utf8_lossy(&out.stderr));
+        }
+        Self::spawn(
+            data_dir,
+            database_url,
+            false,
+            self.log_filter,
+            self.env.clone(),
+        )
+        .await
+    }
+
     /// As `start`, with extra settings in the environment (`FIELDLOG_*`).
     pub async fn start_with(db: &Db, env: &[(&str, &str)]) -> Result<Self> {
         let mut s = Self::start(db).await?;

@@ -8,7 +8,7 @@ use crate::auth::{dummy_hash, random_token, token_hash, verify_password_queued};
 use crate::credentials::normalize_username;
 use crate::device_cookie;
 use crate::store::audit::Entry;
-use crate::store::auth::{Attempt, AttemptLimits, RefreshOutcome, Reservation};
+use crate::store::auth::{Attempt, AttemptLimits, RefreshOutcome, RefusedBy, Reservation};
 use axum::Json;
 use axum::extract::{ConnectInfo, State};
 use client_core::{Role, UserId};
@@ -151,10 +151,14 @@ pub async fn login(
         .await?;
     let (uid, role) = (user.as_ref().map(|u| u.id), user.as_ref().map(|u| u.role));
     let (attempt, fills_bucket) = match reservation {
-        Reservation::Refused { retry_after_ms } => {
+        Reservation::Refused { retry_after_ms, by } => {
+            let name = match by {
+                RefusedBy::Address => "login_rate_limited",
+                RefusedBy::Account => "login_while_locked",
+            };
             state
                 .store
-                .log_access(&[event(uid, role, "login_refused", endpoint)])
+                .log_access(&[event(uid, role, name, endpoint)])
                 .await?;
             return Err(ApiError::TooMany {
                 retry_after: (retry_after_ms / 1000).max(1) as u64,

@@ -59,7 +59,16 @@ pub enum Reservation {
     },
     Refused {
         retry_after_ms: i64,
+        by: RefusedBy,
     },
+}
+
+/// Which limit refused an attempt (for the access log only: the caller's
+/// answer is the same).
+#[derive(Debug, PartialEq, Eq)]
+pub enum RefusedBy {
+    Address,
+    Account,
 }
 
 impl Store {
@@ -161,6 +170,7 @@ impl Store {
             if from_address >= limits.address_max {
                 return Ok(Reservation::Refused {
                     retry_after_ms: limits.address_window_ms,
+                    by: RefusedBy::Address,
                 });
             }
         }
@@ -183,6 +193,7 @@ impl Store {
             let oldest = since_success[since_success.len() - limits.account_max as usize].at;
             return Ok(Reservation::Refused {
                 retry_after_ms: (oldest + limits.account_window_ms - attempt.at).max(1_000),
+                by: RefusedBy::Account,
             });
         }
         let row = login_attempt::ActiveModel {

@@ -126,6 +126,16 @@ impl Store {
         &self.db
     }
 
+    pub fn is_sqlite(&self) -> bool {
+        self.sqlite
+    }
+
+    /// Documents stored (restore refuses a database that has any).
+    pub async fn document_count(&self) -> Result<u64, StoreError> {
+        use sea_orm::{EntityTrait, PaginatorTrait};
+        Ok(entity::document::Entity::find().count(self.db()).await?)
+    }
+
     pub fn backend(&self) -> DatabaseBackend {
         self.db.get_database_backend()
     }
