@@ -2,14 +2,14 @@
 //! FIELDLOG_TEST_POSTGRES is set) on PostgreSQL. One binary; each story starts
 //! its own server on a fresh database with the demo district.
 
-#[path = "stories/audit.rs"]
-mod audit;
-#[path = "stories/disclosure.rs"]
-mod disclosure;
 #[path = "stories/accounts.rs"]
 mod accounts;
+#[path = "stories/audit.rs"]
+mod audit;
 #[path = "stories/backup.rs"]
 mod backup;
+#[path = "stories/disclosure.rs"]
+mod disclosure;
 #[path = "stories/faults.rs"]
 mod faults;
 #[path = "stories/integrity.rs"]
