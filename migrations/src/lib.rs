@@ -10,6 +10,7 @@ mod m20261122_000004_staff_member;
 mod m20261123_000005_oversight;
 mod m20261202_000006_sessions;
 mod m20261202_000007_audit_chain;
+mod m20261202_000008_device_epoch;
 
 #[derive(Debug)]
 pub struct Migrator;
@@ -25,6 +26,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000005_oversight::Migration),
             Box::new(m20261202_000006_sessions::Migration),
             Box::new(m20261202_000007_audit_chain::Migration),
+            Box::new(m20261202_000008_device_epoch::Migration),
         ]
     }
 }

@@ -28,6 +28,11 @@ struct KeyFile {
 pub struct AuditKeys {
     chain: [u8; 32],
     signing: SigningKey,
+    /// A file beside the keys that says this log has had a signed head.
+    /// It lives outside the database, so whoever can write the database
+    /// cannot make the server believe it never had one and sign a new head
+    /// over a rewritten log.
+    anchored: std::path::PathBuf,
 }
 
 /// Secret material never reaches `Debug` or the logs.
@@ -45,6 +50,9 @@ fn random32() -> [u8; 32] {
     b
 }
 
+/// The marker file of `AuditKeys::anchored`.
+pub const ANCHORED: &str = "audit-anchored";
+
 fn err(e: impl std::fmt::Display) -> String {
     format!("{FILE}: {e}")
 }
@@ -53,7 +61,9 @@ impl AuditKeys {
     /// Loads the keys from `dir`, creating them on first start.
     pub fn load_or_create(dir: &Path) -> Result<Self, String> {
         let path = dir.join(FILE);
-        std::fs::create_dir_all(dir).map_err(err)?;
+        // The folder and the file are the server user's alone, also when
+        // an older version left them open.
+        crate::files::private_dir(dir).map_err(err)?;
         if !path.exists() {
             let file = KeyFile {
                 chain_key: B64.encode(random32()),
@@ -71,6 +81,7 @@ impl AuditKeys {
                 Err(e) => return Err(err(e)),
             }
         }
+        crate::files::private_file(&path).map_err(err)?;
         let file: KeyFile =
             serde_json::from_str(&std::fs::read_to_string(&path).map_err(err)?).map_err(err)?;
         let bytes = |s: &str| -> Result<[u8; 32], String> {
@@ -82,7 +93,22 @@ impl AuditKeys {
         Ok(Self {
             chain: bytes(&file.chain_key)?,
             signing: SigningKey::from_bytes(&bytes(&file.checkpoint_key)?),
+            anchored: dir.join(ANCHORED),
         })
+    }
+
+    /// Whether this log has had a signed head (so a missing one was removed).
+    pub fn anchored(&self) -> bool {
+        self.anchored.exists()
+    }
+
+    /// Records, outside the database, that the log now has a signed head.
+    pub fn mark_anchored(&self) -> Result<(), String> {
+        match crate::files::write_new_private(&self.anchored, b"the access log has a signed head\n")
+        {
+            Err(e) if e.kind() != std::io::ErrorKind::AlreadyExists => Err(err(e)),
+            _ => Ok(()),
+        }
     }
 
     /// HMAC-SHA256 of `data` under the chain key, as hex.

@@ -329,19 +329,26 @@ impl Keys {
         })
     }
 
-    /// The secret a signed-in user's devices wrap their storage key with
-    /// (SECURITY.md): HMAC-SHA256 of the user id under the device root. It is
-    /// released only to that user over an authenticated request and never
-    /// stored on the phone, so a copy of the phone's storage after sign-out
-    /// cannot be decrypted without signing in again.
-    pub fn device_secret(&self, user: UserId) -> [u8; 32] {
-        use hmac::{KeyInit, Mac};
-        // HMAC accepts keys of any length; 32 bytes cannot fail.
-        let mut mac = <hmac::Hmac<Sha256> as KeyInit>::new_from_slice(&self.device_root)
-            .expect("HMAC takes any key length");
-        mac.update(b"device-wrap:");
-        mac.update(user.0.as_bytes());
-        mac.finalize().into_bytes().into()
+    /// The secret a device wraps its storage key with (SECURITY.md), per
+    /// user, device and epoch: HMAC-SHA256 under the device root. It is
+    /// released only in the answer to a password sign-in on that device
+    /// (never to a bearer token alone, so a stolen access token opens no
+    /// signed-out phone), and the epoch moves on a new password or a
+    /// disable, so a secret released before cannot open what a phone wraps
+    /// after.
+    pub fn device_secret(&self, user: UserId, device: uuid::Uuid, epoch: i32) -> [u8; 32] {
+        let mut data = Vec::with_capacity(36);
+        data.extend_from_slice(user.0.as_bytes());
+        data.extend_from_slice(device.as_bytes());
+        data.extend_from_slice(&epoch.to_le_bytes());
+        self.mac(b"device-wrap:v2:", &data)
+    }
+
+    /// The per-user secret phones wrapped with before secrets were per
+    /// device: released with the new one so such a phone recovers once and
+    /// re-wraps.
+    pub fn legacy_device_secret(&self, user: UserId) -> [u8; 32] {
+        self.mac(b"device-wrap:", user.0.as_bytes())
     }
 
     /// HMAC-SHA256 of `data` under the device root, domain-separated by

@@ -19,7 +19,7 @@ use unicode_security::{GeneralSecurityProfile, MixedScript};
 
 pub const MIN_PASSWORD_CHARS: usize = 15;
 pub const MAX_PASSWORD_CHARS: usize = 256;
-const MAX_USERNAME_CHARS: usize = 64;
+pub const MAX_USERNAME_CHARS: usize = 64;
 
 /// The one form a username is stored and looked up in.
 pub fn normalize_username(raw: &str) -> String {

@@ -119,6 +119,8 @@ impl Settings {
                         s.report_min_cell
                     ))));
                 }
+                s.validate_limits()
+                    .map_err(|e| Box::new(figment::Error::from(e)))?;
                 s.keys_dir()
                     .map_err(|e| Box::new(figment::Error::from(e.to_string())))?;
                 Ok(s)
@@ -153,6 +155,29 @@ impl Settings {
             );
         }
         Ok(secrets.clone())
+    }
+
+    /// Limits that must be more than zero: a lockout of 0 failures indexed
+    /// past its list and panicked at every sign-in, and a session of 0 hours
+    /// would end before its first token.
+    pub fn validate_limits(&self) -> Result<(), String> {
+        let positive = [
+            ("lockout_failures", self.lockout_failures as f64),
+            ("lockout_minutes", self.lockout_minutes as f64),
+            (
+                "address_failures_per_minute",
+                self.address_failures_per_minute as f64,
+            ),
+            ("session_hours", self.session_hours),
+            ("offline_unlock_hours", self.offline_unlock_hours),
+        ];
+        match positive
+            .iter()
+            .find(|(_, v)| v.partial_cmp(&0.0) != Some(std::cmp::Ordering::Greater))
+        {
+            Some((name, v)) => Err(format!("{name} must be more than 0 (it is {v})")),
+            None => Ok(()),
+        }
     }
 
     pub fn is_postgres(&self) -> bool {
@@ -198,5 +223,26 @@ mod tests {
         let text = format!("{s:?}");
         assert!(!text.contains("hunter2"), "{text}");
         assert!(text.contains("db:5432/fieldlog"), "{text}");
+    }
+
+    #[test]
+    fn limits_of_zero_are_refused() {
+        assert_eq!(Settings::default().validate_limits(), Ok(()));
+        let zero = Settings {
+            lockout_failures: 0,
+            ..Settings::default()
+        };
+        assert!(
+            zero.validate_limits()
+                .is_err_and(|e| e.contains("lockout_failures"))
+        );
+        let nan = Settings {
+            session_hours: f64::NAN,
+            ..Settings::default()
+        };
+        assert!(
+            nan.validate_limits()
+                .is_err_and(|e| e.contains("session_hours"))
+        );
     }
 }

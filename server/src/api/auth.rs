@@ -5,7 +5,7 @@ use super::error::ApiError;
 use super::extract::{ApiJson, client_address};
 use super::me::{MeView, me_view};
 use crate::auth::{dummy_hash, random_token, token_hash, verify_password_queued};
-use crate::credentials::normalize_username;
+use crate::credentials::{MAX_USERNAME_CHARS, normalize_username};
 use crate::device_cookie;
 use crate::store::audit::Entry;
 use crate::store::auth::{Attempt, AttemptLimits, RefreshOutcome, RefusedBy, Reservation};
@@ -24,6 +24,11 @@ pub struct LoginRequest {
     /// out.
     #[serde(default)]
     pub device_cookie: Option<String>,
+    /// The signing-in device's id: the answer then carries the secret that
+    /// device wraps its storage key with.
+    #[serde(default)]
+    #[schema(value_type = Option<String>)]
+    pub device: Option<uuid::Uuid>,
 }
 
 #[derive(Deserialize, utoipa::ToSchema)]
@@ -45,6 +50,14 @@ pub struct Tokens {
     /// Keep it on this device and send it with the next sign-in (login only).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub device_cookie: Option<String>,
+    /// The device's wrapping secret (base64url), when `device` was given:
+    /// only a password sign-in releases it, never a bearer token (login only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub device_secret: Option<String>,
+    /// Secrets the device may have wrapped with before (the previous epoch,
+    /// the per-user secret of older versions), to recover and re-wrap.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub previous_device_secrets: Vec<String>,
     pub user: MeView,
 }
 
@@ -104,6 +117,8 @@ async fn issue(
             .unwrap_or_default()
             .to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
         device_cookie: None,
+        device_secret: None,
+        previous_device_secrets: Vec::new(),
         offline_unlock_hours: state.settings.offline_unlock_hours,
         user: me_view(state, &actor).await?,
     })
@@ -125,6 +140,14 @@ pub async fn login(
     let address = client_address(peer);
     let endpoint = "POST /api/v1/auth/login";
     let username = normalize_username(&req.username);
+    // No account has a longer name (credentials::check_new_username); a
+    // longer one is limited under its digest, so a megabyte of name is
+    // neither stored nor indexed (PostgreSQL's index refuses ~2.7 KB: 500).
+    let username = if username.chars().count() > MAX_USERNAME_CHARS {
+        format!("#{}", &crate::auth::token_hash(&username)[..32])
+    } else {
+        username
+    };
     let user = state.store.user_by_name(&username).await?;
     let device = user.as_ref().and_then(|u| {
         req.device_cookie
@@ -205,10 +228,27 @@ pub async fn login(
         (Some(_), Some(cookie)) => cookie,
         _ => device_cookie::issue(&state.keys, user.id, uuid::Uuid::new_v4()),
     });
-    state
-        .store
-        .log_access(&[event(Some(user.id), Some(user.role), "login", endpoint)])
-        .await?;
+    let mut entries = vec![event(Some(user.id), Some(user.role), "login", endpoint)];
+    if let Some(device) = req.device {
+        use base64::Engine;
+        let b64 = |s: [u8; 32]| base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(s);
+        let keys = &state.keys;
+        tokens.device_secret = Some(b64(keys.device_secret(user.id, device, user.device_epoch)));
+        if user.device_epoch > 0 {
+            let previous = keys.device_secret(user.id, device, user.device_epoch - 1);
+            tokens.previous_device_secrets.push(b64(previous));
+        }
+        tokens
+            .previous_device_secrets
+            .push(b64(keys.legacy_device_secret(user.id)));
+        entries.push(event(
+            Some(user.id),
+            Some(user.role),
+            "device_key_released",
+            endpoint,
+        ));
+    }
+    state.store.log_access(&entries).await?;
     Ok(Json(tokens))
 }
 

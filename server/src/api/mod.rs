@@ -60,7 +60,6 @@ pub fn router(state: AppState) -> Router {
         .route("/auth/login", post(auth::login))
         .route("/auth/refresh", post(auth::refresh))
         .route("/me", get(me::me))
-        .route("/me/device-key", get(me::device_key))
         .route("/sync", post(sync::sync))
         .route("/incidents", post(incidents::create).get(incidents::list))
         .route("/incidents/{id}", get(incidents::get_one))

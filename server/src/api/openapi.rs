@@ -13,7 +13,6 @@ use utoipa::OpenApi;
         super::auth::login,
         super::auth::refresh,
         super::me::me,
-        super::me::device_key,
         super::sync::sync,
         super::incidents::create,
         super::incidents::get_one,

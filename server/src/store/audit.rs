@@ -285,7 +285,11 @@ impl Store {
         }
         let keys = self.audit_keys();
         let w = self.begin_write().await?;
-        let (_, mut prev, count) = match read_head(&w.tx).await? {
+        let head = read_head(&w.tx).await?;
+        // A head that was there and is gone means the log was cut or
+        // rewritten: never sign a new one over it (verify says so).
+        let resign = head.is_some() || !keys.anchored();
+        let (_, mut prev, count) = match head {
             Some(h) => (h.seq, h.hash, h.entries),
             // First entry, or a log from before signed heads.
             None => tail(&w.tx).await?,
@@ -319,12 +323,17 @@ impl Store {
         // The new last entry's number; its hash is `prev`.
         let (seq, _) = last(&w.tx).await?;
         let total = count + entries.len() as i64;
+        if !resign {
+            tracing::error!("the access log's signed head is missing: not signing a new one");
+            return w.commit().await;
+        }
         let head = sign(keys, seq, total, prev, now_ms());
         write_head(&w.tx, &head).await?;
         if total / CHECKPOINT_EVERY > count / CHECKPOINT_EVERY {
             save_checkpoint(&w.tx, &head).await?;
         }
-        w.commit().await
+        w.commit().await?;
+        keys.mark_anchored().map_err(StoreError::AuditKeys)
     }
 
     /// Signs the log's head if it has none (a log from before signed heads,
@@ -332,15 +341,23 @@ impl Store {
     /// are anchored too.
     pub async fn anchor_access_log(&self) -> Result<(), StoreError> {
         let w = self.begin_write().await?;
-        if read_head(&w.tx).await?.is_none() {
+        let mut signed = false;
+        if read_head(&w.tx).await?.is_none() && !self.audit_keys().anchored() {
             let (seq, hash, count) = tail(&w.tx).await?;
             if count > 0 {
                 let head = sign(self.audit_keys(), seq, count, hash, now_ms());
                 write_head(&w.tx, &head).await?;
                 save_checkpoint(&w.tx, &head).await?;
+                signed = true;
             }
         }
-        w.commit().await
+        w.commit().await?;
+        if signed {
+            self.audit_keys()
+                .mark_anchored()
+                .map_err(StoreError::AuditKeys)?;
+        }
+        Ok(())
     }
 
     /// Signs a checkpoint of the current head, keeps it, and returns it.
@@ -419,6 +436,16 @@ impl Store {
     pub async fn verify_access_log(&self, held: &[Checkpoint]) -> Result<Verification, StoreError> {
         let keys = self.audit_keys();
         let head = read_head(self.db()).await?;
+        if head.is_none() && keys.anchored() {
+            return Ok(Verification {
+                ok: false,
+                entries: 0,
+                broken_at: None,
+                problem: Some(
+                    "the log's signed head is missing: the log was cut or rewritten".into(),
+                ),
+            });
+        }
         let mut checkpoints = self.access_log_checkpoints().await?;
         checkpoints.extend(head.iter().cloned());
         checkpoints.extend(held.iter().cloned());

@@ -16,6 +16,7 @@ pub struct User {
     pub security_stamp: String,
     pub disabled: bool,
     pub locked_until: Option<i64>,
+    pub device_epoch: i32,
 }
 
 #[derive(Clone, Debug, serde::Serialize, utoipa::ToSchema)]
@@ -35,6 +36,7 @@ fn to_user(m: user::Model) -> Result<User, StoreError> {
         security_stamp: m.security_stamp,
         disabled: m.disabled,
         locked_until: m.locked_until,
+        device_epoch: m.device_epoch,
     })
 }
 
@@ -93,6 +95,7 @@ impl Store {
             disabled: Set(false),
             locked_until: Set(None),
             created_at: Set(now),
+            device_epoch: Set(0),
         }
         .insert(&w.tx)
         .await?;
@@ -213,6 +216,7 @@ impl Store {
         .await?;
         if disabled {
             revoke_sessions(&w.tx, id).await?;
+            next_device_epoch(&w.tx, id).await?;
         }
         w.commit().await
     }
@@ -229,6 +233,7 @@ impl Store {
         .update(&w.tx)
         .await?;
         revoke_sessions(&w.tx, id).await?;
+        next_device_epoch(&w.tx, id).await?;
         w.commit().await
     }
 
@@ -241,6 +246,23 @@ impl Store {
 /// A fresh random id (UUID v7 sorts by creation time).
 pub fn new_id() -> Uuid {
     Uuid::now_v7()
+}
+
+/// Moves the user's device epoch: every device's wrapping secret changes.
+async fn next_device_epoch(
+    tx: &sea_orm::DatabaseTransaction,
+    user: UserId,
+) -> Result<(), StoreError> {
+    use sea_orm::sea_query::{Expr, ExprTrait};
+    user::Entity::update_many()
+        .col_expr(
+            user::Column::DeviceEpoch,
+            Expr::col(user::Column::DeviceEpoch).add(1),
+        )
+        .filter(user::Column::Id.eq(user.0))
+        .exec(tx)
+        .await?;
+    Ok(())
 }
 
 /// Revokes every refresh token of `user`.

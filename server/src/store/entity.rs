@@ -34,6 +34,9 @@ pub mod user {
         pub disabled: bool,
         pub locked_until: Option<i64>,
         pub created_at: i64,
+        /// Moves on a new password or a disable: the devices' wrapping
+        /// secrets change with it (`Keys::device_secret`).
+        pub device_epoch: i32,
     }
 
     impl ActiveModelBehavior for ActiveModel {}

@@ -108,3 +108,67 @@ async fn the_cli_names_an_unknown_user() -> anyhow::Result<()> {
     }
     Ok(())
 }
+
+async fn login_on(s: &TestServer, password: &str, device: &str) -> anyhow::Result<Value> {
+    let (status, body) = s
+        .post_json(
+            None,
+            "/api/v1/auth/login",
+            &json!({"username": "sro.martinez", "password": password, "device": device}),
+        )
+        .await?;
+    anyhow::ensure!(status == 200, "login: {status} {body}");
+    Ok(body)
+}
+
+/// Finding 11. Before: `GET /me/device-key` released one secret per user to
+/// any bearer token, for good, so a token stolen once opened every signed-out
+/// phone of that officer, now and later.
+#[tokio::test]
+async fn a_phones_wrapping_secret_is_per_device_released_only_at_sign_in_and_moves_with_the_password()
+-> anyhow::Result<()> {
+    for db in Db::all() {
+        let s = TestServer::start(&db).await?;
+        let (phone, tablet) = (
+            "0193a5b0-0000-7000-8000-0000000000a1",
+            "0193a5b0-0000-7000-8000-0000000000b2",
+        );
+        let first = login_on(&s, PASSWORD, phone).await?;
+        let secret = first["device_secret"].clone();
+        assert!(secret.is_string(), "{first}");
+        assert_eq!(
+            login_on(&s, PASSWORD, phone).await?["device_secret"],
+            secret
+        );
+        assert_ne!(
+            login_on(&s, PASSWORD, tablet).await?["device_secret"],
+            secret,
+            "{}: another device",
+            db.name()
+        );
+        // A bearer token alone gets no secret.
+        let token = first["access_token"].as_str().unwrap_or_default();
+        let (status, _) = s.get(Some(token), "/api/v1/me/device-key").await?;
+        assert_eq!(status, 404, "{}", db.name());
+
+        let new = "violet-harbor-lantern-47";
+        run(
+            &s,
+            &["user", "passwd", "--username", "sro.martinez"],
+            &format!("{new}\n"),
+        )?;
+        let after = login_on(&s, new, phone).await?;
+        assert_ne!(after["device_secret"], secret, "{}: a new epoch", db.name());
+        let previous = after["previous_device_secrets"]
+            .as_array()
+            .cloned()
+            .unwrap_or_default();
+        assert_eq!(
+            previous.first(),
+            Some(&secret),
+            "{}: the phone may re-wrap",
+            db.name()
+        );
+    }
+    Ok(())
+}

@@ -282,3 +282,56 @@ async fn a_rollback_is_found_with_a_kept_checkpoint_and_a_rechained_log_is_found
     }
     Ok(())
 }
+
+/// The review's attack: rewrite the whole log with the plain SHA-256 chain
+/// (as version-1 entries) without one entry, and delete the signed head and
+/// the checkpoints. Before: the next sign-in signed a fresh head over the
+/// forgery and `/audit/verify` answered ok.
+#[tokio::test]
+async fn a_log_rewritten_without_its_signed_head_is_found() -> anyhow::Result<()> {
+    for db in Db::all() {
+        let name = db.name();
+        let s = TestServer::start(&db).await?;
+        traffic(&s).await?;
+        let c = open(&s).await?;
+        let log = entries(&c).await?;
+        let i = log.len() / 2;
+        exec(
+            &c,
+            "DELETE FROM access_log WHERE seq = ?",
+            vec![log[i].0.into()],
+        )
+        .await?;
+        let mut prev = "0".repeat(64);
+        for (n, (seq, _, e)) in log.iter().enumerate().filter(|(n, _)| *n != i) {
+            let _ = n;
+            let hash = hash_v1(&prev, e);
+            exec(
+                &c,
+                "UPDATE access_log SET prev_hash = ?, hash = ?, version = 1 WHERE seq = ?",
+                vec![prev.clone().into(), hash.clone().into(), (*seq).into()],
+            )
+            .await?;
+            prev = hash;
+        }
+        exec(&c, "DELETE FROM audit_checkpoints", vec![]).await?;
+        exec(
+            &c,
+            "DELETE FROM settings WHERE key = 'access_log_head'",
+            vec![],
+        )
+        .await?;
+        c.close().await?;
+        // Restarted, with traffic: the server must not re-sign the forgery.
+        let s = s.kill_and_restart().await?;
+        traffic(&s).await?;
+        let auditor = s.login("auditor.district").await?;
+        let v = verify(&s, &auditor.token, None).await?;
+        assert_eq!(v["ok"], false, "{name}: {v}");
+        assert!(
+            v["problem"].as_str().unwrap_or("").contains("head"),
+            "{name}: {v}"
+        );
+    }
+    Ok(())
+}

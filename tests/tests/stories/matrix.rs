@@ -151,16 +151,6 @@ async fn every_cell_of_the_access_matrix_matches_the_policy() -> anyhow::Result<
                 if c.actor.is_some() { 200 } else { 401 },
                 &body,
             );
-            // GET /me/device-key: any signed-in user, for their own devices only
-            // (the secret is derived from the caller's id; there is no "other").
-            let (st, body) = s.get(tok, "/api/v1/me/device-key").await?;
-            check(
-                &mut t,
-                "GET /me/device-key".into(),
-                st,
-                if c.actor.is_some() { 200 } else { 401 },
-                &body,
-            );
             // GET /reviews/queue: a district-wide grant; its items are scoped
             // by ReadRecord (the review story checks which).
             let (st, body) = s.get(tok, "/api/v1/reviews/queue").await?;
@@ -430,12 +420,12 @@ async fn every_cell_of_the_access_matrix_matches_the_policy() -> anyhow::Result<
         );
         assert_eq!(
             t.cells,
-            // GET /me, /me/device-key, /reviews/queue, /dashboards/overcalling,
+            // GET /me, /reviews/queue, /dashboards/overcalling,
             // /reports/disaggregated, /review-periods (GET and PUT),
             // /reviews/meetings, /incidents, /audit, /audit/verify, then for
             // the own and the other record: GET /incidents/{id}, POST
             // /incidents, POST /reviews, POST /reviews/meetings, POST /sync.
-            callers.len() * 21,
+            callers.len() * 20,
             "every caller x endpoint x object ran"
         );
     }

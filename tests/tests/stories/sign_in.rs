@@ -264,3 +264,21 @@ async fn weak_passwords_and_lookalike_usernames_are_refused() -> anyhow::Result<
     assert_eq!(status, 200);
     Ok(())
 }
+
+/// The review found: a username of a few kilobytes was stored as an attempt
+/// row, and PostgreSQL's index refuses a key past ~2.7 KB (a 500). Now it is
+/// limited under its digest and answered as any wrong sign-in.
+#[tokio::test]
+async fn a_huge_username_is_answered_as_any_wrong_sign_in() -> anyhow::Result<()> {
+    for db in Db::all() {
+        let s = TestServer::start(&db).await?;
+        let name = "x".repeat(100_000);
+        for _ in 0..5 {
+            let (status, body) = attempt(&s, &name, "wrong guess here", None).await?;
+            assert_eq!(status, 401, "{}: {body}", db.name());
+        }
+        let (status, _) = attempt(&s, &name, "wrong guess here", None).await?;
+        assert_eq!(status, 429, "{}: limited like any name", db.name());
+    }
+    Ok(())
+}

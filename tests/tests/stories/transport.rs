@@ -447,6 +447,20 @@ fn kid(token: &str) -> String {
         .unwrap_or_default()
 }
 
+/// The wrapping secret a sign-in on one fixed device receives.
+async fn device_secret(s: &TestServer) -> anyhow::Result<serde_json::Value> {
+    let (status, body) = s
+        .post_json(
+            None,
+            "/api/v1/auth/login",
+            &json!({"username": "sro.martinez", "password": fieldlog_tests::PASSWORD,
+                    "device": "0193a5b0-0000-7000-8000-000000000001"}),
+        )
+        .await?;
+    anyhow::ensure!(status == 200, "login: {status} {body}");
+    Ok(body["device_secret"].clone())
+}
+
 /// Finding 10: the signing key (and the device-key root derived with it)
 /// can live in a secrets folder apart from the data, so a copy of the data
 /// folder mints nothing; an existing deployment moves its key file there and
@@ -456,8 +470,8 @@ async fn the_keys_come_from_the_secrets_folder_and_rotate_without_signing_anyone
 -> anyhow::Result<()> {
     let s = TestServer::start(&Db::Sqlite).await?;
     let before = s.login("sro.martinez").await?;
-    let (status, key_before) = s.get(Some(&before.token), "/api/v1/me/device-key").await?;
-    assert_eq!(status, 200);
+    let key_before = device_secret(&s).await?;
+    assert!(key_before.is_string(), "{key_before}");
 
     let secrets = std::env::temp_dir().join(format!(
         "fieldlog-secrets-{}",
@@ -476,7 +490,7 @@ async fn the_keys_come_from_the_secrets_folder_and_rotate_without_signing_anyone
         .await?;
     let (status, _) = s.get(Some(&before.token), "/api/v1/me").await?;
     assert_eq!(status, 200, "a token from before the move");
-    let (_, key_after) = s.get(Some(&before.token), "/api/v1/me/device-key").await?;
+    let key_after = device_secret(&s).await?;
     assert_eq!(
         key_after, key_before,
         "the phones' wrapping secret is unchanged"
@@ -500,7 +514,7 @@ async fn the_keys_come_from_the_secrets_folder_and_rotate_without_signing_anyone
     assert_ne!(kid(&after.token), kid(&before.token), "the new key signs");
     let (status, _) = s.get(Some(&after.token), "/api/v1/me").await?;
     assert_eq!(status, 200);
-    let (_, key_rotated) = s.get(Some(&after.token), "/api/v1/me/device-key").await?;
+    let key_rotated = device_secret(&s).await?;
     assert_eq!(
         key_rotated, key_before,
         "rotation keeps the device-key root"
@@ -526,7 +540,7 @@ async fn the_keys_come_from_the_secrets_folder_and_rotate_without_signing_anyone
     assert_eq!(status, 401, "the retired key's token");
     let (status, _) = s.get(Some(&after.token), "/api/v1/me").await?;
     assert_eq!(status, 200);
-    let (_, key_retired) = s.get(Some(&after.token), "/api/v1/me/device-key").await?;
+    let key_retired = device_secret(&s).await?;
     assert_eq!(
         key_retired, key_before,
         "retiring the first key keeps the device-key root"

@@ -38,12 +38,17 @@ async function failure(res: Response): Promise<ApiError> {
 // sign-out.
 const cookieKey = (username: string) => `fieldlog.device-cookie.${username.trim().toLowerCase()}`;
 
-export async function login(username: string, password: string): Promise<Tokens> {
+/**
+ * Signs in from `device`: the answer carries that device's wrapping secret
+ * (only a password sign-in releases it, never a bearer token).
+ */
+export async function login(username: string, password: string, device: string): Promise<Tokens> {
   const device_cookie = localStorage.getItem(cookieKey(username)) ?? undefined;
   const res = await fetch("/api/v1/auth/login", {
     method: "POST",
     headers: { "content-type": "application/json" },
-    body: JSON.stringify({ username, password, device_cookie }),
+    body: JSON.stringify({ username, password, device_cookie, device }),
+    cache: "no-store",
   });
   if (!res.ok) throw await failure(res);
   const tokens = (await res.json()) as Tokens;
@@ -61,14 +66,9 @@ export async function refresh(refreshToken: string): Promise<Tokens> {
   return (await res.json()) as Tokens;
 }
 
-export async function deviceSecret(accessToken: string): Promise<Uint8Array> {
-  const res = await fetch("/api/v1/me/device-key", {
-    headers: { authorization: `Bearer ${accessToken}` },
-    cache: "no-store",
-  });
-  if (!res.ok) throw await failure(res);
-  const { secret } = (await res.json()) as components["schemas"]["DeviceKey"];
-  const b64 = secret.replace(/-/g, "+").replace(/_/g, "/");
+/** A wrapping secret as the server sends it (base64url), as bytes. */
+export function secretBytes(b64url: string): Uint8Array {
+  const b64 = b64url.replace(/-/g, "+").replace(/_/g, "/");
   return Uint8Array.from(atob(b64), (c) => c.charCodeAt(0));
 }
 

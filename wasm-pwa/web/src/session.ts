@@ -50,9 +50,12 @@ export class Session {
 
   /** Online sign-in. Opens (or creates) this device's encrypted store. */
   static async signIn(db: Db, username: string, password: string): Promise<Session> {
-    const tokens = await api.login(username, password);
-    const secret = await api.deviceSecret(tokens.access_token);
     let meta = await getMeta(db);
+    const device = meta?.device ?? uuidv7();
+    const { device_secret, previous_device_secrets, ...tokens } = await api.login(username, password, device);
+    if (!device_secret) throw new SignInError("The server sent no key for this phone.");
+    const secret = api.secretBytes(device_secret);
+    const previous = (previous_device_secrets ?? []).map(api.secretBytes);
     if (meta && meta.user !== tokens.user.id) {
       throw new SignInError(
         "This phone still holds another officer's unsynced records. They must sign in and sync before anyone else uses it.",
@@ -60,13 +63,14 @@ export class Session {
     }
     let dek: CryptoKey;
     if (meta) {
-      ({ dek, wrapped: meta.keys } = await recoverWithServer(meta.keys, secret, password));
+      ({ dek, wrapped: meta.keys } = await recoverWithServer(meta.keys, secret, previous, password));
     } else {
       const created = await createKeys(password, secret);
       dek = created.dek;
-      meta = { device: uuidv7(), user: tokens.user.id, keys: created.wrapped };
+      meta = { device, user: tokens.user.id, keys: created.wrapped };
     }
     secret.fill(0);
+    for (const p of previous) p.fill(0);
     meta.session = await sealJson(dek, "session", { tokens, contact: Date.now() } satisfies Secrets);
     await putMeta(db, meta);
     return new Session(db, meta, dek, await loadCore(db, meta, dek), tokens);
@@ -84,7 +88,9 @@ export class Session {
     }
     const { tokens, contact } = await openJson<Secrets>(dek, "session", meta.session);
     const lapse = (tokens.offline_unlock_hours ?? 72) * 3_600_000;
-    if (Date.now() - (contact ?? 0) > lapse) {
+    // A clock set back to before the last contact would never lapse.
+    const now = Date.now();
+    if (now - (contact ?? 0) > lapse || now < (contact ?? 0) - 300_000) {
       // The password copy lapses: from now on only an online sign-in opens
       // this phone, which a disabled account cannot do.
       const { password: _password, ...keys } = meta.keys;
@@ -184,17 +190,21 @@ export class Session {
       await this.sealSession();
     } catch (e) {
       this.lastError = e instanceof Error ? e.message : String(e);
-      if (e instanceof api.ApiError && (e.code === "account_disabled" || e.code === "session_expired")) {
-        window.clearTimeout(this.syncTimer);
-        // Disabled: at once, drop what the server holds and the offline
-        // password copy; the outbox stays, sealed under a key only the
-        // server releases, so it opens (and syncs) only if an admin enables
-        // the account again. Expired: only the tokens are stale; the officer
-        // signs in again and everything is where it was.
-        if (e.code === "account_disabled") await this.signOut();
-        this.onEnded(e.code === "account_disabled" ? "disabled" : "expired");
-      }
     }
+  }
+
+  /**
+   * The server ended this session. Disabled: at once, drop what the server
+   * holds and the offline password copy; the outbox stays, sealed under a
+   * key only the server releases, so it opens (and syncs) only if an admin
+   * enables the account again. Expired: only the tokens are stale; the user
+   * signs in again and everything is where it was.
+   */
+  private async ended(e: unknown): Promise<void> {
+    if (!(e instanceof api.ApiError) || (e.code !== "account_disabled" && e.code !== "session_expired")) return;
+    window.clearTimeout(this.syncTimer);
+    if (e.code === "account_disabled") await this.signOut();
+    this.onEnded(e.code === "account_disabled" ? "disabled" : "expired");
   }
 
   /** A signed-in JSON request for the desk screens (queue, dashboards, reports). */
@@ -210,14 +220,20 @@ export class Session {
     return this.withToken(async (token) => (await api.authed(token, path, { accept })).blob());
   }
 
+  /** Every signed-in request, the desk screens' as well as sync's, goes through here. */
   private async withToken<T>(f: (token: string) => Promise<T>): Promise<T> {
     try {
-      return await f(this.tokens.access_token);
+      try {
+        return await f(this.tokens.access_token);
+      } catch (e) {
+        if (!(e instanceof api.ApiError) || e.status !== 401 || e.code === "account_disabled") throw e;
+        this.tokens = await api.refresh(this.tokens.refresh_token);
+        await this.sealSession();
+        return await f(this.tokens.access_token);
+      }
     } catch (e) {
-      if (!(e instanceof api.ApiError) || e.status !== 401) throw e;
-      this.tokens = await api.refresh(this.tokens.refresh_token);
-      await this.sealSession();
-      return f(this.tokens.access_token);
+      await this.ended(e);
+      throw e;
     }
   }
 

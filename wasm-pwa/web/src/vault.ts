@@ -91,18 +91,37 @@ export async function unlockWithPassword(keys: WrappedKeys, password: string): P
   return unwrap(keys.password, await passwordKek(password, keys.salt, keys.iterations));
 }
 
-/** After an online sign-in: recover the DEK with the server's secret and re-wrap it under the password. */
-export async function recoverWithServer(keys: WrappedKeys, serverSecret: Uint8Array, password: string): Promise<{ dek: CryptoKey; wrapped: WrappedKeys }> {
+/**
+ * After an online sign-in: recover the DEK with the server's secret (or one
+ * it had before: a new password moves it) and re-wrap it under the current
+ * secret and the password.
+ */
+export async function recoverWithServer(
+  keys: WrappedKeys,
+  serverSecret: Uint8Array,
+  previous: Uint8Array[],
+  password: string,
+): Promise<{ dek: CryptoKey; wrapped: WrappedKeys }> {
+  let extractable: CryptoKey | undefined;
+  for (const secret of [serverSecret, ...previous]) {
+    try {
+      // Needs an extractable copy once, to wrap it under the new keys.
+      extractable = await crypto.subtle.unwrapKey(
+        "raw", keys.server.ct as BufferSource, await serverKek(secret), { name: "AES-GCM", iv: keys.server.iv as BufferSource }, aesGcm, true, ["encrypt", "decrypt"],
+      );
+      break;
+    } catch {
+      // Not this one: try the next.
+    }
+  }
+  if (!extractable) throw new Error("this phone's storage key does not open with the server's secret");
   const kek = await serverKek(serverSecret);
-  // Needs an extractable copy once, to wrap it under the (new) password key.
-  const extractable = await crypto.subtle.unwrapKey(
-    "raw", keys.server.ct as BufferSource, kek, { name: "AES-GCM", iv: keys.server.iv as BufferSource }, aesGcm, true, ["encrypt", "decrypt"],
-  );
+  const server = await wrap(extractable, kek);
   const salt = random(16);
   const pw = await wrap(extractable, await passwordKek(password, salt, PBKDF2_ITERATIONS));
   return {
-    dek: await unwrap(keys.server, kek),
-    wrapped: { salt, iterations: PBKDF2_ITERATIONS, password: pw, server: keys.server },
+    dek: await unwrap(server, kek),
+    wrapped: { salt, iterations: PBKDF2_ITERATIONS, password: pw, server },
   };
 }
 
