@@ -2,9 +2,9 @@
 //! projection that queries read. All three are written in one transaction.
 
 use super::entity::{change, document, record, record_student};
+pub use super::projection::{PROJECTION, RecordRow, StudentRow};
 use super::{Store, StoreError};
 use client_core::document::DocId;
-use client_core::report::Outcome;
 use client_core::{DocKind, RecordId, SchoolId, UserId};
 use sea_orm::sea_query::{Expr, Func, OnConflict};
 use sea_orm::{
@@ -48,120 +48,6 @@ pub enum Reach {
 pub struct Pulled {
     pub doc: DocId,
     pub bytes: Vec<u8>,
-}
-
-/// The searchable columns of one record, derived by client-core.
-#[derive(Clone, Debug)]
-pub struct RecordRow {
-    pub record: RecordId,
-    pub officer: UserId,
-    pub school: SchoolId,
-    pub occurred_at: i64,
-    pub status: String,
-    pub location: Option<String>,
-    pub initiated_by: Option<String>,
-    pub staff_role: Option<String>,
-    /// The requesting staff member as the officer wrote it (name or id).
-    pub staff_id: Option<String>,
-    pub category: Option<String>,
-    pub would_warrant_911: Option<bool>,
-    pub actions: Vec<String>,
-    pub flags: Vec<String>,
-    pub needs_review: bool,
-    pub submitted_at: Option<i64>,
-    /// Arrests + citations + searches (the officer-outlier count).
-    pub enforcement: i32,
-    /// Whether the record counts toward each `report::Outcome`, in `ALL` order.
-    pub outcomes: Vec<bool>,
-    /// One row per student and source (perceived, school_record).
-    pub students: Vec<StudentRow>,
-}
-
-/// The projection's version: rows of an older version are re-derived from
-/// their documents at start, so a new column never needs its derivation
-/// written twice (once in Rust, once in SQL). 2: lateness rests on the
-/// server's first receipt of a record.
-pub const PROJECTION: i32 = 2;
-
-/// One student's demographics from one source, for reports.
-#[derive(Clone, Debug)]
-pub struct StudentRow {
-    pub index: i32,
-    /// The entry's record-local key (not the student's number).
-    pub key: uuid::Uuid,
-    pub source: String,
-    pub race: Vec<String>,
-    pub hispanic_latino: Option<bool>,
-    pub sex: Option<String>,
-    pub disability: Option<String>,
-    pub english_learner: Option<String>,
-    pub age: Option<i32>,
-    pub grade: Option<i32>,
-    pub race_ethnicity: String,
-    pub age_band: String,
-}
-
-fn json(v: &[String]) -> String {
-    serde_json::to_string(v).unwrap_or_else(|_| "[]".into())
-}
-
-fn record_model(r: &RecordRow, now: i64) -> record::ActiveModel {
-    record::ActiveModel {
-        record_id: Set(r.record.0),
-        officer_id: Set(r.officer.0),
-        school_id: Set(r.school.0),
-        occurred_at: Set(r.occurred_at),
-        status: Set(r.status.clone()),
-        location: Set(r.location.clone()),
-        initiated_by: Set(r.initiated_by.clone()),
-        staff_role: Set(r.staff_role.clone()),
-        staff_id: Set(r.staff_id.clone()),
-        category: Set(r.category.clone()),
-        would_warrant911: Set(r.would_warrant_911),
-        actions: Set(json(&r.actions)),
-        flags: Set(json(&r.flags)),
-        needs_review: Set(r.needs_review),
-        submitted_at: Set(r.submitted_at),
-        updated_at: Set(now),
-        enforcement: Set(r.enforcement),
-        projection: Set(PROJECTION),
-    }
-}
-
-fn student_models(r: &RecordRow) -> Vec<record_student::ActiveModel> {
-    let o = |x: Outcome| {
-        let i = Outcome::ALL.iter().position(|y| *y == x).unwrap_or(0);
-        i32::from(r.outcomes.get(i).copied().unwrap_or(false))
-    };
-    r.students
-        .iter()
-        .map(|s| record_student::ActiveModel {
-            record_id: Set(r.record.0),
-            idx: Set(s.index),
-            source: Set(s.source.clone()),
-            race: Set(json(&s.race)),
-            hispanic_latino: Set(s.hispanic_latino),
-            sex: Set(s.sex.clone()),
-            disability: Set(s.disability.clone()),
-            english_learner: Set(s.english_learner.clone()),
-            age: Set(s.age),
-            grade: Set(s.grade),
-            student_key: Set(Some(s.key)),
-            occurred_at: Set(Some(r.occurred_at)),
-            submitted: Set(r.status == "submitted"),
-            offense: Set(r.category.clone()),
-            race_ethnicity: Set(Some(s.race_ethnicity.clone())),
-            age_band: Set(Some(s.age_band.clone())),
-            o_search: Set(o(Outcome::Search)),
-            o_citation: Set(o(Outcome::Citation)),
-            o_referral: Set(o(Outcome::ReferralToLawEnforcement)),
-            o_arrest: Set(o(Outcome::Arrest)),
-            o_restraint: Set(o(Outcome::Restraint)),
-            o_physical_restraint: Set(o(Outcome::PhysicalRestraint)),
-            o_mechanical_restraint: Set(o(Outcome::MechanicalRestraint)),
-            o_use_of_force: Set(o(Outcome::UseOfForce)),
-        })
-        .collect()
 }
 
 fn damaged(what: impl std::fmt::Display) -> StoreError {
@@ -311,73 +197,6 @@ impl Store {
         .exec(conn)
         .await?;
         Ok(())
-    }
-
-    pub async fn save_record_row(
-        &self,
-        conn: &impl ConnectionTrait,
-        r: &RecordRow,
-        now: i64,
-    ) -> Result<(), StoreError> {
-        let row = record_model(r, now);
-        use record::Column as C;
-        record::Entity::insert(row)
-            .on_conflict(
-                OnConflict::column(C::RecordId)
-                    .update_columns([
-                        C::OccurredAt,
-                        C::Status,
-                        C::Location,
-                        C::InitiatedBy,
-                        C::StaffRole,
-                        C::StaffId,
-                        C::Category,
-                        C::WouldWarrant911,
-                        C::Actions,
-                        C::Flags,
-                        C::NeedsReview,
-                        C::SubmittedAt,
-                        C::UpdatedAt,
-                        C::Enforcement,
-                        C::Projection,
-                    ])
-                    .to_owned(),
-            )
-            .exec(conn)
-            .await?;
-        record_student::Entity::delete_many()
-            .filter(record_student::Column::RecordId.eq(r.record.0))
-            .exec(conn)
-            .await?;
-        let rows = student_models(r);
-        if !rows.is_empty() {
-            record_student::Entity::insert_many(rows).exec(conn).await?;
-        }
-        Ok(())
-    }
-
-    /// Writes the projection of many new records in one transaction (bulk
-    /// loads: the oversight benchmark; an import of history). Rows must not
-    /// exist yet.
-    pub async fn insert_record_rows(&self, rows: &[RecordRow], now: i64) -> Result<(), StoreError> {
-        let tx = self.begin_write().await?;
-        for chunk in rows.chunks(500) {
-            let mut students = Vec::new();
-            let records: Vec<_> = chunk
-                .iter()
-                .map(|r| {
-                    students.extend(student_models(r));
-                    record_model(r, now)
-                })
-                .collect();
-            record::Entity::insert_many(records).exec(&tx.tx).await?;
-            for s in students.chunks(500) {
-                record_student::Entity::insert_many(s.to_vec())
-                    .exec(&tx.tx)
-                    .await?;
-            }
-        }
-        tx.commit().await
     }
 
     /// Changes after `cursor` that `filter` admits, oldest first, at most

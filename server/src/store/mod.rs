@@ -14,6 +14,7 @@ pub mod documents;
 pub mod entity;
 pub mod meetings;
 pub mod overcalling;
+pub mod projection;
 pub mod reports;
 pub mod settings;
 
