@@ -101,6 +101,13 @@ pub async fn restore(store: &Store, from: &Path) -> anyhow::Result<Summary> {
     let result = async {
         let src = open_sqlite(&work).await?;
         Migrator::up(&src, None).await?;
+        // Restored onto other keys, the log could never verify again.
+        if store.signed_with_these_keys(&src).await? == Some(false) {
+            bail!(
+                "the backup's access log was signed with other keys: put that server's \
+                 audit-keys.json (and audit-anchored) in this server's secrets or data folder first"
+            );
+        }
         let w = store.begin_write().await?;
         // The empty database's own start-up entries give way to the backup's.
         access_log::Entity::delete_many().exec(&w.tx).await?;

@@ -370,6 +370,23 @@ async fn push_one(
             None,
         )));
     }
+    // Permission first when the record is known: a push onto a document the
+    // caller may not change is refused before any change is applied and
+    // checked (two hydrates per change, inside the write lock, for nothing).
+    let account = DocId {
+        record: id.record,
+        kind: DocKind::Account,
+    };
+    if let Some(s) = stored.get(&id).or_else(|| stored.get(&account)) {
+        let facts = RecordFacts {
+            officer: s.officer,
+            school: s.school,
+        };
+        if policy.decide(actor, Some(&facts), Action::sync_write(id.kind)) != Decision::Allow {
+            let why = "you may not change this document";
+            return Ok(Err(refuse(id, RefusalCode::Forbidden, why, None)));
+        }
+    }
     let mut w = match open(stored.get(&id).cloned(), id, server_actor) {
         Ok(w) => w,
         Err(e) => return Err(StoreError::Damaged(format!("snapshot of {id}: {e}"))),

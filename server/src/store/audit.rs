@@ -377,6 +377,17 @@ impl Store {
         read_head(self.db()).await
     }
 
+    /// Whether the access log in `c` (a backup) was signed with this
+    /// server's keys: `None` when it has no signed head.
+    pub async fn signed_with_these_keys(
+        &self,
+        c: &impl ConnectionTrait,
+    ) -> Result<Option<bool>, StoreError> {
+        Ok(read_head(c)
+            .await?
+            .map(|h| self.audit_keys().verify(&h.message(), &h.signature)))
+    }
+
     /// Every kept checkpoint, oldest first.
     pub async fn access_log_checkpoints(&self) -> Result<Vec<Checkpoint>, StoreError> {
         Ok(audit_checkpoint::Entity::find()

@@ -81,6 +81,21 @@ async fn a_backup_taken_while_serving_restores_into_an_empty_database_with_nothi
         let again = s.cli(&["backup", "--to", path], "")?;
         assert!(!again.status.success(), "{}: overwrote a backup", db.name());
 
+        // Onto other keys the log could never verify: refused.
+        let elsewhere = tempdir()?;
+        let out = std::process::Command::new(fieldlog_tests::server_binary()?)
+            .args(["restore", "--from", path])
+            .env("FIELDLOG_DATA_DIR", &elsewhere)
+            .env_remove("DATABASE_URL")
+            .output()?;
+        assert!(
+            !out.status.success(),
+            "{}: restored onto other keys",
+            db.name()
+        );
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.contains("other keys"), "{}: {err}", db.name());
+
         let restored = s.restored(&db, &file).await?;
         assert_eq!(
             view(&restored, "sro.martinez").await?,
