@@ -141,7 +141,7 @@ fn print_logins(logins: &[(String, Role, String)], password: &str) {
 
 async fn serve(settings: Settings, store: Store) -> anyhow::Result<()> {
     let policy = Policy::federal_default();
-    let reprojected = crate::sync::reproject(
+    let reprojected = crate::projection::reproject(
         crate::sync::Domain {
             store: &store,
             policy: &policy,
