@@ -4,7 +4,7 @@
 use super::AppState;
 use super::error::ApiError;
 use super::extract::{ApiJson, Auth};
-use crate::store::audit::{Checkpoint, Entry, LoggedEntry, Verification};
+use crate::store::audit::{Checkpoint, LoggedEntry, Verification};
 use axum::Json;
 use axum::extract::{Query, State};
 use client_core::{Action, Timestamp};
@@ -56,17 +56,7 @@ async fn log_view(
 ) -> Result<(), ApiError> {
     state
         .store
-        .log_access(&[Entry {
-            at: super::now().millis(),
-            user: Some(auth.actor.user),
-            role: Some(auth.actor.role),
-            event: event.into(),
-            record: None,
-            student_refs: vec![],
-            fields: vec![],
-            endpoint: endpoint.into(),
-            purpose,
-        }])
+        .log_access(&[auth.view_entry(event, endpoint, purpose, vec![])])
         .await?;
     Ok(())
 }

@@ -193,21 +193,16 @@ pub async fn overcalling(
     let staff_named = by_staff_member.iter().any(|c| c.key != "not recorded");
     state
         .store
-        .log_access(&[crate::store::audit::Entry {
-            at: super::now().millis(),
-            user: Some(auth.actor.user),
-            role: Some(auth.actor.role),
-            event: "read_overcalling".into(),
-            record: None,
-            student_refs: vec![],
-            fields: if staff_named {
+        .log_access(&[auth.view_entry(
+            "read_overcalling",
+            "GET /api/v1/dashboards/overcalling",
+            format!("school={school} from={from} to={to}"),
+            if staff_named {
                 vec!["request.staff_id".into()]
             } else {
                 vec![]
             },
-            endpoint: "GET /api/v1/dashboards/overcalling".into(),
-            purpose: format!("school={school} from={from} to={to}"),
-        }])
+        )])
         .await?;
     Ok(Json(Overcalling {
         school_id: school,

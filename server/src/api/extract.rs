@@ -50,6 +50,30 @@ impl FromRequestParts<AppState> for Auth {
     }
 }
 
+impl Auth {
+    /// An access-log entry of this caller looking at an aggregate view (no
+    /// record, no student); `fields` names what it disclosed.
+    pub fn view_entry(
+        &self,
+        event: &str,
+        endpoint: impl Into<String>,
+        purpose: impl Into<String>,
+        fields: Vec<String>,
+    ) -> crate::store::audit::Entry {
+        crate::store::audit::Entry {
+            at: super::now().millis(),
+            user: Some(self.actor.user),
+            role: Some(self.actor.role),
+            event: event.into(),
+            record: None,
+            student_refs: vec![],
+            fields,
+            endpoint: endpoint.into(),
+            purpose: purpose.into(),
+        }
+    }
+}
+
 /// A JSON body whose errors follow API.md: malformed JSON is 400, a wrong
 /// or unknown value is 422 naming the field.
 #[derive(Debug)]

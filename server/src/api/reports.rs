@@ -8,7 +8,6 @@ use super::AppState;
 use super::error::ApiError;
 use super::extract::Auth;
 use super::scope::require_grant;
-use crate::store::audit::Entry;
 use crate::store::reports::Counts;
 use axum::Json;
 use axum::extract::{Query, State};
@@ -290,14 +289,11 @@ pub async fn disaggregated(
     );
     state
         .store
-        .log_access(&[Entry {
-            at: super::now().millis(),
-            user: Some(auth.actor.user),
-            role: Some(auth.actor.role),
-            event: "report".into(),
-            record: None,
-            student_refs: vec![],
-            fields: if crdc {
+        .log_access(&[auth.view_entry(
+            "report",
+            asked,
+            "disaggregated reporting",
+            if crdc {
                 [
                     Dimension::RaceEthnicity,
                     Dimension::Disability,
@@ -310,9 +306,7 @@ pub async fn disaggregated(
             } else {
                 by.iter().map(|d| d.as_str().to_string()).collect()
             },
-            endpoint: asked,
-            purpose: "disaggregated reporting".into(),
-        }])
+        )])
         .await?;
     if crdc {
         let body = crdc_csv(&state, source, from, to, threshold).await?;
