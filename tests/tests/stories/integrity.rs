@@ -6,11 +6,13 @@
 use super::{contact, now, review};
 use automerge::transaction::Transactable;
 use automerge::{ObjType, ROOT, ReadDoc};
+use client_core::Record;
 use client_core::document::DocId;
+use client_core::replica::Replica;
 use client_core::sync::RefusalCode;
 use client_core::vocabulary::Finding;
 use client_core::{DocKind, RecordId};
-use fieldlog_tests::{Db, TestServer};
+use fieldlog_tests::{Db, Session, TestServer};
 
 fn account(record: RecordId) -> DocId {
     DocId {
@@ -23,6 +25,38 @@ fn account(record: RecordId) -> DocId {
 /// which key names appear as written.
 fn history(doc: &mut client_core::document::Document) -> String {
     String::from_utf8_lossy(&doc.automerge().save_nocompress()).into_owned()
+}
+
+/// A server where sro.martinez's submitted contact has reached both the
+/// officer's phone and sgt.alvarez's desk.
+struct Reviewing {
+    s: TestServer,
+    officer: Session,
+    sup: Session,
+    phone: Replica,
+    desk: Replica,
+    r: Record,
+}
+
+async fn reviewing(db: &Db) -> anyhow::Result<Reviewing> {
+    let s = TestServer::start(db).await?;
+    let officer = s.login("sro.martinez").await?;
+    let sup = s.login("sgt.alvarez").await?;
+    let mut phone = officer.replica(1);
+    let mut r = contact(officer.user, officer.first_school());
+    r.submit(now());
+    phone.create(&r, now())?;
+    s.sync(&officer.token, &mut phone).await?;
+    let mut desk = sup.replica(7);
+    s.sync(&sup.token, &mut desk).await?;
+    Ok(Reviewing {
+        s,
+        officer,
+        sup,
+        phone,
+        desk,
+        r,
+    })
 }
 
 #[tokio::test]
@@ -85,17 +119,14 @@ async fn a_value_outside_the_parts_type_is_refused_and_never_reaches_the_supervi
 #[tokio::test]
 async fn a_supervisor_cannot_add_keys_to_a_review() -> anyhow::Result<()> {
     for db in Db::all() {
-        let s = TestServer::start(&db).await?;
-        let officer = s.login("sro.martinez").await?;
-        let sup = s.login("sgt.alvarez").await?;
-        let mut phone = officer.replica(1);
-        let mut r = contact(officer.user, officer.first_school());
-        r.submit(now());
-        phone.create(&r, now())?;
-        s.sync(&officer.token, &mut phone).await?;
-
-        let mut desk = sup.replica(7);
-        s.sync(&sup.token, &mut desk).await?;
+        let Reviewing {
+            s,
+            officer,
+            sup,
+            mut phone,
+            mut desk,
+            r,
+        } = reviewing(&db).await?;
         desk.add_review(r.id, review(sup.user, Finding::Appropriate), now())?;
         let id = DocId {
             record: r.id,
@@ -127,17 +158,14 @@ async fn a_supervisor_cannot_add_keys_to_a_review() -> anyhow::Result<()> {
 #[tokio::test]
 async fn a_review_pushed_through_sync_cannot_be_backdated() -> anyhow::Result<()> {
     for db in Db::all() {
-        let s = TestServer::start(&db).await?;
-        let officer = s.login("sro.martinez").await?;
-        let sup = s.login("sgt.alvarez").await?;
-        let mut phone = officer.replica(1);
-        let mut r = contact(officer.user, officer.first_school());
-        r.submit(now());
-        phone.create(&r, now())?;
-        s.sync(&officer.token, &mut phone).await?;
-
-        let mut desk = sup.replica(7);
-        s.sync(&sup.token, &mut desk).await?;
+        let Reviewing {
+            s,
+            officer,
+            sup,
+            mut desk,
+            r,
+            ..
+        } = reviewing(&db).await?;
         let mut backdated = review(sup.user, Finding::Appropriate);
         backdated.at = now().plus_hours(-240);
         desk.add_review(r.id, backdated, now())?;
