@@ -513,6 +513,29 @@ fn wasm_build(target: &str, out: &str) -> Result<String> {
             "target/wasm32-unknown-unknown/wasm-release/wasm_pwa.wasm",
         ]),
     )?;
+    // Binaryen from the web app's npm packages. Its -Oz and -O2 shrink the
+    // raw file but grow it as sent (inlining makes it less compressible);
+    // -O2 without inlining is smaller compressed too (BENCHMARKS.md). The
+    // features are those rustc's wasm32 target enables by default.
+    npm_install(WEB)?;
+    let wasm = format!("{out}/wasm_pwa_bg.wasm");
+    step(
+        "wasm-opt (-O2, no inlining)",
+        Command::new(format!("{WEB}/node_modules/.bin/wasm-opt")).args([
+            "-O2",
+            "--skip-pass=inlining",
+            "--skip-pass=inlining-optimizing",
+            "--enable-bulk-memory",
+            "--enable-multivalue",
+            "--enable-mutable-globals",
+            "--enable-nontrapping-float-to-int",
+            "--enable-reference-types",
+            "--enable-sign-ext",
+            &wasm,
+            "-o",
+            &wasm,
+        ]),
+    )?;
     Ok(out.to_owned())
 }
 
