@@ -28,6 +28,8 @@ mod review;
 mod robustness;
 #[path = "stories/sign_in.rs"]
 mod sign_in;
+#[path = "stories/static_assets.rs"]
+mod static_assets;
 #[path = "stories/transport.rs"]
 mod transport;
 

@@ -21,12 +21,16 @@ use crate::settings::Settings;
 use crate::store::Store;
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
+use axum::http::{HeaderValue, StatusCode, header};
 use axum::routing::{any, get, post};
 use client_core::Policy;
 use metrics_exporter_prometheus::PrometheusHandle;
+use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
 use tower_http::limit::RequestBodyLimitLayer;
+use tower_http::services::{ServeDir, ServeFile};
+use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
 
@@ -82,10 +86,7 @@ pub fn router(state: AppState) -> Router {
         // A wrong path under the API is a JSON 404, not the app's page.
         .fallback(transport::not_found);
     let web = match &state.settings.web_dir {
-        Some(dir) if dir.join("index.html").exists() => Router::new().fallback_service(
-            tower_http::services::ServeDir::new(dir)
-                .fallback(tower_http::services::ServeFile::new(dir.join("index.html"))),
-        ),
+        Some(dir) if dir.join("index.html").exists() => web(dir),
         _ => Router::new().route("/", get(health::placeholder)),
     };
     let app = Router::new()
@@ -118,4 +119,41 @@ pub fn router(state: AppState) -> Router {
         .layer(RequestBodyLimitLayer::new(limit));
     let settings = state.settings.clone();
     transport::secure(app, &settings).with_state(state)
+}
+
+/// The built app (`cargo xtask web`). Each file goes out as the `.br` or
+/// `.gz` written beside it at build time, whichever the browser accepts, or
+/// as it is. Vite names every file under `/assets/` by its content, so a
+/// browser keeps those for good; the shell (`index.html`, the service worker,
+/// the manifest) names them, and is revalidated on every load so that a new
+/// build is seen at once. Any other path is the app's page (its router's).
+fn web(dir: &Path) -> Router<AppState> {
+    let assets = ServeDir::new(dir.join("assets"))
+        .precompressed_br()
+        .precompressed_gzip();
+    let shell = ServeDir::new(dir)
+        .precompressed_br()
+        .precompressed_gzip()
+        .fallback(
+            ServeFile::new(dir.join("index.html"))
+                .precompressed_br()
+                .precompressed_gzip(),
+        );
+    // A missing asset is a 404 (never the page, which would be kept for good
+    // under the asset's name), and no error is kept.
+    let kept = |r: &axum::response::Response| {
+        (r.status().is_success() || r.status() == StatusCode::NOT_MODIFIED)
+            .then(|| HeaderValue::from_static("public, max-age=31536000, immutable"))
+    };
+    Router::new()
+        .nest_service("/assets", assets)
+        .layer(SetResponseHeaderLayer::overriding(
+            header::CACHE_CONTROL,
+            kept,
+        ))
+        .fallback_service(shell)
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::CACHE_CONTROL,
+            HeaderValue::from_static("no-cache"),
+        ))
 }
