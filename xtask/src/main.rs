@@ -94,13 +94,17 @@ fn web_setup() -> Result {
     npm_install(WEB)
 }
 
-/// `npm ci` in `dir` unless node_modules already matches its lock file.
+/// `npm ci` in `dir` unless node_modules is newer than its lock file and
+/// package.json (a package added there may not be in the lock yet).
 fn npm_install(dir: &str) -> Result {
-    let lock = std::path::Path::new(dir).join("package-lock.json");
-    let installed = std::path::Path::new(dir).join("node_modules/.package-lock.json");
-    let fresh = match (std::fs::metadata(&lock), std::fs::metadata(&installed)) {
-        (Ok(l), Ok(i)) => l.modified().ok() <= i.modified().ok(),
-        _ => false,
+    let modified = |name: &str| {
+        std::fs::metadata(std::path::Path::new(dir).join(name)).and_then(|m| m.modified())
+    };
+    let fresh = match modified("node_modules/.package-lock.json") {
+        Ok(i) => ["package-lock.json", "package.json"]
+            .iter()
+            .all(|f| modified(f).is_ok_and(|m| m <= i)),
+        Err(_) => false,
     };
     if !fresh {
         let ci = step(
