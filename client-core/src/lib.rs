@@ -10,6 +10,7 @@
 
 pub mod access;
 pub mod closed_set;
+pub mod device_record;
 pub mod document;
 pub mod fields;
 pub mod flag;
@@ -21,9 +22,11 @@ pub mod period;
 pub mod record;
 pub mod replica;
 pub mod report;
+pub mod retention;
 pub mod review;
 pub mod rules;
 pub mod school_year;
+pub mod summary;
 pub mod sync;
 pub mod timestamp;
 pub mod view;

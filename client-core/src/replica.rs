@@ -1,24 +1,34 @@
-//! One device's copy of its user's records: the documents plus the sync
-//! state, driving the sans-I/O protocol of [`crate::sync`].
+//! One device's copy of its user's records, driving the sans-I/O protocol
+//! of [`crate::sync`].
 //!
-//! The caller persists what [`Replica::dirty`] names after every change
-//! (document bytes and the sync state) and carries request and response
-//! bytes over whatever transport it has.
+//! A phone may hold years of records, so documents are not all in memory:
+//! every record has a [`Summary`] (what the list, sync and retention need),
+//! and its documents are loaded live only to read, edit or merge into them,
+//! a few at a time (issue 15). The caller persists what
+//! [`Replica::take_dirty`] returns after every change (each changed record as
+//! one blob, the summary buckets that changed, the small sync state, and the
+//! records that left) and loads a record's blob when [`Replica::needs`] says
+//! so. On the host `Replica::new` keeps everything live.
 
 use crate::access::DocKind;
-use crate::document::{DocId, Document, DocumentError, RecordDocs, actor_id};
+use crate::device_record::DeviceRecord;
+use crate::document::{DocId, DocumentError, RecordDocs, actor_id};
 use crate::ids::{DeviceId, RecordId, UserId};
 use crate::record::{Amendment, Record};
+use crate::retention;
 use crate::review::Reviews;
 use crate::rules::{self, Problem};
+use crate::summary::{self, BUCKETS, Facts, Summary};
 use crate::sync::{
-    self, DocChanges, PROTOCOL_VERSION, Refusal, SyncRequest, SyncResponse, SyncState, WireError,
-    parse_changes, wire_hashes,
+    self, Accepted, DocChanges, PROTOCOL_VERSION, Refusal, SyncRequest, SyncResponse, SyncState,
+    WireError, parse_changes, wire_hashes,
 };
 use crate::timestamp::Timestamp;
-use automerge::{ActorId, ChangeHash};
-use std::collections::{BTreeMap, BTreeSet};
+use automerge::{ActorId, Change};
+use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use thiserror::Error;
+
+pub use crate::summary::SyncStatus;
 
 #[derive(Debug, Error)]
 pub enum ReplicaError {
@@ -28,12 +38,16 @@ pub enum ReplicaError {
     Wire(#[from] WireError),
     #[error("record {0} is not on this device")]
     UnknownRecord(RecordId),
+    #[error("record {0} must be loaded first")]
+    NotLoaded(RecordId),
     #[error("record {0} already exists")]
     Exists(RecordId),
     #[error("the record breaks {} rule(s)", .0.len())]
     Invalid(Vec<Problem>),
     #[error("the server sent changes that cannot be applied to {doc}: {reason}")]
     BadPull { doc: DocId, reason: String },
+    #[error("a sync reply is still being applied")]
+    Receiving,
 }
 
 /// What one sync round did, for the app to show per-record state.
@@ -42,26 +56,50 @@ pub struct SyncReport {
     pub accepted: Vec<DocId>,
     pub refused: Vec<Refusal>,
     pub received: Vec<DocId>,
+    /// Records that left the device (retention).
+    pub dropped: usize,
     /// The server has more to send, or this device more to push than one
     /// request carries: call `prepare_sync` again now.
     pub more: bool,
 }
 
-/// Per-record state for the officer's list.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum SyncStatus {
-    /// Has changes the server does not have yet.
-    SavedOnDevice,
-    Synced,
-    Refused(Refusal),
+impl SyncReport {
+    /// Whether anything a screen shows may have changed.
+    pub fn changed(&self) -> bool {
+        !(self.accepted.is_empty()
+            && self.refused.is_empty()
+            && self.received.is_empty()
+            && self.dropped == 0)
+    }
 }
 
-/// What the caller must persist after a change: whole documents (small:
-/// a record is a few KB) and the sync state if it changed.
+/// What the caller must persist after a change.
 #[derive(Debug, Default)]
 pub struct Dirty {
-    pub docs: Vec<(DocId, Vec<u8>)>,
+    /// Each changed record, whole (`device_record`).
+    pub records: Vec<(RecordId, Vec<u8>)>,
+    /// Each changed summary bucket, whole.
+    pub buckets: Vec<(u8, Vec<u8>)>,
+    /// The sync state, if it changed.
     pub state: Option<Vec<u8>>,
+    /// Records that left the device: delete them.
+    pub dropped: Vec<RecordId>,
+}
+
+/// A record's pulled changes, per document.
+type Pulled = (RecordId, Vec<(DocKind, Vec<Change>)>);
+
+/// A reply being applied a few records at a time.
+#[derive(Debug)]
+struct Pending {
+    records: VecDeque<Pulled>,
+    accepted: Vec<Accepted>,
+    refused: Vec<Refusal>,
+    response_cursor: sync::Cursor,
+    retain_from: Option<i64>,
+    report: SyncReport,
+    /// Records the reply touches: not evicted until it is applied.
+    needed: BTreeSet<RecordId>,
 }
 
 #[derive(Debug)]
@@ -69,17 +107,28 @@ pub struct Replica {
     user: UserId,
     actor: ActorId,
     device: DeviceId,
-    docs: BTreeMap<DocId, Document>,
     state: SyncState,
-    dirty: BTreeSet<DocId>,
+    /// Every record on the device, by bucket.
+    index: Vec<BTreeMap<RecordId, Summary>>,
+    /// Records in memory, with when each was last used.
+    live: BTreeMap<RecordId, (u64, DeviceRecord)>,
+    tick: u64,
+    capacity: usize,
+    /// Live records changed since `take_dirty`.
+    dirty: BTreeSet<RecordId>,
+    /// Live records whose facts must be re-read from their account.
+    stale: BTreeSet<RecordId>,
+    /// Live records that may have changes the server lacks. Only these are
+    /// examined when preparing a sync.
+    unpushed: BTreeSet<RecordId>,
+    buckets: BTreeSet<u8>,
+    dropped: BTreeSet<RecordId>,
     state_dirty: bool,
-    /// Documents that may have changes the server lacks. Only these are
-    /// examined when preparing a sync, so a device holding thousands of
-    /// records does not rescan them all on every round trip.
-    unpushed: BTreeSet<DocId>,
-    /// The last request left documents out to stay under the push budget,
-    /// so the round that answers it must not be the last.
+    /// The last request left records out, so its reply must say `more`.
     held_back: bool,
+    pending: Option<Pending>,
+    /// The list in display order, rebuilt when the index changes.
+    order: Option<Vec<RecordId>>,
 }
 
 impl Replica {
@@ -88,98 +137,193 @@ impl Replica {
             user,
             actor: actor_id(user, device),
             device,
-            docs: BTreeMap::new(),
             state: SyncState::default(),
+            index: (0..BUCKETS).map(|_| BTreeMap::new()).collect(),
+            live: BTreeMap::new(),
+            tick: 0,
+            capacity: usize::MAX,
             dirty: BTreeSet::new(),
-            state_dirty: false,
+            stale: BTreeSet::new(),
             unpushed: BTreeSet::new(),
+            buckets: BTreeSet::new(),
+            dropped: BTreeSet::new(),
+            state_dirty: false,
             held_back: false,
+            pending: None,
+            order: None,
         }
     }
 
-    /// Restores a replica from what the caller persisted.
-    pub fn restore(
+    /// Opens a device's records from the persisted sync state and summary
+    /// buckets, loading no document.
+    pub fn open(
         user: UserId,
         device: DeviceId,
         state: &[u8],
-        docs: impl IntoIterator<Item = (DocId, Vec<u8>)>,
+        buckets: impl IntoIterator<Item = Vec<u8>>,
     ) -> Result<Self, ReplicaError> {
         let mut r = Self::new(user, device);
         if !state.is_empty() {
             r.state = SyncState::from_bytes(state)?;
         }
-        for (id, bytes) in docs {
-            let doc = Document::load(id, &bytes, r.actor.clone())?;
-            r.docs.insert(id, doc);
-            // Unknown until the first sync looks.
-            r.unpushed.insert(id);
+        for bytes in buckets {
+            for s in summary::decode_bucket(&bytes)? {
+                r.index[summary::bucket(s.id) as usize].insert(s.id, s);
+            }
         }
         Ok(r)
+    }
+
+    /// `open`, then loads every record given (the host keeps all live).
+    pub fn restore(
+        user: UserId,
+        device: DeviceId,
+        state: &[u8],
+        buckets: impl IntoIterator<Item = Vec<u8>>,
+        records: impl IntoIterator<Item = (RecordId, Vec<u8>)>,
+    ) -> Result<Self, ReplicaError> {
+        let mut r = Self::open(user, device, state, buckets)?;
+        for (id, bytes) in records {
+            r.load(id, &bytes)?;
+        }
+        Ok(r)
+    }
+
+    /// Takes the summaries of another opened index (buckets arrive one by
+    /// one, so unlocking can yield between them).
+    pub fn merge_index(&mut self, other: Replica) {
+        for (mine, theirs) in self.index.iter_mut().zip(other.index) {
+            mine.extend(theirs);
+        }
+        self.order = None;
+    }
+
+    /// A live record's blob as `take_dirty` would give it.
+    pub fn export(&mut self, id: RecordId) -> Option<Vec<u8>> {
+        self.live.get_mut(&id).map(|(_, r)| r.save())
+    }
+
+    /// The server's retention window: synced records before it are online only.
+    pub fn retain_from(&self) -> Option<Timestamp> {
+        self.state.retain_from.map(Timestamp::from_millis)
+    }
+
+    pub fn is_live(&self, id: RecordId) -> bool {
+        self.live.contains_key(&id)
+    }
+
+    /// Keeps at most `n` records live between calls (at least one).
+    pub fn set_capacity(&mut self, n: usize) {
+        self.capacity = n.max(1);
     }
 
     pub fn user(&self) -> UserId {
         self.user
     }
 
-    /// Documents changed since the last `take_dirty`, with their bytes, and
-    /// the sync state if it changed: what the caller must persist.
-    pub fn take_dirty(&mut self) -> Dirty {
-        let ids = std::mem::take(&mut self.dirty);
-        let docs = ids
-            .into_iter()
-            .filter_map(|id| self.docs.get_mut(&id).map(|d| (id, d.save())))
-            .collect();
-        let state = std::mem::take(&mut self.state_dirty).then(|| self.state.to_bytes());
-        Dirty { docs, state }
+    fn summary_of(&self, id: RecordId) -> Option<&Summary> {
+        self.index[summary::bucket(id) as usize].get(&id)
+    }
+
+    fn set_summary(&mut self, s: Summary) {
+        let b = summary::bucket(s.id);
+        let slot = &mut self.index[b as usize];
+        if slot.get(&s.id) != Some(&s) {
+            slot.insert(s.id, s);
+            self.buckets.insert(b);
+            self.order = None;
+        }
+    }
+
+    /// Whether `id` is on the device but not in memory: load its blob first.
+    pub fn needs(&self, id: RecordId) -> bool {
+        self.summary_of(id).is_some() && !self.live.contains_key(&id)
+    }
+
+    /// Brings a record's persisted blob into memory.
+    pub fn load(&mut self, id: RecordId, bytes: &[u8]) -> Result<(), ReplicaError> {
+        if self.live.contains_key(&id) {
+            return Ok(());
+        }
+        let mut rec = DeviceRecord::load(id, bytes, &self.actor)?;
+        if self.summary_of(id).is_none() {
+            // A blob without a summary (an index lost or older than the
+            // blob): rebuild its summary.
+            let s = rec.summary(rec.facts());
+            self.set_summary(s);
+        }
+        if self
+            .summary_of(id)
+            .is_none_or(|s| s.state != SyncStatus::Synced)
+        {
+            self.unpushed.insert(id);
+        }
+        self.tick += 1;
+        self.live.insert(id, (self.tick, rec));
+        Ok(())
+    }
+
+    /// Takes in one Automerge document saved on its own (how devices kept
+    /// records before the per-record blob). What the server has of it is
+    /// unknown, so all of it is pushed again; the server keeps what it has.
+    pub fn adopt(&mut self, id: DocId, bytes: &[u8]) -> Result<(), ReplicaError> {
+        let doc = crate::document::Document::load(id, bytes, self.actor.clone())?;
+        if !self.live.contains_key(&id.record) {
+            if self.summary_of(id.record).is_some() {
+                return Err(ReplicaError::NotLoaded(id.record));
+            }
+            self.tick += 1;
+            self.live
+                .insert(id.record, (self.tick, DeviceRecord::empty(id.record)));
+        }
+        self.live_mut(id.record)?.docs.insert(id.kind, doc);
+        self.stale.insert(id.record);
+        self.touch(id.record);
+        Ok(())
+    }
+
+    fn live_mut(&mut self, id: RecordId) -> Result<&mut DeviceRecord, ReplicaError> {
+        self.tick += 1;
+        let tick = self.tick;
+        if !self.live.contains_key(&id) {
+            return Err(if self.summary_of(id).is_some() {
+                ReplicaError::NotLoaded(id)
+            } else {
+                ReplicaError::UnknownRecord(id)
+            });
+        }
+        let (t, rec) = self
+            .live
+            .get_mut(&id)
+            .ok_or(ReplicaError::UnknownRecord(id))?;
+        *t = tick;
+        Ok(rec)
     }
 
     /// A local edit: persist it, and push it at the next sync.
-    fn touch(&mut self, id: DocId) {
+    fn touch(&mut self, id: RecordId) {
         self.dirty.insert(id);
         self.unpushed.insert(id);
     }
 
-    /// Gives the caller mutable access to a document; it is then assumed
-    /// changed (persisted and pushed at the next sync).
-    pub fn document(&mut self, id: &DocId) -> Option<&mut Document> {
-        if self.docs.contains_key(id) {
-            self.touch(*id);
-        }
-        self.docs.get_mut(id)
-    }
-
-    fn id(record: RecordId, kind: DocKind) -> DocId {
-        DocId { record, kind }
-    }
-
-    fn docs_of(&mut self, record: RecordId) -> Result<RecordDocs, ReplicaError> {
-        let account = self
-            .docs
-            .remove(&Self::id(record, DocKind::Account))
-            .ok_or(ReplicaError::UnknownRecord(record))?;
-        Ok(RecordDocs {
-            account,
-            restricted: self.docs.remove(&Self::id(record, DocKind::Restricted)),
-            review: self.docs.remove(&Self::id(record, DocKind::Review)),
-        })
-    }
-
-    fn put_back(&mut self, docs: RecordDocs) {
-        for d in [Some(docs.account), docs.restricted, docs.review]
-            .into_iter()
-            .flatten()
+    /// Mutable access to a live document; it is then assumed changed.
+    pub fn document(&mut self, id: &DocId) -> Option<&mut crate::document::Document> {
+        if !self
+            .live
+            .get(&id.record)
+            .is_some_and(|(_, r)| r.docs.contains_key(&id.kind))
         {
-            self.docs.insert(d.id(), d);
+            return None;
         }
+        self.touch(id.record);
+        self.stale.insert(id.record);
+        self.live_mut(id.record).ok()?.docs.get_mut(&id.kind)
     }
 
     /// Creates a record on this device. Integrity problems (e.g. SOGI not
     /// volunteered) refuse it even as a draft.
     pub fn create(&mut self, record: &Record, now: Timestamp) -> Result<(), ReplicaError> {
-        if self
-            .docs
-            .contains_key(&Self::id(record.id, DocKind::Account))
-        {
+        if self.summary_of(record.id).is_some() || self.live.contains_key(&record.id) {
             return Err(ReplicaError::Exists(record.id));
         }
         let problems = rules::blocking(record, now);
@@ -187,11 +331,16 @@ impl Replica {
             return Err(ReplicaError::Invalid(problems));
         }
         let docs = RecordDocs::create(record, self.actor.clone(), now)?;
-        self.touch(docs.account.id());
-        if let Some(r) = &docs.restricted {
-            self.touch(r.id());
-        }
-        self.put_back(docs);
+        let mut rec = DeviceRecord::empty(record.id);
+        rec.put_back(docs);
+        self.tick += 1;
+        self.live.insert(record.id, (self.tick, rec));
+        self.set_summary(Summary {
+            id: record.id,
+            facts: Some(Facts::from(record)),
+            state: SyncStatus::SavedOnDevice,
+        });
+        self.touch(record.id);
         Ok(())
     }
 
@@ -203,7 +352,9 @@ impl Replica {
         amendment_reason: Option<&str>,
         now: Timestamp,
     ) -> Result<(), ReplicaError> {
-        let mut docs = self.docs_of(record.id)?;
+        let (user, actor) = (self.user, self.actor.clone());
+        let rec = self.live_mut(record.id)?;
+        let mut docs = rec.take().ok_or(ReplicaError::UnknownRecord(record.id))?;
         let result = (|| {
             let before = docs.read()?;
             let mut after = record.clone();
@@ -213,7 +364,7 @@ impl Replica {
             {
                 after.amendments.push(Amendment {
                     at: now,
-                    by: self.user,
+                    by: user,
                     reason: reason.to_owned(),
                 });
             }
@@ -226,22 +377,27 @@ impl Replica {
             }
             if docs.restricted.is_none() {
                 // Only the author holds the restricted part; others cannot edit.
-                docs.restricted = Some(Document::new(
-                    Self::id(record.id, DocKind::Restricted),
-                    self.actor.clone(),
+                docs.restricted = Some(crate::document::Document::new(
+                    DocId {
+                        record: record.id,
+                        kind: DocKind::Restricted,
+                    },
+                    actor,
                 ));
             }
             docs.write(&after, now)?;
-            Ok(())
+            Ok(Facts::from(&after))
         })();
-        if result.is_ok() {
-            self.touch(docs.account.id());
-            if let Some(r) = &docs.restricted {
-                self.touch(r.id());
-            }
-        }
-        self.put_back(docs);
-        result
+        rec.put_back(docs);
+        let facts = result?;
+        let state = self.summary_of(record.id).map(|s| s.state.clone());
+        self.set_summary(Summary {
+            id: record.id,
+            facts: Some(facts),
+            state: state.unwrap_or(SyncStatus::SavedOnDevice),
+        });
+        self.touch(record.id);
+        Ok(())
     }
 
     /// Appends a review (supervisor devices).
@@ -251,11 +407,17 @@ impl Replica {
         review: crate::review::Review,
         at: Timestamp,
     ) -> Result<(), ReplicaError> {
-        let id = Self::id(record, DocKind::Review);
-        let doc = self
-            .docs
-            .entry(id)
-            .or_insert_with(|| Document::new(id, self.actor.clone()));
+        if !self.live.contains_key(&record) {
+            if self.summary_of(record).is_some() {
+                return Err(ReplicaError::NotLoaded(record));
+            }
+            self.tick += 1;
+            self.live
+                .insert(record, (self.tick, DeviceRecord::empty(record)));
+            self.stale.insert(record);
+        }
+        let actor = self.actor.clone();
+        let doc = self.live_mut(record)?.doc_or_new(DocKind::Review, &actor);
         let mut reviews: Reviews = if doc.is_empty() {
             Reviews::default()
         } else {
@@ -263,166 +425,103 @@ impl Replica {
         };
         reviews.reviews.push(review);
         doc.write(&reviews, at)?;
-        self.touch(id);
+        self.touch(record);
         Ok(())
     }
 
     pub fn record(&mut self, id: RecordId) -> Result<Record, ReplicaError> {
-        let docs = self.docs_of(id)?;
+        let rec = self.live_mut(id)?;
+        let docs = rec.take().ok_or(ReplicaError::UnknownRecord(id))?;
         let r = docs.read();
-        self.put_back(docs);
+        rec.put_back(docs);
         Ok(r?)
     }
 
     pub fn reviews(&mut self, id: RecordId) -> Result<Reviews, ReplicaError> {
-        match self.docs.get(&Self::id(id, DocKind::Review)) {
-            Some(d) if !d.is_empty() => Ok(d.read()?),
-            _ => Ok(Reviews::default()),
+        match self.live_mut(id) {
+            Ok(rec) => match rec.docs.get(&DocKind::Review) {
+                Some(d) if !d.is_empty() => Ok(d.read()?),
+                _ => Ok(Reviews::default()),
+            },
+            Err(ReplicaError::UnknownRecord(_)) => Ok(Reviews::default()),
+            Err(e) => Err(e),
         }
     }
 
-    /// Ids of the records on this device.
+    /// Ids of the records on this device that can be listed.
     pub fn record_ids(&self) -> Vec<RecordId> {
-        self.docs
-            .keys()
-            .filter(|d| d.kind == DocKind::Account)
-            .map(|d| d.record)
+        self.index
+            .iter()
+            .flat_map(|b| b.values())
+            .filter(|s| s.facts.is_some())
+            .map(|s| s.id)
             .collect()
     }
 
     pub fn status(&mut self, record: RecordId) -> SyncStatus {
-        let ids: Vec<DocId> = self
-            .docs
-            .keys()
-            .filter(|d| d.record == record)
-            .copied()
-            .collect();
-        for id in &ids {
-            if let Some((refusal, _)) = self.state.refused.get(id) {
-                return SyncStatus::Refused(refusal.clone());
-            }
+        if let Some((_, rec)) = self.live.get_mut(&record) {
+            return rec.status();
         }
-        for id in ids {
-            let heads = self.state.server_heads(&id);
-            if let Some(doc) = self.docs.get_mut(&id)
-                && !doc.changes_since(&heads).is_empty()
-            {
-                return SyncStatus::SavedOnDevice;
-            }
-        }
-        SyncStatus::Synced
+        self.summary_of(record)
+            .map(|s| s.state.clone())
+            .unwrap_or(SyncStatus::Synced)
     }
 
-    /// The next request: every change the server is not known to have, for
-    /// every document, plus the pull cursor. Documents refused at their
-    /// current heads are held back until they change again.
-    pub fn prepare_sync(&mut self) -> Vec<u8> {
-        let mut push: Vec<DocChanges> = Vec::new();
-        let mut budget = sync::MAX_PUSH_BYTES;
-        let mut held_back = false;
-        let mut synced = Vec::new();
-        // A record's documents travel together: the server checks a record
-        // as a whole against what it held before the request, so an account
-        // accepted in one request and its restricted part in the next would
-        // look like an unexplained change to a submitted record (`unpushed`
-        // is ordered by record, so a record's documents are adjacent).
-        let mut group: Vec<DocChanges> = Vec::new();
-        let mut ids = self.unpushed.iter().peekable();
-        while let Some(id) = ids.next() {
-            if let Some(doc) = self.docs.get_mut(id) {
-                let heads = doc.heads();
-                let refused_as_is = matches!(
-                    self.state.refused.get(id),
-                    Some((_, at)) if *at == wire_hashes(&heads)
-                );
-                if !refused_as_is {
-                    let changes = doc.change_bytes_since(&self.state.server_heads(id));
-                    if changes.is_empty() {
-                        synced.push(*id);
-                    } else {
-                        group.push(DocChanges { doc: *id, changes });
-                    }
-                }
-            } else {
-                synced.push(*id);
-            }
-            if ids.peek().is_some_and(|next| next.record == id.record) {
-                continue;
-            }
-            let size: usize = group.iter().flat_map(|d| &d.changes).map(Vec::len).sum();
-            if size > budget && !push.is_empty() {
-                // The rest goes in the next round trip.
-                held_back = true;
-                break;
-            }
-            budget = budget.saturating_sub(size);
-            push.append(&mut group);
-        }
-        for id in synced {
-            self.unpushed.remove(&id);
-        }
-        self.held_back = held_back;
-        SyncRequest {
-            version: PROTOCOL_VERSION,
-            device: self.device,
-            cursor: self.state.cursor,
-            push,
-        }
-        .encode()
+    /// How many listed records there are.
+    pub fn list_len(&mut self) -> usize {
+        self.order().len()
     }
 
-    /// Applies the server's reply.
-    pub fn receive_sync(&mut self, bytes: &[u8]) -> Result<SyncReport, ReplicaError> {
-        let response = SyncResponse::decode(bytes)?;
-        let mut report = SyncReport {
-            more: response.more || std::mem::take(&mut self.held_back),
-            ..Default::default()
-        };
-        // Parse everything before applying anything, so a malformed reply
-        // leaves the replica as it was.
-        let mut pulls = Vec::with_capacity(response.pull.len());
-        for pulled in response.pull {
-            let changes =
-                parse_changes(&pulled.changes).map_err(|reason| ReplicaError::BadPull {
-                    doc: pulled.doc,
-                    reason,
-                })?;
-            pulls.push((pulled.doc, changes));
+    /// The list from `start`: drafts first, then the rest, newest first.
+    pub fn list(&mut self, start: usize, n: usize) -> Vec<Summary> {
+        let ids: Vec<RecordId> = self.order().iter().skip(start).take(n).copied().collect();
+        ids.iter()
+            .filter_map(|id| self.summary_of(*id).cloned())
+            .collect()
+    }
+
+    /// How many listed records are drafts (they come first in `list`).
+    pub fn draft_count(&self) -> usize {
+        self.index
+            .iter()
+            .flat_map(|b| b.values())
+            .filter(|s| {
+                s.facts
+                    .as_ref()
+                    .is_some_and(|f| f.status == crate::vocabulary::Status::Draft)
+            })
+            .count()
+    }
+
+    fn order(&mut self) -> &Vec<RecordId> {
+        if self.order.is_none() {
+            let mut all: Vec<(bool, std::cmp::Reverse<i64>, RecordId)> = self
+                .index
+                .iter()
+                .flat_map(|b| b.values())
+                .filter_map(|s| {
+                    let f = s.facts.as_ref()?;
+                    let submitted = f.status != crate::vocabulary::Status::Draft;
+                    Some((submitted, std::cmp::Reverse(f.occurred_at), s.id))
+                })
+                .collect();
+            all.sort_unstable();
+            self.order = Some(all.into_iter().map(|(_, _, id)| id).collect());
         }
-        for (id, changes) in pulls {
-            let actor = self.actor.clone();
-            let doc = self
-                .docs
-                .entry(id)
-                .or_insert_with(|| Document::new(id, actor));
-            doc.apply(changes.clone())
-                .map_err(|e| ReplicaError::BadPull {
-                    doc: id,
-                    reason: e.to_string(),
-                })?;
-            self.state.learn(id, &[], &changes);
-            self.dirty.insert(id);
-            report.received.push(id);
-        }
-        for accepted in response.accepted {
-            let heads: Vec<ChangeHash> = accepted.heads.iter().map(|h| ChangeHash(*h)).collect();
-            self.state
-                .server_heads
-                .insert(accepted.doc, wire_hashes(&heads));
-            self.state.refused.remove(&accepted.doc);
-            report.accepted.push(accepted.doc);
-        }
-        for refusal in response.refused {
-            if let Some(doc) = self.docs.get_mut(&refusal.doc) {
-                let heads = wire_hashes(&doc.heads());
-                self.state
-                    .refused
-                    .insert(refusal.doc, (refusal.clone(), heads));
-            }
-            report.refused.push(refusal);
-        }
-        self.state.cursor = Some(response.cursor);
-        self.state_dirty = true;
-        Ok(report)
+        self.order.get_or_insert_with(Vec::new)
+    }
+
+    /// Records with changes for the server that are not in memory: load
+    /// (up to a request's worth of) them before `prepare_sync`.
+    pub fn outbox(&self, limit: usize) -> Vec<RecordId> {
+        self.index
+            .iter()
+            .flat_map(|b| b.values())
+            .filter(|s| s.state == SyncStatus::SavedOnDevice && !self.live.contains_key(&s.id))
+            .map(|s| s.id)
+            .take(limit)
+            .collect()
     }
 }
+
+mod sync_rounds;

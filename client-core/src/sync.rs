@@ -13,11 +13,10 @@ use crate::document::{DocId, MAX_DOC_BYTES};
 use crate::ids::DeviceId;
 use automerge::{Change, ChangeHash};
 use serde::{Deserialize, Serialize};
-use std::collections::{BTreeMap, BTreeSet};
 use thiserror::Error;
 
 /// Bumped on any incompatible change of the wire types below.
-pub const PROTOCOL_VERSION: u16 = 1;
+pub const PROTOCOL_VERSION: u16 = 2;
 /// The most changes a server puts in one reply; the device asks again while `more`.
 pub const MAX_PULL_CHANGES: usize = 5_000;
 /// The most bytes of changes a device pushes in one request.
@@ -67,6 +66,9 @@ pub struct SyncResponse {
     pub pull: Vec<DocChanges>,
     /// More changes are waiting: sync again at once.
     pub more: bool,
+    /// Milliseconds: synced records that occurred before this leave the
+    /// device (`retention`); the server pulls nothing of them but drafts.
+    pub retain_from: Option<i64>,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -157,16 +159,14 @@ pub fn parse_changes(raw: &[Vec<u8>]) -> Result<Vec<Change>, String> {
         .collect()
 }
 
-/// What a device remembers between syncs (persisted by the caller).
+/// What a device remembers between syncs besides its records (each record
+/// carries what the server has of it: `device_record`). Small and of fixed
+/// size, whatever the device holds.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct SyncState {
     pub cursor: Option<Cursor>,
-    /// Per document, hashes the server is known to have (a frontier; the
-    /// server has them and all their ancestors).
-    pub server_heads: BTreeMap<DocId, Vec<[u8; 32]>>,
-    /// Documents the server refused, with the heads they were refused at:
-    /// not pushed again until the officer changes them.
-    pub refused: BTreeMap<DocId, (Refusal, Vec<[u8; 32]>)>,
+    /// The server's last `retain_from`.
+    pub retain_from: Option<i64>,
 }
 
 impl SyncState {
@@ -175,28 +175,6 @@ impl SyncState {
     }
     pub fn from_bytes(bytes: &[u8]) -> Result<Self, WireError> {
         decode(bytes, usize::MAX)
-    }
-
-    pub fn server_heads(&self, doc: &DocId) -> Vec<ChangeHash> {
-        self.server_heads
-            .get(doc)
-            .map(|hs| hs.iter().map(|h| ChangeHash(*h)).collect())
-            .unwrap_or_default()
-    }
-
-    /// Records that the server now has `heads` plus `new_changes` for `doc`,
-    /// pruning hashes that a newer known change depends on.
-    pub fn learn(&mut self, doc: DocId, heads: &[ChangeHash], new_changes: &[Change]) {
-        let mut set: BTreeSet<ChangeHash> = self.server_heads(&doc).into_iter().collect();
-        set.extend(heads.iter().copied());
-        set.extend(new_changes.iter().map(|c| c.hash()));
-        for c in new_changes {
-            for d in c.deps() {
-                set.remove(d);
-            }
-        }
-        self.server_heads
-            .insert(doc, set.into_iter().map(|h| h.0).collect());
     }
 }
 

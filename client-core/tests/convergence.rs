@@ -103,6 +103,7 @@ fn deliver(devices: &mut [Replica], m: &Message) {
             changes: vec![m.change.clone()],
         }],
         more: false,
+        retain_from: None,
     };
     devices[m.to].receive_sync(&response.encode()).unwrap();
 }

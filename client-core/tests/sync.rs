@@ -38,6 +38,7 @@ fn accept_all(request: &[u8], cursor: u64) -> Vec<u8> {
         refused: vec![],
         pull: vec![],
         more: false,
+        retain_from: None,
     }
     .encode()
 }
@@ -104,6 +105,7 @@ fn a_refused_document_shows_the_reason_and_waits_for_a_new_edit() {
         refused: vec![refusal.clone()],
         pull: vec![],
         more: false,
+        retain_from: None,
     };
     phone.receive_sync(&response.encode()).unwrap();
     assert_eq!(phone.status(RECORD), SyncStatus::Refused(refusal));
@@ -130,17 +132,17 @@ fn state_survives_a_restart() {
     let request = phone.prepare_sync();
     phone.receive_sync(&accept_all(&request, 3)).unwrap();
     let dirty = phone.take_dirty();
-    assert_eq!(dirty.docs.len(), 2);
+    assert_eq!(dirty.records.len(), 1);
     let state = dirty.state.expect("the sync state changed");
-    let docs = dirty.docs;
-    let mut again = Replica::restore(OFFICER, PHONE, &state, docs).unwrap();
+    let buckets = dirty.buckets.into_iter().map(|(_, b)| b);
+    let mut again = Replica::restore(OFFICER, PHONE, &state, buckets, dirty.records).unwrap();
     assert_eq!(again.record(RECORD).unwrap(), routine());
     assert_eq!(again.status(RECORD), SyncStatus::Synced);
     let req = SyncRequest::decode(&again.prepare_sync(), usize::MAX).unwrap();
     assert_eq!((req.cursor, req.push.len()), (Some(Cursor(3)), 0));
     // Nothing changed since: nothing to persist.
     let dirty = again.take_dirty();
-    assert!(dirty.docs.is_empty() && dirty.state.is_none());
+    assert!(dirty.records.is_empty() && dirty.state.is_none() && dirty.buckets.is_empty());
 }
 
 #[test]
@@ -156,6 +158,7 @@ fn a_second_device_receives_the_record_by_pull() {
         refused: vec![],
         pull: req.push.clone(),
         more: false,
+        retain_from: None,
     };
     let report = tablet.receive_sync(&response.encode()).unwrap();
     assert_eq!(report.received.len(), 2);
@@ -184,6 +187,7 @@ fn bad_responses_are_typed_errors_and_change_nothing() {
         refused: vec![],
         pull: vec![],
         more: false,
+        retain_from: None,
     };
     assert!(matches!(
         phone.receive_sync(&wrong_version.encode()),

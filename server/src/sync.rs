@@ -185,12 +185,18 @@ pub async fn sync(
 
     let filter = pull_filter(state.policy, actor);
     let cursor = request.cursor.map(|c| c.0 as i64).unwrap_or(0);
+    let window = client_core::retention::window_start(
+        &store.calendar().await?,
+        now,
+        store.device_retention_periods().await?,
+    );
     let (pulled, next, more) = store
         .pull(
             &filter,
             cursor,
             client_core::sync::MAX_PULL_CHANGES as u64,
             &echo,
+            window.millis(),
         )
         .await?;
     let pulled_changes = pulled.len();
@@ -241,6 +247,7 @@ pub async fn sync(
             refused,
             pull: groups,
             more,
+            retain_from: Some(window.millis()),
         },
         accepted_changes,
         pulled_changes,

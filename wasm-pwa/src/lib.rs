@@ -1,25 +1,16 @@
 //! The wasm-bindgen facade over client-core for the officer's web app:
-//! decode -> call the core -> encode, with one error conversion. No rule
-//! lives here; the app asks the core for validation, flags and sync.
+//! decode -> call the core -> encode, with typed values both ways (no JSON
+//! inside error messages, no status strings to parse). No rule lives here;
+//! the app asks the core for validation, flags, sync, the list and retention.
 
-use client_core::document::DocId;
-use client_core::replica::{Replica, SyncStatus};
+use client_core::replica::{Replica, ReplicaError, SyncStatus};
+use client_core::summary::Summary;
 use client_core::{DeviceId, RecordId, Timestamp, UserId};
 use wasm_bindgen::prelude::*;
 
-/// The one error conversion: every core error becomes a JS Error whose
-/// message is the core's, with validation problems as JSON when there are any.
+/// The one error conversion for failures that are not a record's problems.
 fn err(e: impl std::fmt::Display) -> JsError {
     JsError::new(&e.to_string())
-}
-
-fn problems_or(e: client_core::replica::ReplicaError) -> JsError {
-    match e {
-        client_core::replica::ReplicaError::Invalid(p) => {
-            JsError::new(&serde_json::to_string(&p).unwrap_or_default())
-        }
-        other => err(other),
-    }
 }
 
 fn parse<T: std::str::FromStr>(s: &str, what: &str) -> Result<T, JsError> {
@@ -31,7 +22,113 @@ fn at(ms: f64) -> Timestamp {
     Timestamp::from_millis(ms as i64)
 }
 
-/// One device's records and sync state.
+/// One broken rule, as the form shows it next to its field.
+#[wasm_bindgen(getter_with_clone)]
+#[derive(Clone)]
+pub struct Problem {
+    pub code: String,
+    /// Dotted path into the record JSON.
+    pub field: String,
+    pub message: String,
+}
+
+fn problems(p: Vec<client_core::rules::Problem>) -> Vec<Problem> {
+    p.into_iter()
+        .map(|p| Problem {
+            code: p.code.to_string(),
+            field: p.field,
+            message: p.message,
+        })
+        .collect()
+}
+
+/// Where a record stands with the server.
+#[wasm_bindgen(getter_with_clone)]
+#[derive(Clone)]
+pub struct RecordState {
+    /// `saved_on_device`, `synced` or `refused`.
+    pub kind: String,
+    /// Why it was refused (a sentence for the officer; no record contents).
+    pub reason: Option<String>,
+}
+
+impl From<&SyncStatus> for RecordState {
+    fn from(s: &SyncStatus) -> Self {
+        let (kind, reason) = match s {
+            SyncStatus::SavedOnDevice => ("saved_on_device", None),
+            SyncStatus::Synced => ("synced", None),
+            SyncStatus::Refused(r) => ("refused", Some(r.reason.clone())),
+        };
+        Self {
+            kind: kind.into(),
+            reason,
+        }
+    }
+}
+
+/// One line of the officer's list.
+#[wasm_bindgen(getter_with_clone)]
+#[derive(Clone)]
+pub struct Row {
+    pub id: String,
+    pub draft: bool,
+    pub category: Option<String>,
+    pub location: Option<String>,
+    /// Milliseconds since the epoch.
+    pub occurred_at: f64,
+    pub students: u32,
+    /// As `RecordState::kind`, flat so a line is one object to free.
+    pub state: String,
+    pub reason: Option<String>,
+}
+
+impl From<&Summary> for Row {
+    fn from(s: &Summary) -> Self {
+        let f = s.facts.as_ref();
+        Self {
+            id: s.id.to_string(),
+            draft: f.is_some_and(|f| f.status == client_core::vocabulary::Status::Draft),
+            category: f.and_then(|f| f.category).map(|c| c.to_string()),
+            location: f.and_then(|f| f.location).map(|l| l.to_string()),
+            occurred_at: f.map(|f| f.occurred_at as f64).unwrap_or_default(),
+            students: f.map(|f| u32::from(f.students)).unwrap_or_default(),
+            state: RecordState::from(&s.state).kind,
+            reason: RecordState::from(&s.state).reason,
+        }
+    }
+}
+
+/// A key and the bytes to seal under it.
+#[wasm_bindgen(getter_with_clone)]
+#[derive(Clone)]
+pub struct Blob {
+    pub key: String,
+    pub bytes: Vec<u8>,
+}
+
+/// What to persist after a change, in one transaction.
+#[wasm_bindgen(getter_with_clone)]
+pub struct Dirty {
+    /// Record blobs, keyed by record id.
+    pub records: Vec<Blob>,
+    /// Summary buckets, keyed by bucket number.
+    pub buckets: Vec<Blob>,
+    pub state: Option<Vec<u8>>,
+    /// Records that left the device: delete their blobs.
+    pub dropped: Vec<String>,
+}
+
+/// The end of applying one sync reply.
+#[wasm_bindgen]
+pub struct Received {
+    /// Sync again at once.
+    pub more: bool,
+    /// Something a screen shows may have changed.
+    pub changed: bool,
+}
+
+/// One device's records and sync state. Records not in memory are loaded
+/// on demand: `needs(id)` says when, `load(id, bytes)` does it.
 #[wasm_bindgen]
 pub struct Core {
     replica: Replica,
@@ -39,55 +136,66 @@ pub struct Core {
 
 #[wasm_bindgen]
 impl Core {
-    #[wasm_bindgen(constructor)]
-    pub fn new(user: &str, device: &str) -> Result<Core, JsError> {
-        Ok(Core {
-            replica: Replica::new(
-                parse::<UserId>(user, "user id")?,
-                parse::<DeviceId>(device, "device id")?,
-            ),
-        })
-    }
-
-    /// Restores from persisted bytes: `docs` alternates document id and bytes.
-    pub fn restore(
-        user: &str,
-        device: &str,
-        state: &[u8],
-        docs: js_sys::Array,
-    ) -> Result<Core, JsError> {
-        let mut list = Vec::new();
-        let mut it = docs.iter();
-        while let (Some(id), Some(bytes)) = (it.next(), it.next()) {
-            let id: DocId = parse(&id.as_string().unwrap_or_default(), "document id")?;
-            list.push((id, js_sys::Uint8Array::new(&bytes).to_vec()));
-        }
-        let replica = Replica::restore(
-            parse(user, "user id")?,
-            parse(device, "device id")?,
+    /// Opens a device from its sync state (empty on a fresh device); the
+    /// summary buckets follow with `add_bucket`.
+    pub fn open(user: &str, device: &str, state: &[u8], live: u32) -> Result<Core, JsError> {
+        let mut replica = Replica::open(
+            parse::<UserId>(user, "user id")?,
+            parse::<DeviceId>(device, "device id")?,
             state,
-            list,
+            std::iter::empty(),
         )
         .map_err(err)?;
+        replica.set_capacity(live as usize);
         Ok(Core { replica })
     }
 
-    /// Creates a record from its JSON. Throws with the problems as JSON.
-    pub fn create(&mut self, record_json: &str, now_ms: f64) -> Result<(), JsError> {
-        let r = client_core::json::parse_record(record_json.as_bytes()).map_err(err)?;
-        self.replica.create(&r, at(now_ms)).map_err(problems_or)
+    /// Adds one persisted summary bucket.
+    pub fn add_bucket(&mut self, bytes: &[u8]) -> Result<(), JsError> {
+        let more = Replica::open(
+            self.replica.user(),
+            DeviceId::from_u128(0),
+            &[],
+            [bytes.to_vec()],
+        )
+        .map_err(err)?;
+        self.replica.merge_index(more);
+        Ok(())
     }
 
+    pub fn needs(&self, id: &str) -> Result<bool, JsError> {
+        Ok(self.replica.needs(parse(id, "record id")?))
+    }
+
+    pub fn load(&mut self, id: &str, bytes: &[u8]) -> Result<(), JsError> {
+        self.replica
+            .load(parse(id, "record id")?, bytes)
+            .map_err(err)
+    }
+
+    /// Takes in one document a version-1 device kept on its own.
+    pub fn adopt(&mut self, doc: &str, bytes: &[u8]) -> Result<(), JsError> {
+        self.replica
+            .adopt(parse(doc, "document id")?, bytes)
+            .map_err(err)
+    }
+
+    /// Creates a record from its JSON; returns its problems (none: saved).
+    pub fn create(&mut self, record_json: &str, now_ms: f64) -> Result<Vec<Problem>, JsError> {
+        let r = client_core::json::parse_record(record_json.as_bytes()).map_err(err)?;
+        saved(self.replica.create(&r, at(now_ms)))
+    }
+
+    /// Saves a new state of a record; returns its problems (none: saved).
     pub fn update(
         &mut self,
         record_json: &str,
         amendment: Option<String>,
         now_ms: f64,
-    ) -> Result<(), JsError> {
+    ) -> Result<Vec<Problem>, JsError> {
         let r = client_core::json::parse_record(record_json.as_bytes()).map_err(err)?;
-        self.replica
-            .update(&r, amendment.as_deref(), at(now_ms))
-            .map_err(problems_or)
+        let result = self.replica.update(&r, amendment.as_deref(), at(now_ms));
+        saved(result)
     }
 
     pub fn record(&mut self, id: &str) -> Result<String, JsError> {
@@ -98,12 +206,10 @@ impl Core {
         serde_json::to_string(&r).map_err(err)
     }
 
-    pub fn record_ids(&self) -> Vec<String> {
-        self.replica
-            .record_ids()
-            .iter()
-            .map(|r| r.to_string())
-            .collect()
+    /// Whether the record is on this device (in memory or not).
+    pub fn holds(&self, id: &str) -> Result<bool, JsError> {
+        let id: RecordId = parse(id, "record id")?;
+        Ok(self.replica.needs(id) || self.replica.is_live(id))
     }
 
     /// The record's supervisor reviews (read-only on the phone), as JSON.
@@ -115,41 +221,97 @@ impl Core {
         serde_json::to_string(&r.reviews).map_err(err)
     }
 
-    /// `saved_on_device`, `synced` or `refused: <reason>`.
-    pub fn status(&mut self, id: &str) -> Result<String, JsError> {
-        Ok(match self.replica.status(parse(id, "record id")?) {
-            SyncStatus::SavedOnDevice => "saved_on_device".into(),
-            SyncStatus::Synced => "synced".into(),
-            SyncStatus::Refused(r) => format!("refused: {}", r.reason),
-        })
+    pub fn status(&mut self, id: &str) -> Result<RecordState, JsError> {
+        Ok(RecordState::from(
+            &self.replica.status(parse(id, "record id")?),
+        ))
+    }
+
+    /// Milliseconds: synced records before this have left the device and
+    /// are read online (`None` until the server has said).
+    pub fn retain_from(&self) -> Option<f64> {
+        self.replica.retain_from().map(|t| t.millis() as f64)
+    }
+
+    pub fn list_len(&mut self) -> u32 {
+        self.replica.list_len() as u32
+    }
+
+    pub fn draft_count(&self) -> u32 {
+        self.replica.draft_count() as u32
+    }
+
+    /// `n` lines of the list from `start`: drafts first, newest first.
+    pub fn list(&mut self, start: u32, n: u32) -> Vec<Row> {
+        self.replica
+            .list(start as usize, n as usize)
+            .iter()
+            .map(Row::from)
+            .collect()
+    }
+
+    /// Records to load before `prepare_sync` (changes not yet pushed).
+    pub fn outbox(&self, limit: u32) -> Vec<String> {
+        ids(self.replica.outbox(limit as usize))
     }
 
     pub fn prepare_sync(&mut self) -> Vec<u8> {
         self.replica.prepare_sync()
     }
 
-    /// Applies the server's reply; returns whether to sync again at once.
-    pub fn receive_sync(&mut self, bytes: &[u8]) -> Result<bool, JsError> {
-        Ok(self.replica.receive_sync(bytes).map_err(err)?.more)
+    /// Starts applying a reply; returns the records to load first.
+    pub fn begin_receive(&mut self, bytes: &[u8]) -> Result<Vec<String>, JsError> {
+        Ok(ids(self.replica.begin_receive(bytes).map_err(err)?))
     }
 
-    /// What to persist now: alternating document id and bytes, then the
-    /// sync state (or null) as the last element.
-    pub fn take_dirty(&mut self) -> js_sys::Array {
-        let dirty = self.replica.take_dirty();
-        let out = js_sys::Array::new();
-        for (id, bytes) in dirty.docs {
-            out.push(&JsValue::from_str(&id.to_string()));
-            out.push(&js_sys::Uint8Array::from(bytes.as_slice()));
-        }
-        out.push(
-            &dirty
-                .state
-                .map(|s| JsValue::from(js_sys::Uint8Array::from(s.as_slice())))
-                .unwrap_or(JsValue::NULL),
-        );
-        out
+    /// Applies up to `max_records` more; the round's outcome once done.
+    pub fn receive_step(&mut self, max_records: u32) -> Result<Option<Received>, JsError> {
+        Ok(self
+            .replica
+            .receive_step(max_records as usize)
+            .map_err(err)?
+            .map(|r| Received {
+                more: r.more,
+                changed: r.changed(),
+            }))
     }
+
+    /// What to persist now.
+    pub fn take_dirty(&mut self) -> Dirty {
+        let d = self.replica.take_dirty();
+        Dirty {
+            records: d
+                .records
+                .into_iter()
+                .map(|(id, bytes)| Blob {
+                    key: id.to_string(),
+                    bytes,
+                })
+                .collect(),
+            buckets: d
+                .buckets
+                .into_iter()
+                .map(|(b, bytes)| Blob {
+                    key: b.to_string(),
+                    bytes,
+                })
+                .collect(),
+            state: d.state,
+            dropped: ids(d.dropped),
+        }
+    }
+}
+
+fn saved(result: Result<(), ReplicaError>) -> Result<Vec<Problem>, JsError> {
+    match result {
+        Ok(()) => Ok(Vec::new()),
+        Err(ReplicaError::Invalid(p)) => Ok(problems(p)),
+        Err(e) => Err(err(e)),
+    }
+}
+
+fn ids(v: Vec<RecordId>) -> Vec<String> {
+    v.iter().map(|r| r.to_string()).collect()
 }
 
 /// Every closed set the form offers, spelled as the wire spells it, plus the
@@ -187,11 +349,11 @@ pub fn vocabulary() -> String {
     .to_string()
 }
 
-/// Every broken rule of a record, as JSON (`[{code, field, message}]`).
+/// Every broken rule of a record.
 #[wasm_bindgen]
-pub fn validate(record_json: &str, now_ms: f64) -> Result<String, JsError> {
+pub fn validate(record_json: &str, now_ms: f64) -> Result<Vec<Problem>, JsError> {
     let r = client_core::json::parse_record(record_json.as_bytes()).map_err(err)?;
-    serde_json::to_string(&client_core::rules::validate(&r, at(now_ms))).map_err(err)
+    Ok(problems(client_core::rules::validate(&r, at(now_ms))))
 }
 
 /// The record's review flags with reasons, as JSON.

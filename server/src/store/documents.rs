@@ -213,6 +213,7 @@ impl Store {
         cursor: i64,
         limit: u64,
         skip: &HashSet<[u8; 32]>,
+        window: i64,
     ) -> Result<(Vec<Pulled>, i64, bool), StoreError> {
         let high: Option<i64> = change::Entity::find()
             .select_only()
@@ -250,6 +251,21 @@ impl Store {
             .filter(change::Column::Seq.gt(cursor))
             .filter(change::Column::Seq.lte(high))
             .filter(any)
+            // Retention (issue 15): devices hold drafts and records of the
+            // window only, so nothing older travels.
+            .filter(
+                change::Column::RecordId.in_subquery(
+                    sea_orm::sea_query::Query::select()
+                        .column(record::Column::RecordId)
+                        .from(record::Entity)
+                        .cond_where(
+                            Condition::any()
+                                .add(record::Column::OccurredAt.gte(window))
+                                .add(record::Column::Status.eq("draft")),
+                        )
+                        .to_owned(),
+                ),
+            )
             .order_by_asc(change::Column::Seq)
             .limit(limit + 1)
             .into_tuple::<(i64, String, Vec<u8>, Vec<u8>)>()

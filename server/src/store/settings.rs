@@ -9,6 +9,7 @@ use sea_orm::sea_query::OnConflict;
 use sea_orm::{EntityTrait, Set};
 
 const REVIEW_CALENDAR: &str = "review_calendar";
+const DEVICE_RETENTION_PERIODS: &str = "device_retention_periods";
 
 impl Store {
     /// The agency's review calendar; DOMAIN.md's default (1 Aug and 1 Feb)
@@ -23,6 +24,22 @@ impl Store {
         let cal: PeriodCalendar = serde_json::from_str(&row.value)
             .map_err(|e| StoreError::Damaged(format!("review calendar: {e}")))?;
         PeriodCalendar::new(cal.starts).map_err(|e| StoreError::Damaged(e.to_string()))
+    }
+
+    /// How many review periods of synced records a device keeps
+    /// (`client_core::retention`); two until an admin sets another number.
+    pub async fn device_retention_periods(&self) -> Result<u8, StoreError> {
+        let Some(row) = setting::Entity::find_by_id(DEVICE_RETENTION_PERIODS.to_string())
+            .one(self.db())
+            .await?
+        else {
+            return Ok(client_core::retention::DEFAULT_PERIODS);
+        };
+        row.value
+            .parse::<u8>()
+            .ok()
+            .filter(|n| *n >= 1)
+            .ok_or_else(|| StoreError::Damaged("device retention periods".into()))
     }
 
     pub async fn set_calendar(

@@ -95,16 +95,11 @@ impl Device {
                 let record = self.replica.record(id)?;
                 self.retired
                     .insert(id, (heads(&mut self.replica, id), record));
-            } else {
-                for kind in [DocKind::Account, DocKind::Restricted] {
-                    let doc = DocId { record: id, kind };
-                    if let Some(d) = self.replica.document(&doc) {
-                        keep.push((doc, d.save()));
-                    }
-                }
+            } else if let Some(blob) = self.replica.export(id) {
+                keep.push((id, blob));
             }
         }
-        self.replica = Replica::restore(self.user, self.device, &self.state, keep)?;
+        self.replica = Replica::restore(self.user, self.device, &self.state, [], keep)?;
         Ok(())
     }
 

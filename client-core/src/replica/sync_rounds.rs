@@ -1,0 +1,307 @@
+//! The replica's side of a sync round, its persistence and its memory:
+//! preparing a request, applying a reply a few records at a time (so a
+//! phone's main thread can yield between steps), retention, and eviction.
+
+use super::*;
+
+impl Replica {
+    /// The next request: every change the server is not known to have, for
+    /// every record in memory that may have some, plus the pull cursor.
+    /// Records refused at their current heads are held back until they
+    /// change again. Records in `outbox` that were not loaded wait for the
+    /// next round (the reply then says `more`).
+    pub fn prepare_sync(&mut self) -> Vec<u8> {
+        let mut push: Vec<DocChanges> = Vec::new();
+        let mut budget = sync::MAX_PUSH_BYTES;
+        let mut held_back = false;
+        let mut synced = Vec::new();
+        // A record's documents travel together: the server checks a record
+        // as a whole against what it held before the request, so an account
+        // accepted in one request and its restricted part in the next would
+        // look like an unexplained change to a submitted record.
+        let ids: Vec<RecordId> = self.unpushed.iter().copied().collect();
+        for id in ids {
+            let Some((_, rec)) = self.live.get_mut(&id) else {
+                synced.push(id);
+                continue;
+            };
+            let group: Vec<DocChanges> = rec
+                .unpushed()
+                .into_iter()
+                .map(|(kind, changes)| DocChanges {
+                    doc: DocId { record: id, kind },
+                    changes,
+                })
+                .collect();
+            if group.is_empty() {
+                synced.push(id);
+                continue;
+            }
+            let size: usize = group.iter().flat_map(|d| &d.changes).map(Vec::len).sum();
+            if size > budget && !push.is_empty() {
+                // The rest goes in the next round trip.
+                held_back = true;
+                break;
+            }
+            budget = budget.saturating_sub(size);
+            push.extend(group);
+        }
+        for id in synced {
+            self.unpushed.remove(&id);
+        }
+        self.held_back = held_back || !self.outbox(1).is_empty();
+        SyncRequest {
+            version: PROTOCOL_VERSION,
+            device: self.device,
+            cursor: self.state.cursor,
+            push,
+        }
+        .encode()
+    }
+
+    /// Starts applying the server's reply. Nothing is applied yet; a
+    /// malformed reply is an error and leaves the replica as it was. Returns
+    /// the records to `load` before `receive_step`.
+    pub fn begin_receive(&mut self, bytes: &[u8]) -> Result<Vec<RecordId>, ReplicaError> {
+        // A reply left half-applied (the app failed to load a record for
+        // it) is dropped: its cursor was never saved, so it comes again.
+        self.pending = None;
+        let response = SyncResponse::decode(bytes)?;
+        let mut records: Vec<Pulled> = Vec::new();
+        let mut at: BTreeMap<RecordId, usize> = BTreeMap::new();
+        for pulled in response.pull {
+            let changes =
+                parse_changes(&pulled.changes).map_err(|reason| ReplicaError::BadPull {
+                    doc: pulled.doc,
+                    reason,
+                })?;
+            let i = *at.entry(pulled.doc.record).or_insert_with(|| {
+                records.push((pulled.doc.record, Vec::new()));
+                records.len() - 1
+            });
+            records[i].1.push((pulled.doc.kind, changes));
+        }
+        // The account first: the other parts are read against it.
+        for (_, docs) in &mut records {
+            docs.sort_by_key(|(kind, _)| *kind != DocKind::Account);
+        }
+        let needed: BTreeSet<RecordId> = records
+            .iter()
+            .map(|(id, _)| *id)
+            .chain(response.accepted.iter().map(|a| a.doc.record))
+            .chain(response.refused.iter().map(|r| r.doc.record))
+            .collect();
+        let load = needed
+            .iter()
+            .copied()
+            .filter(|id| self.needs(*id))
+            .collect();
+        self.pending = Some(Pending {
+            records: records.into(),
+            accepted: response.accepted,
+            refused: response.refused,
+            response_cursor: response.cursor,
+            retain_from: response.retain_from,
+            report: SyncReport {
+                more: response.more || std::mem::take(&mut self.held_back),
+                ..Default::default()
+            },
+            needed,
+        });
+        Ok(load)
+    }
+
+    /// Applies up to `max_records` records of the pending reply; returns the
+    /// round's report once all of it is applied.
+    pub fn receive_step(&mut self, max_records: usize) -> Result<Option<SyncReport>, ReplicaError> {
+        let mut pending = self.pending.take().ok_or(ReplicaError::Receiving)?;
+        // On an error the reply is abandoned; what was applied stays (it
+        // is valid), and the cursor does not move, so it comes again.
+        self.apply_some(&mut pending, max_records)?;
+        if !pending.records.is_empty() {
+            self.pending = Some(pending);
+            return Ok(None);
+        }
+        Ok(Some(self.finish(pending)))
+    }
+
+    /// Applies the server's reply at once (every record it touches must be
+    /// live: on the host everything is).
+    pub fn receive_sync(&mut self, bytes: &[u8]) -> Result<SyncReport, ReplicaError> {
+        if let Some(id) = self.begin_receive(bytes)?.first() {
+            self.pending = None;
+            return Err(ReplicaError::NotLoaded(*id));
+        }
+        loop {
+            if let Some(report) = self.receive_step(usize::MAX)? {
+                return Ok(report);
+            }
+        }
+    }
+
+    fn apply_some(&mut self, p: &mut Pending, max_records: usize) -> Result<(), ReplicaError> {
+        for _ in 0..max_records {
+            let Some((id, docs)) = p.records.pop_front() else {
+                break;
+            };
+            let existed = self.summary_of(id).is_some() || self.live.contains_key(&id);
+            let mut rec = match self.live.remove(&id) {
+                Some((_, rec)) => rec,
+                None if existed => return Err(ReplicaError::NotLoaded(id)),
+                None => DeviceRecord::empty(id),
+            };
+            let mut received = Vec::new();
+            for (kind, changes) in docs {
+                let doc = DocId { record: id, kind };
+                let applied = rec
+                    .doc_or_new(kind, &self.actor)
+                    .apply(changes.clone())
+                    .map_err(|e| ReplicaError::BadPull {
+                        doc,
+                        reason: e.to_string(),
+                    });
+                if let Err(e) = applied {
+                    if existed {
+                        self.tick += 1;
+                        self.live.insert(id, (self.tick, rec));
+                    }
+                    return Err(e);
+                }
+                rec.doc_sync(kind).learn(&changes);
+                received.push(doc);
+            }
+            if !existed && p.retain_from.is_some() && !rec.complete() {
+                // A server with a window pulls in causal order and nothing
+                // outside it, so changes without their history belong to a
+                // record that left this device: alone they are no record.
+                continue;
+            }
+            let facts = rec.facts();
+            let summary = rec.summary(facts);
+            self.tick += 1;
+            self.live.insert(id, (self.tick, rec));
+            self.set_summary(summary);
+            self.dirty.insert(id);
+            p.report.received.extend(received);
+        }
+        Ok(())
+    }
+
+    fn finish(&mut self, mut p: Pending) -> SyncReport {
+        for accepted in p.accepted {
+            if let Some((_, rec)) = self.live.get_mut(&accepted.doc.record) {
+                let sync = rec.doc_sync(accepted.doc.kind);
+                sync.server_heads = accepted.heads.clone();
+                sync.refused = None;
+                self.dirty.insert(accepted.doc.record);
+            }
+            p.report.accepted.push(accepted.doc);
+        }
+        for refusal in p.refused {
+            if let Some((_, rec)) = self.live.get_mut(&refusal.doc.record)
+                && let Some(doc) = rec.docs.get_mut(&refusal.doc.kind)
+            {
+                let heads = wire_hashes(&doc.heads());
+                rec.doc_sync(refusal.doc.kind).refused = Some((refusal.clone(), heads));
+                self.dirty.insert(refusal.doc.record);
+            }
+            p.report.refused.push(refusal);
+        }
+        self.state.cursor = Some(p.response_cursor);
+        self.state.retain_from = p.retain_from;
+        self.state_dirty = true;
+        self.refresh();
+        p.report.dropped = self.retain();
+        p.report
+    }
+
+    /// Brings the summaries of changed live records up to date.
+    fn refresh(&mut self) {
+        let ids: Vec<RecordId> = self.dirty.iter().copied().collect();
+        for id in ids {
+            let stale = self.stale.remove(&id);
+            let known = self.summary_of(id).and_then(|s| s.facts.clone());
+            let Some((_, rec)) = self.live.get_mut(&id) else {
+                continue;
+            };
+            let facts = if stale || known.is_none() {
+                rec.facts()
+            } else {
+                known
+            };
+            let s = rec.summary(facts);
+            self.set_summary(s);
+        }
+    }
+
+    /// Drops the records retention lets go; returns how many.
+    fn retain(&mut self) -> usize {
+        let window = self.state.retain_from.map(Timestamp::from_millis);
+        let gone: Vec<RecordId> = self
+            .index
+            .iter()
+            .flat_map(|b| b.values())
+            .filter(|s| !retention::keeps(s, window))
+            .map(|s| s.id)
+            .collect();
+        for id in &gone {
+            self.index[summary::bucket(*id) as usize].remove(id);
+            self.buckets.insert(summary::bucket(*id));
+            self.live.remove(id);
+            self.unpushed.remove(id);
+            self.dirty.remove(id);
+            self.stale.remove(id);
+            self.dropped.insert(*id);
+        }
+        if !gone.is_empty() {
+            self.order = None;
+        }
+        gone.len()
+    }
+
+    /// What to persist now; afterwards records beyond the live capacity
+    /// leave memory (never one still to be persisted or being received).
+    pub fn take_dirty(&mut self) -> Dirty {
+        self.refresh();
+        let ids = std::mem::take(&mut self.dirty);
+        let records = ids
+            .into_iter()
+            .filter_map(|id| self.live.get_mut(&id).map(|(_, r)| (id, r.save())))
+            .collect();
+        let buckets = std::mem::take(&mut self.buckets)
+            .into_iter()
+            .map(|b| {
+                let all: Vec<&Summary> = self.index[b as usize].values().collect();
+                (b, summary::encode_bucket(&all))
+            })
+            .collect();
+        let state = std::mem::take(&mut self.state_dirty).then(|| self.state.to_bytes());
+        let dropped = std::mem::take(&mut self.dropped).into_iter().collect();
+        self.evict();
+        Dirty {
+            records,
+            buckets,
+            state,
+            dropped,
+        }
+    }
+
+    fn evict(&mut self) {
+        if self.live.len() <= self.capacity {
+            return;
+        }
+        let keep = self.pending.as_ref().map(|p| &p.needed);
+        let mut by_age: Vec<(u64, RecordId)> = self
+            .live
+            .iter()
+            .filter(|(id, _)| !self.dirty.contains(id) && !keep.is_some_and(|k| k.contains(id)))
+            .map(|(id, (t, _))| (*t, *id))
+            .collect();
+        by_age.sort_unstable();
+        let excess = self.live.len() - self.capacity;
+        for (_, id) in by_age.into_iter().take(excess) {
+            self.live.remove(&id);
+            self.unpushed.remove(&id);
+        }
+    }
+}
