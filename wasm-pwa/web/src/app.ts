@@ -2,9 +2,9 @@
 // only decides what is on screen.
 import { getMeta, openDb, type Db } from "./db";
 import { Session } from "./session";
-import { detailScreen } from "./screens/detail";
+import { detailScreen, type OnlineRecord } from "./screens/detail";
 import { formScreen } from "./screens/form";
-import { listScreen } from "./screens/list";
+import { listScreen, syncLine } from "./screens/list";
 import { signInScreen, unlockScreen } from "./screens/signin";
 import { h } from "./ui";
 
@@ -56,8 +56,17 @@ export class App {
     }
   }
 
+  /** Redraws only the list's sync line: a quiet sync changes nothing else. */
+  private refreshStatus(): void {
+    if (!this.session || this.current.screen !== "list") return;
+    this.root.querySelector(".sync-line")?.replaceWith(syncLine(this));
+  }
+
+  /** Redraws the list where the officer had scrolled to. */
   private refreshIfList(): void {
-    if (this.session && this.current.screen === "list") void this.go("list");
+    if (!this.session || this.current.screen !== "list") return;
+    const y = window.scrollY;
+    void this.go("list").then(() => window.scrollTo(0, y));
   }
 
   async go(screen: Screen, id?: string): Promise<void> {
@@ -66,9 +75,22 @@ export class App {
     if (!this.session) return;
     this.current = { screen, id };
     window.scrollTo(0, 0);
+    // A record's documents come into memory only to be shown or edited.
+    if (id && (screen === "form" || screen === "detail")) await this.session.ensure(id);
     if (screen === "list") this.show(listScreen(this), "My records");
     else if (screen === "form") this.show(formScreen(this, id), id ? "Edit" : "Log a contact");
-    else if (screen === "detail" && id) this.show(detailScreen(this, id), "Record");
+    else if (screen === "detail" && id && this.session.holds(id)) this.show(detailScreen(this, id), "Record");
+    else if (screen === "detail" && id) {
+      // Older than the phone's window: read it online.
+      try {
+        this.show(detailScreen(this, id, await this.session.fetchJson<OnlineRecord>(`/api/v1/incidents/${encodeURIComponent(id)}`)), "Record");
+      } catch (e) {
+        this.show(h("div", { class: "screen" },
+          h("button", { type: "button", class: "secondary", onclick: () => void this.go("list") }, "← Records"),
+          h("h1", {}, "Record"),
+          h("p", {}, `This record is not on this phone and could not be read online: ${e instanceof Error ? e.message : String(e)}`)), "Record");
+      }
+    }
     // Desk views load on demand: an officer's phone never downloads them.
     else if (screen === "queue") this.show((await import("./screens/queue")).queueScreen(this, id), "Review queue");
     else if (screen === "overcalling") this.show((await import("./screens/overcalling")).overcallingScreen(this, id), "Over-calling");
@@ -91,6 +113,7 @@ export class App {
   private async opened(session: Session): Promise<void> {
     this.session = session;
     session.onChange = () => this.refreshIfList();
+    session.onStatus = () => this.refreshStatus();
     session.onEnded = (why) => {
       this.session = undefined;
       window.clearTimeout(this.idleTimer);

@@ -39,32 +39,47 @@ export function vocabulary(): Vocabulary {
 }
 
 export function validate(r: IncidentRecord): Problem[] {
-  return JSON.parse(coreValidate(JSON.stringify(r), Date.now())) as Problem[];
+  return plainProblems(coreValidate(JSON.stringify(r), Date.now()));
+}
+
+/** The core's problems as plain values (the wasm objects are freed). */
+function plainProblems(ps: Array<{ code: string; field: string; message: string; free(): void }>): Problem[] {
+  return ps.map((p) => {
+    const out = { code: p.code, field: p.field, message: p.message } as Problem;
+    p.free();
+    return out;
+  });
 }
 
 export function flags(r: IncidentRecord): Flag[] {
   return JSON.parse(coreFlags(JSON.stringify(r), Date.now())) as Flag[];
 }
 
-/** The core throws validation problems as a JSON array in the message. */
-export function problemsOf(e: unknown): Problem[] | undefined {
-  const msg = e instanceof Error ? e.message : String(e);
-  if (!msg.startsWith("[")) return undefined;
-  try {
-    return JSON.parse(msg) as Problem[];
-  } catch {
-    return undefined;
+/** A save the core refused, with every broken rule. */
+export class ProblemsError extends Error {
+  constructor(readonly problems: Problem[]) {
+    super(`the record breaks ${problems.length} rule(s)`);
   }
 }
 
-export function newCore(user: string, device: string): Core {
-  return new Core(user, device);
+export function problemsOf(e: unknown): Problem[] | undefined {
+  return e instanceof ProblemsError ? e.problems : undefined;
 }
 
-export function restoreCore(user: string, device: string, state: Uint8Array, docs: Array<[string, Uint8Array]>): Core {
-  const flat: unknown[] = [];
-  for (const [id, bytes] of docs) flat.push(id, bytes);
-  return Core.restore(user, device, state, flat);
+/** One line of the officer's list, from the core's summary. */
+export interface Row {
+  id: string;
+  draft: boolean;
+  category: string | null;
+  location: string | null;
+  /** Milliseconds since the epoch. */
+  occurred_at: number;
+  students: number;
+  state: { kind: "saved_on_device" } | { kind: "synced" } | { kind: "refused"; reason: string };
+}
+
+export function openCore(user: string, device: string, state: Uint8Array, live: number): Core {
+  return Core.open(user, device, state, live);
 }
 
 /** A UUID v7 (time-ordered), as API.md asks for record ids. */

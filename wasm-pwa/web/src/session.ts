@@ -1,10 +1,15 @@
 // A signed-in, unlocked device: the core replica, the data key and the tokens.
 // Every change is persisted (encrypted) before the call returns; sync runs
 // whenever the network allows.
+//
+// Issue 15: the core keeps a summary of every record and only a few records'
+// documents in memory. Before reading or editing a record the app `ensure`s
+// it (loads its sealed blob); a sync reply is applied a few records per
+// main-thread task, yielding in between, so the phone never freezes.
 import * as api from "./api";
-import { restoreCore, newCore, uuidv7, type Core, type IncidentRecord, type Review } from "./core";
-import { allDocs, deleteDocs, getMeta, putDocs, putMeta, wipe, type Db, type Meta } from "./db";
-import { createKeys, open, openJson, recoverWithServer, seal, sealJson, unlockWithPassword } from "./vault";
+import { openCore, uuidv7, ProblemsError, type Core, type IncidentRecord, type Problem, type Review, type Row } from "./core";
+import { allBuckets, getMeta, getRecord, legacyDocs, putMeta, recordKeys, wipe, write, type Db, type Meta } from "./db";
+import { createKeys, open, openJson, recoverWithServer, seal, sealJson, unlockWithPassword, type Sealed } from "./vault";
 
 export type RecordState = { kind: "saved_on_device" } | { kind: "synced" } | { kind: "refused"; reason: string };
 
@@ -19,11 +24,43 @@ export type Ended = "disabled" | "expired";
 
 export class SignInError extends Error {}
 
-async function loadCore(db: Db, meta: Meta, dek: CryptoKey): Promise<Core> {
-  const docs: Array<[string, Uint8Array]> = [];
-  for (const [id, sealed] of await allDocs(db)) docs.push([id, await open(dek, id, sealed)]);
-  const state = meta.state ? await open(dek, "state", meta.state) : new Uint8Array();
-  return docs.length || state.length ? restoreCore(meta.user, meta.device, state, docs) : newCore(meta.user, meta.device);
+/** Records whose documents stay in wasm memory between calls. */
+const LIVE = 16;
+/** Records of a sync reply applied per main-thread task. */
+const STEP = 20;
+/** Unsynced records loaded for one push. */
+const OUTBOX_PER_ROUND = 200;
+
+const recordLabel = (id: string) => `record/${id}`;
+const bucketLabel = (b: string) => `index/${b}`;
+
+export function yieldToMain(): Promise<void> {
+  const s = (globalThis as { scheduler?: { yield?: () => Promise<void> } }).scheduler;
+  return s?.yield ? s.yield() : new Promise((ok) => setTimeout(ok, 0));
+}
+
+/** Opens the device's records: the sync state and the summary buckets, no document. */
+async function loadCore(db: Db, meta: Meta, dek: CryptoKey): Promise<{ core: Core; unsaved: boolean }> {
+  // A version-1 state describes per-document blobs: start from a fresh cursor.
+  const state = meta.state && meta.format === 2 ? await open(dek, "state", meta.state) : new Uint8Array();
+  const core = openCore(meta.user, meta.device, state, LIVE);
+  for (const [b, sealed] of await allBuckets(db)) {
+    core.add_bucket(await open(dek, bucketLabel(b), sealed));
+  }
+  let unsaved = false;
+  // Blobs without a summary (sign-out keeps the outbox but not the index):
+  // loading one rebuilds its summary.
+  for (const id of await recordKeys(db)) {
+    if (core.holds(id)) continue;
+    const sealed = await getRecord(db, id);
+    if (sealed) core.load(id, await open(dek, recordLabel(id), sealed));
+    unsaved = true;
+  }
+  for (const [doc, sealed] of await legacyDocs(db)) {
+    core.adopt(doc, await open(dek, doc, sealed));
+    unsaved = true;
+  }
+  return { core, unsaved };
 }
 
 export class Session {
@@ -31,10 +68,12 @@ export class Session {
   private syncTimer: number | undefined;
   lastSync: Date | undefined;
   lastError: string | undefined;
+  /** Records changed (a save, or a sync that brought or settled something). */
   onChange: () => void = () => {};
+  /** Only the sync line changed (online, last synced, an error). */
+  onStatus: () => void = () => {};
   /** The server ended this session: the account was disabled, or the sign-in reached its end. */
   onEnded: (why: Ended) => void = () => {};
-  private readonly cache = new Map<string, IncidentRecord>();
 
   private constructor(
     private readonly db: Db,
@@ -73,7 +112,14 @@ export class Session {
     for (const p of previous) p.fill(0);
     meta.session = await sealJson(dek, "session", { tokens, contact: Date.now() } satisfies Secrets);
     await putMeta(db, meta);
-    return new Session(db, meta, dek, await loadCore(db, meta, dek), tokens);
+    return Session.opened(db, meta, dek, tokens);
+  }
+
+  private static async opened(db: Db, meta: Meta, dek: CryptoKey, tokens: api.Tokens): Promise<Session> {
+    const { core, unsaved } = await loadCore(db, meta, dek);
+    const s = new Session(db, meta, dek, core, tokens);
+    if (unsaved) await s.persist();
+    return s;
   }
 
   /** Offline (or online) unlock with the password after a reload or an idle lock. */
@@ -97,34 +143,75 @@ export class Session {
       await putMeta(db, { ...meta, keys });
       throw new SignInError("This phone has not reached the server for too long. Sign in online to unlock it.");
     }
-    return new Session(db, meta, dek, await loadCore(db, meta, dek), tokens);
+    return Session.opened(db, meta, dek, tokens);
   }
 
   /** Writes everything the core changed, encrypted, in one transaction. */
   private async persist(): Promise<void> {
-    const dirty = this.core.take_dirty() as unknown[];
-    const state = dirty.pop() as Uint8Array | null;
-    const docs: Array<[string, Awaited<ReturnType<typeof seal>>]> = [];
-    for (let i = 0; i < dirty.length; i += 2) {
-      const id = dirty[i] as string;
-      docs.push([id, await seal(this.dek, id, dirty[i + 1] as Uint8Array)]);
+    const d = this.core.take_dirty();
+    const sealAll = async (blobs: Array<{ key: string; bytes: Uint8Array; free(): void }>, label: (k: string) => string) => {
+      const out: Array<[string, Sealed]> = [];
+      for (const b of blobs) {
+        out.push([b.key, await seal(this.dek, label(b.key), b.bytes)]);
+        b.free();
+      }
+      return out;
+    };
+    const records = await sealAll(d.records, recordLabel);
+    const buckets = await sealAll(d.buckets, bucketLabel);
+    const state = d.state;
+    const dropped = d.dropped;
+    d.free();
+    const legacy = this.meta.format !== 2;
+    if (state || legacy) {
+      if (state) this.meta.state = await seal(this.dek, "state", state);
+      else delete this.meta.state;
+      this.meta.format = 2;
     }
-    if (state) this.meta.state = await seal(this.dek, "state", state);
-    if (docs.length || state) await putDocs(this.db, docs, state ? this.meta : undefined);
+    if (records.length || buckets.length || dropped.length || state || legacy) {
+      await write(this.db, { records, buckets, dropped, meta: state || legacy ? this.meta : undefined, legacyDone: legacy });
+    }
   }
 
-  records(): IncidentRecord[] {
-    return this.core.record_ids().flatMap((id) => this.record(id) ?? []);
+  /** Brings a record's documents into memory if it is on the device and not there yet. */
+  async ensure(id: string): Promise<void> {
+    if (!this.core.needs(id)) return;
+    const sealed = await getRecord(this.db, id);
+    if (sealed && this.core.needs(id)) this.core.load(id, await open(this.dek, recordLabel(id), sealed));
   }
 
-  /** Decoded records, cached: reading one from its documents costs far more than a frame. */
+  /** Whether the record is on this phone (else it is read online). */
+  holds(id: string): boolean {
+    return this.core.holds(id);
+  }
+
+  get listLength(): number {
+    return this.core.list_len();
+  }
+
+  get draftCount(): number {
+    return this.core.draft_count();
+  }
+
+  /** Synced records before this left the phone; they are read online. */
+  get retainFrom(): Date | undefined {
+    const ms = this.core.retain_from();
+    return ms === undefined ? undefined : new Date(ms);
+  }
+
+  /** `n` lines of the list from `start`, drafts first, newest first. */
+  rows(start: number, n: number): Row[] {
+    return this.core.list(start, n).map((r) => {
+      const row: Row = { id: r.id, draft: r.draft, category: r.category ?? null, location: r.location ?? null, occurred_at: r.occurred_at, students: r.students, state: toState(r.state, r.reason) };
+      r.free();
+      return row;
+    });
+  }
+
+  /** A record on the phone, decoded (call `ensure` first). */
   record(id: string): IncidentRecord | undefined {
-    const hit = this.cache.get(id);
-    if (hit) return structuredClone(hit);
     try {
-      const r = JSON.parse(this.core.record(id)) as IncidentRecord;
-      this.cache.set(id, r);
-      return structuredClone(r);
+      return JSON.parse(this.core.record(id)) as IncidentRecord;
     } catch {
       return undefined;
     }
@@ -140,20 +227,24 @@ export class Session {
 
   state(id: string): RecordState {
     const s = this.core.status(id);
-    if (s === "synced") return { kind: "synced" };
-    if (s.startsWith("refused: ")) return { kind: "refused", reason: s.slice("refused: ".length) };
-    return { kind: "saved_on_device" };
+    const out = toState(s.kind, s.reason);
+    s.free();
+    return out;
   }
 
   /** Creates or updates a record; throws the core's problems. Persisted before it returns. */
   async save(r: IncidentRecord, amendment?: string): Promise<void> {
     const start = performance.now();
     const json = JSON.stringify(r);
-    const exists = this.core.record_ids().includes(r.id);
-    if (exists) this.core.update(json, amendment, Date.now());
-    else this.core.create(json, Date.now());
+    await this.ensure(r.id);
+    const exists = this.core.holds(r.id);
+    const problems = exists ? this.core.update(json, amendment, Date.now()) : this.core.create(json, Date.now());
+    if (problems.length) {
+      const plain = problems.map((p) => ({ code: p.code, field: p.field, message: p.message }) as Problem);
+      for (const p of problems) p.free();
+      throw new ProblemsError(plain);
+    }
     await this.persist();
-    this.cache.delete(r.id);
     // A User Timing entry (no content, just the duration) for scripts/budgets.run.ts.
     performance.measure(exists ? "fieldlog:update" : "fieldlog:create", { start });
     this.scheduleSync(1500);
@@ -170,7 +261,7 @@ export class Session {
   sync(): Promise<void> {
     this.syncing ??= this.runSync().finally(() => {
       this.syncing = undefined;
-      this.onChange();
+      this.onStatus();
     });
     return this.syncing;
   }
@@ -178,11 +269,22 @@ export class Session {
   private async runSync(): Promise<void> {
     if (!navigator.onLine) return;
     try {
-      for (let round = 0; round < 100; round++) {
+      for (let round = 0; round < 1000; round++) {
+        for (const id of this.core.outbox(OUTBOX_PER_ROUND)) await this.ensure(id);
         const reply = await this.withToken((t) => api.sync(t, this.core.prepare_sync()));
-        const more = this.core.receive_sync(reply);
-        this.cache.clear();
+        for (const id of this.core.begin_receive(reply)) await this.ensure(id);
+        let done = this.core.receive_step(STEP);
+        while (!done) {
+          // A first sign-in pulls thousands of records: persist what is
+          // applied and let the page breathe between slices.
+          await this.persist();
+          await yieldToMain();
+          done = this.core.receive_step(STEP);
+        }
+        const { more, changed } = done;
+        done.free();
         await this.persist();
+        if (changed) this.onChange();
         if (!more) break;
       }
       this.lastSync = new Date();
@@ -245,20 +347,31 @@ export class Session {
 
   /**
    * Sign-out keeps only the encrypted outbox (records the server does not have
-   * yet) and forgets the password-wrapped key, the tokens and the sync state:
-   * what remains opens only after signing in to the server again.
+   * yet) and forgets the password-wrapped key, the tokens, the sync state and
+   * the summary index: what remains opens only after signing in to the
+   * server again (which rebuilds the outbox's summaries).
    */
   async signOut(): Promise<void> {
     window.clearTimeout(this.syncTimer);
-    const synced = this.core.record_ids().filter((id) => this.state(id).kind === "synced");
-    const ids = (await allDocs(this.db)).map(([id]) => id);
-    const gone = ids.filter((doc) => synced.some((r) => doc.startsWith(`${r}/`)) || !this.core.record_ids().some((r) => doc.startsWith(`${r}/`)));
-    await deleteDocs(this.db, gone);
-    if (gone.length === ids.length) {
+    const keep = new Set(this.rows(0, this.listLength).filter((r) => r.state.kind !== "synced").map((r) => r.id));
+    const all = await recordKeys(this.db);
+    if (keep.size === 0) {
       await wipe(this.db);
       return;
     }
     const { password: _password, ...keys } = this.meta.keys;
-    await putMeta(this.db, { device: this.meta.device, user: this.meta.user, keys });
+    await write(this.db, {
+      records: [],
+      buckets: [],
+      dropped: all.filter((id) => !keep.has(id)),
+      clearIndex: true,
+      meta: { device: this.meta.device, user: this.meta.user, keys, format: 2 },
+    });
   }
+}
+
+function toState(kind: string, reason: string | undefined): RecordState {
+  if (kind === "synced") return { kind: "synced" };
+  if (kind === "refused") return { kind: "refused", reason: reason ?? "" };
+  return { kind: "saved_on_device" };
 }

@@ -32,3 +32,36 @@ export async function logCustodyRecord(page: Page, studentRef: string, narrative
 export async function recordIds(page: Page): Promise<string[]> {
   return page.locator("[data-record]").evaluateAll((els) => els.map((e) => e.getAttribute("data-record") ?? ""));
 }
+
+/**
+ * Opens a record from the list, as an officer would: scrolls the virtualised
+ * list until its line is drawn, or, for a record older than the phone's
+ * window, pages through "Older records (online)".
+ */
+export async function openRecord(page: Page, id: string): Promise<"phone" | "online"> {
+  const line = page.locator(`[data-record="${id}"]`);
+  await page.evaluate(() => window.scrollTo(0, 0));
+  for (let i = 0; i < 400; i++) {
+    if (await line.count()) {
+      await line.click();
+      return "phone";
+    }
+    const atEnd = await page.evaluate(() => {
+      const before = window.scrollY;
+      window.scrollBy(0, window.innerHeight / 2);
+      return window.scrollY === before;
+    });
+    await page.waitForTimeout(30);
+    if (atEnd && !(await line.count())) break;
+  }
+  const online = page.locator(`[data-online-record="${id}"]`);
+  await page.getByRole("button", { name: /Older records \(online\)|More older records/ }).click();
+  for (let i = 0; i < 100 && !(await online.count()); i++) {
+    const more = page.getByRole("button", { name: "More older records" });
+    if (!(await more.isVisible())) break;
+    await more.click();
+    await page.waitForTimeout(100);
+  }
+  await online.click();
+  return "online";
+}

@@ -3,7 +3,7 @@
 import AxeBuilder from "@axe-core/playwright";
 import { expect, test, type Page } from "@playwright/test";
 import { apiToken, PASSWORD, shot, signIn, startServer, type Server } from "./server";
-import { tap } from "./helpers";
+import { openRecord, tap } from "./helpers";
 
 let server: Server;
 test.beforeAll(async () => {
@@ -63,7 +63,7 @@ for (const scheme of ["light", "dark"] as const) {
 
     await page.getByRole("button", { name: "← Records" }).click();
     const id = await reviewedRecord();
-    await page.locator(`[data-record="${id}"]`).click();
+    await openRecord(page, id);
     await expect(page.getByRole("heading", { name: "Supervisor's review" })).toBeVisible();
     await expect(page.locator("[data-review]").first()).toBeVisible();
     await audit(page, `${scheme}-5-record-with-review`);

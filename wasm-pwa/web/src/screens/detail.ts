@@ -1,20 +1,25 @@
 // A record read-only, with the core's flags and the supervisor's reviews.
-import { flags } from "../core";
+// A record older than the phone's window is read from the server instead
+// (the same fields, with the server's flags and reviews).
+import { flags, type Flag, type IncidentRecord, type Review } from "../core";
 import type { App } from "../app";
 import { h, label, when } from "../ui";
 import { stateBadge } from "./list";
 
-export function detailScreen(app: App, id: string): HTMLElement {
+/** `GET /incidents/{id}`: the record as the officer's view shows it. */
+export type OnlineRecord = IncidentRecord & { flags: Flag[]; reviews?: Review[] };
+
+export function detailScreen(app: App, id: string, online?: OnlineRecord): HTMLElement {
   const session = app.session!;
-  const r = session.record(id);
+  const r = online ?? session.record(id);
   if (!r) return h("div", { class: "screen" }, h("p", {}, "This record is not on this phone."));
-  const reviews = session.reviews(id);
+  const reviews = online ? (online.reviews ?? []) : session.reviews(id);
   const row = (k: string, v: unknown) => (v === null || v === undefined || v === "" ? "" : h("div", { class: "kv" }, h("dt", {}, k), h("dd", {}, String(v))));
   return h("div", { class: "screen" },
     h("header", { class: "bar" },
       h("button", { type: "button", class: "secondary", onclick: () => void app.go("list") }, "← Records"),
       h("h1", {}, label(r.category ?? "Record"))),
-    stateBadge(session.state(id)),
+    online ? h("span", { class: "badge synced", "data-state": "online" }, "On the server, not on this phone") : stateBadge(session.state(id)),
     h("dl", { class: "card" },
       row("When", when(r.occurred_at)),
       row("Where", r.location && label(r.location)),
@@ -31,7 +36,7 @@ export function detailScreen(app: App, id: string): HTMLElement {
       row("Narrative", r.narrative),
       r.amendments.length ? row("Amendments", r.amendments.map((a) => `${when(a.at)}: ${a.reason}`).join("; ")) : ""),
     (() => {
-      const f = flags(r);
+      const f = online ? online.flags : flags(r);
       return f.length
         ? h("section", { class: "card", "aria-labelledby": "flags-h" }, h("h2", { id: "flags-h" }, "Flags for review"), h("ul", {}, f.map((x) => h("li", {}, x.reason))))
         : "";
@@ -45,5 +50,5 @@ export function detailScreen(app: App, id: string): HTMLElement {
               rv.notes ? h("p", {}, rv.notes) : "",
               rv.follow_up ? h("p", {}, `Follow-up: ${rv.follow_up}`) : "")))
         : h("p", { class: "help" }, "Not reviewed yet. Reviews appear here, read-only, when your supervisor adds them.")),
-    r.status === "submitted" ? h("button", { type: "button", class: "secondary", onclick: () => void app.go("form", id) }, "Amend") : "");
+    r.status === "submitted" && !online ? h("button", { type: "button", class: "secondary", onclick: () => void app.go("form", id) }, "Amend") : "");
 }
