@@ -278,3 +278,35 @@ fn changes_of_a_record_outside_the_window_are_not_stored() {
     assert!(report.received.is_empty());
     assert!(phone.take_dirty().records.is_empty());
 }
+
+#[test]
+fn a_version_one_phone_s_documents_are_adopted_and_pushed_again() {
+    // Version 1 kept each Automerge document on its own.
+    let mut v1 = Replica::new(OFFICER, PHONE);
+    let r = record(7, t0(), true);
+    v1.create(&r, now()).unwrap();
+    let saved: Vec<_> = [
+        client_core::DocKind::Account,
+        client_core::DocKind::Restricted,
+    ]
+    .into_iter()
+    .map(|kind| {
+        let id = client_core::document::DocId { record: r.id, kind };
+        (id, v1.document(&id).unwrap().save())
+    })
+    .collect();
+    let mut disk = Disk::default();
+    let mut phone = disk.open(4);
+    for (id, bytes) in &saved {
+        phone.adopt(*id, bytes).unwrap();
+    }
+    disk.write(phone.take_dirty());
+    let mut phone = disk.open(4);
+    assert_eq!(phone.record_ids(), vec![r.id]);
+    assert_eq!(phone.status(r.id), SyncStatus::SavedOnDevice);
+    disk.load(&mut phone, r.id);
+    assert_eq!(phone.record(r.id).unwrap(), r);
+    // What the server has of it is unknown: all of it goes again.
+    let req = SyncRequest::decode(&phone.prepare_sync(), usize::MAX).unwrap();
+    assert_eq!(req.push.len(), 2);
+}

@@ -22,6 +22,8 @@ mod overcalling;
 mod report;
 #[path = "stories/report_differencing.rs"]
 mod report_differencing;
+#[path = "stories/retention.rs"]
+mod retention;
 #[path = "stories/review.rs"]
 mod review;
 #[path = "stories/robustness.rs"]

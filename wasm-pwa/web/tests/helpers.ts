@@ -39,20 +39,9 @@ export async function recordIds(page: Page): Promise<string[]> {
  * window, pages through "Older records (online)".
  */
 export async function openRecord(page: Page, id: string): Promise<"phone" | "online"> {
-  const line = page.locator(`[data-record="${id}"]`);
-  await page.evaluate(() => window.scrollTo(0, 0));
-  for (let i = 0; i < 400; i++) {
-    if (await line.count()) {
-      await line.click();
-      return "phone";
-    }
-    const atEnd = await page.evaluate(() => {
-      const before = window.scrollY;
-      window.scrollBy(0, window.innerHeight / 2);
-      return window.scrollY === before;
-    });
-    await page.waitForTimeout(30);
-    if (atEnd && !(await line.count())) break;
+  if (await scrollToLine(page, id)) {
+    await page.locator(`[data-record="${id}"]`).click();
+    return "phone";
   }
   const online = page.locator(`[data-online-record="${id}"]`);
   await page.getByRole("button", { name: /Older records \(online\)|More older records/ }).click();
@@ -64,4 +53,21 @@ export async function openRecord(page: Page, id: string): Promise<"phone" | "onl
   }
   await online.click();
   return "online";
+}
+
+/** Scrolls the virtualised list until the record's line is drawn; false if it is not on the phone. */
+export async function scrollToLine(page: Page, id: string): Promise<boolean> {
+  const line = page.locator(`[data-record="${id}"]`);
+  await page.evaluate(() => window.scrollTo(0, 0));
+  for (let i = 0; i < 400; i++) {
+    if (await line.count()) return true;
+    const atEnd = await page.evaluate(() => {
+      const before = window.scrollY;
+      window.scrollBy(0, window.innerHeight / 2);
+      return window.scrollY === before;
+    });
+    await page.waitForTimeout(30);
+    if (atEnd) return (await line.count()) > 0;
+  }
+  return false;
 }
