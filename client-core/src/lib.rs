@@ -17,6 +17,7 @@ pub mod flag;
 pub mod ids;
 pub mod json;
 pub mod month_window;
+pub mod outlier;
 pub mod partition;
 pub mod period;
 pub mod record;

@@ -127,11 +127,16 @@ impl ActionTaken {
     }
 
     /// What the officer-outlier rule counts (DOMAIN.md section 4: arrests +
-    /// citations + searches per 100 interactions).
+    /// citations + searches + seizures per 100 interactions; 003 p6 names
+    /// seizures among the actions to view with caution).
     pub const fn counts_toward_outlier(self) -> bool {
         matches!(
             self,
-            Self::Arrest | Self::Citation | Self::SearchPerson | Self::SearchProperty
+            Self::Arrest
+                | Self::Citation
+                | Self::SearchPerson
+                | Self::SearchProperty
+                | Self::Seizure
         )
     }
 

@@ -5,11 +5,12 @@
 use super::AppState;
 use super::error::ApiError;
 use super::extract::Auth;
-use super::scope::{Readable, median, parse_time, require_grant};
+use super::scope::{Readable, parse_time, require_grant};
 use axum::Json;
 use axum::extract::{Query, State};
 use client_core::access::Action;
 use client_core::month_window::MonthWindow;
+use client_core::outlier::median;
 use client_core::{SchoolId, Timestamp, UserId};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;

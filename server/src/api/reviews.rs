@@ -5,7 +5,7 @@ use super::error::ApiError;
 use super::extract::ApiJson;
 use super::extract::Auth;
 use super::incidents::{IMPORT_DEVICE, push_as_import};
-use super::scope::{Readable, median, require_grant};
+use super::scope::{Readable, require_grant};
 use super::{AppState, now};
 use crate::store::audit::Entry;
 use crate::store::meetings::Meeting;
@@ -15,6 +15,7 @@ use axum::http::StatusCode;
 use client_core::access::{Action, Decision, RecordFacts};
 use client_core::document::{DocId, Document, RecordDocs, actor_id};
 use client_core::flag::{Flag, FlagCode, needs_review};
+use client_core::outlier;
 use client_core::period::{PeriodCalendar, ReviewPeriod};
 use client_core::review::{Attendee, check_attendees};
 use client_core::review::{Review, Reviews};
@@ -23,14 +24,6 @@ use client_core::view::redact_received;
 use client_core::vocabulary::Finding;
 use client_core::{DeviceId, DocKind, RecordId, ReviewId, SchoolId, Timestamp, UserId, View};
 use serde::{Deserialize, Serialize};
-
-/// An officer is an outlier when their arrests + citations + searches per 100
-/// interactions exceed twice the comparison group's median, and only with at
-/// least this many such actions and `OUTLIER_MIN_INTERACTIONS` interactions:
-/// with fewer, one or two arrests in a quiet half-year would flag an officer
-/// on noise alone.
-pub const OUTLIER_MIN_ACTIONS: u64 = 5;
-pub const OUTLIER_MIN_INTERACTIONS: u64 = 20;
 
 #[derive(Deserialize, utoipa::IntoParams)]
 pub struct QueueQuery {
@@ -91,12 +84,15 @@ pub struct QueueItem {
     pub id: RecordId,
     #[schema(value_type = String)]
     pub officer_id: UserId,
+    /// Who wrote it, so the supervisor reads the queue by officer.
+    pub officer_username: String,
     #[schema(value_type = String)]
     pub school_id: SchoolId,
     pub occurred_at: String,
     pub category: Option<String>,
     pub actions: Vec<String>,
-    /// The record's flags and its officer's outlier flag, each with its reason.
+    /// The record's own flags, each with its reason. The officer-outlier
+    /// flag is on the officer's line, not on each of their records (issue 19).
     pub flags: Vec<FlagOut>,
     pub reviews: usize,
     #[schema(value_type = Option<String>)]
@@ -109,9 +105,14 @@ pub struct QueueItem {
 pub struct Queue {
     pub period: PeriodOut,
     pub progress: Progress,
-    /// The median arrests + citations + searches per 100 interactions of
-    /// every officer with at least `OUTLIER_MIN_INTERACTIONS` in the period.
+    /// The median arrests + citations + searches + seizures per 100
+    /// interactions of every officer with at least `outlier_min_interactions`
+    /// in the period.
     pub median_per_100: f64,
+    /// The outlier rule's minimums (client-core `outlier`), for the screen
+    /// to explain the rule without keeping its own copy.
+    pub outlier_min_interactions: u64,
+    pub outlier_min_actions: u64,
     pub officers: Vec<OfficerLine>,
     /// Flagged first, then oldest first.
     pub items: Vec<QueueItem>,
@@ -167,43 +168,25 @@ pub async fn queue(
     } else {
         readable.officers.iter().copied().collect()
     };
-    let per_100 = |n: u64, k: u64| {
-        if n == 0 {
-            0.0
-        } else {
-            k as f64 * 100.0 / n as f64
-        }
+    let counts = |n: u64, k: u64| outlier::Counts {
+        interactions: n,
+        enforcement: k,
     };
-    let med = median(
-        counted
-            .iter()
-            .filter(|(_, n, _)| *n >= OUTLIER_MIN_INTERACTIONS)
-            .map(|(_, n, k)| per_100(*n, *k))
-            .collect(),
-    );
+    let group: Vec<outlier::Counts> = counted.iter().map(|(_, n, k)| counts(*n, *k)).collect();
+    let med = outlier::group_median(&group);
     let lines: Vec<OfficerLine> = counted
         .iter()
         .filter(|(o, _, _)| officers.contains(o))
-        .map(|(o, n, k)| {
-            let rate = per_100(*n, *k);
-            let flag = (*n >= OUTLIER_MIN_INTERACTIONS
-                && *k >= OUTLIER_MIN_ACTIONS
-                && med > 0.0
-                && rate > 2.0 * med)
-                .then(|| FlagOut {
-                    code: FlagCode::OfficerOutlier,
-                    reason: format!(
-                        "{rate:.1} arrests, citations and searches per 100 interactions, more than twice the median of {med:.1}"
-                    ),
-                });
-            OfficerLine {
-                officer_id: *o,
-                username: String::new(),
-                interactions: *n,
-                enforcement: *k,
-                per_100: rate,
-                flag,
-            }
+        .map(|(o, n, k)| OfficerLine {
+            officer_id: *o,
+            username: String::new(),
+            interactions: *n,
+            enforcement: *k,
+            per_100: counts(*n, *k).per_100(),
+            flag: outlier::judge(counts(*n, *k), med).map(|f| FlagOut {
+                code: f.code,
+                reason: f.reason,
+            }),
         })
         .collect();
 
@@ -249,21 +232,12 @@ pub async fn queue(
         if !needs_review(&record, &v.flags) {
             continue;
         }
-        let mut flags: Vec<FlagOut> = v.flags.iter().map(FlagOut::from).collect();
-        if let Some(f) = lines
-            .iter()
-            .find(|l| l.officer_id == record.officer_id)
-            .and_then(|l| l.flag.as_ref())
-        {
-            flags.push(FlagOut {
-                code: f.code,
-                reason: f.reason.clone(),
-            });
-        }
+        let flags: Vec<FlagOut> = v.flags.iter().map(FlagOut::from).collect();
         let n = reviews.reviews.len();
         items.push(QueueItem {
             id: record.id,
             officer_id: record.officer_id,
+            officer_username: String::new(),
             school_id: record.school_id,
             occurred_at: record.occurred_at.to_string(),
             category: record.category.map(|c| c.as_str().into()),
@@ -314,6 +288,11 @@ pub async fn queue(
             l.username = u.username;
         }
     }
+    for i in &mut items {
+        if let Some(l) = lines.iter().find(|l| l.officer_id == i.officer_id) {
+            i.officer_username.clone_from(&l.username);
+        }
+    }
     let theirs = state.store.schools_of_officers(&officers).await?;
     let schools = state
         .store
@@ -328,6 +307,8 @@ pub async fn queue(
         schools,
         progress,
         median_per_100: med,
+        outlier_min_interactions: outlier::MIN_INTERACTIONS,
+        outlier_min_actions: outlier::MIN_ACTIONS,
         officers: lines,
         items,
     }))

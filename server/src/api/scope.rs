@@ -59,20 +59,6 @@ impl Readable {
     }
 }
 
-/// The median, 0 for none.
-pub fn median(mut xs: Vec<f64>) -> f64 {
-    if xs.is_empty() {
-        return 0.0;
-    }
-    xs.sort_by(|a, b| a.total_cmp(b));
-    let n = xs.len();
-    if n % 2 == 1 {
-        xs[n / 2]
-    } else {
-        (xs[n / 2 - 1] + xs[n / 2]) / 2.0
-    }
-}
-
 /// A query time: RFC 3339, or YYYY-MM-DD for midnight UTC; a bad one is
 /// refused naming `field`.
 pub fn parse_time(field: &str, v: &str) -> Result<Timestamp, ApiError> {

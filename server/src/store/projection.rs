@@ -39,8 +39,9 @@ pub struct RecordRow {
 /// The projection's version: rows of an older version are re-derived from
 /// their documents at start, so a new column never needs its derivation
 /// written twice (once in Rust, once in SQL). 2: lateness rests on the
-/// server's first receipt of a record.
-pub const PROJECTION: i32 = 2;
+/// server's first receipt of a record. 3: seizures count toward the
+/// officer-outlier rule (003 p6).
+pub const PROJECTION: i32 = 3;
 
 /// One student's demographics from one source, for reports.
 #[derive(Clone, Debug)]

@@ -322,3 +322,55 @@ async fn the_review_queue_reviews_and_their_scope() -> anyhow::Result<()> {
     }
     Ok(())
 }
+
+/// Issue 19: the outlier flag belongs to the officer's line. Before, every
+/// queued record of patel (the demo's outlier) carried `officer_outlier`,
+/// and no item named its officer.
+#[tokio::test]
+async fn the_outlier_flag_is_on_the_officer_line_and_items_name_their_officer() -> anyhow::Result<()>
+{
+    let s = TestServer::start(&Db::Sqlite).await?;
+    // Patel writes twenty citations this period: well over twice the median.
+    let patel = s.login("sro.patel").await?;
+    let mut phone = patel.replica(5);
+    for _ in 0..20 {
+        let mut r = contact(patel.user, patel.first_school());
+        r.actions = vec![ActionTaken::Citation];
+        r.offense = Some("trespass".into());
+        r.deescalation = vec![DeescalationStep {
+            technique: Technique::Verbal,
+            at: Some(r.occurred_at),
+            note: None,
+            effective: Some(false),
+        }];
+        r.submit(now());
+        phone.create(&r, now())?;
+    }
+    s.sync(&patel.token, &mut phone).await?;
+    let sup = s.login("sgt.brooks").await?;
+    let (status, q) = s.get(Some(&sup.token), "/api/v1/reviews/queue").await?;
+    assert_eq!(status, 200, "{q}");
+    let lines = q["officers"].as_array().expect("officer lines");
+    let patel = lines
+        .iter()
+        .find(|l| l["username"] == "sro.patel")
+        .expect("patel's line");
+    assert_eq!(patel["flag"]["code"], "officer_outlier", "{patel}");
+    let items = q["items"].as_array().expect("items");
+    assert!(!items.is_empty());
+    for i in items {
+        let codes: Vec<&str> = i["flags"]
+            .as_array()
+            .expect("flags")
+            .iter()
+            .filter_map(|f| f["code"].as_str())
+            .collect();
+        assert!(!codes.contains(&"officer_outlier"), "{i}");
+        let officer = lines
+            .iter()
+            .find(|l| l["officer_id"] == i["officer_id"])
+            .expect("the item's officer has a line");
+        assert_eq!(i["officer_username"], officer["username"], "{i}");
+    }
+    Ok(())
+}

@@ -38,7 +38,7 @@ export function queueScreen(app: App, period?: string): HTMLElement {
           ` · period ${when(q.period.start)} to ${when(q.period.end)}${q.period.ended ? " (ended)" : ""}`)),
       h("section", { "aria-labelledby": "officers-h" },
         h("h2", { id: "officers-h" }, "Your officers"),
-        h("p", { class: "help" }, `Arrests + citations + searches per 100 interactions; the agency median is ${q.median_per_100.toFixed(1)}. An officer is flagged above twice the median, with at least 20 interactions and 5 such actions.`),
+        h("p", { class: "help" }, `Arrests + citations + searches + seizures per 100 interactions; the agency median is ${q.median_per_100.toFixed(1)}. An officer is flagged above twice the median, with at least ${q.outlier_min_interactions} interactions and ${q.outlier_min_actions} such actions.`),
         h("table", { class: "data" },
           h("thead", {}, h("tr", {}, ["Officer", "Interactions", "Arrests, citations, searches", "Per 100", "Flag"].map((c) => h("th", { scope: "col" }, c)))),
           h("tbody", {}, q.officers.map((o) => h("tr", { class: o.flag ? "flagged" : "" },
@@ -54,7 +54,7 @@ export function queueScreen(app: App, period?: string): HTMLElement {
   function item(i: QueueItem, q: Queue): HTMLElement {
     const li = h("li", { class: `queue-item ${i.flags.length ? "has-flags" : ""}`, "data-item": i.id, "data-state": i.state },
       h("div", { class: "item-head" },
-        h("strong", {}, `${label(i.category ?? "unspecified")} · ${when(i.occurred_at)}`),
+        h("strong", {}, `${i.officer_username} · ${label(i.category ?? "unspecified")} · ${when(i.occurred_at)}`),
         h("span", { class: `badge ${i.state}` }, i.state === "in_queue" ? "In queue" : label(i.state))),
       h("p", { class: "record-meta" }, `Actions: ${i.actions.map(label).join(", ") || "none"} · school ${q.schools.find((s) => s.id === i.school_id)?.name ?? "—"}`),
       i.flags.length
