@@ -310,3 +310,18 @@ fn a_version_one_phone_s_documents_are_adopted_and_pushed_again() {
     let req = SyncRequest::decode(&phone.prepare_sync(), usize::MAX).unwrap();
     assert_eq!(req.push.len(), 2);
 }
+
+#[test]
+fn a_quiet_round_leaves_nothing_to_write() {
+    let mut disk = Disk::default();
+    let mut phone = disk.open(4);
+    phone.create(&record(1, t0(), true), now()).unwrap();
+    disk.write(phone.take_dirty());
+    round(&mut disk, &mut phone, Some(t0().plus_hours(-1000)));
+    let quiet = reply(&phone.prepare_sync(), Some(t0().plus_hours(-1000)));
+    phone.receive_sync(&quiet).unwrap();
+    let d = phone.take_dirty();
+    assert!(
+        d.records.is_empty() && d.buckets.is_empty() && d.state.is_none() && d.dropped.is_empty()
+    );
+}

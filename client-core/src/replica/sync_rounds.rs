@@ -207,9 +207,15 @@ impl Replica {
             }
             p.report.refused.push(refusal);
         }
-        self.state.cursor = Some(p.response_cursor);
-        self.state.retain_from = p.retain_from;
-        self.state_dirty = true;
+        let next = SyncState {
+            cursor: Some(p.response_cursor),
+            retain_from: p.retain_from,
+        };
+        // A quiet round moves nothing: nothing to seal and write.
+        if next != self.state {
+            self.state = next;
+            self.state_dirty = true;
+        }
         self.refresh();
         p.report.dropped = self.retain();
         p.report
