@@ -18,6 +18,13 @@ pub struct MeView {
     pub schools: Vec<crate::store::directory::School>,
     #[schema(value_type = Vec<String>)]
     pub supervises: Vec<client_core::UserId>,
+    /// Every action the caller's role holds a grant for (the policy's).
+    #[schema(value_type = Vec<String>)]
+    pub actions: Vec<client_core::Action>,
+    /// The desk screens the caller may open, in menu order (`queue`,
+    /// `overcalling`, `report`), derived from those grants.
+    #[schema(value_type = Vec<String>)]
+    pub desk_views: Vec<client_core::desk::DeskView>,
 }
 
 pub async fn me_view(state: &AppState, actor: &Actor) -> Result<MeView, ApiError> {
@@ -39,6 +46,8 @@ pub async fn me_view(state: &AppState, actor: &Actor) -> Result<MeView, ApiError
         role: actor.role,
         schools,
         supervises: actor.supervises.clone(),
+        actions: client_core::desk::granted(&state.policy, actor.role),
+        desk_views: client_core::desk::views(&state.policy, actor.role),
     })
 }
 

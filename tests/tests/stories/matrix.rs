@@ -579,3 +579,34 @@ async fn list_queries_and_sync_pulls_agree_with_the_policy() -> anyhow::Result<(
     }
     Ok(())
 }
+
+/// Issue 17: the app's desk menu follows the policy. `/me` names the
+/// caller's granted actions and the desk views they open; before, the
+/// views were a table in the app's TypeScript and `/me` had neither.
+#[tokio::test]
+async fn me_names_the_grants_and_the_desk_views_they_open() -> anyhow::Result<()> {
+    let s = TestServer::start(&Db::Sqlite).await?;
+    let policy = Policy::federal_default();
+    for user in [
+        "sro.martinez",
+        "sgt.brooks",
+        "principal.lincoln",
+        "analyst.district",
+    ] {
+        let sess = s.login(user).await?;
+        let (status, me) = s.get(Some(&sess.token), "/api/v1/me").await?;
+        assert_eq!(status, 200, "{me}");
+        let role: Role = serde_json::from_value(me["role"].clone())?;
+        let views: Vec<String> = client_core::desk::views(&policy, role)
+            .iter()
+            .map(|v| v.to_string())
+            .collect();
+        assert_eq!(me["desk_views"], serde_json::json!(views), "{user}");
+        let actions: Vec<String> = client_core::desk::granted(&policy, role)
+            .iter()
+            .map(|a| a.to_string())
+            .collect();
+        assert_eq!(me["actions"], serde_json::json!(actions), "{user}");
+    }
+    Ok(())
+}

@@ -102,7 +102,7 @@ export class App {
     const role = this.session?.user.role;
     if (role === "sro") return this.go("list");
     const { deskScreens } = await import("./screens/desk");
-    const first = deskScreens(role ?? "")[0];
+    const first = deskScreens(this.session?.user.desk_views)[0];
     if (first) return this.go(first.screen);
     this.show(h("div", { class: "screen" },
       h("h1", {}, "Nothing to show here"),

@@ -3,16 +3,16 @@
 import type { App, DeskScreen } from "../app";
 import { h } from "../ui";
 
-/** The desk views each role may open, in menu order. */
-export function deskScreens(role: string): Array<{ screen: DeskScreen; title: string }> {
-  const all: Record<DeskScreen, string> = { queue: "Review queue", overcalling: "Over-calling", report: "Reports" };
-  const by: Record<string, DeskScreen[]> = { supervisor: ["queue", "overcalling"], school_leader: ["overcalling"], analyst: ["report"] };
-  return (by[role] ?? []).map((screen) => ({ screen, title: all[screen] }));
+const TITLES: Record<DeskScreen, string> = { queue: "Review queue", overcalling: "Over-calling", report: "Reports" };
+
+/** The desk views the server says the caller may open (from the policy's grants), in menu order. */
+export function deskScreens(views: readonly string[] | undefined): Array<{ screen: DeskScreen; title: string }> {
+  return (views ?? []).filter((v): v is DeskScreen => v in TITLES).map((screen) => ({ screen, title: TITLES[screen] }));
 }
 
 export function deskHeader(app: App, current: DeskScreen, title: string): HTMLElement {
   const session = app.session!;
-  const nav = deskScreens(session.user.role);
+  const nav = deskScreens(session.user.desk_views);
   return h("header", { class: "bar desk-bar" },
     h("h1", {}, title),
     nav.length > 1 ? h("nav", { "aria-label": "Views" }, nav.map((n) =>

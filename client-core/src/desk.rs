@@ -1,0 +1,70 @@
+//! Which desk views a role may open, derived from the policy (issue 17): the
+//! app's menu follows the caller's grants instead of a table of its own.
+
+use crate::access::{Action, Policy};
+use crate::closed_set;
+use crate::vocabulary::Role;
+
+closed_set!(
+    /// A desk screen of the app.
+    DeskView {
+        /// The supervisor's review queue.
+        Queue = "queue",
+        /// The over-calling view.
+        Overcalling = "overcalling",
+        /// The analyst's reports.
+        Report = "report",
+    }
+);
+
+impl DeskView {
+    /// The grant that opens this view.
+    pub const fn needs(self) -> Action {
+        match self {
+            Self::Queue => Action::RunReviewQueue,
+            Self::Overcalling => Action::ReadOvercalling,
+            Self::Report => Action::ReadReport,
+        }
+    }
+}
+
+/// Every action `role` holds some grant for, in the policy's order.
+pub fn granted(policy: &Policy, role: Role) -> Vec<Action> {
+    Action::ALL
+        .iter()
+        .copied()
+        .filter(|a| !policy.scopes(role, *a).is_empty())
+        .collect()
+}
+
+/// The desk views `role` may open, in menu order.
+pub fn views(policy: &Policy, role: Role) -> Vec<DeskView> {
+    DeskView::ALL
+        .iter()
+        .copied()
+        .filter(|v| !policy.scopes(role, v.needs()).is_empty())
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use DeskView::*;
+
+    #[test]
+    fn each_role_s_views_under_the_federal_default() {
+        let p = Policy::federal_default();
+        let cases: [(Role, &[DeskView]); 6] = [
+            (Role::Sro, &[]),
+            (Role::Supervisor, &[Queue, Overcalling]),
+            (Role::SchoolLeader, &[Overcalling]),
+            (Role::Analyst, &[Report]),
+            (Role::Admin, &[]),
+            (Role::Auditor, &[]),
+        ];
+        for (role, want) in cases {
+            assert_eq!(views(&p, role), want, "{role}");
+        }
+        assert!(granted(&p, Role::Auditor) == vec![Action::ReadAuditLog]);
+    }
+}
