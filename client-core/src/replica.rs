@@ -24,7 +24,7 @@ use crate::sync::{
     WireError, parse_changes, wire_hashes,
 };
 use crate::timestamp::Timestamp;
-use automerge::{ActorId, Change};
+use automerge::ActorId;
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use thiserror::Error;
 
@@ -86,8 +86,9 @@ pub struct Dirty {
     pub dropped: Vec<RecordId>,
 }
 
-/// A record's pulled changes, per document.
-type Pulled = (RecordId, Vec<(DocKind, Vec<Change>)>);
+/// A record's pulled changes, per document, as they came (parsed when the
+/// record's turn comes, so no one step parses a whole reply).
+type Pulled = (RecordId, Vec<(DocKind, Vec<Vec<u8>>)>);
 
 /// A reply being applied a few records at a time.
 #[derive(Debug)]
@@ -98,8 +99,12 @@ struct Pending {
     response_cursor: sync::Cursor,
     retain_from: Option<i64>,
     report: SyncReport,
-    /// Records the reply touches: not evicted until it is applied.
+    /// Records the rest of the reply touches: not evicted until then (a
+    /// record whose changes are applied may go, so a long pull keeps only a
+    /// few records in memory).
     needed: BTreeSet<RecordId>,
+    /// Records the reply accepts or refuses: needed until its end.
+    answered: BTreeSet<RecordId>,
 }
 
 #[derive(Debug)]

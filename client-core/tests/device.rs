@@ -325,3 +325,43 @@ fn a_quiet_round_leaves_nothing_to_write() {
         d.records.is_empty() && d.buckets.is_empty() && d.state.is_none() && d.dropped.is_empty()
     );
 }
+
+#[test]
+fn a_long_pull_keeps_only_a_few_records_in_memory() {
+    // Another device's 30 records, pulled by a fresh phone that keeps 4 live.
+    let mut other = Replica::new(OFFICER, DeviceId::from_u128(0xd2));
+    let ids: Vec<RecordId> = (0..30)
+        .map(|i| {
+            let r = record(100 + i, t0(), true);
+            other.create(&r, now()).unwrap();
+            r.id
+        })
+        .collect();
+    let push = SyncRequest::decode(&other.prepare_sync(), usize::MAX)
+        .unwrap()
+        .push;
+    let pulled = SyncResponse {
+        version: PROTOCOL_VERSION,
+        cursor: Cursor(30),
+        accepted: vec![],
+        refused: vec![],
+        pull: push,
+        more: false,
+        retain_from: Some(t0().plus_hours(-1000).millis()),
+    };
+    let mut disk = Disk::default();
+    let mut phone = disk.open(4);
+    assert!(phone.begin_receive(&pulled.encode()).unwrap().is_empty());
+    let mut most = 0;
+    loop {
+        let step = phone.receive_step(3).unwrap();
+        disk.write(phone.take_dirty());
+        most = most.max(ids.iter().filter(|id| phone.is_live(**id)).count());
+        if step.is_some() {
+            break;
+        }
+    }
+    assert!(most <= 4, "{most} records were live at once");
+    assert_eq!(phone.record_ids().len(), 30);
+    assert_eq!(disk.records.len(), 30);
+}

@@ -59,9 +59,11 @@ impl Replica {
         .encode()
     }
 
-    /// Starts applying the server's reply. Nothing is applied yet; a
-    /// malformed reply is an error and leaves the replica as it was. Returns
-    /// the records to `load` before `receive_step`.
+    /// Starts applying the server's reply. Nothing is applied yet; a reply
+    /// that does not decode is an error and leaves the replica as it was
+    /// (each record's changes are parsed at its step: one that does not
+    /// parse stops the reply there, and what came before it stays, being
+    /// valid). Returns the records to `load` before `receive_step`.
     pub fn begin_receive(&mut self, bytes: &[u8]) -> Result<Vec<RecordId>, ReplicaError> {
         // A reply left half-applied (the app failed to load a record for
         // it) is dropped: its cursor was never saved, so it comes again.
@@ -70,16 +72,11 @@ impl Replica {
         let mut records: Vec<Pulled> = Vec::new();
         let mut at: BTreeMap<RecordId, usize> = BTreeMap::new();
         for pulled in response.pull {
-            let changes =
-                parse_changes(&pulled.changes).map_err(|reason| ReplicaError::BadPull {
-                    doc: pulled.doc,
-                    reason,
-                })?;
             let i = *at.entry(pulled.doc.record).or_insert_with(|| {
                 records.push((pulled.doc.record, Vec::new()));
                 records.len() - 1
             });
-            records[i].1.push((pulled.doc.kind, changes));
+            records[i].1.push((pulled.doc.kind, pulled.changes));
         }
         // The account first: the other parts are read against it.
         for (_, docs) in &mut records {
@@ -89,6 +86,12 @@ impl Replica {
             .iter()
             .map(|(id, _)| *id)
             .chain(response.accepted.iter().map(|a| a.doc.record))
+            .chain(response.refused.iter().map(|r| r.doc.record))
+            .collect();
+        let answered: BTreeSet<RecordId> = response
+            .accepted
+            .iter()
+            .map(|a| a.doc.record)
             .chain(response.refused.iter().map(|r| r.doc.record))
             .collect();
         let load = needed
@@ -107,6 +110,7 @@ impl Replica {
                 ..Default::default()
             },
             needed,
+            answered,
         });
         Ok(load)
     }
@@ -151,24 +155,34 @@ impl Replica {
                 None => DeviceRecord::empty(id),
             };
             let mut received = Vec::new();
-            for (kind, changes) in docs {
+            for (kind, raw) in docs {
                 let doc = DocId { record: id, kind };
-                let applied = rec
-                    .doc_or_new(kind, &self.actor)
-                    .apply(changes.clone())
-                    .map_err(|e| ReplicaError::BadPull {
-                        doc,
-                        reason: e.to_string(),
+                let applied = parse_changes(&raw)
+                    .map_err(|reason| ReplicaError::BadPull { doc, reason })
+                    .and_then(|changes| {
+                        rec.doc_or_new(kind, &self.actor)
+                            .apply(changes.clone())
+                            .map(|()| changes)
+                            .map_err(|e| ReplicaError::BadPull {
+                                doc,
+                                reason: e.to_string(),
+                            })
                     });
-                if let Err(e) = applied {
-                    if existed {
-                        self.tick += 1;
-                        self.live.insert(id, (self.tick, rec));
+                let changes = match applied {
+                    Ok(changes) => changes,
+                    Err(e) => {
+                        if existed {
+                            self.tick += 1;
+                            self.live.insert(id, (self.tick, rec));
+                        }
+                        return Err(e);
                     }
-                    return Err(e);
-                }
+                };
                 rec.doc_sync(kind).learn(&changes);
                 received.push(doc);
+            }
+            if !p.answered.contains(&id) {
+                p.needed.remove(&id);
             }
             if !existed && p.retain_from.is_some() && !rec.complete() {
                 // A server with a window pulls in causal order and nothing

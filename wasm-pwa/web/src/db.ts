@@ -20,6 +20,8 @@ export interface Meta {
   state?: Sealed;
   /** 2 once the records are in the per-record format. */
   format?: number;
+  /** Record blobs may lack summaries (after sign-out): rebuild them at the next open. */
+  heal?: boolean;
 }
 
 export type Db = IDBPDatabase;

@@ -28,6 +28,8 @@ export class SignInError extends Error {}
 const LIVE = 16;
 /** Records of a sync reply applied per main-thread task. */
 const STEP = 20;
+/** How stale the sealed time of last contact may get (the offline lapse is in hours). */
+const CONTACT_RESEAL_MS = 10 * 60 * 1000;
 /** Unsynced records loaded for one push. */
 const OUTBOX_PER_ROUND = 200;
 
@@ -49,12 +51,15 @@ async function loadCore(db: Db, meta: Meta, dek: CryptoKey): Promise<{ core: Cor
   }
   let unsaved = false;
   // Blobs without a summary (sign-out keeps the outbox but not the index):
-  // loading one rebuilds its summary.
-  for (const id of await recordKeys(db)) {
-    if (core.holds(id)) continue;
-    const sealed = await getRecord(db, id);
-    if (sealed) core.load(id, await open(dek, recordLabel(id), sealed));
-    unsaved = true;
+  // loading one rebuilds its summary. Only then, so that an unlock at 20,000
+  // records does not ask the core about each of them.
+  if (meta.heal || meta.format !== 2) {
+    for (const id of await recordKeys(db)) {
+      if (core.holds(id)) continue;
+      const sealed = await getRecord(db, id);
+      if (sealed) core.load(id, await open(dek, recordLabel(id), sealed));
+      unsaved = true;
+    }
   }
   for (const [doc, sealed] of await legacyDocs(db)) {
     core.adopt(doc, await open(dek, doc, sealed));
@@ -119,6 +124,10 @@ export class Session {
     const { core, unsaved } = await loadCore(db, meta, dek);
     const s = new Session(db, meta, dek, core, tokens);
     if (unsaved) await s.persist();
+    if (meta.heal) {
+      delete meta.heal;
+      await putMeta(db, meta);
+    }
     return s;
   }
 
@@ -274,10 +283,16 @@ export class Session {
         const reply = await this.withToken((t) => api.sync(t, this.core.prepare_sync()));
         for (const id of this.core.begin_receive(reply)) await this.ensure(id);
         let done = this.core.receive_step(STEP);
+        let shown = performance.now();
         while (!done) {
           // A first sign-in pulls thousands of records: persist what is
-          // applied and let the page breathe between slices.
+          // applied, let the page breathe between slices, and show the list
+          // as it fills (once a second).
           await this.persist();
+          if (performance.now() - shown > 1000) {
+            shown = performance.now();
+            this.onChange();
+          }
           await yieldToMain();
           done = this.core.receive_step(STEP);
         }
@@ -289,7 +304,9 @@ export class Session {
       }
       this.lastSync = new Date();
       this.lastError = undefined;
-      await this.sealSession();
+      // The time of contact only needs to be fresh to the offline lapse's
+      // scale (hours): a quiet sync every minute need not rewrite it.
+      if (Date.now() - this.sealedAt > CONTACT_RESEAL_MS) await this.sealSession();
     } catch (e) {
       this.lastError = e instanceof Error ? e.message : String(e);
     }
@@ -340,7 +357,10 @@ export class Session {
   }
 
   /** Seals the tokens with the time the server was last reached. */
+  private sealedAt = 0;
+
   private async sealSession(): Promise<void> {
+    this.sealedAt = Date.now();
     this.meta.session = await sealJson(this.dek, "session", { tokens: this.tokens, contact: Date.now() } satisfies Secrets);
     await putMeta(this.db, this.meta);
   }
@@ -365,7 +385,7 @@ export class Session {
       buckets: [],
       dropped: all.filter((id) => !keep.has(id)),
       clearIndex: true,
-      meta: { device: this.meta.device, user: this.meta.user, keys, format: 2 },
+      meta: { device: this.meta.device, user: this.meta.user, keys, format: 2, heal: true },
     });
   }
 }
