@@ -8,6 +8,16 @@ use autosurgeon::{Hydrate, Reconcile};
 use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
+/// The most characters of a review's notes or follow-up, and of a review
+/// meeting's notes: one limit wherever they are written (the API, sync, the
+/// queue screen).
+pub const NOTE_MAX_CHARS: usize = 4_000;
+
+/// Whether `text` is within [`NOTE_MAX_CHARS`].
+pub fn note_fits(text: &str) -> bool {
+    text.chars().count() <= NOTE_MAX_CHARS
+}
+
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, Reconcile, Hydrate)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 pub struct Review {
@@ -76,9 +86,9 @@ impl Reviews {
             if new.at < now.plus_minutes(-skew) || new.at > now.plus_minutes(skew) {
                 return Err(ReviewError::NotNow(new.id, new.at));
             }
-            let long = |t: &Option<String>| t.as_ref().is_some_and(|t| t.chars().count() > 10_000);
+            let long = |t: &Option<String>| t.as_ref().is_some_and(|t| !note_fits(t));
             if long(&new.notes) || long(&new.follow_up) {
-                return Err(ReviewError::TooLong(10_000));
+                return Err(ReviewError::TooLong(NOTE_MAX_CHARS));
             }
         }
         Ok(())

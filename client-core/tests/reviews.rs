@@ -75,3 +75,44 @@ fn a_review_is_kept_and_attributed() {
         Err(ReviewError::WrongAuthor(ReviewId::from_u128(2)))
     );
 }
+
+#[test]
+fn one_note_limit_wherever_a_review_is_written() {
+    use client_core::review::NOTE_MAX_CHARS;
+    let now = t0();
+    let before = Reviews::default();
+    let cases = [
+        (
+            "notes at the limit",
+            Some("é".repeat(NOTE_MAX_CHARS)),
+            None,
+            true,
+        ),
+        (
+            "notes one over",
+            Some("é".repeat(NOTE_MAX_CHARS + 1)),
+            None,
+            false,
+        ),
+        (
+            "follow-up one over",
+            None,
+            Some("x".repeat(NOTE_MAX_CHARS + 1)),
+            false,
+        ),
+        ("none", None, None, true),
+    ];
+    for (name, notes, follow_up, ok) in cases {
+        let mut after = before.clone();
+        after.reviews.push(Review {
+            notes,
+            follow_up,
+            ..review(1, now)
+        });
+        let got = before.check_append(&after, OFFICER, now);
+        assert_eq!(got.is_ok(), ok, "{name}: {got:?}");
+        if !ok {
+            assert_eq!(got, Err(ReviewError::TooLong(NOTE_MAX_CHARS)), "{name}");
+        }
+    }
+}

@@ -18,7 +18,7 @@ use client_core::flag::{Flag, FlagCode, needs_review};
 use client_core::outlier;
 use client_core::period::{PeriodCalendar, ReviewPeriod};
 use client_core::review::{Attendee, check_attendees};
-use client_core::review::{Review, Reviews};
+use client_core::review::{NOTE_MAX_CHARS, Review, Reviews, note_fits};
 use client_core::sync::DocChanges;
 use client_core::view::redact_received;
 use client_core::vocabulary::Finding;
@@ -113,6 +113,9 @@ pub struct Queue {
     /// to explain the rule without keeping its own copy.
     pub outlier_min_interactions: u64,
     pub outlier_min_actions: u64,
+    /// The most characters of a review's notes and follow-up, and of a
+    /// meeting's notes (client-core `review::NOTE_MAX_CHARS`).
+    pub note_max_chars: usize,
     pub officers: Vec<OfficerLine>,
     /// Flagged first, then oldest first.
     pub items: Vec<QueueItem>,
@@ -309,6 +312,7 @@ pub async fn queue(
         median_per_100: med,
         outlier_min_interactions: outlier::MIN_INTERACTIONS,
         outlier_min_actions: outlier::MIN_ACTIONS,
+        note_max_chars: NOTE_MAX_CHARS,
         officers: lines,
         items,
     }))
@@ -337,11 +341,11 @@ pub async fn create(
     ApiJson(new): ApiJson<NewReview>,
 ) -> Result<(StatusCode, Json<Review>), ApiError> {
     for (field, text) in [("notes", &new.notes), ("follow_up", &new.follow_up)] {
-        if text.as_deref().is_some_and(|t| t.chars().count() > 4000) {
+        if text.as_deref().is_some_and(|t| !note_fits(t)) {
             return Err(ApiError::Field {
                 code: "too_long",
                 field: field.into(),
-                message: "at most 4000 characters".into(),
+                message: format!("at most {NOTE_MAX_CHARS} characters"),
             });
         }
     }
@@ -459,15 +463,11 @@ pub async fn add_meeting(
             message: "at most 50 attendees".into(),
         });
     }
-    if new
-        .notes
-        .as_deref()
-        .is_some_and(|t| t.chars().count() > 4000)
-    {
+    if new.notes.as_deref().is_some_and(|t| !note_fits(t)) {
         return Err(ApiError::Field {
             code: "too_long",
             field: "notes".into(),
-            message: "at most 4000 characters".into(),
+            message: format!("at most {NOTE_MAX_CHARS} characters"),
         });
     }
     // The school must be one whose records the supervisor's officers keep;

@@ -61,14 +61,14 @@ export function queueScreen(app: App, period?: string): HTMLElement {
         ? h("ul", { class: "flags", "aria-label": "Flags" }, i.flags.map((f) => h("li", { class: "flag", "data-flag": f.code }, h("strong", {}, label(f.code)), ": ", f.reason)))
         : h("p", { class: "help" }, "No flag: in the queue for what was done."),
       i.reviews ? h("p", {}, `${i.reviews} review${i.reviews > 1 ? "s" : ""} · last finding: ${label(i.last_finding ?? "")}`) : "",
-      h("button", { type: "button", class: "secondary", onclick: () => li.append(reviewForm(i)) }, i.reviews ? "Add a review" : "Review"));
+      h("button", { type: "button", class: "secondary", onclick: () => li.append(reviewForm(i, q.note_max_chars)) }, i.reviews ? "Add a review" : "Review"));
     return li;
   }
 
-  function reviewForm(i: QueueItem): HTMLElement {
+  function reviewForm(i: QueueItem, max: number): HTMLElement {
     const name = `finding-${i.id}`;
-    const notes = h("textarea", { id: `notes-${i.id}`, rows: 3, maxlength: 4000 });
-    const follow = h("textarea", { id: `follow-${i.id}`, rows: 2, maxlength: 4000 });
+    const notes = h("textarea", { id: `notes-${i.id}`, rows: 3, maxlength: max });
+    const follow = h("textarea", { id: `follow-${i.id}`, rows: 2, maxlength: max });
     const problem = h("p", { class: "problem", role: "alert" });
     const form = h("form", { class: "card review-form", onsubmit: async (e: Event) => {
       e.preventDefault();
@@ -112,7 +112,7 @@ export function queueScreen(app: App, period?: string): HTMLElement {
     addRow("school_administrator");
     const date = h("input", { id: "meeting-date", type: "date", value: new Date().toISOString().slice(0, 10) });
     const school = h("select", { id: "meeting-school" }, q.schools.map((s) => h("option", { value: s.id }, s.name)));
-    const notes = h("textarea", { id: "meeting-notes", rows: 2 });
+    const notes = h("textarea", { id: "meeting-notes", rows: 2, maxlength: q.note_max_chars });
     const problem = h("p", { class: "problem", role: "alert" });
     return h("section", { "aria-labelledby": "meetings-h" },
       h("h2", { id: "meetings-h" }, "Review meetings this period"),
