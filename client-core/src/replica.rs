@@ -115,6 +115,9 @@ pub struct Replica {
     state: SyncState,
     /// Every record on the device, by bucket.
     index: Vec<BTreeMap<RecordId, Summary>>,
+    /// Records whose summary says the server lacks changes: the outbox,
+    /// without scanning thousands of summaries at every sync.
+    unsynced: BTreeSet<RecordId>,
     /// Records in memory, with when each was last used.
     live: BTreeMap<RecordId, (u64, DeviceRecord)>,
     tick: u64,
@@ -144,6 +147,7 @@ impl Replica {
             device,
             state: SyncState::default(),
             index: (0..BUCKETS).map(|_| BTreeMap::new()).collect(),
+            unsynced: BTreeSet::new(),
             live: BTreeMap::new(),
             tick: 0,
             capacity: usize::MAX,
@@ -173,6 +177,9 @@ impl Replica {
         }
         for bytes in buckets {
             for s in summary::decode_bucket(&bytes)? {
+                if s.state == SyncStatus::SavedOnDevice {
+                    r.unsynced.insert(s.id);
+                }
                 r.index[summary::bucket(s.id) as usize].insert(s.id, s);
             }
         }
@@ -200,6 +207,7 @@ impl Replica {
         for (mine, theirs) in self.index.iter_mut().zip(other.index) {
             mine.extend(theirs);
         }
+        self.unsynced.extend(other.unsynced);
         self.order = None;
     }
 
@@ -234,6 +242,11 @@ impl Replica {
         let b = summary::bucket(s.id);
         let slot = &mut self.index[b as usize];
         if slot.get(&s.id) != Some(&s) {
+            if s.state == SyncStatus::SavedOnDevice {
+                self.unsynced.insert(s.id);
+            } else {
+                self.unsynced.remove(&s.id);
+            }
             slot.insert(s.id, s);
             self.buckets.insert(b);
             self.order = None;
@@ -519,11 +532,10 @@ impl Replica {
     /// Records with changes for the server that are not in memory: load
     /// (up to a request's worth of) them before `prepare_sync`.
     pub fn outbox(&self, limit: usize) -> Vec<RecordId> {
-        self.index
+        self.unsynced
             .iter()
-            .flat_map(|b| b.values())
-            .filter(|s| s.state == SyncStatus::SavedOnDevice && !self.live.contains_key(&s.id))
-            .map(|s| s.id)
+            .filter(|id| !self.live.contains_key(id))
+            .copied()
             .take(limit)
             .collect()
     }

@@ -225,13 +225,20 @@ impl Replica {
             cursor: Some(p.response_cursor),
             retain_from: p.retain_from,
         };
+        // Only a moved window, or records the server now has, can let a
+        // record go: a quiet round does not look at thousands of summaries.
+        let look = next.retain_from != self.state.retain_from
+            || !p.report.accepted.is_empty()
+            || !p.report.received.is_empty();
         // A quiet round moves nothing: nothing to seal and write.
         if next != self.state {
             self.state = next;
             self.state_dirty = true;
         }
         self.refresh();
-        p.report.dropped = self.retain();
+        if look {
+            p.report.dropped = self.retain();
+        }
         p.report
     }
 
@@ -266,6 +273,7 @@ impl Replica {
             .collect();
         for id in &gone {
             self.index[summary::bucket(*id) as usize].remove(id);
+            self.unsynced.remove(id);
             self.buckets.insert(summary::bucket(*id));
             self.live.remove(id);
             self.unpushed.remove(id);
