@@ -202,7 +202,7 @@ fn web_build(release: bool) -> Result {
             "src/wire/api.d.ts",
         ]),
     )?;
-    wasm_build("web", &format!("{WEB}/pkg"))?;
+    wasm_build("web", &format!("{WEB}/pkg"), &[])?;
     step(
         "web app (tsc + vite build)",
         Command::new("npm").current_dir(WEB).args(["run", "build"]),
@@ -457,7 +457,7 @@ fn bench() -> Result {
         "client-core benchmarks (native)",
         cargo().args(["bench", "-p", "client-core", "--bench", "record"]),
     )?;
-    let out = wasm_build("nodejs", "target/wasm-bench")?;
+    let out = wasm_build("nodejs", "target/wasm-bench", &["--features", "bench"])?;
     step(
         "client-core benchmarks (wasm, in Node)",
         Command::new("node").args(["xtask/bench-wasm.cjs", &out]),
@@ -496,20 +496,22 @@ fn ensure_wasm_bindgen() -> Result {
 }
 
 /// Builds the wasm facade and runs wasm-bindgen for `target` into `out`.
-fn wasm_build(target: &str, out: &str) -> Result<String> {
+fn wasm_build(target: &str, out: &str, features: &[&str]) -> Result<String> {
     setup()?;
     ensure_wasm_bindgen()?;
     step(
         "build wasm-pwa (wasm32, size-optimised)",
-        cargo().args([
-            "build",
-            "-p",
-            "wasm-pwa",
-            "--target",
-            "wasm32-unknown-unknown",
-            "--profile",
-            "wasm-release",
-        ]),
+        cargo()
+            .args([
+                "build",
+                "-p",
+                "wasm-pwa",
+                "--target",
+                "wasm32-unknown-unknown",
+                "--profile",
+                "wasm-release",
+            ])
+            .args(features),
     )?;
     step(
         "wasm-bindgen",
