@@ -2,7 +2,7 @@
 
 use crate::api::{AppState, router};
 use crate::auth::Keys;
-use crate::cli::{Cli, Command, KeysCommand, SchoolCommand};
+use crate::cli::{Cli, Command, KeysCommand, SchoolCommand, SettingsCommand};
 use crate::settings::Settings;
 use crate::store::Store;
 use crate::store::directory::new_id;
@@ -109,6 +109,15 @@ async fn dispatch(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
         Command::User { command } => crate::user_admin::run(&store, command).await,
+        Command::Settings {
+            command: SettingsCommand::DeviceRetention { periods },
+        } => {
+            store
+                .set_device_retention_periods(periods, now_ms())
+                .await?;
+            println!("phones keep {periods} review period(s) of synced records");
+            Ok(())
+        }
         Command::Backup { to } => {
             let summary = crate::backup::backup(&store, &to).await?;
             print_summary(&format!("backup written to {}", to.display()), &summary);

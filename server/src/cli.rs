@@ -48,6 +48,11 @@ pub enum Command {
     },
     /// Print the OpenAPI document (the web app's API types are generated from it).
     Openapi,
+    /// The agency's shared settings.
+    Settings {
+        #[command(subcommand)]
+        command: SettingsCommand,
+    },
     /// Manage the token signing keys (in the secrets folder, or the data folder).
     Keys {
         #[command(subcommand)]
@@ -64,6 +69,17 @@ pub enum KeysCommand {
     Rotate,
     /// Stop accepting tokens signed by this key (not the signing key).
     Retire { kid: String },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum SettingsCommand {
+    /// How many review periods of synced records a phone keeps (the current
+    /// one and those before it; 2 by default). Older records leave phones at
+    /// their next sync and are read online.
+    DeviceRetention {
+        #[arg(long, value_parser = clap::value_parser!(u8).range(1..=20))]
+        periods: u8,
+    },
 }
 
 #[derive(Debug, Subcommand)]

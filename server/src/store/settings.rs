@@ -42,17 +42,36 @@ impl Store {
             .ok_or_else(|| StoreError::Damaged("device retention periods".into()))
     }
 
+    /// Sets [`Self::device_retention_periods`] (the CLI; an admin route
+    /// comes with the operations issue).
+    pub async fn set_device_retention_periods(&self, n: u8, now: i64) -> Result<(), StoreError> {
+        self.put_setting(DEVICE_RETENTION_PERIODS, n.to_string(), None, now)
+            .await
+    }
+
     pub async fn set_calendar(
         &self,
         cal: &PeriodCalendar,
         by: UserId,
         now: i64,
     ) -> Result<(), StoreError> {
+        let value = serde_json::to_string(cal).map_err(|e| StoreError::Damaged(e.to_string()))?;
+        self.put_setting(REVIEW_CALENDAR, value, Some(by), now)
+            .await
+    }
+
+    async fn put_setting(
+        &self,
+        key: &str,
+        value: String,
+        by: Option<UserId>,
+        now: i64,
+    ) -> Result<(), StoreError> {
         let row = setting::ActiveModel {
-            key: Set(REVIEW_CALENDAR.into()),
-            value: Set(serde_json::to_string(cal).map_err(|e| StoreError::Damaged(e.to_string()))?),
+            key: Set(key.into()),
+            value: Set(value),
             updated_at: Set(now),
-            updated_by: Set(Some(by.0)),
+            updated_by: Set(by.map(|u| u.0)),
         };
         let w = self.begin_write().await?;
         setting::Entity::insert(row)

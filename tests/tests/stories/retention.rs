@@ -83,3 +83,42 @@ async fn a_fresh_device_pulls_only_the_window_and_drafts_and_old_synced_records_
     }
     Ok(())
 }
+
+/// The agency's setting, from the host: with one period kept, a record of
+/// the previous period leaves the phone at its next sync. Before, nothing
+/// could change the setting.
+#[tokio::test]
+async fn the_agency_narrows_the_window_and_phones_follow() -> anyhow::Result<()> {
+    let s = TestServer::start(&Db::Sqlite).await?;
+    let officer = s.login("sro.chen").await?;
+    let cal = PeriodCalendar::default();
+    let current = window_start(&cal, now(), 1);
+    let mut phone = officer.replica(1);
+    let mut last_period = contact(officer.user, officer.first_school());
+    last_period.occurred_at = current.plus_hours(-24);
+    last_period.ended_at = Some(last_period.occurred_at.plus_minutes(10));
+    last_period.submit(now().plus_minutes(-5));
+    phone.create(&last_period, now())?;
+    s.sync(&officer.token, &mut phone).await?;
+    assert!(
+        phone.record_ids().contains(&last_period.id),
+        "two periods kept"
+    );
+
+    let bad = s.cli(&["settings", "device-retention", "--periods", "0"], "")?;
+    assert!(!bad.status.success(), "0 periods is refused");
+    let out = s.cli(&["settings", "device-retention", "--periods", "1"], "")?;
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+
+    s.sync(&officer.token, &mut phone).await?;
+    assert_eq!(phone.retain_from(), Some(current));
+    assert!(
+        !phone.record_ids().contains(&last_period.id),
+        "it left the phone"
+    );
+    Ok(())
+}
