@@ -18,6 +18,8 @@ mod integrity;
 mod matrix;
 #[path = "stories/overcalling.rs"]
 mod overcalling;
+#[path = "stories/policy_reads.rs"]
+mod policy_reads;
 #[path = "stories/report.rs"]
 mod report;
 #[path = "stories/report_differencing.rs"]
