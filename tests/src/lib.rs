@@ -52,6 +52,14 @@ fn workspace_root() -> PathBuf {
         .unwrap_or_default()
 }
 
+/// A response header as text, if present and readable.
+pub fn header(r: &reqwest::Response, name: &str) -> Option<String> {
+    r.headers()
+        .get(name)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned)
+}
+
 /// The server binary of this build, built on demand.
 pub fn server_binary() -> Result<PathBuf> {
     static BUILT: Mutex<bool> = Mutex::new(false);

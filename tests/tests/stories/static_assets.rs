@@ -2,7 +2,7 @@
 //! (brotli, else gzip), hashed assets kept by the browser for good, and the
 //! shell that names them revalidated on every load.
 
-use fieldlog_tests::{Db, TestServer};
+use fieldlog_tests::{Db, TestServer, header};
 use std::io::Read;
 use std::path::{Path, PathBuf};
 
@@ -42,13 +42,6 @@ fn built_app() -> anyhow::Result<PathBuf> {
         .status()?;
     anyhow::ensure!(status.success(), "compress.mjs failed ({status})");
     Ok(dir)
-}
-
-fn header(r: &reqwest::Response, name: &str) -> Option<String> {
-    r.headers()
-        .get(name)
-        .and_then(|v| v.to_str().ok())
-        .map(str::to_owned)
 }
 
 /// The wasm core goes out as the `.br` written at build time to a browser

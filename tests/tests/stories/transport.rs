@@ -3,7 +3,7 @@
 //! JSON errors for every 4xx, `/metrics` off the public port, private files,
 //! a separate secrets folder and signing-key rotation.
 
-use fieldlog_tests::{Db, TestServer, server_binary};
+use fieldlog_tests::{Db, TestServer, header, server_binary};
 use serde_json::{Value, json};
 use std::path::{Path, PathBuf};
 
@@ -17,13 +17,6 @@ fn web_dir() -> anyhow::Result<PathBuf> {
         "<!doctype html><title>Fieldlog</title><p>the-app-shell</p>",
     )?;
     Ok(dir)
-}
-
-fn header(r: &reqwest::Response, name: &str) -> Option<String> {
-    r.headers()
-        .get(name)
-        .and_then(|v| v.to_str().ok())
-        .map(str::to_owned)
 }
 
 /// API.md's error shape: `{"error": {"code", "message", "field"}}`.
