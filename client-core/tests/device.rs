@@ -4,7 +4,6 @@
 //! synced records outside the window go while never dropping an unsynced one.
 
 mod common;
-use automerge::AutoCommit;
 use client_core::ids::RecordId;
 use client_core::replica::{Dirty, Replica, ReplicaError, SyncStatus};
 use client_core::sync::*;
@@ -61,30 +60,7 @@ fn record(i: u128, at: Timestamp, submitted: bool) -> Record {
 }
 
 fn reply(request: &[u8], retain_from: Option<Timestamp>) -> Vec<u8> {
-    let req = SyncRequest::decode(request, usize::MAX).unwrap();
-    let accepted = req
-        .push
-        .iter()
-        .map(|d| {
-            let mut doc = AutoCommit::new();
-            doc.apply_changes(parse_changes(&d.changes).unwrap())
-                .unwrap();
-            Accepted {
-                doc: d.doc,
-                heads: wire_hashes(&doc.get_heads()),
-            }
-        })
-        .collect();
-    SyncResponse {
-        version: PROTOCOL_VERSION,
-        cursor: Cursor(1),
-        accepted,
-        refused: vec![],
-        pull: vec![],
-        more: false,
-        retain_from: retain_from.map(Timestamp::millis),
-    }
-    .encode()
+    accept_all_within(request, 1, retain_from.map(Timestamp::millis))
 }
 
 /// Loads what a round needs, then applies the reply two records a step.

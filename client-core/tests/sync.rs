@@ -4,7 +4,6 @@
 //! stories are in the workspace's `tests/` crate.
 
 mod common;
-use automerge::AutoCommit;
 use client_core::document::DocId;
 use client_core::replica::{Replica, ReplicaError, SyncStatus};
 use client_core::sync::*;
@@ -17,30 +16,7 @@ const PHONE: DeviceId = DeviceId::from_u128(0xd1);
 
 /// Accepts every pushed document, answering with the heads the server has.
 fn accept_all(request: &[u8], cursor: u64) -> Vec<u8> {
-    let req = SyncRequest::decode(request, usize::MAX).unwrap();
-    let accepted = req
-        .push
-        .iter()
-        .map(|d| {
-            let mut doc = AutoCommit::new();
-            doc.apply_changes(parse_changes(&d.changes).unwrap())
-                .unwrap();
-            Accepted {
-                doc: d.doc,
-                heads: wire_hashes(&doc.get_heads()),
-            }
-        })
-        .collect();
-    SyncResponse {
-        version: PROTOCOL_VERSION,
-        cursor: Cursor(cursor),
-        accepted,
-        refused: vec![],
-        pull: vec![],
-        more: false,
-        retain_from: None,
-    }
-    .encode()
+    accept_all_within(request, cursor, None)
 }
 
 fn account() -> DocId {

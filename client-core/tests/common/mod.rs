@@ -90,3 +90,33 @@ pub fn custody() -> Record {
 pub fn now() -> Timestamp {
     t0().plus_hours(1)
 }
+
+/// A server that accepts every pushed document, answering with its heads for
+/// each, the cursor and the retention window given.
+pub fn accept_all_within(request: &[u8], cursor: u64, retain_from: Option<i64>) -> Vec<u8> {
+    use client_core::sync::*;
+    let req = SyncRequest::decode(request, usize::MAX).expect("a request");
+    let accepted = req
+        .push
+        .iter()
+        .map(|d| {
+            let mut doc = automerge::AutoCommit::new();
+            doc.apply_changes(parse_changes(&d.changes).expect("changes"))
+                .expect("applies");
+            Accepted {
+                doc: d.doc,
+                heads: wire_hashes(&doc.get_heads()),
+            }
+        })
+        .collect();
+    SyncResponse {
+        version: PROTOCOL_VERSION,
+        cursor: Cursor(cursor),
+        accepted,
+        refused: vec![],
+        pull: vec![],
+        more: false,
+        retain_from,
+    }
+    .encode()
+}
