@@ -3,6 +3,7 @@
 // build (src/budget.ts supplies `window.fieldlogBudget`). Times are taken
 // inside the page: from the user's event (submit, click) to the frame after
 // the awaited element appears, so Playwright's own latency is not counted.
+import type { BudgetHooks } from "../src/budget";
 import type { Browser, BrowserContext, CDPSession, Page } from "@playwright/test";
 import { readFileSync } from "node:fs";
 import { PASSWORD } from "../tests/server";
@@ -40,14 +41,7 @@ function instrument(): void {
   }).observe({ type: "longtask" });
 }
 
-interface Hooks {
-  create(n: number): Promise<number[]>;
-  update(n: number): Promise<number[]>;
-  wasmBytes(): Promise<number>;
-  listLength(): number;
-  lastSync(): number | undefined;
-  syncNow(): Promise<{ ms: number; request_ms: number[] }>;
-}
+type Hooks = BudgetHooks;
 type Win = { fieldlogBudget: Hooks; __budget: { longtasks: Array<[number, number]>; pending?: Promise<[number, number]>; arm(e: string, s: string): void } };
 
 export function pct(xs: number[], p: number): number {

@@ -3,21 +3,11 @@
 // window, created through POST /api/v1/incidents with the officer's token, a
 // few requests at a time (the server takes writes one at a time anyway; more
 // in flight only queue). Deterministic: record k is the same on every run.
-import { PASSWORD } from "../tests/server";
+import { apiToken } from "../tests/server";
 
 export interface Officer {
   token: string;
   schools: string[];
-}
-
-async function login(base: string, username: string): Promise<string> {
-  const res = await fetch(`${base}/api/v1/auth/login`, {
-    method: "POST",
-    headers: { "content-type": "application/json" },
-    body: JSON.stringify({ username, password: PASSWORD }),
-  });
-  if (!res.ok) throw new Error(`login ${username}: ${res.status}`);
-  return ((await res.json()) as { access_token: string }).access_token;
 }
 
 async function getJson<T>(base: string, token: string, path: string): Promise<T> {
@@ -28,7 +18,7 @@ async function getJson<T>(base: string, token: string, path: string): Promise<T>
 
 /** A fresh token for `username` (access tokens outlive one size's seeding, not the whole run). */
 export async function officer(base: string, username: string): Promise<Officer> {
-  const token = await login(base, username);
+  const token = await apiToken(base, username);
   const me = await getJson<{ schools: Array<{ id: string }> }>(base, token, "/api/v1/me");
   return { token, schools: me.schools.map((s) => s.id) };
 }
@@ -39,7 +29,7 @@ export async function officer(base: string, username: string): Promise<Officer> 
  * calendar as a supervisor sees it.
  */
 export async function windowStart(base: string, supervisor: string): Promise<number> {
-  const token = await login(base, supervisor);
+  const token = await apiToken(base, supervisor);
   const p = await getJson<{ recent: Array<{ start: string }> }>(base, token, "/api/v1/review-periods");
   return Date.parse(p.recent[1].start);
 }
