@@ -176,14 +176,22 @@ impl Replica {
             r.state = SyncState::from_bytes(state)?;
         }
         for bytes in buckets {
-            for s in summary::decode_bucket(&bytes)? {
-                if s.state == SyncStatus::SavedOnDevice {
-                    r.unsynced.insert(s.id);
-                }
-                r.index[summary::bucket(s.id) as usize].insert(s.id, s);
-            }
+            r.add_bucket(&bytes)?;
         }
         Ok(r)
+    }
+
+    /// Adds one persisted summary bucket (buckets may arrive one by one, so
+    /// unlocking can yield between them).
+    pub fn add_bucket(&mut self, bytes: &[u8]) -> Result<(), ReplicaError> {
+        for s in summary::decode_bucket(bytes)? {
+            if s.state == SyncStatus::SavedOnDevice {
+                self.unsynced.insert(s.id);
+            }
+            self.index[summary::bucket(s.id) as usize].insert(s.id, s);
+        }
+        self.order = None;
+        Ok(())
     }
 
     /// `open`, then loads every record given (the host keeps all live).
@@ -199,16 +207,6 @@ impl Replica {
             r.load(id, &bytes)?;
         }
         Ok(r)
-    }
-
-    /// Takes the summaries of another opened index (buckets arrive one by
-    /// one, so unlocking can yield between them).
-    pub fn merge_index(&mut self, other: Replica) {
-        for (mine, theirs) in self.index.iter_mut().zip(other.index) {
-            mine.extend(theirs);
-        }
-        self.unsynced.extend(other.unsynced);
-        self.order = None;
     }
 
     /// A live record's blob as `take_dirty` would give it.
@@ -527,6 +525,17 @@ impl Replica {
             self.order = Some(all.into_iter().map(|(_, _, id)| id).collect());
         }
         self.order.get_or_insert_with(Vec::new)
+    }
+
+    /// Every record the server does not have as it is (unsynced or
+    /// refused): what sign-out keeps on the phone.
+    pub fn not_synced(&self) -> Vec<RecordId> {
+        self.index
+            .iter()
+            .flat_map(|b| b.values())
+            .filter(|s| s.state != SyncStatus::Synced)
+            .map(|s| s.id)
+            .collect()
     }
 
     /// Records with changes for the server that are not in memory: load

@@ -212,6 +212,7 @@ fn retention_lets_old_synced_records_go_and_keeps_unsynced_ones_and_drafts() {
         refusing.record_ids().contains(&id),
         "a refused record stays"
     );
+    assert!(refusing.not_synced().contains(&id), "and sign-out keeps it");
     assert!(disk.records.contains_key(&id));
 }
 

@@ -85,6 +85,7 @@ pub struct Row {
 impl From<&Summary> for Row {
     fn from(s: &Summary) -> Self {
         let f = s.facts.as_ref();
+        let state = RecordState::from(&s.state);
         Self {
             id: s.id.to_string(),
             draft: f.is_some_and(|f| f.status == client_core::vocabulary::Status::Draft),
@@ -92,8 +93,8 @@ impl From<&Summary> for Row {
             location: f.and_then(|f| f.location).map(|l| l.to_string()),
             occurred_at: f.map(|f| f.occurred_at as f64).unwrap_or_default(),
             students: f.map(|f| u32::from(f.students)).unwrap_or_default(),
-            state: RecordState::from(&s.state).kind,
-            reason: RecordState::from(&s.state).reason,
+            state: state.kind,
+            reason: state.reason,
         }
     }
 }
@@ -152,15 +153,7 @@ impl Core {
 
     /// Adds one persisted summary bucket.
     pub fn add_bucket(&mut self, bytes: &[u8]) -> Result<(), JsError> {
-        let more = Replica::open(
-            self.replica.user(),
-            DeviceId::from_u128(0),
-            &[],
-            [bytes.to_vec()],
-        )
-        .map_err(err)?;
-        self.replica.merge_index(more);
-        Ok(())
+        self.replica.add_bucket(bytes).map_err(err)
     }
 
     pub fn needs(&self, id: &str) -> Result<bool, JsError> {
@@ -248,6 +241,11 @@ impl Core {
             .iter()
             .map(Row::from)
             .collect()
+    }
+
+    /// Records the server does not have as they are: what sign-out keeps.
+    pub fn not_synced(&self) -> Vec<String> {
+        ids(self.replica.not_synced())
     }
 
     /// Records to load before `prepare_sync` (changes not yet pushed).

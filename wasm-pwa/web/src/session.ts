@@ -373,7 +373,7 @@ export class Session {
    */
   async signOut(): Promise<void> {
     window.clearTimeout(this.syncTimer);
-    const keep = new Set(this.rows(0, this.listLength).filter((r) => r.state.kind !== "synced").map((r) => r.id));
+    const keep = new Set(this.core.not_synced());
     const all = await recordKeys(this.db);
     if (keep.size === 0) {
       await wipe(this.db);
