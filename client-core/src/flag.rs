@@ -8,7 +8,7 @@
 use crate::closed_set;
 use crate::record::Record;
 use crate::timestamp::Timestamp;
-use crate::vocabulary::{InitiatedBy, Source};
+use crate::vocabulary::{InitiatedBy, Source, Status};
 use serde::Serialize;
 
 closed_set!(
@@ -47,11 +47,11 @@ impl Flag {
 }
 
 /// The flags of one record. `received` is when the server first received
-/// the record (`None` on a device, which cannot know it): lateness rests on
-/// it, because the device's `submitted_at` is the device's own claim. The
-/// claim is shown beside it and can make a record late, never on time. `now`
-/// is used for drafts not yet submitted: a draft left open past 72 hours is
-/// already late.
+/// the record as submitted ([`received_submitted`]; `None` on a device,
+/// which cannot know it, and for a draft): lateness rests on it, because the
+/// device's `submitted_at` is the device's own claim. The claim is shown
+/// beside it and can make a record late, never on time. `now` is used for
+/// drafts not yet submitted: a draft left open past 72 hours is already late.
 pub fn flags(r: &Record, now: Timestamp, received: Option<Timestamp>) -> Vec<Flag> {
     let mut out = Vec::new();
     let custody = r.custody.as_ref();
@@ -121,8 +121,12 @@ fn late(r: &Record, now: Timestamp, received: Option<Timestamp>) -> Option<Strin
     }
     Some(match received {
         Some(t) => format!(
-            "first received by the server {} hours after the interaction (more than {LATE_AFTER_HOURS} is late); {claim}",
+            "first received by the server {} hours after the interaction, as submitted (more than {LATE_AFTER_HOURS} is late); {claim}",
             hours(t)
+        ),
+        None if r.submitted_at.is_none() => format!(
+            "still a draft {} hours after the interaction (more than {LATE_AFTER_HOURS} is late)",
+            hours(now)
         ),
         None => format!(
             "documented {} hours after the interaction (more than {LATE_AFTER_HOURS})",
@@ -131,10 +135,90 @@ fn late(r: &Record, now: Timestamp, received: Option<Timestamp>) -> Option<Strin
     })
 }
 
+/// When the server first received a record as submitted, as of a write at
+/// `now` of `r`, given what it held before (`earlier`). Lateness and a
+/// school year's tables rest on this, not on the first receipt of any
+/// state: an empty draft synced at once and submitted days later was not
+/// documented on time. Once set it never moves (a later amendment, or a
+/// return to draft and a new submission, leaves the first receipt).
+pub fn received_submitted(
+    r: &Record,
+    earlier: Option<Timestamp>,
+    now: Timestamp,
+) -> Option<Timestamp> {
+    earlier.or((r.status == Status::Submitted).then_some(now))
+}
+
 /// Whether a record belongs in its period's review queue (DOMAIN.md section 4):
 /// enforcement, school-discipline involvement, or any flag.
 pub fn needs_review(r: &Record, flags: &[Flag]) -> bool {
     r.actions.iter().any(|a| a.is_reviewable())
         || (r.initiated_by == Some(InitiatedBy::SchoolStaff) && r.is_discipline_overcall())
         || !flags.is_empty()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{RecordId, SchoolId, UserId};
+
+    #[test]
+    fn the_first_receipt_as_submitted_stands() {
+        let t = |h: i64| Timestamp::from_millis(h * 3_600_000);
+        let draft = Record::draft(
+            RecordId::from_u128(1),
+            SchoolId::from_u128(2),
+            UserId::from_u128(3),
+            t(0),
+        );
+        let mut submitted = draft.clone();
+        submitted.submit(t(1));
+        for (name, r, earlier, now, want) in [
+            ("a draft synced", &draft, None, 1, None),
+            ("submitted in this write", &submitted, None, 240, Some(240)),
+            ("amended later", &submitted, Some(5), 240, Some(5)),
+            (
+                "back to draft after a submission",
+                &draft,
+                Some(5),
+                240,
+                Some(5),
+            ),
+        ] {
+            let got = received_submitted(r, earlier.map(t), t(now));
+            assert_eq!(got, want.map(t), "{name}");
+        }
+    }
+
+    #[test]
+    fn an_early_draft_submitted_late_is_late() {
+        let t = |h: i64| Timestamp::from_millis(h * 3_600_000);
+        let mut r = Record::draft(
+            RecordId::from_u128(1),
+            SchoolId::from_u128(2),
+            UserId::from_u128(3),
+            t(0),
+        );
+        // The draft reached the server an hour after: not late yet.
+        let at_draft = received_submitted(&r, None, t(1));
+        assert!(late(&r, t(1), at_draft).is_none());
+        // Submitted (the device claims an hour after) and received at 240.
+        r.submit(t(1));
+        let received = received_submitted(&r, at_draft, t(240));
+        let reason = late(&r, t(240), received).expect("late");
+        assert!(
+            reason.contains("first received by the server 240 hours")
+                && reason.contains("as submitted"),
+            "{reason}"
+        );
+        // A draft left open is late on the clock, and says so.
+        let open = Record::draft(
+            RecordId::from_u128(1),
+            SchoolId::from_u128(2),
+            UserId::from_u128(3),
+            t(0),
+        );
+        let reason = late(&open, t(80), None).expect("late");
+        assert!(reason.contains("still a draft 80 hours"), "{reason}");
+    }
 }

@@ -8,9 +8,14 @@
 //! years never overlap and their boundaries never move (the agency's review
 //! calendar can be changed by an admin, which would make old and new periods
 //! overlap by days), and one granularity means no table nests inside
-//! another. A year is published only once it has ended, so its counts never
-//! change between two requests (a late-synced record that changes a closed
-//! year is the one exception; see ARCHITECTURE.md).
+//! another.
+//!
+//! A year's tables count only the records the server had received as
+//! submitted before its cutoff (its end plus [`GRACE_DAYS`]), and a year is
+//! answered only once that cutoff has passed, so every answer for a year is
+//! the same forever: a record synced or submitted later is kept and read,
+//! but never changes a year already answered (issue 16). Amending a counted
+//! record after the cutoff still can; see ARCHITECTURE.md.
 
 use crate::timestamp::Timestamp;
 use chrono::{Datelike, NaiveDate, TimeZone, Utc};
@@ -19,6 +24,16 @@ use thiserror::Error;
 
 /// The month a school year starts in (1 July).
 const FIRST_MONTH: u32 = 7;
+
+/// Days after a year's end in which records of it reaching the server
+/// still count in its tables; the year is answered once they have passed.
+/// Thirty days covers a record documented late (the lateness rule allows
+/// 72 hours) on a phone that stayed offline for weeks at the end of June,
+/// and the cost, the first answer for a year on 31 July instead of 1 July,
+/// is small beside the CRDC's and EDFacts' collection windows, months
+/// later. A constant, not an agency setting: changing it would move which
+/// records a year already answered counts, the differencing this closes.
+pub const GRACE_DAYS: i64 = 30;
 
 /// The school year starting 1 July `start`, spelled `2025-26`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -30,8 +45,10 @@ pub struct SchoolYear {
 pub enum SchoolYearError {
     #[error("{0:?} is not a school year; use YYYY-YY, e.g. 2025-26")]
     Malformed(String),
-    #[error("the school year {0} has not ended; reports cover whole school years once they end")]
-    NotClosed(SchoolYear),
+    #[error(
+        "the school year {year} is not closed yet; a year is reported from {from}, {GRACE_DAYS} days after it ends, so late records are in and its tables never change"
+    )]
+    NotClosed { year: SchoolYear, from: Timestamp },
 }
 
 impl SchoolYear {
@@ -52,11 +69,13 @@ impl SchoolYear {
         Self { start }
     }
 
-    /// The newest school year that has ended at `now`.
+    /// The newest school year closed at `now` (its `cutoff` has passed).
     pub fn latest_closed(now: Timestamp) -> Self {
-        Self {
-            start: Self::of(now).start - 1,
+        let mut y = Self::of(now).previous();
+        while y.cutoff() > now {
+            y = y.previous();
         }
+        y
     }
 
     /// Inclusive.
@@ -67,6 +86,20 @@ impl SchoolYear {
     /// Exclusive: 1 July of the next year.
     pub fn end(self) -> Timestamp {
         Self::first_day(self.start + 1)
+    }
+
+    /// Exclusive: the year's tables count a record only if the server
+    /// received it as submitted before this instant, the end plus
+    /// [`GRACE_DAYS`]; the year is answered from this instant on.
+    pub fn cutoff(self) -> Timestamp {
+        self.end().plus_hours(24 * GRACE_DAYS)
+    }
+
+    /// Whether a record of this year, first received by the server as
+    /// submitted at `received` (`None`: not yet), counts in its tables.
+    /// (The store filters by `cutoff`; this is the rule it implements.)
+    pub fn counts(self, received: Option<Timestamp>) -> bool {
+        received.is_some_and(|t| t < self.cutoff())
     }
 
     pub fn previous(self) -> Self {
@@ -91,11 +124,15 @@ impl SchoolYear {
         Ok(Self { start })
     }
 
-    /// A school year a report may cover at `now`: well formed and ended.
+    /// A school year a report may cover at `now`: well formed and closed
+    /// (its `cutoff` has passed), so its tables can no longer change.
     pub fn reportable(s: &str, now: Timestamp) -> Result<Self, SchoolYearError> {
         let y = Self::parse(s)?;
-        if y.end() > now {
-            return Err(SchoolYearError::NotClosed(y));
+        if y.cutoff() > now {
+            return Err(SchoolYearError::NotClosed {
+                year: y,
+                from: y.cutoff(),
+            });
         }
         Ok(y)
     }
@@ -149,11 +186,14 @@ mod tests {
     }
 
     #[test]
-    fn only_ended_years_are_reportable() {
+    fn only_closed_years_are_reportable() {
         for (now, year, ok) in [
             ("2026-12-02T03:00:00Z", "2025-26", true),
             ("2026-12-02T03:00:00Z", "2026-27", false),
-            ("2026-07-01T00:00:00Z", "2025-26", true),
+            // Ended, but within the grace: late records may still arrive.
+            ("2026-07-01T00:00:00Z", "2025-26", false),
+            ("2026-07-30T23:59:59.999Z", "2025-26", false),
+            ("2026-07-31T00:00:00Z", "2025-26", true),
             ("2026-06-30T23:59:59Z", "2025-26", false),
             ("2026-12-02T03:00:00Z", "2031-32", false),
             ("2026-12-02T03:00:00Z", "2019-20", true),
@@ -161,13 +201,37 @@ mod tests {
             let got = SchoolYear::reportable(year, at(now));
             assert_eq!(got.is_ok(), ok, "{year} at {now}: {got:?}");
         }
-        assert_eq!(
-            SchoolYear::latest_closed(at("2026-12-02T03:00:00Z")).to_string(),
-            "2025-26"
-        );
-        assert_eq!(
-            SchoolYear::latest_closed(at("2026-06-30T00:00:00Z")).to_string(),
-            "2024-25"
-        );
+        for (now, want) in [
+            ("2026-12-02T03:00:00Z", "2025-26"),
+            ("2026-07-31T00:00:00Z", "2025-26"),
+            ("2026-07-30T23:59:59Z", "2024-25"),
+            ("2026-07-01T00:00:00Z", "2024-25"),
+            ("2026-06-30T00:00:00Z", "2024-25"),
+        ] {
+            assert_eq!(
+                SchoolYear::latest_closed(at(now)).to_string(),
+                want,
+                "{now}"
+            );
+        }
+        let e = SchoolYear::reportable("2025-26", at("2026-07-15T00:00:00Z"))
+            .expect_err("in its grace");
+        assert!(e.to_string().contains("2026-07-31"), "{e}");
+    }
+
+    #[test]
+    fn a_year_counts_what_the_server_received_as_submitted_by_its_cutoff() {
+        let y = SchoolYear::parse("2025-26").expect("a year");
+        assert_eq!(y.cutoff(), at("2026-07-31T00:00:00Z"));
+        for (received, counts) in [
+            (Some("2025-09-01T10:00:00Z"), true),
+            (Some("2026-07-30T23:59:59.999Z"), true),
+            (Some("2026-07-31T00:00:00Z"), false),
+            (Some("2026-12-02T03:00:00Z"), false),
+            // A draft the server never received submitted.
+            (None, false),
+        ] {
+            assert_eq!(y.counts(received.map(at)), counts, "{received:?}");
+        }
     }
 }

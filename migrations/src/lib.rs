@@ -11,6 +11,7 @@ mod m20261123_000005_oversight;
 mod m20261202_000006_sessions;
 mod m20261202_000007_audit_chain;
 mod m20261202_000008_device_epoch;
+mod m20261202_000009_submitted_received;
 
 #[derive(Debug)]
 pub struct Migrator;
@@ -27,6 +28,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261202_000006_sessions::Migration),
             Box::new(m20261202_000007_audit_chain::Migration),
             Box::new(m20261202_000008_device_epoch::Migration),
+            Box::new(m20261202_000009_submitted_received::Migration),
         ]
     }
 }

@@ -6,15 +6,17 @@ use crate::store::StoreError;
 use crate::store::documents::{RecordRow, StoredDoc, StudentRow};
 use crate::sync::Domain;
 use client_core::document::{Account, DocId, Document, Restricted, actor_id, join};
-use client_core::flag::{flags, needs_review};
+use client_core::flag::{flags, needs_review, received_submitted};
 use client_core::record::{Demographics, Record};
 use client_core::report::{self, AgeBand, RaceEthnicity};
 use client_core::{DeviceId, DocKind, Timestamp, UserId};
 
-/// The searchable projection of a record; `received` is when the server
-/// first received it (lateness rests on it).
-pub fn record_row(r: &Record, now: Timestamp, received: Timestamp) -> RecordRow {
-    let f = flags(r, now, Some(received));
+/// The searchable projection of a record written at `now`; `earlier` is
+/// when the server first received it as submitted, if it already had
+/// (lateness and the school years' tables rest on that receipt).
+pub fn record_row(r: &Record, now: Timestamp, earlier: Option<Timestamp>) -> RecordRow {
+    let received = received_submitted(r, earlier, now);
+    let f = flags(r, now, received);
     RecordRow {
         record: r.id,
         officer: r.officer_id,
@@ -39,6 +41,7 @@ pub fn record_row(r: &Record, now: Timestamp, received: Timestamp) -> RecordRow 
         flags: f.iter().map(|x| x.code.as_str().into()).collect(),
         needs_review: needs_review(r, &f),
         submitted_at: r.submitted_at.map(|t| t.millis()),
+        received_submitted_at: received.map(|t| t.millis()),
         enforcement: r
             .actions
             .iter()
@@ -118,10 +121,11 @@ pub async fn reproject(state: Domain<'_>, now: Timestamp) -> Result<u64, StoreEr
             .collect();
         let mut found = state.store.documents(state.store.db(), &wanted).await?;
         let tx = state.store.begin_write().await?;
-        let first = state.store.first_received(&tx.tx, &ids).await?;
-        let row = |r: &Record, t: Option<&i64>| {
-            record_row(r, now, t.map_or(now, |t| Timestamp::from_millis(*t)))
-        };
+        // Kept in the row, not derivable from the documents: re-deriving
+        // never moves it (migration 9 backfilled the rows written before).
+        let first = state.store.received_submitted(&tx.tx, &ids).await?;
+        let row =
+            |r: &Record, t: Option<&i64>| record_row(r, now, t.map(|t| Timestamp::from_millis(*t)));
         for id in ids {
             let load = |s: StoredDoc| Document::load(s.id, &s.snapshot, server.clone());
             let account = found.remove(&DocId {

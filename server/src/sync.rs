@@ -438,11 +438,11 @@ async fn push_one(
                     Some(p.field),
                 )));
             }
-            let first = store.first_received(conn, &[id.record]).await?;
-            let received = first
-                .get(&id.record)
-                .map_or(now, |t| Timestamp::from_millis(*t));
-            let row = record_row(&after, now, received);
+            // Lateness and the school years' tables rest on the first
+            // receipt as submitted, kept in the projection.
+            let earlier = store.received_submitted(conn, &[id.record]).await?;
+            let earlier = earlier.get(&id.record).map(|t| Timestamp::from_millis(*t));
+            let row = record_row(&after, now, earlier);
             store.save_record_row(conn, &row, now.millis()).await?;
         }
         DocKind::Review => {

@@ -36,6 +36,8 @@ mod sign_in;
 mod static_assets;
 #[path = "stories/transport.rs"]
 mod transport;
+#[path = "stories/year_freeze.rs"]
+mod year_freeze;
 
 use client_core::document::DocId;
 use client_core::record::*;

@@ -91,7 +91,10 @@ async fn view_of(
     };
     let record = docs.read()?;
     let reviews: Reviews = docs.reviews()?;
-    let first = state.store.first_received(state.store.db(), &[id]).await?;
+    let first = state
+        .store
+        .received_submitted(state.store.db(), &[id])
+        .await?;
     Ok(Some(redact_received(
         &record,
         &reviews.reviews,

@@ -24,8 +24,10 @@ use std::collections::HashMap;
 #[derive(Deserialize, utoipa::IntoParams)]
 pub struct ReportQuery {
     /// The school year reported, `YYYY-YY` (1 July to 30 June, UTC), once
-    /// it has ended; default the newest ended one. Reports cover whole
-    /// school years only, so that no two answers can be differenced.
+    /// closed: 30 days after it ends, counting the records the server had
+    /// received as submitted by then; default the newest closed one.
+    /// Reports cover whole school years only, so that no two answers can be
+    /// differenced.
     pub school_year: Option<String>,
     /// No longer accepted (422 naming the field): a report over any range
     /// let two answers a second apart be differenced. Use `school_year`.
@@ -234,6 +236,9 @@ pub async fn disaggregated(
     require_grant(&state.policy, &auth.actor, Action::ReadReport)?;
     let year = school_year(&q)?;
     let (from, to) = (year.start(), year.end());
+    // A year counts only what the server received as submitted by its
+    // cutoff, so every answer for a closed year is the same forever.
+    let cutoff = year.cutoff();
     let crdc = match q.shape.as_deref() {
         None => false,
         Some("crdc") => true,
@@ -309,12 +314,18 @@ pub async fn disaggregated(
         )])
         .await?;
     if crdc {
-        let body = crdc_csv(&state, source, from, to, threshold).await?;
+        let body = crdc_csv(&state, source, from, to, cutoff, threshold).await?;
         return Ok(csv_response(body, "fieldlog-crdc.csv"));
     }
     let counts = state
         .store
-        .report_counts(source.as_str(), from.millis(), to.millis(), &by)
+        .report_counts(
+            source.as_str(),
+            from.millis(),
+            to.millis(),
+            cutoff.millis(),
+            &by,
+        )
         .await?;
     let rows = by[0].categories();
     let cols = by.get(1).map_or(vec!["all"], |d| d.categories());
@@ -411,6 +422,7 @@ async fn crdc_csv(
     source: Source,
     from: Timestamp,
     to: Timestamp,
+    cutoff: Timestamp,
     threshold: u64,
 ) -> Result<Vec<u8>, ApiError> {
     let measures = [
@@ -439,6 +451,7 @@ async fn crdc_csv(
                     source.as_str(),
                     from.millis(),
                     to.millis(),
+                    cutoff.millis(),
                     &[*dim, Dimension::Sex],
                 )
                 .await?,

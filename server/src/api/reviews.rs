@@ -202,7 +202,10 @@ pub async fn queue(
         .queue_ids(&officers, period.start.millis(), period.end.millis())
         .await?;
     let candidates = state.store.queue_documents(&ids).await?;
-    let first = state.store.first_received(state.store.db(), &ids).await?;
+    let first = state
+        .store
+        .received_submitted(state.store.db(), &ids)
+        .await?;
     let server = actor_id(UserId::from_u128(0), DeviceId::from_u128(0));
     let mut items = Vec::new();
     for (account, review) in candidates {

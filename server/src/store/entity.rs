@@ -187,6 +187,10 @@ pub mod record {
         pub enforcement: i32,
         /// The projection's version (`documents::PROJECTION`).
         pub projection: i32,
+        /// When the server first received the record as submitted
+        /// (`flag::received_submitted`); lateness and a school year's
+        /// tables rest on it. Kept, never re-derived: the log may be redacted.
+        pub received_submitted_at: Option<i64>,
     }
 
     impl ActiveModelBehavior for ActiveModel {}
@@ -261,6 +265,9 @@ pub mod record_student {
         pub student_key: Option<Uuid>,
         pub occurred_at: Option<i64>,
         pub submitted: bool,
+        /// The record's `received_submitted_at`: a year counts the rows
+        /// received as submitted before its cutoff.
+        pub received_submitted_at: Option<i64>,
         pub offense: Option<String>,
         pub race_ethnicity: Option<String>,
         pub age_band: Option<String>,

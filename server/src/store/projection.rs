@@ -7,7 +7,8 @@ use super::{Store, StoreError};
 use client_core::report::Outcome;
 use client_core::{RecordId, SchoolId, UserId};
 use sea_orm::sea_query::OnConflict;
-use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect, Set};
+use std::collections::HashMap;
 
 /// The searchable columns of one record, derived by client-core.
 #[derive(Clone, Debug)]
@@ -28,6 +29,9 @@ pub struct RecordRow {
     pub flags: Vec<String>,
     pub needs_review: bool,
     pub submitted_at: Option<i64>,
+    /// When the server first received the record as submitted
+    /// (`flag::received_submitted`); `None` while it has only had drafts.
+    pub received_submitted_at: Option<i64>,
     /// Arrests + citations + searches (the officer-outlier count).
     pub enforcement: i32,
     /// Whether the record counts toward each `report::Outcome`, in `ALL` order.
@@ -40,8 +44,9 @@ pub struct RecordRow {
 /// their documents at start, so a new column never needs its derivation
 /// written twice (once in Rust, once in SQL). 2: lateness rests on the
 /// server's first receipt of a record. 3: seizures count toward the
-/// officer-outlier rule (003 p6).
-pub const PROJECTION: i32 = 3;
+/// officer-outlier rule (003 p6). 4: lateness rests on the first receipt as
+/// submitted, kept in `received_submitted_at` (migration 9).
+pub const PROJECTION: i32 = 4;
 
 /// One student's demographics from one source, for reports.
 #[derive(Clone, Debug)]
@@ -85,6 +90,7 @@ fn record_model(r: &RecordRow, now: i64) -> record::ActiveModel {
         updated_at: Set(now),
         enforcement: Set(r.enforcement),
         projection: Set(PROJECTION),
+        received_submitted_at: Set(r.received_submitted_at),
     }
 }
 
@@ -109,6 +115,7 @@ fn student_models(r: &RecordRow) -> Vec<record_student::ActiveModel> {
             student_key: Set(Some(s.key)),
             occurred_at: Set(Some(r.occurred_at)),
             submitted: Set(r.status == "submitted"),
+            received_submitted_at: Set(r.received_submitted_at),
             offense: Set(r.category.clone()),
             race_ethnicity: Set(Some(s.race_ethnicity.clone())),
             age_band: Set(Some(s.age_band.clone())),
@@ -125,6 +132,33 @@ fn student_models(r: &RecordRow) -> Vec<record_student::ActiveModel> {
 }
 
 impl Store {
+    /// When the server first received each record as submitted (kept in
+    /// the projection, `flag::received_submitted`). Lateness rests on this,
+    /// never on a device's claim. Records not yet received as submitted
+    /// (drafts, unknown records) are absent.
+    pub async fn received_submitted(
+        &self,
+        conn: &impl ConnectionTrait,
+        records: &[RecordId],
+    ) -> Result<HashMap<RecordId, i64>, StoreError> {
+        let mut out = HashMap::new();
+        for chunk in records.chunks(500) {
+            let rows = record::Entity::find()
+                .select_only()
+                .column(record::Column::RecordId)
+                .column(record::Column::ReceivedSubmittedAt)
+                .filter(record::Column::RecordId.is_in(chunk.iter().map(|r| r.0)))
+                .into_tuple::<(uuid::Uuid, Option<i64>)>()
+                .all(conn)
+                .await?;
+            out.extend(
+                rows.into_iter()
+                    .filter_map(|(r, t)| Some((RecordId(r), t?))),
+            );
+        }
+        Ok(out)
+    }
+
     pub async fn save_record_row(
         &self,
         conn: &impl ConnectionTrait,
@@ -152,6 +186,7 @@ impl Store {
                         C::UpdatedAt,
                         C::Enforcement,
                         C::Projection,
+                        C::ReceivedSubmittedAt,
                     ])
                     .to_owned(),
             )

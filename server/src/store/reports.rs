@@ -63,13 +63,15 @@ fn bigint(e: impl Into<Expr>) -> Expr {
 
 impl Store {
     /// Student interactions of submitted records in `[from, to)` described
-    /// by `source`, grouped by `by` (one or two dimensions); a missing value
-    /// groups as `unknown`.
+    /// by `source` that the server received as submitted before
+    /// `received_before` (a school year's cutoff), grouped by `by` (one or
+    /// two dimensions); a missing value groups as `unknown`.
     pub async fn report_counts(
         &self,
         source: &str,
         from: i64,
         to: i64,
+        received_before: i64,
         by: &[Dimension],
     ) -> Result<HashMap<Vec<String>, Counts>, StoreError> {
         use record_student::Column as C;
@@ -78,7 +80,8 @@ impl Store {
             .filter(C::Source.eq(source))
             .filter(C::OccurredAt.gte(from))
             .filter(C::OccurredAt.lt(to))
-            .filter(C::Submitted.eq(true));
+            .filter(C::Submitted.eq(true))
+            .filter(C::ReceivedSubmittedAt.lt(received_before));
         for (i, d) in by.iter().enumerate() {
             q = q
                 .column_as(column(*d), format!("d{i}"))

@@ -41,6 +41,8 @@ const OFFICERS: u128 = 200;
 const SCHOOLS: u128 = 100;
 const FROM: i64 = 1_722_470_400_000; // 2024-08-01
 const TO: i64 = 1_785_542_400_000; // 2026-08-01
+/// The report's receipt bound: every record generated was received by then.
+const GRACED: i64 = TO + 30 * 86_400_000;
 
 fn row(rng: &mut Rng, n: u64) -> RecordRow {
     let officer = rng.below(OFFICERS as u64) as u128;
@@ -118,12 +120,13 @@ fn row(rng: &mut Rng, n: u64) -> RecordRow {
             });
         }
     }
+    let status = if rng.chance(97) { "submitted" } else { "draft" };
     RecordRow {
         record: RecordId(uuid::Uuid::from_u128(0x1000_0000_0000 + n as u128)),
         officer: UserId::from_u128(officer + 1),
         school: SchoolId::from_u128(officer % SCHOOLS + 1),
         occurred_at: at,
-        status: if rng.chance(97) { "submitted" } else { "draft" }.into(),
+        status: status.into(),
         location: Some(rng.pick(Location::ALL).as_str().into()),
         initiated_by: Some(if staff { "school_staff" } else { "self" }.into()),
         staff_role: staff.then(|| rng.pick(StaffRole::ALL).as_str().into()),
@@ -138,6 +141,7 @@ fn row(rng: &mut Rng, n: u64) -> RecordRow {
         flags: vec![],
         needs_review,
         submitted_at: Some(at + 3_600_000),
+        received_submitted_at: (status == "submitted").then_some(at + 3_600_000),
         enforcement,
         students,
     }
@@ -244,7 +248,9 @@ async fn run(label: &str, store: Store, n: u64) -> anyhow::Result<()> {
             let store = store.clone();
             let by = by.clone();
             async move {
-                let counts = store.report_counts("school_record", from, to, &by).await?;
+                let counts = store
+                    .report_counts("school_record", from, to, GRACED, &by)
+                    .await?;
                 // The handler's tables: every measure, suppressed.
                 tables(&counts, &by, Outcome::ALL, DEFAULT_THRESHOLD);
                 Ok(counts.len())

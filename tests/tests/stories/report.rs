@@ -151,6 +151,27 @@ async fn disaggregated_reports_suppress_so_nothing_can_be_recovered() -> anyhow:
             phone.create(&r, now())?;
         }
         s.sync(&officer.token, &mut phone).await?;
+        // As if synced that year: a closed year counts only what the server
+        // received as submitted by its cutoff (`year_freeze.rs`).
+        {
+            let url = s.database_url.clone().unwrap_or_else(|| {
+                format!(
+                    "sqlite://{}?mode=rw",
+                    s.data_dir.join("fieldlog.db").display()
+                )
+            });
+            let conn = sea_orm::Database::connect(&url).await?;
+            use sea_orm::ConnectionTrait;
+            let (a, b) = (quiet.start().millis(), quiet.end().millis());
+            for table in ["records", "record_students"] {
+                conn.execute_unprepared(&format!(
+                    "UPDATE {table} SET received_submitted_at = occurred_at + 3600000 \
+                     WHERE occurred_at >= {a} AND occurred_at < {b}"
+                ))
+                .await?;
+            }
+            conn.close().await?;
+        }
         let window = format!("school_year={quiet}");
         let row = |v: &Value, measure: &str, cat: &str| -> Option<u64> {
             let i = v["rows"].as_array()?.iter().position(|r| r == cat)?;
