@@ -42,6 +42,8 @@ closed_set!(
         RecordReviewMeeting = "record_review_meeting",
         ReadAuditLog = "read_audit_log",
         ManageDirectory = "manage_directory",
+        /// Take values out of every copy of a record's history (`redaction`).
+        RedactRecord = "redact_record",
     }
 );
 
@@ -197,6 +199,7 @@ impl Policy {
                 g(Sro, SyncReadRestricted, OwnRecord),
                 g(Sro, SyncWriteRestricted, OwnRecord),
                 g(Sro, SyncReadReview, OwnRecord),
+                g(Sro, RedactRecord, OwnRecord),
                 g(Supervisor, ReadRecord, SupervisedOfficer),
                 g(Supervisor, ListRecords, Anywhere),
                 g(Supervisor, SyncReadAccount, SupervisedOfficer),
@@ -212,6 +215,7 @@ impl Policy {
                 g(Analyst, ReadReport, Anywhere),
                 g(Admin, ManageDirectory, Anywhere),
                 g(Admin, ConfigureReviewPeriods, Anywhere),
+                g(Admin, RedactRecord, Anywhere),
                 g(Auditor, ReadAuditLog, Anywhere),
             ],
             views: vec![

@@ -20,6 +20,10 @@ pub struct DocSync {
     pub server_heads: Vec<[u8; 32]>,
     /// Refused at these heads: not pushed again until it changes.
     pub refused: Option<(Refusal, Vec<[u8; 32]>)>,
+    /// The document's generation (`redaction`). Kept apart at rest, after
+    /// the documents, so blobs written before redaction existed still load.
+    #[serde(skip)]
+    pub generation: u32,
 }
 
 impl DocSync {
@@ -45,6 +49,15 @@ impl DocSync {
 #[derive(Serialize, Deserialize)]
 struct AtRest {
     docs: Vec<(DocKind, Vec<u8>, DocSync)>,
+    /// Each document's generation, where it is not 0.
+    generations: Vec<(DocKind, u32)>,
+}
+
+/// The at-rest form before redaction: postcard has no optional fields, and
+/// reading it as `AtRest` fails at the missing tail, so it is tried second.
+#[derive(Deserialize)]
+struct AtRestV1 {
+    docs: Vec<(DocKind, Vec<u8>, DocSync)>,
 }
 
 /// A record's documents, live in memory.
@@ -65,11 +78,23 @@ impl DeviceRecord {
     }
 
     pub fn load(id: RecordId, bytes: &[u8], actor: &ActorId) -> Result<Self, DocumentError> {
-        let rest: AtRest =
-            postcard::from_bytes(bytes).map_err(|e| DocumentError::Corrupt(e.to_string()))?;
+        let rest: AtRest = match postcard::from_bytes(bytes) {
+            Ok(rest) => rest,
+            Err(_) => postcard::from_bytes::<AtRestV1>(bytes)
+                .map(|v1| AtRest {
+                    docs: v1.docs,
+                    generations: Vec::new(),
+                })
+                .map_err(|e| DocumentError::Corrupt(e.to_string()))?,
+        };
         let mut r = Self::empty(id);
-        for (kind, saved, sync) in rest.docs {
+        for (kind, saved, mut sync) in rest.docs {
             let doc = Document::load(DocId { record: id, kind }, &saved, actor.clone())?;
+            sync.generation = rest
+                .generations
+                .iter()
+                .find(|(k, _)| *k == kind)
+                .map_or(0, |(_, g)| *g);
             r.docs.insert(kind, doc);
             r.sync.insert(kind, sync);
         }
@@ -85,7 +110,13 @@ impl DeviceRecord {
                 (*kind, d.save(), sync)
             })
             .collect();
-        postcard::to_stdvec(&AtRest { docs }).unwrap_or_default()
+        let generations = self
+            .sync
+            .iter()
+            .filter(|(_, s)| s.generation > 0)
+            .map(|(k, s)| (*k, s.generation))
+            .collect();
+        postcard::to_stdvec(&AtRest { docs, generations }).unwrap_or_default()
     }
 
     pub fn doc_sync(&mut self, kind: DocKind) -> &mut DocSync {
@@ -101,6 +132,46 @@ impl DeviceRecord {
         self.docs
             .entry(kind)
             .or_insert_with(|| Document::new(id, actor.clone()))
+    }
+
+    /// The server redacted the history of this record's `kind` document:
+    /// `changes` are its whole new `generation`. The copy held is replaced,
+    /// and edits the server did not have are carried over
+    /// (`redaction::rebase`); returns whether there were any (they are to
+    /// be pushed). On an error the copy held stays as it was.
+    pub fn replace(
+        &mut self,
+        kind: DocKind,
+        generation: u32,
+        changes: Vec<Change>,
+        actor: &ActorId,
+    ) -> Result<bool, DocumentError> {
+        let id = DocId {
+            record: self.id,
+            kind,
+        };
+        let mut next = Document::new(id, actor.clone());
+        next.apply(changes.clone())?;
+        if !next.missing_deps().is_empty() {
+            return Err(DocumentError::Corrupt(
+                "the redacted document came without its first change".into(),
+            ));
+        }
+        let mut sync = DocSync {
+            generation,
+            ..DocSync::default()
+        };
+        sync.learn(&changes);
+        let carried = match self.docs.get_mut(&kind) {
+            Some(old) => {
+                let known = self.sync.get(&kind).map(DocSync::heads).unwrap_or_default();
+                crate::redaction::rebase(old, &known, &mut next)?
+            }
+            None => false,
+        };
+        self.docs.insert(kind, next);
+        self.sync.insert(kind, sync);
+        Ok(carried)
     }
 
     /// Moves the documents out as `RecordDocs` (the account must exist).
@@ -172,7 +243,7 @@ impl DeviceRecord {
 
     /// Every document's changes the server is not known to have, skipping
     /// documents refused as they are.
-    pub fn unpushed(&mut self) -> Vec<(DocKind, Vec<Vec<u8>>)> {
+    pub fn unpushed(&mut self) -> Vec<(DocKind, u32, Vec<Vec<u8>>)> {
         let mut out = Vec::new();
         for (kind, doc) in self.docs.iter_mut() {
             let sync = self.sync.get(kind).cloned().unwrap_or_default();
@@ -182,9 +253,50 @@ impl DeviceRecord {
             }
             let changes = doc.change_bytes_since(&sync.heads());
             if !changes.is_empty() {
-                out.push((*kind, changes));
+                out.push((*kind, sync.generation, changes));
             }
         }
         out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::document::actor_id;
+    use crate::ids::{DeviceId, UserId};
+
+    /// Blobs written before redaction existed have no generations.
+    #[derive(Serialize)]
+    struct V1<'a> {
+        docs: &'a [(DocKind, Vec<u8>, DocSync)],
+    }
+
+    #[test]
+    fn blobs_of_both_forms_load_and_generations_are_kept() {
+        let actor = actor_id(UserId::from_u128(1), DeviceId::from_u128(2));
+        let id = RecordId::from_u128(3);
+        let mut rec = DeviceRecord::empty(id);
+        let doc = rec.doc_or_new(DocKind::Account, &actor);
+        let saved = doc.save();
+        let sync = DocSync {
+            server_heads: vec![[7; 32]],
+            ..DocSync::default()
+        };
+        let v1 = postcard::to_stdvec(&V1 {
+            docs: &[(DocKind::Account, saved, sync.clone())],
+        })
+        .expect("encodes");
+        let mut old = DeviceRecord::load(id, &v1, &actor).expect("a version-1 blob loads");
+        assert_eq!(old.sync[&DocKind::Account], sync);
+        assert_eq!(old.sync[&DocKind::Account].generation, 0);
+
+        old.doc_sync(DocKind::Account).generation = 2;
+        let again = DeviceRecord::load(id, &old.save(), &actor).expect("loads");
+        assert_eq!(again.sync[&DocKind::Account].generation, 2);
+        assert_eq!(
+            again.sync[&DocKind::Account].server_heads,
+            sync.server_heads
+        );
     }
 }

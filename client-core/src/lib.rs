@@ -22,6 +22,7 @@ pub mod outlier;
 pub mod partition;
 pub mod period;
 pub mod record;
+pub mod redaction;
 pub mod replica;
 pub mod report;
 pub mod retention;

@@ -88,7 +88,7 @@ pub struct Dirty {
 
 /// A record's pulled changes, per document, as they came (parsed when the
 /// record's turn comes, so no one step parses a whole reply).
-type Pulled = (RecordId, Vec<(DocKind, Vec<Vec<u8>>)>);
+type Pulled = (RecordId, Vec<(DocKind, u32, Vec<Vec<u8>>)>);
 
 /// A reply being applied a few records at a time.
 #[derive(Debug)]
@@ -105,6 +105,8 @@ struct Pending {
     needed: BTreeSet<RecordId>,
     /// Records the reply accepts or refuses: needed until its end.
     answered: BTreeSet<RecordId>,
+    /// Documents this reply replaced with a new generation (`redaction`).
+    replaced: BTreeSet<DocId>,
 }
 
 #[derive(Debug)]

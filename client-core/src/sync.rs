@@ -16,7 +16,7 @@ use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
 /// Bumped on any incompatible change of the wire types below.
-pub const PROTOCOL_VERSION: u16 = 2;
+pub const PROTOCOL_VERSION: u16 = 3;
 /// The most changes a server puts in one reply; the device asks again while `more`.
 pub const MAX_PULL_CHANGES: usize = 5_000;
 /// The most bytes of changes a device pushes in one request.
@@ -40,14 +40,23 @@ pub struct SyncRequest {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct DocChanges {
     pub doc: DocId,
+    /// Which history the changes belong to (`redaction`): a redacted
+    /// document starts a new one, and changes of an older one no longer
+    /// apply.
+    pub generation: u32,
     pub changes: Vec<Vec<u8>>,
 }
 
 impl DocChanges {
-    /// `doc`'s changes after `heads` (all of them for `&[]`).
-    pub fn since(doc: &mut crate::document::Document, heads: &[automerge::ChangeHash]) -> Self {
+    /// `doc`'s changes after `heads` (all of them for `&[]`), in `generation`.
+    pub fn since(
+        doc: &mut crate::document::Document,
+        generation: u32,
+        heads: &[automerge::ChangeHash],
+    ) -> Self {
         Self {
             doc: doc.id(),
+            generation,
             changes: doc.change_bytes_since(heads),
         }
     }
@@ -90,6 +99,10 @@ closed_set!(
         UnknownField = "unknown_field",
         /// A value of another part, e.g. a school-record value in the account.
         WrongPartition = "wrong_partition",
+        /// The document's history was redacted since the device last
+        /// pulled: the same reply brings the new generation, and the
+        /// device carries its edits over to it (`redaction::rebase`).
+        Superseded = "superseded",
     }
 );
 

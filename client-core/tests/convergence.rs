@@ -100,6 +100,7 @@ fn deliver(devices: &mut [Replica], m: &Message) {
         refused: vec![],
         pull: vec![DocChanges {
             doc: m.doc,
+            generation: 0,
             changes: vec![m.change.clone()],
         }],
         more: false,

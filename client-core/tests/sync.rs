@@ -172,6 +172,7 @@ fn bad_responses_are_typed_errors_and_change_nothing() {
     wrong_version.version = PROTOCOL_VERSION;
     wrong_version.pull = vec![DocChanges {
         doc: account(),
+        generation: 0,
         changes: vec![vec![1, 2, 3]],
     }];
     assert!(matches!(

@@ -12,6 +12,7 @@ mod m20261202_000006_sessions;
 mod m20261202_000007_audit_chain;
 mod m20261202_000008_device_epoch;
 mod m20261202_000009_submitted_received;
+mod m20261202_000010_redaction;
 
 #[derive(Debug)]
 pub struct Migrator;
@@ -29,6 +30,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261202_000007_audit_chain::Migration),
             Box::new(m20261202_000008_device_epoch::Migration),
             Box::new(m20261202_000009_submitted_received::Migration),
+            Box::new(m20261202_000010_redaction::Migration),
         ]
     }
 }

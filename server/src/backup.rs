@@ -49,6 +49,7 @@ macro_rules! each_table {
             $f::<audit_checkpoint::Entity>($src, $dst).await?,
             $f::<setting::Entity>($src, $dst).await?,
             $f::<review_meeting::Entity>($src, $dst).await?,
+            $f::<redaction::Entity>($src, $dst).await?,
         ]
     };
 }

@@ -242,10 +242,7 @@ pub async fn create(store: &Store, password: &str) -> anyhow::Result<Vec<(String
                 .into_iter()
                 .flatten()
             {
-                changes.push(DocChanges {
-                    doc: d.id(),
-                    changes: d.change_bytes_since(&[]),
-                });
+                changes.push(DocChanges::since(d, 0, &[]));
             }
             push.push((arrived, changes));
         }
@@ -300,7 +297,11 @@ pub async fn create(store: &Store, password: &str) -> anyhow::Result<Vec<(String
         let outcome = sync(
             domain,
             &actor,
-            request(vec![DocChanges { doc: id, changes }]),
+            request(vec![DocChanges {
+                doc: id,
+                generation: 0,
+                changes,
+            }]),
             at,
         )
         .await?;

@@ -199,6 +199,18 @@ pub async fn sync(
             window.millis(),
         )
         .await?;
+    // A device told its history was redacted gets the new generation now,
+    // whatever its cursor or window: it carries its edits over at once.
+    let mut pulled = pulled;
+    let superseded: HashSet<DocId> = refused
+        .iter()
+        .filter(|r| r.code == RefusalCode::Superseded)
+        .map(|r| r.doc)
+        .collect();
+    let in_pull: HashSet<DocId> = pulled.iter().map(|p| p.doc).collect();
+    for doc in superseded.difference(&in_pull) {
+        pulled.extend(store.changes_of(*doc).await?);
+    }
     let pulled_changes = pulled.len();
     let mut groups: Vec<DocChanges> = Vec::new();
     let mut index: HashMap<DocId, usize> = HashMap::new();
@@ -206,6 +218,7 @@ pub async fn sync(
         let i = *index.entry(p.doc).or_insert_with(|| {
             groups.push(DocChanges {
                 doc: p.doc,
+                generation: p.generation,
                 changes: Vec::new(),
             });
             groups.len() - 1
@@ -317,6 +330,27 @@ async fn push_one(
             let why = "you may not change this document";
             return Ok(Err(refuse(id, RefusalCode::Forbidden, why, None)));
         }
+    }
+    // Changes of a history that was redacted since the device pulled no
+    // longer apply: the device takes the new generation from this reply's
+    // pull and pushes its edits again on top of it.
+    let generation = stored.get(&id).map_or(0, |s| s.generation);
+    if dc.generation != generation {
+        return Ok(Err(if dc.generation < generation {
+            refuse(
+                id,
+                RefusalCode::Superseded,
+                "this record's history was redacted; your edits go again on the new version",
+                None,
+            )
+        } else {
+            refuse(
+                id,
+                RefusalCode::Corrupt,
+                "the changes name a version of the record the server does not have",
+                None,
+            )
+        }));
     }
     let mut w = match open(stored.get(&id).cloned(), id, server_actor) {
         Ok(w) => w,
@@ -484,6 +518,7 @@ async fn push_one(
             officer: facts.officer,
             school: facts.school,
             snapshot: w.doc.save(),
+            generation,
         };
         let new: Vec<NewChange> = fresh
             .into_iter()

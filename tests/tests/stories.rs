@@ -20,6 +20,8 @@ mod matrix;
 mod overcalling;
 #[path = "stories/policy_reads.rs"]
 mod policy_reads;
+#[path = "stories/redaction.rs"]
+mod redaction;
 #[path = "stories/report.rs"]
 mod report;
 #[path = "stories/report_differencing.rs"]

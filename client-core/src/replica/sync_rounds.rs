@@ -3,6 +3,7 @@
 //! phone's main thread can yield between steps), retention, and eviction.
 
 use super::*;
+use crate::sync::RefusalCode;
 
 impl Replica {
     /// The next request: every change the server is not known to have, for
@@ -28,8 +29,9 @@ impl Replica {
             let group: Vec<DocChanges> = rec
                 .unpushed()
                 .into_iter()
-                .map(|(kind, changes)| DocChanges {
+                .map(|(kind, generation, changes)| DocChanges {
                     doc: DocId { record: id, kind },
+                    generation,
                     changes,
                 })
                 .collect();
@@ -76,11 +78,13 @@ impl Replica {
                 records.push((pulled.doc.record, Vec::new()));
                 records.len() - 1
             });
-            records[i].1.push((pulled.doc.kind, pulled.changes));
+            records[i]
+                .1
+                .push((pulled.doc.kind, pulled.generation, pulled.changes));
         }
         // The account first: the other parts are read against it.
         for (_, docs) in &mut records {
-            docs.sort_by_key(|(kind, _)| *kind != DocKind::Account);
+            docs.sort_by_key(|(kind, _, _)| *kind != DocKind::Account);
         }
         let needed: BTreeSet<RecordId> = records
             .iter()
@@ -111,6 +115,7 @@ impl Replica {
             },
             needed,
             answered,
+            replaced: BTreeSet::new(),
         });
         Ok(load)
     }
@@ -155,18 +160,36 @@ impl Replica {
                 None => DeviceRecord::empty(id),
             };
             let mut received = Vec::new();
-            for (kind, raw) in docs {
+            for (kind, generation, raw) in docs {
                 let doc = DocId { record: id, kind };
+                let held = rec.sync.get(&kind).map_or(0, |s| s.generation);
+                if generation < held {
+                    // Changes of a history this device already saw redacted.
+                    continue;
+                }
+                let replacing = generation > held && rec.docs.contains_key(&kind);
+                let bad = |e: DocumentError| ReplicaError::BadPull {
+                    doc,
+                    reason: e.to_string(),
+                };
                 let applied = parse_changes(&raw)
                     .map_err(|reason| ReplicaError::BadPull { doc, reason })
                     .and_then(|changes| {
+                        if replacing {
+                            let carried = rec
+                                .replace(kind, generation, changes.clone(), &self.actor)
+                                .map_err(bad)?;
+                            if carried {
+                                self.unpushed.insert(id);
+                            }
+                            p.replaced.insert(doc);
+                            return Ok(changes);
+                        }
                         rec.doc_or_new(kind, &self.actor)
                             .apply(changes.clone())
-                            .map(|()| changes)
-                            .map_err(|e| ReplicaError::BadPull {
-                                doc,
-                                reason: e.to_string(),
-                            })
+                            .map_err(bad)?;
+                        rec.doc_sync(kind).generation = generation;
+                        Ok(changes)
                     });
                 let changes = match applied {
                     Ok(changes) => changes,
@@ -212,6 +235,15 @@ impl Replica {
             p.report.accepted.push(accepted.doc);
         }
         for refusal in p.refused {
+            if refusal.code == RefusalCode::Superseded && p.replaced.contains(&refusal.doc) {
+                // Not the officer's to act on: the reply carried the new
+                // generation, and the edits go again on top of it. (Without
+                // it, the refusal is kept as any other, so a device never
+                // loops on it.)
+                self.unpushed.insert(refusal.doc.record);
+                p.report.more = true;
+                continue;
+            }
             if let Some((_, rec)) = self.live.get_mut(&refusal.doc.record)
                 && let Some(doc) = rec.docs.get_mut(&refusal.doc.kind)
             {

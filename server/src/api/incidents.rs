@@ -315,9 +315,10 @@ pub async fn create(
     }
     // Through the same path a phone's changes take.
     let mut docs = RecordDocs::create(&record, actor_id(auth.actor.user, IMPORT_DEVICE), at)?;
-    let mut push = vec![DocChanges::since(&mut docs.account, &[])];
+    // A new record: its documents' first generation.
+    let mut push = vec![DocChanges::since(&mut docs.account, 0, &[])];
     if let Some(r) = docs.restricted.as_mut() {
-        push.push(DocChanges::since(r, &[]));
+        push.push(DocChanges::since(r, 0, &[]));
     }
     if let Some(r) = push_as_import(&state, &auth, push, at).await? {
         return Err(ApiError::Field {

@@ -10,6 +10,7 @@ pub mod incidents;
 pub mod me;
 pub mod openapi;
 pub mod periods;
+pub mod redactions;
 pub mod reports;
 pub mod reviews;
 pub mod scope;
@@ -67,6 +68,7 @@ pub fn router(state: AppState) -> Router {
         .route("/sync", post(sync::sync))
         .route("/incidents", post(incidents::create).get(incidents::list))
         .route("/incidents/{id}", get(incidents::get_one))
+        .route("/incidents/{id}/redactions", post(redactions::create))
         .route("/dashboards/overcalling", get(dashboards::overcalling))
         .route("/reviews/queue", get(reviews::queue))
         .route("/reviews", post(reviews::create))

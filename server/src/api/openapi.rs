@@ -17,6 +17,7 @@ use utoipa::OpenApi;
         super::incidents::create,
         super::incidents::get_one,
         super::incidents::list,
+        super::redactions::create,
         super::dashboards::overcalling,
         super::reviews::queue,
         super::reviews::create,

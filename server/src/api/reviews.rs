@@ -377,9 +377,9 @@ pub async fn create(
         kind: DocKind::Review,
     };
     let me = actor_id(auth.actor.user, IMPORT_DEVICE);
-    let mut doc = match state.store.document(review_id).await? {
-        Some(s) => Document::load(review_id, &s.snapshot, me)?,
-        None => Document::new(review_id, me),
+    let (mut doc, generation) = match state.store.document(review_id).await? {
+        Some(s) => (Document::load(review_id, &s.snapshot, me)?, s.generation),
+        None => (Document::new(review_id, me), 0),
     };
     let heads = doc.heads();
     let mut reviews: Reviews = if doc.is_empty() {
@@ -397,7 +397,7 @@ pub async fn create(
     };
     reviews.reviews.push(review.clone());
     doc.write(&reviews, at)?;
-    let push = vec![DocChanges::since(&mut doc, &heads)];
+    let push = vec![DocChanges::since(&mut doc, generation, &heads)];
     if let Some(r) = push_as_import(&state, &auth, push, at).await? {
         // Another review was appended at the same moment: the caller retries.
         return Err(ApiError::Conflict(r.reason));

@@ -20,6 +20,8 @@ pub struct StoredDoc {
     pub officer: UserId,
     pub school: SchoolId,
     pub snapshot: Vec<u8>,
+    /// Which history the log holds (`client_core::redaction`).
+    pub generation: u32,
 }
 
 /// One accepted change, ready to append.
@@ -47,6 +49,7 @@ pub enum Reach {
 #[derive(Clone, Debug)]
 pub struct Pulled {
     pub doc: DocId,
+    pub generation: u32,
     pub bytes: Vec<u8>,
 }
 
@@ -60,6 +63,7 @@ fn to_doc(m: document::Model) -> Result<StoredDoc, StoreError> {
         officer: UserId(m.officer_id),
         school: SchoolId(m.school_id),
         snapshot: m.snapshot,
+        generation: m.generation.max(0) as u32,
     })
 }
 
@@ -119,44 +123,6 @@ impl Store {
         Ok(out)
     }
 
-    /// When the server first received each record: the earliest change of
-    /// its account document. Lateness rests on this, never on a device's
-    /// claim (`flag::flags`). Records it has not received are absent.
-    pub async fn first_received(
-        &self,
-        conn: &impl ConnectionTrait,
-        records: &[RecordId],
-    ) -> Result<HashMap<RecordId, i64>, StoreError> {
-        let mut out = HashMap::new();
-        for chunk in records.chunks(500) {
-            // By document id: the (doc_id, hash) index serves it.
-            let docs = chunk.iter().map(|r| {
-                DocId {
-                    record: *r,
-                    kind: DocKind::Account,
-                }
-                .to_string()
-            });
-            let rows = change::Entity::find()
-                .select_only()
-                .column(change::Column::RecordId)
-                .column_as(
-                    Expr::from(Func::min(Expr::col(change::Column::ReceivedAt))),
-                    "first",
-                )
-                .filter(change::Column::DocId.is_in(docs))
-                .group_by(change::Column::RecordId)
-                .into_tuple::<(Uuid, Option<i64>)>()
-                .all(conn)
-                .await?;
-            out.extend(
-                rows.into_iter()
-                    .filter_map(|(r, t)| Some((RecordId(r), t?))),
-            );
-        }
-        Ok(out)
-    }
-
     /// Appends changes and replaces the snapshot, in the caller's transaction.
     pub async fn append(
         &self,
@@ -165,38 +131,61 @@ impl Store {
         changes: Vec<NewChange>,
         now: i64,
     ) -> Result<(), StoreError> {
-        if !changes.is_empty() {
-            let rows = changes.into_iter().map(|c| change::ActiveModel {
-                doc_id: Set(doc.id.to_string()),
-                record_id: Set(doc.id.record.0),
-                kind: Set(doc.id.kind.as_str().to_owned()),
-                officer_id: Set(doc.officer.0),
-                school_id: Set(doc.school.0),
-                hash: Set(c.hash.to_vec()),
-                bytes: Set(c.bytes),
-                author: Set(c.author.0),
-                received_at: Set(now),
-                ..Default::default()
-            });
-            change::Entity::insert_many(rows).exec(conn).await?;
-        }
-        document::Entity::insert(document::ActiveModel {
-            doc_id: Set(doc.id.to_string()),
-            record_id: Set(doc.id.record.0),
-            kind: Set(doc.id.kind.as_str().to_owned()),
-            officer_id: Set(doc.officer.0),
-            school_id: Set(doc.school.0),
-            snapshot: Set(doc.snapshot.clone()),
-            updated_at: Set(now),
-        })
-        .on_conflict(
-            OnConflict::column(document::Column::DocId)
-                .update_columns([document::Column::Snapshot, document::Column::UpdatedAt])
-                .to_owned(),
-        )
-        .exec(conn)
-        .await?;
-        Ok(())
+        insert_changes(conn, doc, changes, now).await?;
+        put_snapshot(conn, doc, now).await
+    }
+
+    /// Replaces `doc`'s change log with its next generation (`doc` carries
+    /// the new snapshot and generation), in the caller's transaction: the
+    /// older changes leave the log for good. The new changes keep the
+    /// earliest receipt of those they replace. (Lateness and the school
+    /// years rest on `records.received_submitted_at`, which a redaction
+    /// does not touch.)
+    pub async fn replace_history(
+        &self,
+        conn: &impl ConnectionTrait,
+        doc: &StoredDoc,
+        changes: Vec<NewChange>,
+        now: i64,
+    ) -> Result<(), StoreError> {
+        let first: Option<i64> = change::Entity::find()
+            .select_only()
+            .column_as(
+                Expr::from(Func::min(Expr::col(change::Column::ReceivedAt))),
+                "first",
+            )
+            .filter(change::Column::DocId.eq(doc.id.to_string()))
+            .into_tuple::<Option<i64>>()
+            .one(conn)
+            .await?
+            .flatten();
+        change::Entity::delete_many()
+            .filter(change::Column::DocId.eq(doc.id.to_string()))
+            .exec(conn)
+            .await?;
+        insert_changes(conn, doc, changes, first.unwrap_or(now)).await?;
+        put_snapshot(conn, doc, now).await
+    }
+
+    /// Every change the log holds of `doc` (its current generation), oldest
+    /// first.
+    pub async fn changes_of(&self, doc: DocId) -> Result<Vec<Pulled>, StoreError> {
+        let rows = change::Entity::find()
+            .select_only()
+            .columns([change::Column::Bytes, change::Column::Generation])
+            .filter(change::Column::DocId.eq(doc.to_string()))
+            .order_by_asc(change::Column::Seq)
+            .into_tuple::<(Vec<u8>, i32)>()
+            .all(self.db())
+            .await?;
+        Ok(rows
+            .into_iter()
+            .map(|(bytes, generation)| Pulled {
+                doc,
+                generation: generation.max(0) as u32,
+                bytes,
+            })
+            .collect())
     }
 
     /// Changes after `cursor` that `filter` admits, oldest first, at most
@@ -247,6 +236,7 @@ impl Store {
                 change::Column::DocId,
                 change::Column::Hash,
                 change::Column::Bytes,
+                change::Column::Generation,
             ])
             .filter(change::Column::Seq.gt(cursor))
             .filter(change::Column::Seq.lte(high))
@@ -268,19 +258,20 @@ impl Store {
             )
             .order_by_asc(change::Column::Seq)
             .limit(limit + 1)
-            .into_tuple::<(i64, String, Vec<u8>, Vec<u8>)>()
+            .into_tuple::<(i64, String, Vec<u8>, Vec<u8>, i32)>()
             .all(self.db())
             .await?;
         let more = rows.len() as u64 > limit;
         let mut out = Vec::with_capacity(rows.len());
         let mut last = high;
-        for (seq, doc, hash, bytes) in rows.into_iter().take(limit as usize) {
+        for (seq, doc, hash, bytes, generation) in rows.into_iter().take(limit as usize) {
             last = seq;
             if <[u8; 32]>::try_from(hash.as_slice()).is_ok_and(|h| skip.contains(&h)) {
                 continue;
             }
             out.push(Pulled {
                 doc: doc.parse().map_err(damaged)?,
+                generation: generation.max(0) as u32,
                 bytes,
             });
         }
@@ -484,4 +475,59 @@ impl Store {
             .map(|(id, at)| (RecordId(id), at))
             .collect())
     }
+}
+
+async fn insert_changes(
+    conn: &impl ConnectionTrait,
+    doc: &StoredDoc,
+    changes: Vec<NewChange>,
+    received_at: i64,
+) -> Result<(), StoreError> {
+    if changes.is_empty() {
+        return Ok(());
+    }
+    let rows = changes.into_iter().map(|c| change::ActiveModel {
+        doc_id: Set(doc.id.to_string()),
+        record_id: Set(doc.id.record.0),
+        kind: Set(doc.id.kind.as_str().to_owned()),
+        officer_id: Set(doc.officer.0),
+        school_id: Set(doc.school.0),
+        hash: Set(c.hash.to_vec()),
+        bytes: Set(c.bytes),
+        author: Set(c.author.0),
+        received_at: Set(received_at),
+        generation: Set(doc.generation as i32),
+        ..Default::default()
+    });
+    change::Entity::insert_many(rows).exec(conn).await?;
+    Ok(())
+}
+
+async fn put_snapshot(
+    conn: &impl ConnectionTrait,
+    doc: &StoredDoc,
+    now: i64,
+) -> Result<(), StoreError> {
+    document::Entity::insert(document::ActiveModel {
+        doc_id: Set(doc.id.to_string()),
+        record_id: Set(doc.id.record.0),
+        kind: Set(doc.id.kind.as_str().to_owned()),
+        officer_id: Set(doc.officer.0),
+        school_id: Set(doc.school.0),
+        snapshot: Set(doc.snapshot.clone()),
+        updated_at: Set(now),
+        generation: Set(doc.generation as i32),
+    })
+    .on_conflict(
+        OnConflict::column(document::Column::DocId)
+            .update_columns([
+                document::Column::Snapshot,
+                document::Column::UpdatedAt,
+                document::Column::Generation,
+            ])
+            .to_owned(),
+    )
+    .exec(conn)
+    .await?;
+    Ok(())
 }

@@ -131,6 +131,7 @@ pub mod document {
         pub school_id: Uuid,
         pub snapshot: Vec<u8>,
         pub updated_at: i64,
+        pub generation: i32,
     }
 
     impl ActiveModelBehavior for ActiveModel {}
@@ -154,6 +155,7 @@ pub mod change {
         pub bytes: Vec<u8>,
         pub author: Uuid,
         pub received_at: i64,
+        pub generation: i32,
     }
 
     impl ActiveModelBehavior for ActiveModel {}
@@ -317,6 +319,24 @@ pub mod review_meeting {
         pub attendees: String,
         pub notes: Option<String>,
         pub created_at: i64,
+    }
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+pub mod redaction {
+    use sea_orm::entity::prelude::*;
+
+    #[sea_orm::model]
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "redactions")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub id: Uuid,
+        pub record_id: Uuid,
+        pub by_user: Uuid,
+        pub at: i64,
+        pub reason: String,
     }
 
     impl ActiveModelBehavior for ActiveModel {}

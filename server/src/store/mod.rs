@@ -15,6 +15,7 @@ pub mod entity;
 pub mod meetings;
 pub mod overcalling;
 pub mod projection;
+pub mod redactions;
 pub mod reports;
 pub mod settings;
 

@@ -67,7 +67,11 @@ fn edit_as(base: &mut Document, record: &Record, by: UserId) -> DocChanges {
         .iter_mut()
         .map(|c| c.bytes().into_owned())
         .collect();
-    DocChanges { doc: id, changes }
+    DocChanges {
+        doc: id,
+        generation: 0,
+        changes,
+    }
 }
 
 #[tokio::test]
@@ -354,6 +358,7 @@ async fn every_cell_of_the_access_matrix_matches_the_policy() -> anyhow::Result<
                         .post_raw(tok, "/api/v1/sync", "application/octet-stream", vec![1, 0])
                         .await?;
                     check(&mut t, "POST /sync".into(), st, 401, &body);
+                    redaction_cell(&s, &policy, c, r, which, &mut t).await?;
                     continue;
                 };
                 let mut base = Document::load(
@@ -397,6 +402,9 @@ async fn every_cell_of_the_access_matrix_matches_the_policy() -> anyhow::Result<
                         c.label
                     ));
                 }
+                // Last: a redaction starts a new generation, after which the
+                // owner's sync cell above would be superseded.
+                redaction_cell(&s, &policy, c, r, which, &mut t).await?;
             }
             // The auditor's endpoints.
             for path in ["/api/v1/audit", "/api/v1/audit/verify"] {
@@ -424,11 +432,46 @@ async fn every_cell_of_the_access_matrix_matches_the_policy() -> anyhow::Result<
             // /reports/disaggregated, /review-periods (GET and PUT),
             // /reviews/meetings, /incidents, /audit, /audit/verify, then for
             // the own and the other record: GET /incidents/{id}, POST
-            // /incidents, POST /reviews, POST /reviews/meetings, POST /sync.
-            callers.len() * 20,
+            // /incidents, POST /reviews, POST /reviews/meetings, POST /sync,
+            // POST /incidents/{id}/redactions.
+            callers.len() * 22,
             "every caller x endpoint x object ran"
         );
     }
+    Ok(())
+}
+
+/// POST /incidents/{id}/redactions: the record's officer or an admin.
+async fn redaction_cell(
+    s: &TestServer,
+    policy: &Policy,
+    c: &Caller,
+    r: &Record,
+    which: &str,
+    t: &mut Tally,
+) -> anyhow::Result<()> {
+    let facts = RecordFacts {
+        officer: r.officer_id,
+        school: r.school_id,
+    };
+    let want = match expected(policy, c, Some(&facts), Action::RedactRecord, 404) {
+        200 => 201,
+        other => other,
+    };
+    let (st, body) = s
+        .post_json(
+            c.token.as_deref(),
+            &format!("/api/v1/incidents/{}/redactions", r.id),
+            &serde_json::json!({"reason": "matrix"}),
+        )
+        .await?;
+    t.check(
+        c.label,
+        format!("POST /incidents/{{{which}}}/redactions"),
+        st,
+        want,
+        &body,
+    );
     Ok(())
 }
 

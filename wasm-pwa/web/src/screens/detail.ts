@@ -50,5 +50,46 @@ export function detailScreen(app: App, id: string, online?: OnlineRecord): HTMLE
               rv.notes ? h("p", {}, rv.notes) : "",
               rv.follow_up ? h("p", {}, `Follow-up: ${rv.follow_up}`) : "")))
         : h("p", { class: "help" }, "Not reviewed yet. Reviews appear here, read-only, when your supervisor adds them.")),
-    r.status === "submitted" && !online ? h("button", { type: "button", class: "secondary", onclick: () => void app.go("form", id) }, "Amend") : "");
+    r.status === "submitted" && !online ? h("button", { type: "button", class: "secondary", onclick: () => void app.go("form", id) }, "Amend") : "",
+    r.amendments.length && !online ? earlierVersions(app, id) : "");
+}
+
+/**
+ * Redaction (issue 16): an amended record's earlier versions stay in every
+ * copy's history, the supervisor's too, until the officer removes them. The
+ * server does it (`POST /incidents/{id}/redactions`); the next sync brings
+ * every device the record's current version alone.
+ */
+function earlierVersions(app: App, id: string): HTMLElement {
+  const session = app.session!;
+  const status = h("p", { class: "help", role: "status" });
+  const reason = h("textarea", { id: "redact-reason", rows: 2, maxlength: 1000 }) as HTMLTextAreaElement;
+  const form = h("form", { class: "card", hidden: true, "aria-labelledby": "redact-h" },
+    h("label", { for: "redact-reason" }, "Why remove them? (kept for auditors)"),
+    reason,
+    h("button", { type: "submit" }, "Remove earlier versions"));
+  form.addEventListener("submit", (e) => {
+    e.preventDefault();
+    if (!reason.value.trim()) {
+      status.textContent = "Say why, for the auditors.";
+      return;
+    }
+    status.textContent = "Removing…";
+    void (async () => {
+      try {
+        await session.fetchJson(`/api/v1/incidents/${id}/redactions`, { method: "POST", body: { reason: reason.value } });
+        await session.sync();
+        form.hidden = true;
+        status.textContent = "Earlier versions removed from every copy. Devices drop them at their next sync.";
+      } catch (err) {
+        status.textContent = navigator.onLine ? `Not removed: ${err instanceof Error ? err.message : String(err)}` : "Not removed: this needs a connection.";
+      }
+    })();
+  });
+  return h("section", { class: "card", "aria-labelledby": "redact-h" },
+    h("h2", { id: "redact-h" }, "Earlier versions"),
+    h("p", { class: "help" }, "What the record said before each amendment is still in its history, on your devices and your supervisor's."),
+    h("button", { type: "button", class: "secondary", onclick: () => { form.hidden = false; reason.focus(); } }, "Remove earlier versions…"),
+    form,
+    status);
 }
