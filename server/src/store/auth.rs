@@ -43,6 +43,10 @@ pub struct Attempt<'a> {
     pub at: i64,
 }
 
+/// How long a sign-in attempt is kept at least: a day, so an operator
+/// looking into a lockout still finds the attempts behind it.
+pub const KEEP_ATTEMPTS_MS: i64 = 24 * 3_600_000;
+
 pub struct AttemptLimits {
     pub account_max: u64,
     pub account_window_ms: i64,
@@ -206,6 +210,17 @@ impl Store {
         }
         .insert(&w.tx)
         .await?;
+        // Attempts older than every window count for nothing: without this
+        // the table grew by a row per sign-in for ever. (Who signed in, and
+        // when, is in the access log.)
+        let keep = limits
+            .account_window_ms
+            .max(limits.address_window_ms)
+            .max(KEEP_ATTEMPTS_MS);
+        login_attempt::Entity::delete_many()
+            .filter(login_attempt::Column::At.lt(attempt.at - keep))
+            .exec(&w.tx)
+            .await?;
         w.commit().await?;
         Ok(Reservation::Granted {
             attempt: row.id,

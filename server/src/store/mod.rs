@@ -164,6 +164,50 @@ mod tests {
     use super::*;
     use sea_orm::{ActiveModelTrait, EntityTrait, PaginatorTrait, Set};
 
+    /// Login attempts older than every window leave the table (they were
+    /// never pruned, so it grew by a row per sign-in for ever).
+    #[tokio::test]
+    async fn old_login_attempts_are_pruned() {
+        use auth::{Attempt, AttemptLimits, KEEP_ATTEMPTS_MS, Reservation};
+        let dir = std::env::temp_dir().join(format!("fieldlog-store-{}", uuid::Uuid::new_v4()));
+        let settings = Settings {
+            data_dir: dir.clone(),
+            ..Settings::default()
+        };
+        let store = Store::open(&settings).await.expect("open");
+        let limits = AttemptLimits {
+            account_max: 5,
+            account_window_ms: 900_000,
+            address_max: 20,
+            address_window_ms: 60_000,
+        };
+        let at = |t: i64| Attempt {
+            username: "someone",
+            address: "127.0.0.1",
+            device: None,
+            at: t,
+        };
+        for t in [0, 1_000, KEEP_ATTEMPTS_MS] {
+            let r = store.reserve_login_attempt(&at(t), &limits).await;
+            assert!(matches!(r, Ok(Reservation::Granted { .. })), "{r:?}");
+        }
+        let n = entity::login_attempt::Entity::find()
+            .count(store.db())
+            .await
+            .expect("count");
+        assert_eq!(n, 3, "all within a day are kept");
+        let r = store
+            .reserve_login_attempt(&at(KEEP_ATTEMPTS_MS + 1_001), &limits)
+            .await;
+        assert!(matches!(r, Ok(Reservation::Granted { .. })), "{r:?}");
+        let n = entity::login_attempt::Entity::find()
+            .count(store.db())
+            .await
+            .expect("count");
+        assert_eq!(n, 2, "the two older than a day are gone");
+        let _ = std::fs::remove_dir_all(dir);
+    }
+
     /// The interleaving that made a sync answer 503 during the soak's
     /// sign-ins, made certain: a queued transaction reads, another write
     /// comes in, then the transaction writes.
