@@ -218,8 +218,24 @@ fn completeness(r: &Record, out: &mut Vec<Problem>) {
     }
 }
 
+/// The custody action a message names: the most serious one the record
+/// has (an arrest's refusal must not speak of "the detention").
+pub fn custody_word(r: &Record) -> &'static str {
+    [
+        (ActionTaken::Arrest, "arrest"),
+        (ActionTaken::MechanicalRestraint, "restraint"),
+        (ActionTaken::PhysicalRestraint, "restraint"),
+        (ActionTaken::UseOfForce, "use of force"),
+        (ActionTaken::Detention, "detention"),
+    ]
+    .into_iter()
+    .find(|(a, _)| r.actions.contains(a))
+    .map_or("custody", |(_, w)| w)
+}
+
 fn custody_rules(r: &Record, out: &mut Vec<Problem>) {
     let custody = r.custody.as_ref();
+    let word = custody_word(r);
     if r.has_custody() {
         match custody {
             None => out.push(Problem::incomplete(
@@ -232,22 +248,22 @@ fn custody_rules(r: &Record, out: &mut Vec<Problem>) {
                     (
                         !blank(&c.basis),
                         "custody.basis",
-                        "the basis for the detention",
+                        format!("the basis for the {word}"),
                     ),
                     (
                         !blank(&c.why_at_school),
                         "custody.why_at_school",
-                        "why the student had to be detained at school",
+                        format!("why the {word} had to happen at school"),
                     ),
                     (
                         c.directed_by_administrator.is_some(),
                         "custody.directed_by_administrator",
-                        "whether a school administrator directed it",
+                        "whether a school administrator directed it".into(),
                     ),
                     (
                         c.removed_from_public_view.is_some(),
                         "custody.removed_from_public_view",
-                        "whether the student was removed from public view",
+                        "whether the student was removed from public view".into(),
                     ),
                 ] {
                     if !present {

@@ -340,3 +340,44 @@ fn a_submitted_record_changes_only_with_an_amendment_reason() {
     edited.location = Some(Location::Gym);
     assert_eq!(check_amendment(&draft, &edited), Ok(()));
 }
+
+/// A refusal names the custody the record has: an arrest's refusal used to
+/// ask for "the basis for the detention".
+#[test]
+fn custody_messages_name_the_custody_taken() {
+    use client_core::rules::custody_word;
+    let cases = [
+        (vec![ActionTaken::Arrest], "arrest"),
+        (vec![ActionTaken::Detention, ActionTaken::Arrest], "arrest"),
+        (vec![ActionTaken::PhysicalRestraint], "restraint"),
+        (vec![ActionTaken::MechanicalRestraint], "restraint"),
+        (vec![ActionTaken::UseOfForce], "use of force"),
+        (vec![ActionTaken::Detention], "detention"),
+    ];
+    for (actions, word) in cases {
+        let r = with(custody(), |r| {
+            r.actions = actions.clone();
+            if let Some(c) = &mut r.custody {
+                c.basis = None;
+                c.why_at_school = None;
+            }
+        });
+        assert_eq!(custody_word(&r), word, "{actions:?}");
+        let problems = validate(&r, t0().plus_hours(2));
+        let message = |field: &str| {
+            problems
+                .iter()
+                .find(|p| p.field == field)
+                .map(|p| p.message.clone())
+                .unwrap_or_default()
+        };
+        assert_eq!(
+            message("custody.basis"),
+            format!("the basis for the {word} is required")
+        );
+        assert_eq!(
+            message("custody.why_at_school"),
+            format!("why the {word} had to happen at school is required")
+        );
+    }
+}
