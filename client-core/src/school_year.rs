@@ -102,6 +102,16 @@ impl SchoolYear {
         received.is_some_and(|t| t < self.cutoff())
     }
 
+    /// Whether a record's reporting rows are frozen at `now`: its year
+    /// (the year of `occurred_at` as the rows stand) has closed and counted
+    /// it. A closed year's tables never change, so an amendment made after
+    /// the cutoff changes the record, not the rows the year counts (they
+    /// stay as they stood at the cutoff).
+    pub fn frozen(occurred_at: Timestamp, received: Option<Timestamp>, now: Timestamp) -> bool {
+        let year = Self::of(occurred_at);
+        now >= year.cutoff() && year.counts(received)
+    }
+
     pub fn previous(self) -> Self {
         Self {
             start: self.start - 1,
@@ -147,6 +157,48 @@ impl fmt::Display for SchoolYear {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_counted_record_of_a_closed_year_is_frozen() {
+        let t = |s: &str| Timestamp::parse(s).expect("a time");
+        let may = t("2026-05-10T10:00:00Z");
+        // (occurred, received as submitted, now, frozen)
+        let cases = [
+            (
+                may,
+                Some(t("2026-05-11T00:00:00Z")),
+                t("2026-07-30T23:59:59Z"),
+                false,
+            ),
+            (
+                may,
+                Some(t("2026-05-11T00:00:00Z")),
+                t("2026-07-31T00:00:00Z"),
+                true,
+            ),
+            (
+                may,
+                Some(t("2026-07-30T23:59:59Z")),
+                t("2026-12-02T00:00:00Z"),
+                true,
+            ),
+            // Not counted: arrived after the cutoff, or never submitted.
+            (
+                may,
+                Some(t("2026-07-31T00:00:00Z")),
+                t("2026-12-02T00:00:00Z"),
+                false,
+            ),
+            (may, None, t("2026-12-02T00:00:00Z"), false),
+        ];
+        for (occurred, received, now, want) in cases {
+            assert_eq!(
+                SchoolYear::frozen(occurred, received, now),
+                want,
+                "{occurred} {received:?} {now}"
+            );
+        }
+    }
 
     fn at(s: &str) -> Timestamp {
         Timestamp::parse(s).expect("a time")

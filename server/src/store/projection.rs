@@ -5,7 +5,7 @@
 use super::entity::{record, record_student};
 use super::{Store, StoreError};
 use client_core::report::Outcome;
-use client_core::{RecordId, SchoolId, UserId};
+use client_core::{RecordId, SchoolId, Timestamp, UserId};
 use sea_orm::sea_query::OnConflict;
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect, Set};
 use std::collections::HashMap;
@@ -165,6 +165,24 @@ impl Store {
         r: &RecordRow,
         now: i64,
     ) -> Result<(), StoreError> {
+        // A closed year's tables never change: the rows a year counted stay
+        // as they stood at its cutoff, whatever the record becomes.
+        let stood: Option<(i64, Option<i64>)> = record::Entity::find_by_id(r.record.0)
+            .select_only()
+            .columns([
+                record::Column::OccurredAt,
+                record::Column::ReceivedSubmittedAt,
+            ])
+            .into_tuple()
+            .one(conn)
+            .await?;
+        let frozen = stood.is_some_and(|(occurred, received)| {
+            client_core::school_year::SchoolYear::frozen(
+                Timestamp::from_millis(occurred),
+                received.map(Timestamp::from_millis),
+                Timestamp::from_millis(now),
+            )
+        });
         let row = record_model(r, now);
         use record::Column as C;
         record::Entity::insert(row)
@@ -192,6 +210,9 @@ impl Store {
             )
             .exec(conn)
             .await?;
+        if frozen {
+            return Ok(());
+        }
         record_student::Entity::delete_many()
             .filter(record_student::Column::RecordId.eq(r.record.0))
             .exec(conn)

@@ -168,3 +168,81 @@ async fn a_record_submitted_after_its_year_closed_changes_nothing() -> anyhow::R
     }
     Ok(())
 }
+
+/// Sets `record`'s first receipt as submitted to `at`, in both tables: as if
+/// the phone had synced it then.
+async fn received_at(s: &TestServer, record: RecordId, at: Timestamp) -> anyhow::Result<()> {
+    let url = s.database_url.clone().unwrap_or_else(|| {
+        format!(
+            "sqlite://{}?mode=rw",
+            s.data_dir.join("fieldlog.db").display()
+        )
+    });
+    let conn = Database::connect(&url).await?;
+    let id = match conn.get_database_backend() {
+        sea_orm::DbBackend::Postgres => format!("'{}'", record.0),
+        // SQLite keeps uuids as 16-byte blobs.
+        _ => format!("X'{}'", record.0.simple()),
+    };
+    for table in ["records", "record_students"] {
+        conn.execute_unprepared(&format!(
+            "UPDATE {table} SET received_submitted_at = {} WHERE record_id = {id}",
+            at.millis()
+        ))
+        .await?;
+    }
+    conn.close().await?;
+    Ok(())
+}
+
+#[tokio::test]
+async fn amending_a_counted_record_after_its_year_closed_changes_nothing() -> anyhow::Result<()> {
+    for db in Db::all() {
+        let s = TestServer::start(&db).await?;
+        let name = db.name();
+        let analyst = s.login("analyst.district").await?;
+        let year = SchoolYear::latest_closed(now());
+        let ask = format!(
+            "/api/v1/reports/disaggregated?school_year={year}&source=school_record&by=disability"
+        );
+        // A search in the year's last weeks, still on the officer's phone
+        // (within the device's window), counted: received before the cutoff.
+        let officer = s.login("sro.martinez").await?;
+        let mut phone = officer.replica(9);
+        let at = Timestamp::from_millis(year.end().millis() - 20 * 86_400_000);
+        let r = search(&officer, at);
+        phone.create(&r, now())?;
+        assert_eq!(s.sync(&officer.token, &mut phone).await?.refused, vec![]);
+        received_at(&s, r.id, at.plus_hours(2)).await?;
+        let (st, before) = s.get(Some(&analyst.token), &ask).await?;
+        assert_eq!(st, 200, "{name}: {before}");
+
+        // Today, long after the cutoff, the officer corrects the school
+        // record's disability (Section 504 -> IDEA).
+        assert!(
+            phone.record_ids().contains(&r.id),
+            "{name}: still on the phone"
+        );
+        let mut amended = phone.record(r.id)?;
+        if let Some(sr) = &mut amended.students[0].school_record {
+            sr.disability = Some(client_core::vocabulary::Disability::Idea);
+        }
+        phone.update(&amended, Some("wrong plan on file"), now())?;
+        assert_eq!(s.sync(&officer.token, &mut phone).await?.refused, vec![]);
+        let (st, after) = s.get(Some(&analyst.token), &ask).await?;
+        assert_eq!(st, 200, "{name}: {after}");
+        assert_eq!(
+            after["tables"], before["tables"],
+            "{name}: an amendment after the cutoff moved a closed year's table"
+        );
+        // The record itself is amended.
+        let (_, json) = s
+            .get(Some(&officer.token), &format!("/api/v1/incidents/{}", r.id))
+            .await?;
+        assert_eq!(
+            json["students"][0]["school_record"]["disability"], "idea",
+            "{json}"
+        );
+    }
+    Ok(())
+}
