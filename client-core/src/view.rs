@@ -43,7 +43,8 @@ pub fn redact(
 }
 
 /// Builds `view`'s picture of a record; `received` is when the server first
-/// received it, which lateness rests on.
+/// received it as submitted (`flag::received_submitted`), which lateness
+/// rests on.
 pub fn redact_received(
     record: &Record,
     reviews: &[Review],

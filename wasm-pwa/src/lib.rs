@@ -347,6 +347,20 @@ pub fn vocabulary() -> String {
     .to_string()
 }
 
+/// The school years a report may cover at `now_ms`, newest first: closed
+/// ones only (`school_year::SchoolYear::latest_closed`), so the report
+/// screen never offers a year the server refuses.
+#[wasm_bindgen]
+pub fn report_years(now_ms: f64, n: usize) -> Vec<String> {
+    let mut year = client_core::school_year::SchoolYear::latest_closed(at(now_ms));
+    let mut out = Vec::with_capacity(n);
+    for _ in 0..n {
+        out.push(year.to_string());
+        year = year.previous();
+    }
+    out
+}
+
 /// Every broken rule of a record.
 #[wasm_bindgen]
 pub fn validate(record_json: &str, now_ms: f64) -> Result<Vec<Problem>, JsError> {

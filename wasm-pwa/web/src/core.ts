@@ -1,6 +1,6 @@
 // The domain core, compiled to wasm: every rule, flag and sync step comes from
 // it. This module only loads it and converts JSON at the boundary.
-import init, { Core, flags as coreFlags, validate as coreValidate, vocabulary as coreVocabulary } from "../pkg/wasm_pwa.js";
+import init, { Core, flags as coreFlags, report_years as coreReportYears, validate as coreValidate, vocabulary as coreVocabulary } from "../pkg/wasm_pwa.js";
 import type { Record as IncidentRecord } from "./wire/Record";
 import type { Problem } from "./wire/Problem";
 import type { Flag } from "./wire/Flag";
@@ -49,6 +49,11 @@ function plainProblems(ps: Array<{ code: string; field: string; message: string;
     p.free();
     return out;
   });
+}
+
+/** The school years a report may cover now, newest first (the core's rule). */
+export function reportYears(n: number): string[] {
+  return coreReportYears(Date.now(), n);
 }
 
 export function flags(r: IncidentRecord): Flag[] {

@@ -26,8 +26,13 @@ test("the officer removes an amended record's earlier versions", async ({ browse
   const state = page.locator(`[data-record="${id}"] [data-state]`);
   await expect(state).toHaveAttribute("data-state", "synced", { timeout: 30_000 });
 
-  // Not amended: nothing earlier to remove.
+  // The record screen shows the custody answers too (issue 19: it left out
+  // the offense, probable cause and public-view answer).
   await openRecord(page, id);
+  for (const [k, v] of [["Offense", "assault"], ["Probable cause", "Witnessed by the officer"], ["Removed from public view", "Yes"]]) {
+    await expect(page.locator(".kv", { has: page.getByText(k, { exact: true }) }).locator("dd")).toHaveText(v);
+  }
+  // Not amended: nothing earlier to remove.
   await expect(page.getByRole("heading", { name: "Earlier versions" })).toHaveCount(0);
 
   // The officer amends the name away.

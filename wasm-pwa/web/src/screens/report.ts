@@ -5,6 +5,7 @@ import type { App } from "../app";
 import type { Report } from "../api";
 import type { Published } from "../wire/Published";
 import type { Cell } from "../wire/Cell";
+import { reportYears } from "../core";
 import { h, label } from "../ui";
 import { deskHeader, errorBox } from "./desk";
 
@@ -20,12 +21,9 @@ export function reportScreen(app: App): HTMLElement {
   const by2 = sel("by2", DIMENSIONS, "(none)");
   const source = h("select", { id: "source" }, h("option", { value: "school_record" }, "School records"), h("option", { value: "perceived" }, "Officer's perception"));
   const outcome = sel("outcome", OUTCOMES, "Every outcome");
-  // Reports cover whole school years (1 July to 30 June, UTC) once they
-  // have ended, so that no two answers can be differenced: the newest
-  // ended year first, then the four before it.
-  const now = new Date();
-  const newest = now.getUTCFullYear() - (now.getUTCMonth() >= 6 ? 1 : 2);
-  const years = [0, 1, 2, 3, 4].map((k) => `${newest - k}-${String((newest - k + 1) % 100).padStart(2, "0")}`);
+  // Reports cover whole, closed school years only, so that no two answers
+  // can be differenced: the newest closed year first, then the four before.
+  const years = reportYears(5);
   const year = h("select", { id: "r-year" }, years.map((y) => h("option", { value: y }, y)));
   const query = () => {
     const q = new URLSearchParams({ school_year: year.value, source: source.value, by: [by.value, by2.value].filter(Boolean).join(",") });
