@@ -3,23 +3,27 @@
 //!
 //! autosurgeon's hydration skips keys it does not know, so a hand-made change
 //! could carry a school-record value inside the account document, which the
-//! supervisor receives, or any key at all inside a review. A document is
-//! *strict* when it hydrates into its part's type and writing that value back
-//! into an empty document yields every key the document has: nothing is left
-//! over.
+//! supervisor receives, or any key at all inside a review.
 //!
-//! The check runs on the state after *each* pushed change, in causal order,
-//! not only on the state a push reaches: a CRDT keeps its history, so a value
-//! added and removed again within one push would still reach every reader.
+//! A CRDT keeps its whole history, and a reader who pulls a document gets all
+//! of it: a value added and removed within one change, or the losing side of
+//! two devices' conflicting values, reaches every reader though no state of
+//! the document shows it. So every *operation* of every pushed change is
+//! checked (`ops`): the key or list element it writes must be a place its
+//! part's type has (`shape`). The state the push reaches must then read as
+//! the part's type (a map where a plain value goes has no key to refuse).
+
+mod ops;
+mod shape;
+
+pub use shape::Shape;
 
 use crate::access::DocKind;
 use crate::document::{Account, DocId, Document, Restricted};
-use crate::ids::StudentKey;
 use crate::review::Reviews;
 use crate::sync::{Refusal, RefusalCode};
-use automerge::hydrate::Value as Tree;
-use automerge::{AutoCommit, Change, ChangeHash, ROOT, ReadDoc};
-use autosurgeon::{Hydrate, Reconcile, hydrate, reconcile};
+use automerge::{AutoCommit, Change, ChangeHash};
+use autosurgeon::{Hydrate, hydrate};
 use std::collections::{HashMap, HashSet, VecDeque};
 use thiserror::Error;
 
@@ -35,6 +39,10 @@ pub enum PartitionError {
         belongs: DocKind,
         path: String,
     },
+    #[error("{path} is not a list in the {kind} part")]
+    NotAList { kind: DocKind, path: String },
+    #[error("{path} carries a mark, which no part has")]
+    Mark { kind: DocKind, path: String },
     #[error("earlier changes of this document are missing; sync them first")]
     MissingDependencies,
     #[error("the changes do not apply: {0}")]
@@ -48,6 +56,9 @@ impl PartitionError {
             Self::Unreadable { .. } => (RefusalCode::Invalid, None),
             Self::UnknownField { path, .. } => (RefusalCode::UnknownField, Some(path.clone())),
             Self::WrongPartition { path, .. } => (RefusalCode::WrongPartition, Some(path.clone())),
+            Self::NotAList { path, .. } | Self::Mark { path, .. } => {
+                (RefusalCode::Invalid, Some(path.clone()))
+            }
             Self::MissingDependencies => (RefusalCode::MissingDependencies, None),
             Self::Corrupt(_) => (RefusalCode::Corrupt, None),
         };
@@ -73,66 +84,61 @@ fn home_of(name: &str) -> Option<DocKind> {
     }
 }
 
-/// Checks that `doc`'s current state is strictly its part's type. An empty
-/// document (nothing written yet) holds nothing and passes.
-pub fn check(doc: &mut Document) -> Result<(), PartitionError> {
+/// Checks that the state `doc` has reached reads as its part's type. Its
+/// keys need no second look: each was written by an operation `ops` checked
+/// (or, before operations were checked, by a push whose every state was
+/// checked). An empty document (nothing written yet) holds nothing and passes.
+fn readable(doc: &mut Document) -> Result<(), PartitionError> {
     let kind = doc.id().kind;
     let am = doc.automerge();
     if am.is_empty() {
         return Ok(());
     }
-    let canonical = match kind {
-        DocKind::Account => canonical::<Account>(am, kind)?,
-        DocKind::Review => canonical::<Reviews>(am, kind)?,
-        DocKind::Restricted => {
-            let r: Restricted = read(am, kind)?;
-            // The map's keys are free-form to autosurgeon; here they must be
-            // student keys, as `document::split` writes them.
-            if let Some(k) = r.students.keys().find(|k| k.parse::<StudentKey>().is_err()) {
-                return Err(PartitionError::UnknownField {
-                    kind,
-                    path: format!("students.{}", printable(k)),
-                });
-            }
-            rewrite(&r)
-        }
-    };
-    let tree = |d: &AutoCommit| {
-        d.hydrate(ROOT, None)
-            .map_err(|e| PartitionError::Unreadable {
-                kind,
-                reason: e.to_string(),
-            })
-    };
-    let (doc_tree, canonical_tree) = (tree(am)?, tree(&canonical)?);
-    leftover(&doc_tree, &canonical_tree, &mut String::new()).map_or(Ok(()), |path| {
-        let last = path.rsplit(['.', ']']).next().unwrap_or_default();
-        Err(match home_of(last).filter(|home| *home != kind) {
-            Some(belongs) => PartitionError::WrongPartition {
-                kind,
-                belongs,
-                path,
-            },
-            None => PartitionError::UnknownField { kind, path },
-        })
-    })
+    match kind {
+        DocKind::Account => read::<Account>(am, kind).map(drop),
+        DocKind::Review => read::<Reviews>(am, kind).map(drop),
+        DocKind::Restricted => read::<Restricted>(am, kind).map(drop),
+    }
 }
 
-/// Applies `changes` to `doc` one at a time in causal order, checking the
-/// state after each (see the module comment). On an error `doc` holds part of
-/// the changes and must be thrown away.
-pub fn apply_checked(doc: &mut Document, changes: Vec<Change>) -> Result<(), PartitionError> {
-    for change in causal_order(doc, changes)? {
-        doc.apply(vec![change])
-            .map_err(|e| PartitionError::Corrupt(e.to_string()))?;
-        check(doc)?;
+/// The error for a key found at `path` that its place does not have: named
+/// for the part it belongs to when it is another part's field.
+fn misplaced(kind: DocKind, path: String) -> PartitionError {
+    let last = path.rsplit(['.', ']']).next().unwrap_or_default();
+    match home_of(last).filter(|home| *home != kind) {
+        Some(belongs) => PartitionError::WrongPartition {
+            kind,
+            belongs,
+            path,
+        },
+        None => PartitionError::UnknownField { kind, path },
     }
-    Ok(())
+}
+
+/// Applies `changes` to `doc`, checking every operation they carry and then
+/// the state they reach (see the module comment). Intermediate states are not
+/// checked: every key one holds was written by a checked operation. On an
+/// error `doc` holds the changes and must be thrown away.
+pub fn apply_checked(doc: &mut Document, changes: Vec<Change>) -> Result<(), PartitionError> {
+    let changes = causal_order(doc, changes)?;
+    if changes.is_empty() {
+        return Ok(());
+    }
+    let kind = doc.id().kind;
+    // Applied before they are decoded: applying validates the operations
+    // (actor numbers in range among them), which decoding assumes.
+    doc.apply(changes.clone())
+        .map_err(|e| PartitionError::Corrupt(e.to_string()))?;
+    for change in &changes {
+        ops::check(doc.automerge(), kind, &change.decode().operations)?;
+    }
+    readable(doc)
 }
 
 /// `changes` (those `doc` lacks, duplicates dropped) sorted so that each
 /// comes after its dependencies; every dependency must be in `doc` or among
-/// `changes`, so that each change applies at once when its turn comes.
+/// `changes`, so that automerge applies them all rather than holding some
+/// back unchecked.
 fn causal_order(doc: &mut Document, changes: Vec<Change>) -> Result<Vec<Change>, PartitionError> {
     let mut seen = HashSet::new();
     let changes: Vec<Change> = changes
@@ -184,68 +190,6 @@ fn read<T: Hydrate>(am: &AutoCommit, kind: DocKind) -> Result<T, PartitionError>
         kind,
         reason: e.to_string(),
     })
-}
-
-fn canonical<T: Hydrate + Reconcile>(
-    am: &AutoCommit,
-    kind: DocKind,
-) -> Result<AutoCommit, PartitionError> {
-    Ok(rewrite(&read::<T>(am, kind)?))
-}
-
-/// `value` written into an empty document: every key its type has.
-fn rewrite<T: Reconcile>(value: &T) -> AutoCommit {
-    let mut doc = AutoCommit::new();
-    // Reconciling into an empty in-memory document cannot conflict; if it
-    // ever failed, every key would look unknown and the push be refused.
-    let _ = reconcile(&mut doc, value);
-    doc
-}
-
-/// The path of the first key (in sorted order) that `doc` has and `canon`
-/// lacks. Both are whole-document materialisations (one pass each; reading
-/// key by key through automerge cost five times as much as hydrating). They
-/// hydrate to the same value, so lists have equal lengths.
-fn leftover(doc: &Tree, canon: &Tree, path: &mut String) -> Option<String> {
-    match (doc, canon) {
-        (Tree::Map(m), Tree::Map(c)) => {
-            let mut keys: Vec<&String> = m.iter().map(|(k, _)| k).collect();
-            keys.sort();
-            for key in keys {
-                let len = path.len();
-                if !path.is_empty() {
-                    path.push('.');
-                }
-                path.push_str(&printable(key));
-                let found = match (m.get(key), c.get(key)) {
-                    (_, None) => Some(path.clone()),
-                    (Some(v), Some(cv)) => leftover(v, cv, path),
-                    (None, Some(_)) => None,
-                };
-                if found.is_some() {
-                    return found;
-                }
-                path.truncate(len);
-            }
-            None
-        }
-        (Tree::List(l), Tree::List(c)) => {
-            for (i, (v, cv)) in l.iter().zip(c.iter()).enumerate() {
-                let len = path.len();
-                path.push_str(&format!("[{i}]"));
-                if let Some(found) = leftover(&v.value, &cv.value, path) {
-                    return Some(found);
-                }
-                path.truncate(len);
-            }
-            None
-        }
-        // An object where the type has a plain value: hydration accepted it,
-        // but it is not what the type writes.
-        (Tree::Map(_) | Tree::List(_), _) => Some(path.clone()),
-        // Scalars, and text (a string's content), have no keys.
-        _ => None,
-    }
 }
 
 /// A key as it may appear in a refusal: short and printable (a refusal is

@@ -7,10 +7,10 @@ use automerge::transaction::Transactable;
 use automerge::{ObjType, ROOT, ReadDoc};
 use client_core::access::DocKind;
 use client_core::document::{DocId, Document, RecordDocs, actor_id};
-use client_core::partition::{PartitionError, apply_checked};
+use client_core::partition::{PartitionError, Shape, apply_checked};
 use client_core::record::*;
 use client_core::review::{Review, Reviews};
-use client_core::sync::RefusalCode;
+use client_core::sync::{Refusal, RefusalCode};
 use client_core::vocabulary::*;
 use client_core::{DeviceId, ReviewId};
 use common::*;
@@ -31,6 +31,19 @@ fn record() -> Record {
     r
 }
 
+fn reviews() -> Reviews {
+    Reviews {
+        reviews: vec![Review {
+            id: ReviewId::from_u128(1),
+            finding: Finding::Appropriate,
+            notes: Some("fine".into()),
+            follow_up: None,
+            by: OFFICER,
+            at: t0(),
+        }],
+    }
+}
+
 /// The server's copy of a document (the device's first state applied) and
 /// the device's copy to hand-edit.
 fn pair(kind: DocKind) -> (Document, Document) {
@@ -44,17 +57,7 @@ fn pair(kind: DocKind) -> (Document, Document) {
                 kind,
             };
             let mut d = Document::new(id, actor_id(OFFICER, PHONE));
-            let reviews = Reviews {
-                reviews: vec![Review {
-                    id: ReviewId::from_u128(1),
-                    finding: Finding::Appropriate,
-                    notes: Some("fine".into()),
-                    follow_up: None,
-                    by: OFFICER,
-                    at: t0(),
-                }],
-            };
-            d.write(&reviews, t0()).unwrap();
+            d.write(&reviews(), t0()).unwrap();
             d
         }
     };
@@ -132,6 +135,107 @@ fn cases() -> Vec<Case> {
                 },
             ],
             Some((RefusalCode::WrongPartition, "students[0].school_record")),
+        ),
+        (
+            "a school-record value added and deleted within one change",
+            DocKind::Account,
+            vec![|d| {
+                let s0 = students0(d);
+                let sr = d.put_object(&s0, "school_record", ObjType::Map).unwrap();
+                d.put(&sr, "disability", "idea").unwrap();
+                d.delete(&s0, "school_record").unwrap();
+            }],
+            Some((RefusalCode::WrongPartition, "students[0].school_record")),
+        ),
+        (
+            "an unknown review key added and deleted within one change",
+            DocKind::Review,
+            vec![|d| {
+                let (_, list) = d.get(ROOT, "reviews").unwrap().unwrap();
+                let (_, r0) = d.get(&list, 0).unwrap().unwrap();
+                d.put(&r0, "home_address", "idea").unwrap();
+                d.delete(&r0, "home_address").unwrap();
+            }],
+            Some((RefusalCode::UnknownField, "reviews[0].home_address")),
+        ),
+        (
+            "a map at a plain value's place, filled and replaced within one change",
+            DocKind::Account,
+            vec![|d| {
+                let m = d.put_object(ROOT, "narrative", ObjType::Map).unwrap();
+                d.put(&m, "disability", "idea").unwrap();
+                d.put(ROOT, "narrative", "talked it through").unwrap();
+            }],
+            Some((RefusalCode::UnknownField, "narrative.disability")),
+        ),
+        (
+            "a student removed",
+            DocKind::Account,
+            vec![|d| {
+                let (_, list) = d.get(ROOT, "students").unwrap().unwrap();
+                d.delete(&list, 0).unwrap();
+            }],
+            None,
+        ),
+        (
+            "a restricted student's entry deleted",
+            DocKind::Restricted,
+            vec![|d| {
+                let (_, map) = d.get(ROOT, "students").unwrap().unwrap();
+                d.delete(&map, STUDENT.to_string()).unwrap();
+            }],
+            None,
+        ),
+        (
+            "list inserts and deletes",
+            DocKind::Account,
+            vec![
+                |d| {
+                    let (_, actions) = d.get(ROOT, "actions").unwrap().unwrap();
+                    d.insert(&actions, 0, ActionTaken::Counseled.as_str())
+                        .unwrap();
+                    let s0 = students0(d);
+                    let (_, p) = d.get(&s0, "perceived").unwrap().unwrap();
+                    let (_, race) = d.get(&p, "race").unwrap().unwrap();
+                    d.insert(&race, 1, Race::White.as_str()).unwrap();
+                },
+                |d| {
+                    let (_, actions) = d.get(ROOT, "actions").unwrap().unwrap();
+                    d.delete(&actions, 1).unwrap();
+                },
+            ],
+            None,
+        ),
+        (
+            "a text field rewritten, twice within one change",
+            DocKind::Account,
+            vec![|d| {
+                d.put(ROOT, "narrative", "talked it through").unwrap();
+                d.put(ROOT, "narrative", "talked it through; referred")
+                    .unwrap();
+                let (_, custody) = d.get(ROOT, "custody").unwrap().unwrap();
+                d.put(&custody, "basis", "assault").unwrap();
+            }],
+            None,
+        ),
+        (
+            "a student and an amendment added through the types",
+            DocKind::Account,
+            vec![|d| {
+                let mut r = record();
+                r.students.push(Student {
+                    key: client_core::StudentKey::from_u128(0x58),
+                    ..student()
+                });
+                r.amendments.push(Amendment {
+                    at: now(),
+                    by: OFFICER,
+                    reason: "spelling".into(),
+                });
+                let (account, _) = client_core::document::split(&r);
+                autosurgeon::reconcile(d, &account).unwrap();
+            }],
+            None,
         ),
         (
             "an unknown top-level key",
@@ -212,6 +316,7 @@ fn cases() -> Vec<Case> {
 
 #[test]
 fn a_pushed_document_holds_its_parts_type_and_nothing_else() {
+    let mut failures = Vec::new();
     for (name, kind, edits, expected) in cases() {
         let (mut server, mut device) = pair(kind);
         let heads = server.heads();
@@ -223,18 +328,129 @@ fn a_pushed_document_holds_its_parts_type_and_nothing_else() {
         // Causal order is the core's job, not the sender's.
         changes.reverse();
         let got = apply_checked(&mut server, changes).map_err(|e| e.refusal(device.id()));
-        match (got, expected) {
-            (Ok(()), None) => {}
-            (Err(r), Some((code, field))) => {
-                assert_eq!(r.code, code, "{name}: {r:?}");
-                if !field.is_empty() {
-                    assert_eq!(r.field.as_deref(), Some(field), "{name}: {r:?}");
-                }
-                assert!(!r.reason.contains("idea"), "{name}: no values in reasons");
-            }
-            (got, expected) => panic!("{name}: got {got:?}, expected {expected:?}"),
-        }
+        failures.extend(verdict(name, got, expected));
     }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+/// What is wrong with `got`, if anything (every case runs, so a failure
+/// lists every case that fails).
+fn verdict(
+    name: &str,
+    got: Result<(), Refusal>,
+    expected: Option<(RefusalCode, &str)>,
+) -> Option<String> {
+    match (got, expected) {
+        (Ok(()), None) => None,
+        (Err(r), Some((code, field)))
+            if r.code == code && (field.is_empty() || r.field.as_deref() == Some(field)) =>
+        {
+            r.reason
+                .contains("idea")
+                .then(|| format!("{name}: a value in the reason: {r:?}"))
+        }
+        (got, expected) => Some(format!("{name}: got {got:?}, expected {expected:?}")),
+    }
+}
+
+/// A conflict: the part, the winning device's edit, the edit of a device
+/// whose actor sorts lower (so its value loses every tie), and the refusal
+/// expected. The losing value is never visible, but it is in the history.
+type Conflict = (
+    &'static str,
+    DocKind,
+    Edit,
+    Edit,
+    Option<(RefusalCode, &'static str)>,
+);
+
+fn conflicts() -> Vec<Conflict> {
+    vec![
+        (
+            "a school-record value as the losing side of a conflict",
+            DocKind::Account,
+            |d| {
+                let s0 = students0(d);
+                d.put(&s0, "perceived", ()).unwrap();
+            },
+            |d| {
+                let s0 = students0(d);
+                let p = d.put_object(&s0, "perceived", ObjType::Map).unwrap();
+                d.put(&p, "school_record", "idea").unwrap();
+            },
+            Some((
+                RefusalCode::WrongPartition,
+                "students[0].perceived.school_record",
+            )),
+        ),
+        (
+            "an unknown review key as the losing side of a conflict",
+            DocKind::Review,
+            |d| {
+                let (_, list) = d.get(ROOT, "reviews").unwrap().unwrap();
+                let (_, r0) = d.get(&list, 0).unwrap().unwrap();
+                d.put(&r0, "notes", "fine, on reflection").unwrap();
+            },
+            |d| {
+                let (_, list) = d.get(ROOT, "reviews").unwrap().unwrap();
+                let (_, r0) = d.get(&list, 0).unwrap().unwrap();
+                let notes = d.put_object(&r0, "notes", ObjType::Map).unwrap();
+                d.put(&notes, "home_address", "idea").unwrap();
+            },
+            Some((RefusalCode::UnknownField, "reviews[0].notes.home_address")),
+        ),
+        (
+            "two devices editing the same fields",
+            DocKind::Account,
+            |d| d.put(ROOT, "narrative", "one").unwrap(),
+            |d| {
+                d.put(ROOT, "narrative", "two").unwrap();
+                let s0 = students0(d);
+                d.put(&s0, "perceived", ()).unwrap();
+            },
+            None,
+        ),
+    ]
+}
+
+/// What a reader of the document's state sees (conflicts' losers hidden).
+fn visible(d: &automerge::AutoCommit) -> String {
+    serde_json::to_string(&automerge::AutoSerde::from(d)).unwrap()
+}
+
+#[test]
+fn a_losing_value_is_checked_like_a_winning_one() {
+    let mut failures = Vec::new();
+    for (name, kind, winner, loser, expected) in conflicts() {
+        let (mut server, mut device) = pair(kind);
+        let heads = server.heads();
+        let lower = actor_id(OFFICER, DeviceId::from_u128(0x01));
+        let mut rival = Document::load(device.id(), &device.save(), lower.clone()).unwrap();
+        winner(device.automerge());
+        device.automerge().commit();
+        loser(rival.automerge());
+        rival.automerge().commit();
+        // The winner's change first, as when it reached the server before
+        // the loser's: no state after either change shows the losing value.
+        let mut changes = device.changes_since(&heads);
+        changes.extend(rival.changes_since(&heads));
+
+        // The losing value is really hidden: merged, the document reads as
+        // the winner's alone.
+        let mut merged = Document::load(device.id(), &server.save(), lower).unwrap();
+        merged.apply(changes.clone()).unwrap();
+        if expected.is_some() {
+            assert_eq!(
+                visible(merged.automerge()),
+                visible(device.automerge()),
+                "{name}: the forbidden value should lose"
+            );
+        }
+
+        let got = apply_checked(&mut server, changes).map_err(|e| e.refusal(device.id()));
+        failures.extend(verdict(name, got, expected));
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
 
 #[test]
@@ -267,4 +483,69 @@ fn a_change_whose_dependencies_are_missing_is_refused_as_such() {
         apply_checked(&mut server, changes),
         Err(PartitionError::MissingDependencies)
     );
+}
+
+/// Every place of a written value, as `Shape::places` spells them.
+fn places(value: &automerge::hydrate::Value, path: &mut String, out: &mut Vec<String>) {
+    use automerge::hydrate::Value as Tree;
+    let len = path.len();
+    match value {
+        Tree::Map(m) => {
+            for (key, v) in m.iter() {
+                let is_student = key.parse::<client_core::StudentKey>().is_ok();
+                if !path.is_empty() {
+                    path.push('.');
+                }
+                path.push_str(if is_student { "*" } else { key });
+                places(&v.value, path, out);
+                path.truncate(len);
+            }
+        }
+        Tree::List(l) => {
+            path.push_str("[]");
+            for v in l.iter() {
+                places(&v.value, path, out);
+            }
+        }
+        _ => out.push(path.clone()),
+    }
+    path.truncate(len);
+}
+
+fn written<T: autosurgeon::Reconcile>(value: &T) -> Vec<String> {
+    let mut d = automerge::AutoCommit::new();
+    autosurgeon::reconcile(&mut d, value).unwrap();
+    let mut out = Vec::new();
+    places(
+        &d.hydrate(ROOT, None).unwrap(),
+        &mut String::new(),
+        &mut out,
+    );
+    out.sort();
+    out.dedup();
+    out
+}
+
+/// The operation check reads places off hand-written shapes; they must be
+/// exactly the places the types write (a value with every field filled, and
+/// every list holding an element).
+#[test]
+fn the_shapes_are_the_places_the_types_write() {
+    let mut r = record();
+    if let Some(sr) = r.students[0].school_record.as_mut() {
+        sr.race = vec![Race::White];
+    }
+    r.amendments.push(Amendment {
+        at: now(),
+        by: OFFICER,
+        reason: "spelling".into(),
+    });
+    let (account, restricted) = client_core::document::split(&r);
+    for (kind, places) in [
+        (DocKind::Account, written(&account)),
+        (DocKind::Restricted, written(&restricted)),
+        (DocKind::Review, written(&reviews())),
+    ] {
+        assert_eq!(Shape::of(kind).places(), places, "{kind:?}");
+    }
 }

@@ -18,6 +18,8 @@ mod integrity;
 mod matrix;
 #[path = "stories/overcalling.rs"]
 mod overcalling;
+#[path = "stories/partition_ops.rs"]
+mod partition_ops;
 #[path = "stories/policy_reads.rs"]
 mod policy_reads;
 #[path = "stories/redaction.rs"]

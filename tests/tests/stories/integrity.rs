@@ -14,7 +14,7 @@ use client_core::vocabulary::Finding;
 use client_core::{DocKind, RecordId};
 use fieldlog_tests::{Db, Session, TestServer};
 
-fn account(record: RecordId) -> DocId {
+pub(crate) fn account(record: RecordId) -> DocId {
     DocId {
         record,
         kind: DocKind::Account,
@@ -23,7 +23,7 @@ fn account(record: RecordId) -> DocId {
 
 /// Everything a device holds of a document, history included, as bytes in
 /// which key names appear as written.
-fn history(doc: &mut client_core::document::Document) -> String {
+pub(crate) fn history(doc: &mut client_core::document::Document) -> String {
     String::from_utf8_lossy(&doc.automerge().save_nocompress()).into_owned()
 }
 
