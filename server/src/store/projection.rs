@@ -166,22 +166,26 @@ impl Store {
         now: i64,
     ) -> Result<(), StoreError> {
         // A closed year's tables never change: the rows a year counted stay
-        // as they stood at its cutoff, whatever the record becomes.
-        let stood: Option<(i64, Option<i64>)> = record::Entity::find_by_id(r.record.0)
+        // as they stood at its cutoff, whatever the record becomes. Rows of
+        // an older projection are re-derived all the same (they may lack
+        // what the reports now read; an upgrade, not an amendment).
+        let stood: Option<(i64, Option<i64>, i32)> = record::Entity::find_by_id(r.record.0)
             .select_only()
             .columns([
                 record::Column::OccurredAt,
                 record::Column::ReceivedSubmittedAt,
+                record::Column::Projection,
             ])
             .into_tuple()
             .one(conn)
             .await?;
-        let frozen = stood.is_some_and(|(occurred, received)| {
-            client_core::school_year::SchoolYear::frozen(
-                Timestamp::from_millis(occurred),
-                received.map(Timestamp::from_millis),
-                Timestamp::from_millis(now),
-            )
+        let frozen = stood.is_some_and(|(occurred, received, projection)| {
+            projection == PROJECTION
+                && client_core::school_year::SchoolYear::frozen(
+                    Timestamp::from_millis(occurred),
+                    received.map(Timestamp::from_millis),
+                    Timestamp::from_millis(now),
+                )
         });
         let row = record_model(r, now);
         use record::Column as C;
