@@ -15,7 +15,9 @@ use axum::http::{HeaderMap, header};
 use axum::response::{IntoResponse, Response};
 use client_core::Timestamp;
 use client_core::access::Action;
-use client_core::report::{Cell, Dimension, Outcome, Published, UNKNOWN, suppress_by};
+use client_core::report::{
+    Cell, Dimension, Grids, Measure, Outcome, Published, UNKNOWN, Year, suppress_by,
+};
 use client_core::school_year::SchoolYear;
 use client_core::vocabulary::Source;
 use serde::{Deserialize, Serialize};
@@ -207,6 +209,79 @@ pub fn tables(
     out
 }
 
+/// Every table of the year, both sources, suppressed as one family
+/// (`client_core::report::Year`): an answer's totals are margins every
+/// other answer shares, so they are decided from all of the year's counts.
+async fn year_family(
+    state: &AppState,
+    from: Timestamp,
+    to: Timestamp,
+    cutoff: Timestamp,
+    threshold: u64,
+) -> Result<Year, ApiError> {
+    let sources = [Source::SchoolRecord, Source::Perceived];
+    let mut counts: HashMap<(Source, Dimension, Dimension), Grids> = HashMap::new();
+    for source in sources {
+        for (a, b) in Year::pairs() {
+            let c = state
+                .store
+                .report_counts(
+                    source.as_str(),
+                    from.millis(),
+                    to.millis(),
+                    cutoff.millis(),
+                    &[a, b],
+                )
+                .await?;
+            let (rows, cols) = (a.categories(), b.categories());
+            let grids = (0..Measure::COUNT)
+                .map(|m| grid(&c, &rows, &cols, m))
+                .collect();
+            counts.insert((source, a, b), grids);
+        }
+    }
+    Ok(Year::suppress(threshold, &sources, |s, a, b| {
+        counts.remove(&(s, a, b)).unwrap_or_default()
+    }))
+}
+
+/// One of the year's tables.
+fn year_table(
+    year: &Year,
+    source: Source,
+    by: &[Dimension],
+    measure: Measure,
+) -> Result<Published, ApiError> {
+    year.table(source, by[0], by.get(1).copied(), measure)
+        .ok_or_else(|| ApiError::Internal(format!("no {} tables", source.as_str())))
+}
+
+/// The published tables of a report by `by` from the year's family:
+/// interactions, then each of `outcomes`, with rates against the
+/// interactions table.
+fn family_tables(
+    year: &Year,
+    source: Source,
+    by: &[Dimension],
+    outcomes: &[Outcome],
+) -> Result<Vec<Table>, ApiError> {
+    let base = year_table(year, source, by, Measure::Interactions)?;
+    let mut out = vec![Table {
+        measure: "interactions".into(),
+        published: base.clone(),
+        rates_per_100: None,
+    }];
+    for o in outcomes {
+        let p = year_table(year, source, by, Measure::Outcome(*o))?;
+        out.push(Table {
+            measure: o.as_str().into(),
+            rates_per_100: Some(rates(&p, &base)),
+            published: p,
+        });
+    }
+    Ok(out)
+}
+
 fn rates(p: &Published, base: &Published) -> Vec<Vec<Option<f64>>> {
     p.cells
         .iter()
@@ -313,23 +388,14 @@ pub async fn disaggregated(
             },
         )])
         .await?;
+    let family = year_family(&state, from, to, cutoff, threshold).await?;
     if crdc {
-        let body = crdc_csv(&state, source, from, to, cutoff, threshold).await?;
+        let body = crdc_csv(&family)?;
         return Ok(csv_response(body, "fieldlog-crdc.csv"));
     }
-    let counts = state
-        .store
-        .report_counts(
-            source.as_str(),
-            from.millis(),
-            to.millis(),
-            cutoff.millis(),
-            &by,
-        )
-        .await?;
     let rows = by[0].categories();
     let cols = by.get(1).map_or(vec!["all"], |d| d.categories());
-    let tables = tables(&counts, &by, &outcomes, threshold);
+    let tables = family_tables(&family, source, &by, &outcomes)?;
     let report = Report {
         school_year: year.to_string(),
         from: from.to_string(),
@@ -416,15 +482,9 @@ fn report_csv(r: &Report) -> Result<Vec<u8>, ApiError> {
 /// restraint, counts by race/ethnicity, IDEA, Section 504 and English
 /// learners, each split by sex. Every arrest is also a referral; handcuffs
 /// are mechanical restraint (`Outcome::in_actions`). Each sub-table is
-/// suppressed on its own full grid before rows are picked from it.
-async fn crdc_csv(
-    state: &AppState,
-    source: Source,
-    from: Timestamp,
-    to: Timestamp,
-    cutoff: Timestamp,
-    threshold: u64,
-) -> Result<Vec<u8>, ApiError> {
+/// suppressed on its own full grid, as the year's family
+/// (`year_family`), before rows are picked from it.
+fn crdc_csv(year: &Year) -> Result<Vec<u8>, ApiError> {
     let measures = [
         Outcome::ReferralToLawEnforcement,
         Outcome::Arrest,
@@ -442,36 +502,19 @@ async fn crdc_csv(
         (Dimension::Disability, Some(&["idea", "section_504"])),
         (Dimension::EnglishLearner, Some(&["yes"])),
     ];
-    let mut sub = Vec::new();
-    for (dim, _) in &parts {
-        sub.push(
-            state
-                .store
-                .report_counts(
-                    source.as_str(),
-                    from.millis(),
-                    to.millis(),
-                    cutoff.millis(),
-                    &[*dim, Dimension::Sex],
-                )
-                .await?,
-        );
-    }
     let cell = |c: &Cell| -> String {
         c.count
             .map_or_else(|| "suppressed".into(), |n| n.to_string())
     };
     for o in measures {
-        let m = 1 + Outcome::ALL.iter().position(|x| *x == o).unwrap_or(0);
-        for ((dim, pick), counts) in parts.iter().zip(&sub) {
+        for (dim, pick) in &parts {
             let rows = dim.categories();
-            let p = suppress_by(
-                &grid(counts, &rows, &sexes, m),
-                threshold,
-                *dim,
-                Some(Dimension::Sex),
-                Some(&grid(counts, &rows, &sexes, 0)),
-            );
+            let p = year_table(
+                year,
+                Source::SchoolRecord,
+                &[*dim, Dimension::Sex],
+                Measure::Outcome(o),
+            )?;
             for (i, row) in rows.iter().enumerate() {
                 if pick.is_some_and(|keep| !keep.contains(row)) {
                     continue;
