@@ -76,10 +76,11 @@ pub fn compact(
 
 /// Carries what `old` holds beyond `server_heads` (edits the device had not
 /// pushed when the history was redacted) over to `new`, the generation the
-/// server sent. Edits travel per top-level field: a field the device changed
-/// takes the device's value, every other field keeps the server's (which may
-/// be newer than what the device had pulled). Reviews are appended, never
-/// replaced. Returns whether anything was carried over.
+/// server sent. Edits travel per top-level field: a field only the device
+/// changed takes the device's value; a field the server changed too keeps
+/// the server's (the device's edit of it is dropped, so a value amended away
+/// and redacted cannot come back). Reviews and amendments are appended,
+/// never replaced. Returns whether anything was carried over.
 pub fn rebase(
     old: &mut Document,
     server_heads: &[ChangeHash],
@@ -116,6 +117,13 @@ pub fn rebase(
             continue;
         }
         changed = true;
+        // Changed on the server too (an amendment, perhaps the very one the
+        // redaction protects): the server's value stands, since taking the
+        // device's could bring back what was redacted. The device's edit of
+        // that field is dropped; its other fields go through.
+        if merged.get(&key) != b {
+            continue;
+        }
         match local.iter().find(|(k, _)| **k == key) {
             Some((_, v)) => merged.insert(key, v.clone()),
             None => merged.remove(&key),
@@ -132,7 +140,24 @@ pub fn rebase(
     // Written through the part's type, so the carried edits are a minimal
     // diff on the new generation and the document stays strictly its type.
     match new.id().kind {
-        DocKind::Account => new.write(&scratch.read::<Account>()?, at)?,
+        DocKind::Account => {
+            // Amendments are appended, like reviews: the device's reasons go
+            // with its edits (the amendment rule needs them).
+            let mut merged: Account = scratch.read()?;
+            let mine: Account = old.read()?;
+            let forked = old
+                .automerge()
+                .fork_at(&known)
+                .map_err(|e| DocumentError::Corrupt(e.to_string()))?;
+            let base: Option<Account> = autosurgeon::hydrate(&forked).ok();
+            for a in mine.amendments {
+                let new_here = base.as_ref().is_none_or(|b| !b.amendments.contains(&a));
+                if new_here && !merged.amendments.contains(&a) {
+                    merged.amendments.push(a);
+                }
+            }
+            new.write(&merged, at)?
+        }
         DocKind::Restricted => new.write(&scratch.read::<Restricted>()?, at)?,
         DocKind::Review => {
             let mut theirs: Reviews = new.read()?;

@@ -41,6 +41,7 @@ const TABLE: &[(Role, &[(Action, &str)])] = {
                 (RecordReviewMeeting, "FFFF"),
                 (ReadAuditLog, "FFFF"),
                 (ManageDirectory, "FFFF"),
+                (RedactRecord, "AHAH"),
             ],
         ),
         (
@@ -63,6 +64,7 @@ const TABLE: &[(Role, &[(Action, &str)])] = {
                 (RecordReviewMeeting, "AAAA"),
                 (ReadAuditLog, "FFFF"),
                 (ManageDirectory, "FFFF"),
+                (RedactRecord, "FHFH"),
             ],
         ),
         (
@@ -85,6 +87,7 @@ const TABLE: &[(Role, &[(Action, &str)])] = {
                 (RecordReviewMeeting, "FFFF"),
                 (ReadAuditLog, "FFFF"),
                 (ManageDirectory, "FFFF"),
+                (RedactRecord, "FFHH"),
             ],
         ),
         (
@@ -107,6 +110,7 @@ const TABLE: &[(Role, &[(Action, &str)])] = {
                 (RecordReviewMeeting, "FFFF"),
                 (ReadAuditLog, "FFFF"),
                 (ManageDirectory, "FFFF"),
+                (RedactRecord, "HHHH"),
             ],
         ),
         (
@@ -129,6 +133,7 @@ const TABLE: &[(Role, &[(Action, &str)])] = {
                 (RecordReviewMeeting, "FFFF"),
                 (ReadAuditLog, "FFFF"),
                 (ManageDirectory, "AAAA"),
+                (RedactRecord, "AAAA"),
             ],
         ),
         (
@@ -151,6 +156,7 @@ const TABLE: &[(Role, &[(Action, &str)])] = {
                 (RecordReviewMeeting, "FFFF"),
                 (ReadAuditLog, "AAAA"),
                 (ManageDirectory, "FFFF"),
+                (RedactRecord, "HHHH"),
             ],
         ),
     ]

@@ -309,3 +309,63 @@ fn a_superseded_refusal_without_the_new_generation_does_not_loop() {
     assert_eq!(report.refused.len(), 1);
     assert!(matches!(phone.status(RECORD), SyncStatus::Refused(_)));
 }
+
+/// The desk amended a name away and redacted while the officer's phone,
+/// offline, fixed a typo in the old narrative: the server's narrative
+/// stands, so the name does not come back; the phone's other edits and its
+/// amendment reason go through.
+#[test]
+fn a_field_changed_on_both_sides_keeps_the_servers_value() {
+    let mut phone = Replica::new(OFFICER, DeviceId::from_u128(1));
+    let mut r = routine();
+    r.narrative = Some(format!("spoke with {CANARY}"));
+    phone.create(&r, t0()).expect("created");
+    let request = phone.prepare_sync();
+    phone
+        .receive_sync(&accept_all_within(&request, 1, None))
+        .expect("ok");
+    let synced = phone.document(&account(RECORD)).expect("doc").heads();
+    // Offline: a typo fix in the old narrative, and a new location.
+    let mut edited = r.clone();
+    edited.narrative = Some(format!("spoke with {CANARY}."));
+    edited.location = Some(Location::Gym);
+    phone
+        .update(&edited, Some("typo"), t0().plus_hours(1))
+        .expect("edited");
+    // The server: amended (another device), then redacted.
+    let held = phone.document(&account(RECORD)).expect("doc");
+    let at_sync = held.automerge().fork_at(&synced).expect("forks").save();
+    let mut other = Document::load(
+        account(RECORD),
+        &at_sync,
+        actor_id(OFFICER, DeviceId::from_u128(2)),
+    )
+    .expect("ok");
+    let mut a: Account = other.read().expect("ok");
+    a.narrative = Some("spoke with a student".into());
+    other.write(&a, t0().plus_hours(2)).expect("ok");
+    let mut next = redaction::compact(&mut other, server(), t0().plus_hours(3)).expect("ok");
+    let changes = next.change_bytes_since(&[]);
+
+    let mut old = Document::load(
+        account(RECORD),
+        &phone.document(&account(RECORD)).expect("doc").save(),
+        actor_id(OFFICER, DeviceId::from_u128(1)),
+    )
+    .expect("ok");
+    let mut new = Document::new(account(RECORD), actor_id(OFFICER, DeviceId::from_u128(1)));
+    new.apply(client_core::sync::parse_changes(&changes).expect("ok"))
+        .expect("ok");
+    assert!(redaction::rebase(&mut old, &synced, &mut new).expect("ok"));
+    let got: Account = new.read().expect("ok");
+    assert_eq!(got.narrative.as_deref(), Some("spoke with a student"));
+    assert_eq!(got.location, Some(Location::Gym), "the phone's own edit");
+    assert_eq!(
+        got.amendments
+            .iter()
+            .map(|x| x.reason.as_str())
+            .collect::<Vec<_>>(),
+        ["typo"]
+    );
+    assert!(!history(&mut new).contains(CANARY), "the name stays out");
+}

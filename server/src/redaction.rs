@@ -31,8 +31,6 @@ pub enum Refused {
 pub struct Redacted {
     pub id: uuid::Uuid,
     pub at: Timestamp,
-    /// The documents that started a new generation.
-    pub documents: Vec<DocKind>,
 }
 
 /// Redacts `record`'s history for `actor`; `reason` has passed
@@ -71,12 +69,15 @@ pub async fn redact(
         Decision::Forbidden => return Ok(Err(Refused::Forbidden)),
         Decision::Hidden => return Ok(Err(Refused::NotFound)),
     }
-    // The server writes the new generation; the log names who asked.
-    let server = actor_id(UserId::from_u128(0), DeviceId::from_u128(0));
+    // The server writes the new generation, under an actor of its own for
+    // each redaction: two generations never share an (actor, seq), even
+    // after a restore from a backup made before one of them (devices would
+    // take the second for a corrupt duplicate). `redactions` names who asked.
+    let id = uuid::Uuid::now_v7();
+    let server = actor_id(UserId::from_u128(0), DeviceId(id));
     let damaged = |id: DocId, e: client_core::document::DocumentError| {
         StoreError::Damaged(format!("redacting {id}: {e}"))
     };
-    let mut documents = Vec::new();
     for id in &ids {
         let Some(s) = stored.get(id) else {
             continue;
@@ -91,7 +92,9 @@ pub async fn redact(
             .map(|mut c| NewChange {
                 hash: c.hash().0,
                 bytes: c.bytes().into_owned(),
-                author: actor.user,
+                // The server's (nil) user: the compacted change holds what
+                // officers and supervisors wrote, not the redactor's words.
+                author: UserId::from_u128(0),
             })
             .collect();
         let doc = StoredDoc {
@@ -102,15 +105,10 @@ pub async fn redact(
         store
             .replace_history(&w.tx, &doc, changes, now.millis())
             .await?;
-        documents.push(id.kind);
     }
-    let id = store
-        .add_redaction(&w.tx, record, actor.user, now.millis(), reason)
+    store
+        .add_redaction(&w.tx, id, record, actor.user, now.millis(), reason)
         .await?;
     w.commit().await?;
-    Ok(Ok(Redacted {
-        id,
-        at: now,
-        documents,
-    }))
+    Ok(Ok(Redacted { id, at: now }))
 }

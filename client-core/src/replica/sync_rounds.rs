@@ -226,6 +226,12 @@ impl Replica {
 
     fn finish(&mut self, mut p: Pending) -> SyncReport {
         for accepted in p.accepted {
+            // Heads of a history this reply replaced (a redaction committed
+            // between the push and the pull) say nothing of the new one.
+            if p.replaced.contains(&accepted.doc) {
+                p.report.accepted.push(accepted.doc);
+                continue;
+            }
             if let Some((_, rec)) = self.live.get_mut(&accepted.doc.record) {
                 let sync = rec.doc_sync(accepted.doc.kind);
                 sync.server_heads = accepted.heads.clone();

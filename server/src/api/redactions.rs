@@ -29,15 +29,13 @@ pub struct RedactionDone {
     pub incident_id: uuid::Uuid,
     /// RFC 3339, the server's clock.
     pub at: String,
-    /// The documents whose history now holds their current state only.
-    pub documents: Vec<String>,
 }
 
 #[utoipa::path(post, path = "/api/v1/incidents/{id}/redactions",
     params(("id" = String, Path, description = "record id")),
     request_body = NewRedaction,
     responses(
-        (status = 201, body = RedactionDone, description = "every document of the record starts a new generation holding its current state only; devices replace their copies at their next sync"),
+        (status = 201, body = RedactionDone, description = "every document of the record starts a new generation holding its current state only; devices replace their copies at their next sync. Which documents is not said: an admin may redact without reading the record"),
         (status = 401, body = super::error::ErrorBody),
         (status = 403, body = super::error::ErrorBody, description = "the caller may read the record but neither wrote it nor is an admin"),
         (status = 404, body = super::error::ErrorBody),
@@ -83,11 +81,6 @@ pub async fn create(
             id: done.id,
             incident_id: record.0,
             at: done.at.to_string(),
-            documents: done
-                .documents
-                .iter()
-                .map(|k| k.as_str().to_owned())
-                .collect(),
         }),
     ))
 }

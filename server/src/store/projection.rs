@@ -166,27 +166,37 @@ impl Store {
         now: i64,
     ) -> Result<(), StoreError> {
         // A closed year's tables never change: the rows a year counted stay
-        // as they stood at its cutoff, whatever the record becomes. Rows of
-        // an older projection are re-derived all the same (they may lack
-        // what the reports now read; an upgrade, not an amendment).
-        let stood: Option<(i64, Option<i64>, i32)> = record::Entity::find_by_id(r.record.0)
+        // as they stood at its cutoff, whatever the record becomes; and a
+        // record amended into a closed year does not join its tables. The
+        // rows' own time is what counts (an amendment moves the record's).
+        // Rows of an older projection are re-derived all the same (they may
+        // lack what the reports now read; an upgrade, not an amendment).
+        let projection: Option<i32> = record::Entity::find_by_id(r.record.0)
+            .select_only()
+            .column(record::Column::Projection)
+            .into_tuple()
+            .one(conn)
+            .await?;
+        let counted: Option<(Option<i64>, Option<i64>)> = record_student::Entity::find()
+            .filter(record_student::Column::RecordId.eq(r.record.0))
             .select_only()
             .columns([
-                record::Column::OccurredAt,
-                record::Column::ReceivedSubmittedAt,
-                record::Column::Projection,
+                record_student::Column::OccurredAt,
+                record_student::Column::ReceivedSubmittedAt,
             ])
             .into_tuple()
             .one(conn)
             .await?;
-        let frozen = stood.is_some_and(|(occurred, received, projection)| {
-            projection == PROJECTION
-                && client_core::school_year::SchoolYear::frozen(
-                    Timestamp::from_millis(occurred),
-                    received.map(Timestamp::from_millis),
-                    Timestamp::from_millis(now),
-                )
-        });
+        let frozen_at = |occurred: i64, received: Option<i64>| {
+            client_core::school_year::SchoolYear::frozen(
+                Timestamp::from_millis(occurred),
+                received.map(Timestamp::from_millis),
+                Timestamp::from_millis(now),
+            )
+        };
+        let frozen = projection == Some(PROJECTION)
+            && (counted.is_some_and(|(o, rec)| o.is_some_and(|o| frozen_at(o, rec)))
+                || frozen_at(r.occurred_at, r.received_submitted_at));
         let row = record_model(r, now);
         use record::Column as C;
         record::Entity::insert(row)

@@ -7,16 +7,16 @@ use sea_orm::{ConnectionTrait, EntityTrait, Set};
 use uuid::Uuid;
 
 impl Store {
-    /// Records a redaction in the caller's transaction; returns its id.
+    /// Records a redaction in the caller's transaction.
     pub async fn add_redaction(
         &self,
         conn: &impl ConnectionTrait,
+        id: Uuid,
         record: RecordId,
         by: UserId,
         at: i64,
         reason: &str,
-    ) -> Result<Uuid, StoreError> {
-        let id = Uuid::now_v7();
+    ) -> Result<(), StoreError> {
         redaction::Entity::insert(redaction::ActiveModel {
             id: Set(id),
             record_id: Set(record.0),
@@ -26,6 +26,6 @@ impl Store {
         })
         .exec(conn)
         .await?;
-        Ok(id)
+        Ok(())
     }
 }

@@ -84,9 +84,9 @@ async fn an_amended_away_value_leaves_every_copy_of_the_history() -> anyhow::Res
 
         let (status, body) = redact(&s, &officer.token, r.id, "a student was named").await?;
         assert_eq!(status, 201, "{}: {body}", db.name());
-        assert_eq!(
-            body["documents"],
-            json!(["account", "restricted", "review"])
+        assert!(
+            body.get("documents").is_none(),
+            "which parts a record has is not said: {body}"
         );
 
         s.sync(&officer.token, &mut phone).await?;
