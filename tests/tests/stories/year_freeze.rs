@@ -246,3 +246,47 @@ async fn amending_a_counted_record_after_its_year_closed_changes_nothing() -> an
     }
     Ok(())
 }
+
+/// Moving a counted record's date out of its closed year and back (two
+/// amendments) used to unfreeze its rows: the freeze was judged by the
+/// record's date, which the first amendment moved.
+#[tokio::test]
+async fn moving_a_counted_records_date_does_not_unfreeze_it() -> anyhow::Result<()> {
+    for db in Db::all() {
+        let s = TestServer::start(&db).await?;
+        let name = db.name();
+        let analyst = s.login("analyst.district").await?;
+        let year = SchoolYear::latest_closed(now());
+        let ask = format!(
+            "/api/v1/reports/disaggregated?school_year={year}&source=school_record&by=disability"
+        );
+        let officer = s.login("sro.martinez").await?;
+        let mut phone = officer.replica(9);
+        let at = Timestamp::from_millis(year.end().millis() - 20 * 86_400_000);
+        let r = search(&officer, at);
+        phone.create(&r, now())?;
+        assert_eq!(s.sync(&officer.token, &mut phone).await?.refused, vec![]);
+        received_at(&s, r.id, at.plus_hours(2)).await?;
+        let (_, before) = s.get(Some(&analyst.token), &ask).await?;
+
+        // Into the open year, then the disability corrected: neither may
+        // move the closed year's table.
+        let mut moved = phone.record(r.id)?;
+        moved.occurred_at = now().plus_hours(-3);
+        moved.ended_at = Some(moved.occurred_at.plus_minutes(20));
+        phone.update(&moved, Some("wrong date"), now())?;
+        assert_eq!(s.sync(&officer.token, &mut phone).await?.refused, vec![]);
+        let mut amended = phone.record(r.id)?;
+        if let Some(sr) = &mut amended.students[0].school_record {
+            sr.disability = Some(client_core::vocabulary::Disability::Idea);
+        }
+        phone.update(&amended, Some("wrong plan on file"), now())?;
+        assert_eq!(s.sync(&officer.token, &mut phone).await?.refused, vec![]);
+        let (_, after) = s.get(Some(&analyst.token), &ask).await?;
+        assert_eq!(
+            after["tables"], before["tables"],
+            "{name}: a closed year's table moved"
+        );
+    }
+    Ok(())
+}
