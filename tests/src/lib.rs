@@ -363,6 +363,18 @@ impl TestServer {
         })
     }
 
+    /// A connection of the test's own to the server's database (read and
+    /// write), for stories that set up or inspect what the API cannot.
+    pub async fn open_database(&self) -> Result<sea_orm::DatabaseConnection> {
+        let url = self.database_url.clone().unwrap_or_else(|| {
+            format!(
+                "sqlite://{}?mode=rw",
+                self.data_dir.join("fieldlog.db").display()
+            )
+        });
+        Ok(sea_orm::Database::connect(&url).await?)
+    }
+
     pub fn url(&self, path: &str) -> String {
         format!("{}{path}", self.base)
     }

@@ -6,19 +6,13 @@
 
 use client_core::{RecordId, Role, UserId};
 use fieldlog_tests::{Db, TestServer};
-use sea_orm::{ConnectionTrait, Database, DatabaseConnection, Statement, Value as Sql};
+use sea_orm::{ConnectionTrait, DatabaseConnection, Statement, Value as Sql};
 use serde_json::{Value, json};
 use server::store::audit::{Entry, hash_v1};
 
 /// The server's database, opened directly as an intruder would.
 async fn open(s: &TestServer) -> anyhow::Result<DatabaseConnection> {
-    let url = s.database_url.clone().unwrap_or_else(|| {
-        format!(
-            "sqlite://{}?mode=rw",
-            s.data_dir.join("fieldlog.db").display()
-        )
-    });
-    Ok(Database::connect(&url).await?)
+    s.open_database().await
 }
 
 async fn exec(c: &DatabaseConnection, sql: &str, values: Vec<Sql>) -> anyhow::Result<()> {

@@ -154,13 +154,7 @@ async fn disaggregated_reports_suppress_so_nothing_can_be_recovered() -> anyhow:
         // As if synced that year: a closed year counts only what the server
         // received as submitted by its cutoff (`year_freeze.rs`).
         {
-            let url = s.database_url.clone().unwrap_or_else(|| {
-                format!(
-                    "sqlite://{}?mode=rw",
-                    s.data_dir.join("fieldlog.db").display()
-                )
-            });
-            let conn = sea_orm::Database::connect(&url).await?;
+            let conn = s.open_database().await?;
             use sea_orm::ConnectionTrait;
             let (a, b) = (quiet.start().millis(), quiet.end().millis());
             for table in ["records", "record_students"] {
@@ -214,13 +208,7 @@ async fn disaggregated_reports_suppress_so_nothing_can_be_recovered() -> anyhow:
 
         // Rows of an older projection (as before migration 5) are re-derived
         // from their documents when the server starts.
-        let url = s.database_url.clone().unwrap_or_else(|| {
-            format!(
-                "sqlite://{}?mode=rw",
-                s.data_dir.join("fieldlog.db").display()
-            )
-        });
-        let conn = sea_orm::Database::connect(&url).await?;
+        let conn = s.open_database().await?;
         use sea_orm::ConnectionTrait;
         conn.execute_unprepared("UPDATE records SET projection = 0")
             .await?;

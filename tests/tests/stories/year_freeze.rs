@@ -11,20 +11,14 @@ use client_core::school_year::SchoolYear;
 use client_core::vocabulary::ActionTaken;
 use client_core::{RecordId, StudentKey, Timestamp};
 use fieldlog_tests::{Db, TestServer};
-use sea_orm::{ConnectionTrait, Database, Statement};
+use sea_orm::{ConnectionTrait, Statement};
 use serde_json::Value;
 
 /// Moves the receipt of every change the server holds of `record` back by
 /// `hours`: as if the phone had synced them that much earlier (the stories
 /// run on the real clock).
 async fn backdate_receipt(s: &TestServer, record: RecordId, hours: i64) -> anyhow::Result<()> {
-    let url = s.database_url.clone().unwrap_or_else(|| {
-        format!(
-            "sqlite://{}?mode=rw",
-            s.data_dir.join("fieldlog.db").display()
-        )
-    });
-    let conn = Database::connect(&url).await?;
+    let conn = s.open_database().await?;
     let backend = conn.get_database_backend();
     let sql = match backend {
         sea_orm::DbBackend::Postgres => {
@@ -172,13 +166,7 @@ async fn a_record_submitted_after_its_year_closed_changes_nothing() -> anyhow::R
 /// Sets `record`'s first receipt as submitted to `at`, in both tables: as if
 /// the phone had synced it then.
 async fn received_at(s: &TestServer, record: RecordId, at: Timestamp) -> anyhow::Result<()> {
-    let url = s.database_url.clone().unwrap_or_else(|| {
-        format!(
-            "sqlite://{}?mode=rw",
-            s.data_dir.join("fieldlog.db").display()
-        )
-    });
-    let conn = Database::connect(&url).await?;
+    let conn = s.open_database().await?;
     let id = match conn.get_database_backend() {
         sea_orm::DbBackend::Postgres => format!("'{}'", record.0),
         // SQLite keeps uuids as 16-byte blobs.
