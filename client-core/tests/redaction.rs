@@ -177,11 +177,48 @@ fn a_pulled_generation_replaces_the_copy_and_keeps_unpushed_edits() {
     let request =
         client_core::sync::SyncRequest::decode(&again.prepare_sync(), usize::MAX).expect("ok");
     assert!(
+        request.push.iter().any(|d| d.doc.kind == DocKind::Account),
+        "the carried edit is still to push"
+    );
+    assert!(
         request
             .push
             .iter()
             .all(|d| d.generation == 1 || d.doc.kind != DocKind::Account)
     );
+}
+
+/// A push accepted on the old history just before a redaction committed:
+/// the same reply accepts it and brings the new generation. The accepted
+/// heads belong to the history just replaced and must not become the new
+/// one's (the device would then push its whole document again).
+#[test]
+fn heads_accepted_on_a_replaced_history_are_ignored() {
+    let (mut phone, synced) = phone_with_unpushed_edit();
+    let changes = new_generation(&mut phone, &synced);
+    let _ = phone.prepare_sync();
+    let old_heads = phone.document(&account(RECORD)).expect("doc").heads();
+    let accepted = vec![Accepted {
+        doc: account(RECORD),
+        heads: wire_hashes(&old_heads),
+    }];
+    let pull = vec![DocChanges {
+        doc: account(RECORD),
+        generation: 1,
+        changes,
+    }];
+    phone
+        .receive_sync(&reply(pull, vec![], accepted))
+        .expect("applied");
+    let request =
+        client_core::sync::SyncRequest::decode(&phone.prepare_sync(), usize::MAX).expect("ok");
+    let pushed: Vec<_> = request
+        .push
+        .iter()
+        .filter(|d| d.doc.kind == DocKind::Account)
+        .collect();
+    assert_eq!(pushed.len(), 1);
+    assert_eq!(pushed[0].changes.len(), 1, "the carried edit alone");
 }
 
 #[test]
