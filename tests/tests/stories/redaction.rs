@@ -2,8 +2,9 @@
 //! of the record's history, on the server and on every device that held it,
 //! and nothing a device had not pushed yet is lost.
 
+use super::integrity::history;
 use super::{contact, now, review};
-use client_core::document::{DocId, Document};
+use client_core::document::DocId;
 use client_core::replica::{Replica, SyncStatus};
 use client_core::review::Reviews;
 use client_core::vocabulary::Finding;
@@ -13,21 +14,15 @@ use serde_json::json;
 
 const CANARY: &str = "Jordan Ellis, who has autism (IEP), canary 7Q";
 
-fn doc(record: RecordId, kind: DocKind) -> DocId {
-    DocId { record, kind }
-}
-
-/// Everything a document holds, history included, uncompressed.
-fn history(doc: &mut Document) -> String {
-    String::from_utf8_lossy(&doc.automerge().save_nocompress()).into_owned()
-}
-
 /// Whether any document `device` holds of `record` has `text` anywhere in
-/// its history.
+/// its history (`integrity::history`: uncompressed, history included).
 fn holds(device: &mut Replica, record: RecordId, text: &str) -> bool {
     DocKind::ALL.iter().any(|kind| {
         device
-            .document(&doc(record, *kind))
+            .document(&DocId {
+                record,
+                kind: *kind,
+            })
             .is_some_and(|d| history(d).contains(text))
     })
 }

@@ -183,49 +183,83 @@ async fn received_at(s: &TestServer, record: RecordId, at: Timestamp) -> anyhow:
     Ok(())
 }
 
+/// A search in the newest closed year's last weeks, still on the officer's
+/// phone (within the device's window), counted: received before the
+/// cutoff. `before` is that year's disability table for school records.
+struct Counted {
+    s: TestServer,
+    analyst: fieldlog_tests::Session,
+    officer: fieldlog_tests::Session,
+    phone: client_core::replica::Replica,
+    r: Record,
+    ask: String,
+    before: Value,
+}
+
+async fn counted_search(db: &Db) -> anyhow::Result<Counted> {
+    let s = TestServer::start(db).await?;
+    let analyst = s.login("analyst.district").await?;
+    let year = SchoolYear::latest_closed(now());
+    let ask = format!(
+        "/api/v1/reports/disaggregated?school_year={year}&source=school_record&by=disability"
+    );
+    let officer = s.login("sro.martinez").await?;
+    let mut phone = officer.replica(9);
+    let at = Timestamp::from_millis(year.end().millis() - 20 * 86_400_000);
+    let r = search(&officer, at);
+    phone.create(&r, now())?;
+    assert_eq!(s.sync(&officer.token, &mut phone).await?.refused, vec![]);
+    received_at(&s, r.id, at.plus_hours(2)).await?;
+    let (st, before) = s.get(Some(&analyst.token), &ask).await?;
+    assert_eq!(st, 200, "{}: {before}", db.name());
+    Ok(Counted {
+        s,
+        analyst,
+        officer,
+        phone,
+        r,
+        ask,
+        before,
+    })
+}
+
+/// The officer corrects the school record's disability (Section 504 ->
+/// IDEA) and syncs.
+async fn correct_disability(c: &mut Counted) -> anyhow::Result<()> {
+    let mut amended = c.phone.record(c.r.id)?;
+    if let Some(sr) = &mut amended.students[0].school_record {
+        sr.disability = Some(client_core::vocabulary::Disability::Idea);
+    }
+    c.phone
+        .update(&amended, Some("wrong plan on file"), now())?;
+    let report = c.s.sync(&c.officer.token, &mut c.phone).await?;
+    assert_eq!(report.refused, vec![]);
+    Ok(())
+}
+
 #[tokio::test]
 async fn amending_a_counted_record_after_its_year_closed_changes_nothing() -> anyhow::Result<()> {
     for db in Db::all() {
-        let s = TestServer::start(&db).await?;
         let name = db.name();
-        let analyst = s.login("analyst.district").await?;
-        let year = SchoolYear::latest_closed(now());
-        let ask = format!(
-            "/api/v1/reports/disaggregated?school_year={year}&source=school_record&by=disability"
-        );
-        // A search in the year's last weeks, still on the officer's phone
-        // (within the device's window), counted: received before the cutoff.
-        let officer = s.login("sro.martinez").await?;
-        let mut phone = officer.replica(9);
-        let at = Timestamp::from_millis(year.end().millis() - 20 * 86_400_000);
-        let r = search(&officer, at);
-        phone.create(&r, now())?;
-        assert_eq!(s.sync(&officer.token, &mut phone).await?.refused, vec![]);
-        received_at(&s, r.id, at.plus_hours(2)).await?;
-        let (st, before) = s.get(Some(&analyst.token), &ask).await?;
-        assert_eq!(st, 200, "{name}: {before}");
-
-        // Today, long after the cutoff, the officer corrects the school
-        // record's disability (Section 504 -> IDEA).
+        let mut c = counted_search(&db).await?;
+        // Today, long after the cutoff, the officer corrects it.
         assert!(
-            phone.record_ids().contains(&r.id),
+            c.phone.record_ids().contains(&c.r.id),
             "{name}: still on the phone"
         );
-        let mut amended = phone.record(r.id)?;
-        if let Some(sr) = &mut amended.students[0].school_record {
-            sr.disability = Some(client_core::vocabulary::Disability::Idea);
-        }
-        phone.update(&amended, Some("wrong plan on file"), now())?;
-        assert_eq!(s.sync(&officer.token, &mut phone).await?.refused, vec![]);
-        let (st, after) = s.get(Some(&analyst.token), &ask).await?;
+        correct_disability(&mut c).await?;
+        let (st, after) = c.s.get(Some(&c.analyst.token), &c.ask).await?;
         assert_eq!(st, 200, "{name}: {after}");
         assert_eq!(
-            after["tables"], before["tables"],
+            after["tables"], c.before["tables"],
             "{name}: an amendment after the cutoff moved a closed year's table"
         );
         // The record itself is amended.
-        let (_, json) = s
-            .get(Some(&officer.token), &format!("/api/v1/incidents/{}", r.id))
+        let (_, json) =
+            c.s.get(
+                Some(&c.officer.token),
+                &format!("/api/v1/incidents/{}", c.r.id),
+            )
             .await?;
         assert_eq!(
             json["students"][0]["school_record"]["disability"], "idea",
@@ -241,38 +275,20 @@ async fn amending_a_counted_record_after_its_year_closed_changes_nothing() -> an
 #[tokio::test]
 async fn moving_a_counted_records_date_does_not_unfreeze_it() -> anyhow::Result<()> {
     for db in Db::all() {
-        let s = TestServer::start(&db).await?;
         let name = db.name();
-        let analyst = s.login("analyst.district").await?;
-        let year = SchoolYear::latest_closed(now());
-        let ask = format!(
-            "/api/v1/reports/disaggregated?school_year={year}&source=school_record&by=disability"
-        );
-        let officer = s.login("sro.martinez").await?;
-        let mut phone = officer.replica(9);
-        let at = Timestamp::from_millis(year.end().millis() - 20 * 86_400_000);
-        let r = search(&officer, at);
-        phone.create(&r, now())?;
-        assert_eq!(s.sync(&officer.token, &mut phone).await?.refused, vec![]);
-        received_at(&s, r.id, at.plus_hours(2)).await?;
-        let (_, before) = s.get(Some(&analyst.token), &ask).await?;
-
+        let mut c = counted_search(&db).await?;
         // Into the open year, then the disability corrected: neither may
         // move the closed year's table.
-        let mut moved = phone.record(r.id)?;
+        let mut moved = c.phone.record(c.r.id)?;
         moved.occurred_at = now().plus_hours(-3);
         moved.ended_at = Some(moved.occurred_at.plus_minutes(20));
-        phone.update(&moved, Some("wrong date"), now())?;
-        assert_eq!(s.sync(&officer.token, &mut phone).await?.refused, vec![]);
-        let mut amended = phone.record(r.id)?;
-        if let Some(sr) = &mut amended.students[0].school_record {
-            sr.disability = Some(client_core::vocabulary::Disability::Idea);
-        }
-        phone.update(&amended, Some("wrong plan on file"), now())?;
-        assert_eq!(s.sync(&officer.token, &mut phone).await?.refused, vec![]);
-        let (_, after) = s.get(Some(&analyst.token), &ask).await?;
+        c.phone.update(&moved, Some("wrong date"), now())?;
+        let report = c.s.sync(&c.officer.token, &mut c.phone).await?;
+        assert_eq!(report.refused, vec![]);
+        correct_disability(&mut c).await?;
+        let (_, after) = c.s.get(Some(&c.analyst.token), &c.ask).await?;
         assert_eq!(
-            after["tables"], before["tables"],
+            after["tables"], c.before["tables"],
             "{name}: a closed year's table moved"
         );
     }
