@@ -9,15 +9,14 @@ use super::error::ApiError;
 use super::extract::Auth;
 use super::scope::require_grant;
 use crate::store::reports::Counts;
+use crate::store::{Store, StoreError};
 use axum::Json;
 use axum::extract::{Query, State};
 use axum::http::{HeaderMap, header};
 use axum::response::{IntoResponse, Response};
 use client_core::Timestamp;
 use client_core::access::Action;
-use client_core::report::{
-    Cell, Dimension, Grids, Measure, Outcome, Published, UNKNOWN, Year, suppress_by,
-};
+use client_core::report::{Cell, Dimension, Grids, Measure, Outcome, Published, UNKNOWN, Year};
 use client_core::school_year::SchoolYear;
 use client_core::vocabulary::Source;
 use serde::{Deserialize, Serialize};
@@ -168,63 +167,21 @@ fn grid(
     g
 }
 
-/// The published tables of a report by `by`: interactions, then each of
-/// `outcomes`, each suppressed, with rates against the interactions table.
-pub fn tables(
-    counts: &HashMap<Vec<String>, Counts>,
-    by: &[Dimension],
-    outcomes: &[Outcome],
-    threshold: u64,
-) -> Vec<Table> {
-    let rows = by[0].categories();
-    let cols = by.get(1).map_or(vec!["all"], |d| d.categories());
-    let (rows, cols) = (rows.as_slice(), cols.as_slice());
-    let interactions = grid(counts, rows, cols, 0);
-    // Outcome tables are suppressed beside the interactions table.
-    let publish = |m: usize| {
-        let base = (m > 0).then_some(interactions.as_slice());
-        suppress_by(
-            &grid(counts, rows, cols, m),
-            threshold,
-            by[0],
-            by.get(1).copied(),
-            base,
-        )
-    };
-    let base = publish(0);
-    let mut out = vec![Table {
-        measure: "interactions".into(),
-        published: base.clone(),
-        rates_per_100: None,
-    }];
-    for o in outcomes {
-        let m = 1 + Outcome::ALL.iter().position(|x| x == o).unwrap_or(0);
-        let p = publish(m);
-        out.push(Table {
-            measure: o.as_str().into(),
-            rates_per_100: Some(rates(&p, &base)),
-            published: p,
-        });
-    }
-    out
-}
-
 /// Every table of the year, both sources, suppressed as one family
 /// (`client_core::report::Year`): an answer's totals are margins every
 /// other answer shares, so they are decided from all of the year's counts.
-async fn year_family(
-    state: &AppState,
+pub async fn year_family(
+    store: &Store,
     from: Timestamp,
     to: Timestamp,
     cutoff: Timestamp,
     threshold: u64,
-) -> Result<Year, ApiError> {
+) -> Result<Year, StoreError> {
     let sources = [Source::SchoolRecord, Source::Perceived];
     let mut counts: HashMap<(Source, Dimension, Dimension), Grids> = HashMap::new();
     for source in sources {
         for (a, b) in Year::pairs() {
-            let c = state
-                .store
+            let c = store
                 .report_counts(
                     source.as_str(),
                     from.millis(),
@@ -388,7 +345,7 @@ pub async fn disaggregated(
             },
         )])
         .await?;
-    let family = year_family(&state, from, to, cutoff, threshold).await?;
+    let family = year_family(&state.store, from, to, cutoff, threshold).await?;
     if crdc {
         let body = crdc_csv(&family)?;
         return Ok(csv_response(body, "fieldlog-crdc.csv"));
