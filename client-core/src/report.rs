@@ -8,6 +8,7 @@
 //! projected for reporting, so no table can cross-tabulate them.
 
 mod categories;
+mod cone;
 mod interior;
 mod margins;
 mod rank;

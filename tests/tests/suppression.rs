@@ -39,6 +39,35 @@ proptest! {
     }
 }
 
+/// Found by the property above on CI: row 1 published 52 of its total 52,
+/// so its two withheld zeros were both zero (counts are not negative),
+/// and column 2 then gave its withheld 10 away. Linear rank alone called
+/// every withheld cell free.
+#[test]
+fn withheld_zeros_a_row_total_pins_are_no_partners() {
+    let cells = [
+        vec![1, 0, 10],
+        vec![0, 52, 0],
+        vec![0, 0, 0],
+        vec![10, 10, 0],
+    ];
+    let p = suppress(&cells, DEFAULT_THRESHOLD);
+    assert!(recover(&p).is_empty(), "{:?}", recover(&p));
+    assert!(p.cells[0][0].suppressed);
+    // And the property's next find, once rank and bounds were both used:
+    // the withheld row totals 1 + 10 and column 2's withheld 1 + 10 make
+    // the rows' other withheld cells sum to zero.
+    let cells = [
+        vec![0, 0, 1],
+        vec![7, 6, 0],
+        vec![0, 0, 10],
+        vec![3, 10, 0],
+        vec![0, 0, 0],
+    ];
+    let p = suppress(&cells, DEFAULT_THRESHOLD);
+    assert!(recover(&p).is_empty(), "{:?}", recover(&p));
+}
+
 /// The attacker is not toothless: withholding one small cell alone, it
 /// recovers that cell from the total.
 #[test]

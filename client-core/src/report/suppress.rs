@@ -1,7 +1,8 @@
 //! Small-cell suppression of one table, with complementary suppression.
 
 use super::Dimension;
-use super::rank::{Equation, determined, signed};
+use super::rank::{Equation, signed};
+use super::system::System;
 use serde::{Deserialize, Serialize};
 
 /// The smallest threshold a deployment may configure: below 5 the published
@@ -180,10 +181,21 @@ pub fn suppress_within(cells: &[Vec<u64>], threshold: u64, base: Option<&[Vec<u6
     let interior = rows * cols;
     let eqs = layout.equations();
     let signed_eqs: Vec<Equation> = eqs.iter().map(|(p, t)| signed(p, *t)).collect();
+    // Beside its interactions table, a term is at most its group's
+    // interactions; a reader holding both tables knows that.
+    let caps: Vec<Option<u64>> = (0..values.len())
+        .map(|t| base_values.as_ref().map(|b| b[t]))
+        .collect();
+    // Pinned as the attacker pins: by the sums, and by counts never being
+    // negative (two withheld zeros in a row whose published cells already
+    // make its total are both zero, whatever rank says).
+    let system = System {
+        eqs: &signed_eqs,
+        values: &values,
+        caps: &caps,
+    };
     // Each round withholds at least one more cell; there are finitely many.
-    while let Some(exposed) =
-        (0..values.len()).find(|&i| hidden[i] && determined(&signed_eqs, &hidden, i))
-    {
+    while let Some(exposed) = system.exposed(&hidden) {
         let related = |t: usize| {
             eqs.iter().any(|(parts, total)| {
                 let terms = || parts.iter().chain(std::iter::once(total));
@@ -221,7 +233,8 @@ pub fn suppress_within(cells: &[Vec<u64>], threshold: u64, base: Option<&[Vec<u6
 
 /// Suppresses a table by `rows` (and `cols`, when two-way) in the one
 /// orientation `Dimension::leads` chooses, and hands it back in the order
-/// asked for. Every published table goes through here (JSON, CSV, CRDC).
+/// asked for. The server publishes whole years through `Year::suppress`;
+/// this is one table on its own, as the property tests attack it.
 pub fn suppress_by(
     cells: &[Vec<u64>],
     threshold: u64,

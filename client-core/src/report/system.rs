@@ -4,7 +4,8 @@
 //! attacker can pin down, and which further number to withhold when a
 //! withheld one is pinned.
 
-use super::rank::{Equation, determined};
+use super::cone::{Room, movable};
+use super::rank::Equation;
 
 /// An upper bound no count reaches: "no bound known".
 const UNBOUNDED: i128 = 1 << 50;
@@ -75,16 +76,24 @@ impl System<'_> {
         r
     }
 
-    /// The first withheld number the attacker pins down: a linear
-    /// combination of published numbers, or narrowed to one value by the
-    /// bounds. Known zeros are not numbers to protect.
+    /// The first withheld number the attacker pins down: narrowed to one
+    /// value by the bounds, or with no room to move under the sums, counts
+    /// never negative and the caps (`cone`). Known zeros are not numbers to
+    /// protect.
     pub fn exposed(&self, hidden: &[bool]) -> Option<usize> {
         let ranges = self.ranges(hidden);
-        (0..hidden.len()).find(|&t| {
-            hidden[t]
-                && !self.known_zero(t)
-                && (ranges[t].0 == ranges[t].1 || determined(self.eqs, hidden, t))
-        })
+        let free = movable(self.eqs, hidden, |t| self.room(t), None);
+        (0..hidden.len())
+            .find(|&t| hidden[t] && !self.known_zero(t) && (ranges[t].0 == ranges[t].1 || !free[t]))
+    }
+
+    /// How a withheld term may move from its true value.
+    fn room(&self, t: usize) -> Room {
+        let v = self.values[t];
+        Room {
+            down: v > 0,
+            up: self.caps[t] != Some(v),
+        }
     }
 
     fn related(&self, a: usize, b: usize) -> bool {
@@ -96,7 +105,7 @@ impl System<'_> {
     /// Whether withheld term `t` is pinned.
     fn is_pinned(&self, hidden: &[bool], t: usize) -> bool {
         let r = self.ranges(hidden)[t];
-        r.0 == r.1 || determined(self.eqs, hidden, t)
+        r.0 == r.1 || !movable(self.eqs, hidden, |u| self.room(u), Some(t))[t]
     }
 
     /// Withholds further terms until no withheld number is pinned. Each
