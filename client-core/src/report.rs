@@ -8,16 +8,32 @@
 //! projected for reporting, so no table can cross-tabulate them.
 
 mod categories;
+pub use categories::{AgeBand, Dimension, Outcome, RaceEthnicity, UNKNOWN};
+
+// Suppression runs where reports are published, the server, never on a
+// phone: its LP solver is a host-only dependency (client-core's Cargo.toml).
+#[cfg(not(target_arch = "wasm32"))]
 mod cone;
+#[cfg(not(target_arch = "wasm32"))]
+mod cube;
+#[cfg(not(target_arch = "wasm32"))]
 mod interior;
+#[cfg(not(target_arch = "wasm32"))]
 mod margins;
+#[cfg(not(target_arch = "wasm32"))]
 mod rank;
+#[cfg(not(target_arch = "wasm32"))]
 mod suppress;
+#[cfg(not(target_arch = "wasm32"))]
 mod system;
+#[cfg(not(target_arch = "wasm32"))]
 mod year;
 
-pub use categories::{AgeBand, Dimension, Outcome, RaceEthnicity, UNKNOWN};
+#[cfg(not(target_arch = "wasm32"))]
+pub use cube::Cube;
+#[cfg(not(target_arch = "wasm32"))]
 pub use suppress::{
     Cell, DEFAULT_THRESHOLD, MIN_THRESHOLD, Published, suppress, suppress_by, suppress_within,
 };
+#[cfg(not(target_arch = "wasm32"))]
 pub use year::{Grids, Measure, Year};

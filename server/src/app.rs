@@ -184,6 +184,7 @@ async fn serve(settings: Settings, store: Store) -> anyhow::Result<()> {
         settings: Arc::new(settings),
         policy: Arc::new(policy),
         metrics,
+        years: Default::default(),
     };
     println!("Fieldlog is listening on http://{addr}/");
     tracing::info!(%addr, "listening");

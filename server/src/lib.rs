@@ -15,6 +15,7 @@ pub mod device_cookie;
 pub mod files;
 pub mod projection;
 pub mod proxies;
+pub mod published_years;
 pub mod redaction;
 pub mod settings;
 pub mod store;

@@ -47,6 +47,8 @@ pub struct AppState {
     pub settings: Arc<Settings>,
     pub policy: Arc<Policy>,
     pub metrics: Option<PrometheusHandle>,
+    /// Closed years' report families, kept once computed.
+    pub years: crate::published_years::PublishedYears,
 }
 
 impl AppState {

@@ -8,7 +8,6 @@ use super::AppState;
 use super::error::ApiError;
 use super::extract::Auth;
 use super::scope::require_grant;
-use crate::store::reports::Counts;
 use crate::store::{Store, StoreError};
 use axum::Json;
 use axum::extract::{Query, State};
@@ -16,11 +15,10 @@ use axum::http::{HeaderMap, header};
 use axum::response::{IntoResponse, Response};
 use client_core::Timestamp;
 use client_core::access::Action;
-use client_core::report::{Cell, Dimension, Grids, Measure, Outcome, Published, UNKNOWN, Year};
+use client_core::report::{Cell, Dimension, Measure, Outcome, Published, Year};
 use client_core::school_year::SchoolYear;
 use client_core::vocabulary::Source;
 use serde::{Deserialize, Serialize};
-use std::collections::HashMap;
 
 #[derive(Deserialize, utoipa::IntoParams)]
 pub struct ReportQuery {
@@ -145,28 +143,6 @@ fn parse_source(v: Option<&str>) -> Result<Source, ApiError> {
     }
 }
 
-/// Rows x cols counts of measure `m` (0: interactions; 1..: `Outcome::ALL`).
-fn grid(
-    counts: &HashMap<Vec<String>, Counts>,
-    rows: &[&str],
-    cols: &[&str],
-    m: usize,
-) -> Vec<Vec<u64>> {
-    let pos = |cats: &[&str], v: &str| {
-        cats.iter()
-            .position(|c| *c == v)
-            .or_else(|| cats.iter().position(|c| *c == UNKNOWN))
-            .unwrap_or(0)
-    };
-    let mut g = vec![vec![0u64; cols.len()]; rows.len()];
-    for (key, c) in counts {
-        let r = pos(rows, &key[0]);
-        let k = key.get(1).map_or(0, |v| pos(cols, v));
-        g[r][k] += c[m];
-    }
-    g
-}
-
 /// Every table of the year, both sources, suppressed as one family
 /// (`client_core::report::Year`): an answer's totals are margins every
 /// other answer shares, so they are decided from all of the year's counts.
@@ -178,27 +154,19 @@ pub async fn year_family(
     threshold: u64,
 ) -> Result<Year, StoreError> {
     let sources = [Source::SchoolRecord, Source::Perceived];
-    let mut counts: HashMap<(Source, Dimension, Dimension), Grids> = HashMap::new();
+    let mut cubes = Vec::new();
     for source in sources {
-        for (a, b) in Year::pairs() {
-            let c = store
-                .report_counts(
-                    source.as_str(),
-                    from.millis(),
-                    to.millis(),
-                    cutoff.millis(),
-                    &[a, b],
-                )
-                .await?;
-            let (rows, cols) = (a.categories(), b.categories());
-            let grids = (0..Measure::COUNT)
-                .map(|m| grid(&c, &rows, &cols, m))
-                .collect();
-            counts.insert((source, a, b), grids);
-        }
+        let cube = store
+            .report_cube(source.as_str(), from.millis(), to.millis(), cutoff.millis())
+            .await?;
+        cubes.push((source, cube));
     }
     Ok(Year::suppress(threshold, &sources, |s, a, b| {
-        counts.remove(&(s, a, b)).unwrap_or_default()
+        cubes
+            .iter()
+            .find(|(source, _)| *source == s)
+            .map(|(_, cube)| cube.grids(a, b))
+            .unwrap_or_default()
     }))
 }
 
@@ -345,7 +313,14 @@ pub async fn disaggregated(
             },
         )])
         .await?;
-    let family = year_family(&state.store, from, to, cutoff, threshold).await?;
+    let family = state
+        .years
+        .family(
+            year,
+            threshold,
+            year_family(&state.store, from, to, cutoff, threshold),
+        )
+        .await?;
     if crdc {
         let body = crdc_csv(&family)?;
         return Ok(csv_response(body, "fieldlog-crdc.csv"));

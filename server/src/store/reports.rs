@@ -1,22 +1,26 @@
 //! The disaggregated report's counts: one grouped scan of `record_students`
-//! (indexed by source and time), which carries everything it groups and
-//! counts by. Suppression happens above this, in client-core.
+//! per source (indexed by source and time), by every dimension at once,
+//! into a `client_core::report::Cube` whose margins are every table.
+//! Suppression happens above this, in client-core.
 
 use super::entity::record_student;
 use super::{Store, StoreError};
-use client_core::report::{Dimension, Outcome, UNKNOWN};
+use client_core::report::{Cube, Dimension, Outcome};
 use sea_orm::sea_query::{Alias, Expr, Func};
 use sea_orm::{ColumnTrait, EntityTrait, FromQueryResult, QueryFilter, QuerySelect};
-use std::collections::HashMap;
 
-// `Grouped` has one column per outcome.
-const _: () = assert!(Outcome::ALL.len() == 8);
+// `Grouped` has one column per outcome and per dimension.
+const _: () = assert!(Outcome::ALL.len() == 8 && Dimension::ALL.len() == 6);
 
 /// One group's row as SQL returns it.
 #[derive(FromQueryResult)]
 struct Grouped {
     d0: Option<String>,
     d1: Option<String>,
+    d2: Option<String>,
+    d3: Option<String>,
+    d4: Option<String>,
+    d5: Option<String>,
     n: Option<i64>,
     o0: Option<i64>,
     o1: Option<i64>,
@@ -27,9 +31,6 @@ struct Grouped {
     o6: Option<i64>,
     o7: Option<i64>,
 }
-
-/// Counts of one group: interactions, then each `Outcome::ALL` in order.
-pub type Counts = Vec<u64>;
 
 fn column(d: Dimension) -> record_student::Column {
     use record_student::Column as C;
@@ -64,16 +65,15 @@ fn bigint(e: impl Into<Expr>) -> Expr {
 impl Store {
     /// Student interactions of submitted records in `[from, to)` described
     /// by `source` that the server received as submitted before
-    /// `received_before` (a school year's cutoff), grouped by `by` (one or
-    /// two dimensions); a missing value groups as `unknown`.
-    pub async fn report_counts(
+    /// `received_before` (a school year's cutoff), grouped by every
+    /// dimension; a missing value groups as unknown.
+    pub async fn report_cube(
         &self,
         source: &str,
         from: i64,
         to: i64,
         received_before: i64,
-        by: &[Dimension],
-    ) -> Result<HashMap<Vec<String>, Counts>, StoreError> {
+    ) -> Result<Cube, StoreError> {
         use record_student::Column as C;
         let mut q = record_student::Entity::find()
             .select_only()
@@ -82,7 +82,7 @@ impl Store {
             .filter(C::OccurredAt.lt(to))
             .filter(C::Submitted.eq(true))
             .filter(C::ReceivedSubmittedAt.lt(received_before));
-        for (i, d) in by.iter().enumerate() {
+        for (i, d) in Dimension::ALL.iter().enumerate() {
             q = q
                 .column_as(column(*d), format!("d{i}"))
                 .group_by(column(*d));
@@ -94,29 +94,17 @@ impl Store {
                 format!("o{i}"),
             );
         }
-        if by.len() < 2 {
-            q = q.column_as(Expr::val(UNKNOWN), "d1");
-        }
         let rows = q.into_model::<Grouped>().all(self.db()).await?;
-        let mut out = HashMap::new();
+        let mut cube = Cube::default();
         for row in rows {
-            let key: Vec<String> = [row.d0, row.d1]
-                .into_iter()
-                .take(by.len())
-                .map(|d| d.unwrap_or_else(|| UNKNOWN.to_string()))
-                .collect();
             let counts = [
                 row.n, row.o0, row.o1, row.o2, row.o3, row.o4, row.o5, row.o6, row.o7,
             ]
             .map(|x| x.unwrap_or(0).max(0) as u64);
-            // Two spellings of "unknown" (NULL and the word) are one group.
-            let e: &mut Counts = out
-                .entry(key)
-                .or_insert_with(|| vec![0; Outcome::ALL.len() + 1]);
-            for (a, b) in e.iter_mut().zip(counts) {
-                *a += b;
-            }
+            let values =
+                [&row.d0, &row.d1, &row.d2, &row.d3, &row.d4, &row.d5].map(|d| d.as_deref());
+            cube.add(values, &counts);
         }
-        Ok(out)
+        Ok(cube)
     }
 }
