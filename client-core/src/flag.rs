@@ -8,7 +8,7 @@
 use crate::closed_set;
 use crate::record::Record;
 use crate::timestamp::Timestamp;
-use crate::vocabulary::{InitiatedBy, Source, Status};
+use crate::vocabulary::{Category, InitiatedBy, Source, Status};
 use serde::Serialize;
 
 closed_set!(
@@ -94,10 +94,17 @@ pub fn flags(r: &Record, now: Timestamp, received: Option<Timestamp>) -> Vec<Fla
             });
         }
     }
-    if r.is_discipline_overcall() && r.actions.iter().any(|a| a.is_enforcement()) {
+    // Whoever started it (DOMAIN.md section 2 rule 4, 003 p10): "either on
+    // their own initiative or at the request of school officials".
+    if r.category == Some(Category::CodeOfConduct) && r.actions.iter().any(|a| a.is_enforcement()) {
+        let how = if r.initiated_by == Some(InitiatedBy::SchoolStaff) {
+            "the school asked the SRO into"
+        } else {
+            "the SRO took up without a school request"
+        };
         out.push(Flag::new(
             FlagCode::DisciplineInvolvement,
-            "enforcement action in a school-requested code-of-conduct matter that would not have warranted 911",
+            format!("enforcement action in a school-discipline (code-of-conduct) matter {how}"),
         ));
     }
     if let Some(reason) = late(r, now, received) {
@@ -152,9 +159,7 @@ pub fn received_submitted(
 /// Whether a record belongs in its period's review queue (DOMAIN.md section 4):
 /// enforcement, school-discipline involvement, or any flag.
 pub fn needs_review(r: &Record, flags: &[Flag]) -> bool {
-    r.actions.iter().any(|a| a.is_reviewable())
-        || (r.initiated_by == Some(InitiatedBy::SchoolStaff) && r.is_discipline_overcall())
-        || !flags.is_empty()
+    r.actions.iter().any(|a| a.is_reviewable()) || r.is_discipline_overcall() || !flags.is_empty()
 }
 
 #[cfg(test)]

@@ -243,11 +243,51 @@ impl Record {
             && self.would_warrant_911 == Some(false)
     }
 
+    /// `not_a_safety_matter` of this record.
+    pub fn is_not_a_safety_matter(&self) -> bool {
+        not_a_safety_matter(self.category, self.would_warrant_911)
+    }
+
     /// Sets the status to submitted, stamping the first submission time.
     pub fn submit(&mut self, at: Timestamp) {
         self.status = Status::Submitted;
         if self.submitted_at.is_none() {
             self.submitted_at = Some(at);
+        }
+    }
+}
+
+/// Not a safety matter (DOMAIN.md section 5, the over-calling view): it
+/// would not have warranted 911, or it was school discipline (a
+/// code-of-conduct matter), whatever the officer answered about 911. The
+/// one definition: the projection stores it and the view counts it.
+pub fn not_a_safety_matter(category: Option<Category>, would_warrant_911: Option<bool>) -> bool {
+    would_warrant_911 == Some(false) || category == Some(Category::CodeOfConduct)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn what_is_not_a_safety_matter() {
+        use Category as C;
+        // category, would it have warranted 911, not a safety matter.
+        let cases = [
+            (Some(C::CodeOfConduct), Some(true), true),
+            (Some(C::CodeOfConduct), None, true),
+            (Some(C::SafetyThreat), Some(false), true),
+            (Some(C::SafetyThreat), Some(true), false),
+            (Some(C::CriminalOffense), None, false),
+            (None, Some(false), true),
+            (None, None, false),
+        ];
+        for (category, w911, want) in cases {
+            assert_eq!(
+                not_a_safety_matter(category, w911),
+                want,
+                "{category:?} {w911:?}"
+            );
         }
     }
 }

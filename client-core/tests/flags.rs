@@ -76,23 +76,91 @@ fn disability_without_modifications_carries_its_source() {
     assert_eq!(codes(&fixed), vec![]);
 }
 
+/// DOMAIN.md section 2 rule 4 (revised December 2026): enforcement in a
+/// code-of-conduct matter is SRO involvement in school discipline "either on
+/// their own initiative or at the request of school officials" (003 p10).
+/// The first version flagged school-requested matters only.
 #[test]
-fn enforcement_in_a_discipline_overcall_is_flagged() {
-    let overcall = with(routine(), |r| {
-        r.initiated_by = Some(InitiatedBy::SchoolStaff);
-        r.category = Some(Category::CodeOfConduct);
-        r.would_warrant_911 = Some(false);
-        r.actions = vec![ActionTaken::SearchProperty];
-    });
-    assert_eq!(codes(&overcall), vec![FlagCode::DisciplineInvolvement]);
-    // Declining the discipline matter is what the seeds ask for: no flag.
-    let declined = with(overcall.clone(), |r| {
-        r.actions = vec![ActionTaken::DeclinedDisciplineMatter]
-    });
-    assert_eq!(codes(&declined), vec![]);
-    // The same action when the SRO judged it a 911 matter is not an over-call.
-    let safety = with(overcall, |r| r.would_warrant_911 = Some(true));
-    assert_eq!(codes(&safety), vec![]);
+fn enforcement_in_a_discipline_matter_is_flagged_whoever_started_it() {
+    use ActionTaken as A;
+    use InitiatedBy as I;
+    // who started it, category, would it have warranted 911, action, flagged.
+    let cases = [
+        (
+            I::SchoolStaff,
+            Category::CodeOfConduct,
+            false,
+            A::SearchProperty,
+            true,
+        ),
+        (
+            I::OfficerSelf,
+            Category::CodeOfConduct,
+            false,
+            A::SearchProperty,
+            true,
+        ),
+        (
+            I::OfficerSelf,
+            Category::CodeOfConduct,
+            false,
+            A::Citation,
+            true,
+        ),
+        (I::Student, Category::CodeOfConduct, false, A::Seizure, true),
+        // The officer's 911 answer does not make discipline police work.
+        (
+            I::SchoolStaff,
+            Category::CodeOfConduct,
+            true,
+            A::SearchProperty,
+            true,
+        ),
+        // Declining the discipline matter is what the seeds ask for.
+        (
+            I::SchoolStaff,
+            Category::CodeOfConduct,
+            false,
+            A::DeclinedDisciplineMatter,
+            false,
+        ),
+        (
+            I::OfficerSelf,
+            Category::CodeOfConduct,
+            false,
+            A::Warning,
+            false,
+        ),
+        // Enforcement in a matter that is not discipline is not flagged.
+        (
+            I::OfficerSelf,
+            Category::CriminalOffense,
+            true,
+            A::Citation,
+            false,
+        ),
+        (
+            I::SchoolStaff,
+            Category::SafetyThreat,
+            false,
+            A::SearchPerson,
+            false,
+        ),
+    ];
+    for (by, category, w911, action, flagged) in cases {
+        let r = with(routine(), |r| {
+            r.initiated_by = Some(by);
+            r.category = Some(category);
+            r.would_warrant_911 = Some(w911);
+            r.actions = vec![action];
+        });
+        assert_eq!(
+            codes(&r).contains(&FlagCode::DisciplineInvolvement),
+            flagged,
+            "{by} {category} 911={w911} {action}: {:?}",
+            codes(&r)
+        );
+    }
 }
 
 #[test]

@@ -13,6 +13,7 @@ mod m20261202_000007_audit_chain;
 mod m20261202_000008_device_epoch;
 mod m20261202_000009_submitted_received;
 mod m20261202_000010_redaction;
+mod m20261206_000011_not_safety_matter;
 
 #[derive(Debug)]
 pub struct Migrator;
@@ -31,6 +32,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261202_000008_device_epoch::Migration),
             Box::new(m20261202_000009_submitted_received::Migration),
             Box::new(m20261202_000010_redaction::Migration),
+            Box::new(m20261206_000011_not_safety_matter::Migration),
         ]
     }
 }

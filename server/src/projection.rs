@@ -37,6 +37,7 @@ pub fn record_row(r: &Record, now: Timestamp, earlier: Option<Timestamp>) -> Rec
             .filter(|s| !s.trim().is_empty()),
         category: r.category.map(|x| x.as_str().into()),
         would_warrant_911: r.would_warrant_911,
+        not_safety_matter: r.is_not_a_safety_matter(),
         actions: r.actions.iter().map(|a| a.as_str().into()).collect(),
         flags: f.iter().map(|x| x.code.as_str().into()).collect(),
         needs_review: needs_review(r, &f),

@@ -193,6 +193,9 @@ pub mod record {
         /// (`flag::received_submitted`); lateness and a school year's
         /// tables rest on it. Kept, never re-derived: the log may be redacted.
         pub received_submitted_at: Option<i64>,
+        /// `client_core::record::not_a_safety_matter` (migration 11): what
+        /// the over-calling view counts.
+        pub not_safety_matter: bool,
     }
 
     impl ActiveModelBehavior for ActiveModel {}

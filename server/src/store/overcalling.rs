@@ -9,8 +9,9 @@ use sea_orm::{DatabaseBackend, FromQueryResult, Statement, Value};
 
 /// A staff request is an involvement school staff asked for.
 const REQUESTED: &str = "initiated_by = 'school_staff'";
-/// Not a safety matter: would not have warranted 911, or code of conduct.
-const NOT_SAFETY: &str = "(would_warrant911 = FALSE OR category = 'code_of_conduct')";
+/// Not a safety matter, as the core decided it when it projected the record
+/// (`client_core::record::not_a_safety_matter`).
+const NOT_SAFETY: &str = "not_safety_matter = TRUE";
 
 #[derive(Debug, FromQueryResult)]
 pub struct SchoolCounts {

@@ -25,6 +25,8 @@ pub struct RecordRow {
     pub staff_id: Option<String>,
     pub category: Option<String>,
     pub would_warrant_911: Option<bool>,
+    /// `client_core::record::not_a_safety_matter`.
+    pub not_safety_matter: bool,
     pub actions: Vec<String>,
     pub flags: Vec<String>,
     pub needs_review: bool,
@@ -45,8 +47,9 @@ pub struct RecordRow {
 /// written twice (once in Rust, once in SQL). 2: lateness rests on the
 /// server's first receipt of a record. 3: seizures count toward the
 /// officer-outlier rule (003 p6). 4: lateness rests on the first receipt as
-/// submitted, kept in `received_submitted_at` (migration 9).
-pub const PROJECTION: i32 = 4;
+/// submitted, kept in `received_submitted_at` (migration 9). 5: whether a
+/// record was not a safety matter, decided by the core (migration 11).
+pub const PROJECTION: i32 = 5;
 
 /// One student's demographics from one source, for reports.
 #[derive(Clone, Debug)]
@@ -83,6 +86,7 @@ fn record_model(r: &RecordRow, now: i64) -> record::ActiveModel {
         staff_id: Set(r.staff_id.clone()),
         category: Set(r.category.clone()),
         would_warrant911: Set(r.would_warrant_911),
+        not_safety_matter: Set(r.not_safety_matter),
         actions: Set(json(&r.actions)),
         flags: Set(json(&r.flags)),
         needs_review: Set(r.needs_review),
@@ -211,6 +215,7 @@ impl Store {
                         C::StaffId,
                         C::Category,
                         C::WouldWarrant911,
+                        C::NotSafetyMatter,
                         C::Actions,
                         C::Flags,
                         C::NeedsReview,

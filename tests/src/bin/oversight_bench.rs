@@ -123,6 +123,7 @@ fn row(rng: &mut Rng, n: u64) -> RecordRow {
         }
     }
     let status = if rng.chance(97) { "submitted" } else { "draft" };
+    let w911 = rng.chance(30);
     RecordRow {
         record: RecordId(uuid::Uuid::from_u128(0x1000_0000_0000 + n as u128)),
         officer: UserId::from_u128(officer + 1),
@@ -134,7 +135,8 @@ fn row(rng: &mut Rng, n: u64) -> RecordRow {
         staff_role: staff.then(|| rng.pick(StaffRole::ALL).as_str().into()),
         staff_id: staff.then(|| format!("staff-{}", rng.below(40))),
         category: Some(category.as_str().into()),
-        would_warrant_911: Some(rng.chance(30)),
+        would_warrant_911: Some(w911),
+        not_safety_matter: client_core::record::not_a_safety_matter(Some(category), Some(w911)),
         outcomes: Outcome::ALL
             .iter()
             .map(|o| o.in_actions(&actions))

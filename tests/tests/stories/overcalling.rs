@@ -79,6 +79,25 @@ async fn the_overcalling_view_shows_a_school_beside_the_district() -> anyhow::Re
             );
         }
 
+        // Whether a record was a safety matter is the core's answer, kept
+        // in the projection (migration 11): rows of an older projection
+        // are re-derived at start, and the view reads the same again.
+        {
+            use sea_orm::ConnectionTrait;
+            let conn = s.open_database().await?;
+            conn.execute_unprepared("UPDATE records SET projection = 0, not_safety_matter = FALSE")
+                .await?;
+            conn.close().await?;
+        }
+        let s = s.kill_and_restart().await?;
+        let (_, again) = s
+            .get(
+                Some(&roosevelt_leader.token),
+                &format!("/api/v1/dashboards/overcalling?{range}"),
+            )
+            .await?;
+        assert_eq!(again, v, "{name}: re-derived at start");
+
         // Another school exists for a leader only inside the district median.
         let (st, _) = s
             .get(
