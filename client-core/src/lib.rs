@@ -15,6 +15,7 @@ pub mod device_record;
 pub mod document;
 pub mod fields;
 pub mod flag;
+pub mod history;
 pub mod ids;
 pub mod json;
 pub mod month_window;

@@ -12,6 +12,8 @@ mod backup;
 mod disclosure;
 #[path = "stories/faults.rs"]
 mod faults;
+#[path = "stories/history.rs"]
+mod history;
 #[path = "stories/integrity.rs"]
 mod integrity;
 #[path = "stories/matrix.rs"]

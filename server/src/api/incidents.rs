@@ -43,11 +43,14 @@ pub async fn push_as_import(
 
 /// Loads a record's documents and builds `actor`'s view of it, or `None`
 /// when the record does not exist or the actor may not know it does.
-async fn view_of(
+/// The record's documents as the caller's view may read them (the
+/// restricted part only for the full view), and that view; `None` when the
+/// record does not exist or the caller may not read it.
+pub(super) async fn docs_for(
     state: &AppState,
     auth: &Auth,
     id: RecordId,
-) -> Result<Option<RecordView>, ApiError> {
+) -> Result<Option<(RecordDocs, View)>, ApiError> {
     let account_id = DocId {
         record: id,
         kind: DocKind::Account,
@@ -89,6 +92,17 @@ async fn view_of(
         restricted: restricted.map(load).transpose()?,
         review: review.map(load).transpose()?,
     };
+    Ok(Some((docs, view)))
+}
+
+async fn view_of(
+    state: &AppState,
+    auth: &Auth,
+    id: RecordId,
+) -> Result<Option<RecordView>, ApiError> {
+    let Some((docs, view)) = docs_for(state, auth, id).await? else {
+        return Ok(None);
+    };
     let record = docs.read()?;
     let reviews: Reviews = docs.reviews()?;
     let first = state
@@ -105,7 +119,7 @@ async fn view_of(
     )))
 }
 
-fn read_entry(auth: &Auth, v: &RecordView, endpoint: &str) -> Entry {
+pub(super) fn read_entry(auth: &Auth, v: &RecordView, endpoint: &str) -> Entry {
     Entry {
         at: now().millis(),
         user: Some(auth.actor.user),

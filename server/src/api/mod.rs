@@ -6,6 +6,7 @@ pub mod dashboards;
 pub mod error;
 pub mod extract;
 pub mod health;
+pub mod history;
 pub mod incidents;
 pub mod me;
 pub mod openapi;
@@ -71,6 +72,7 @@ pub fn router(state: AppState) -> Router {
         .route("/incidents", post(incidents::create).get(incidents::list))
         .route("/incidents/{id}", get(incidents::get_one))
         .route("/incidents/{id}/redactions", post(redactions::create))
+        .route("/incidents/{id}/history", get(history::get))
         .route("/dashboards/overcalling", get(dashboards::overcalling))
         .route("/reviews/queue", get(reviews::queue))
         .route("/reviews", post(reviews::create))

@@ -18,6 +18,7 @@ use utoipa::OpenApi;
         super::incidents::get_one,
         super::incidents::list,
         super::redactions::create,
+        super::history::get,
         super::dashboards::overcalling,
         super::reviews::queue,
         super::reviews::create,

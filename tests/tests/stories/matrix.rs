@@ -272,6 +272,18 @@ async fn every_cell_of_the_access_matrix_matches_the_policy() -> anyhow::Result<
                     expected(&policy, c, Some(&facts), Action::ReadRecord, 404),
                     &body,
                 );
+                // GET /incidents/{id}/history: whoever may read the record,
+                // through the same view.
+                let (st, body) = s
+                    .get(tok, &format!("/api/v1/incidents/{}/history", r.id))
+                    .await?;
+                check(
+                    &mut t,
+                    format!("GET /incidents/{{{which}}}/history"),
+                    st,
+                    expected(&policy, c, Some(&facts), Action::ReadRecord, 404),
+                    &body,
+                );
                 // POST /incidents at the record's school, as the caller.
                 let mut new = contact(
                     c.actor
@@ -431,10 +443,10 @@ async fn every_cell_of_the_access_matrix_matches_the_policy() -> anyhow::Result<
             // GET /me, /reviews/queue, /dashboards/overcalling,
             // /reports/disaggregated, /review-periods (GET and PUT),
             // /reviews/meetings, /incidents, /audit, /audit/verify, then for
-            // the own and the other record: GET /incidents/{id}, POST
-            // /incidents, POST /reviews, POST /reviews/meetings, POST /sync,
-            // POST /incidents/{id}/redactions.
-            callers.len() * 22,
+            // the own and the other record: GET /incidents/{id}, GET
+            // /incidents/{id}/history, POST /incidents, POST /reviews, POST
+            // /reviews/meetings, POST /sync, POST /incidents/{id}/redactions.
+            callers.len() * 24,
             "every caller x endpoint x object ran"
         );
     }

@@ -51,6 +51,18 @@ test("the supervisor reviews a flagged record from the queue", async ({ page }) 
   await expect(done).toContainText("last finding: Training need");
   await expect(page.locator("[data-progress]")).not.toHaveText(progressBefore ?? "");
 
+  // The record in full, one click from the queue (issue 19): the card, its
+  // flags and reviews, and its history, read through the supervisor's view.
+  await done.getByRole("button", { name: "Open record" }).click();
+  const panel = done.locator(".record-panel");
+  await expect(panel.locator("dl.card")).toBeVisible();
+  await expect(panel).toContainText("De-escalation was cut short");
+  await panel.locator("details.history summary").click();
+  await expect(panel.locator('.history-list [data-kind="created"]')).toBeVisible();
+  await expect(panel.locator('.history-list [data-kind="reviewed"]')).toContainText("sgt.brooks");
+  await axe(page, "queue with a record open");
+  await shot(page, "desk-queue-record");
+
   // The meeting with the SRO and the school administrator.
   await page.getByLabel("Attendee 1").fill("Sgt. Brooks");
   await page.getByLabel("Attendee 2").fill("Officer Patel");

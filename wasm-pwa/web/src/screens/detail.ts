@@ -5,6 +5,7 @@ import { flags, type Flag, type IncidentRecord, type Review } from "../core";
 import type { App } from "../app";
 import { h, label, when } from "../ui";
 import { stateBadge } from "./list";
+import { historySection, type HistoryEntry } from "./history";
 
 /** `GET /incidents/{id}`: the record as the officer's view shows it. */
 export type OnlineRecord = IncidentRecord & { flags: Flag[]; reviews?: Review[] };
@@ -14,50 +15,15 @@ export function detailScreen(app: App, id: string, online?: OnlineRecord): HTMLE
   const r = online ?? session.record(id);
   if (!r) return h("div", { class: "screen" }, h("p", {}, "This record is not on this phone."));
   const reviews = online ? (online.reviews ?? []) : session.reviews(id);
-  const row = (k: string, v: unknown) => (v === null || v === undefined || v === "" ? "" : h("div", { class: "kv" }, h("dt", {}, k), h("dd", {}, String(v))));
   return h("div", { class: "screen" },
     h("header", { class: "bar" },
       h("button", { type: "button", class: "secondary", onclick: () => void app.go("list") }, "← Records"),
       h("h1", {}, label(r.category ?? "Record"))),
     online ? h("span", { class: "badge synced", "data-state": "online" }, "On the server, not on this phone") : stateBadge(session.state(id)),
-    h("dl", { class: "card" },
-      row("When", when(r.occurred_at)),
-      row("Where", r.location && label(r.location)),
-      row("Started by", r.initiated_by && label(r.initiated_by)),
-      row("Asked by", r.request?.staff_role && label(r.request.staff_role)),
-      row("Request", r.request?.reason),
-      row("Would have needed 911", r.would_warrant_911 === null ? null : r.would_warrant_911 ? "Yes" : "No"),
-      row("Offense", r.offense),
-      row("Role", r.sro_role && label(r.sro_role)),
-      row("Students", r.students.map((s) => s.ref).join(", ")),
-      row("Actions", r.actions.map(label).join(", ")),
-      row("De-escalation", r.deescalation.map((d) => label(d.technique)).join(" → ")),
-      row("Custody basis", r.custody?.basis),
-      row("Probable cause", r.custody?.probable_cause),
-      row("Why at school", r.custody?.why_at_school),
-      row("Administrator directed it", r.custody?.directed_by_administrator == null ? null : r.custody.directed_by_administrator ? "Yes" : "No"),
-      row("Removed from public view", r.custody?.removed_from_public_view && label(r.custody.removed_from_public_view)),
-      row("Duration", r.custody?.duration_minutes == null ? null : `${r.custody.duration_minutes} min`),
-      row("Guardian notified", r.custody?.guardian_notified_at && when(r.custody.guardian_notified_at)),
-      row("Disability modifications", r.custody?.disability_modifications),
-      row("Immediate risk", r.custody?.immediate_risk),
-      row("Narrative", r.narrative),
-      r.amendments.length ? row("Amendments", r.amendments.map((a) => `${when(a.at)}: ${a.reason}`).join("; ")) : ""),
-    (() => {
-      const f = online ? online.flags : flags(r);
-      return f.length
-        ? h("section", { class: "card", "aria-labelledby": "flags-h" }, h("h2", { id: "flags-h" }, "Flags for review"), h("ul", {}, f.map((x) => h("li", {}, x.reason))))
-        : "";
-    })(),
-    h("section", { class: "card review", "aria-labelledby": "reviews-h" },
-      h("h2", { id: "reviews-h" }, "Supervisor's review"),
-      reviews.length
-        ? h("ul", { class: "reviews" }, reviews.map((rv) =>
-            h("li", { "data-review": rv.id },
-              h("p", {}, h("strong", {}, label(rv.finding)), ` · ${when(rv.at)}`),
-              rv.notes ? h("p", {}, rv.notes) : "",
-              rv.follow_up ? h("p", {}, `Follow-up: ${rv.follow_up}`) : "")))
-        : h("p", { class: "help" }, "Not reviewed yet. Reviews appear here, read-only, when your supervisor adds them.")),
+    ...recordParts(r, online ? online.flags : flags(r), reviews, "Not reviewed yet. Reviews appear here, read-only, when your supervisor adds them."),
+    // The history lives on the server (every device's steps): once the
+    // record has reached it, read it there when opened.
+    online || session.state(id).kind === "synced" ? historySection(() => session.fetchJson<HistoryEntry[]>(`/api/v1/incidents/${id}/history`)) : "",
     r.status === "submitted" && !online ? h("button", { type: "button", class: "secondary", onclick: () => void app.go("form", id) }, "Amend") : "",
     r.amendments.length && !online ? earlierVersions(app, id) : "");
 }
@@ -100,4 +66,56 @@ function earlierVersions(app: App, id: string): HTMLElement {
     h("button", { type: "button", class: "secondary", onclick: () => { form.hidden = false; reason.focus(); } }, "Remove earlier versions…"),
     form,
     status);
+}
+
+/**
+ * The record as a card, then its flags, then its reviews: the officer's
+ * detail screen and the supervisor's queue show the same parts.
+ */
+export function recordParts(r: IncidentRecord, f: Flag[], reviews: Review[], none: string): Array<HTMLElement | string> {
+  const row = (k: string, v: unknown) => (v === null || v === undefined || v === "" ? "" : h("div", { class: "kv" }, h("dt", {}, k), h("dd", {}, String(v))));
+  return [
+    h("dl", { class: "card" },
+      row("When", when(r.occurred_at)),
+      row("Where", r.location && label(r.location)),
+      row("Started by", r.initiated_by && label(r.initiated_by)),
+      row("Asked by", r.request?.staff_role && label(r.request.staff_role)),
+      row("Request", r.request?.reason),
+      row("Would have needed 911", r.would_warrant_911 === null ? null : r.would_warrant_911 ? "Yes" : "No"),
+      row("Offense", r.offense),
+      row("Role", r.sro_role && label(r.sro_role)),
+      row("Students", r.students.map((s) => s.ref).join(", ")),
+      row("Actions", r.actions.map(label).join(", ")),
+      r.deescalation.length
+        ? h("div", { class: "kv" }, h("dt", {}, "De-escalation"),
+            h("dd", {}, h("ol", { class: "timeline" }, r.deescalation.map((d) => h("li", {},
+              d.at ? `${when(d.at)} · ` : "",
+              label(d.technique),
+              d.effective == null ? "" : d.effective ? " · it worked" : " · it did not work",
+              d.note ? ` · ${d.note}` : "")))))
+        : "",
+      row("Custody basis", r.custody?.basis),
+      row("Probable cause", r.custody?.probable_cause),
+      row("Why at school", r.custody?.why_at_school),
+      row("Administrator directed it", r.custody?.directed_by_administrator == null ? null : r.custody.directed_by_administrator ? "Yes" : "No"),
+      row("Removed from public view", r.custody?.removed_from_public_view && label(r.custody.removed_from_public_view)),
+      row("Duration", r.custody?.duration_minutes == null ? null : `${r.custody.duration_minutes} min`),
+      row("Guardian notified", r.custody?.guardian_notified_at && when(r.custody.guardian_notified_at)),
+      row("Disability modifications", r.custody?.disability_modifications),
+      row("Immediate risk", r.custody?.immediate_risk),
+      row("Narrative", r.narrative),
+      r.amendments.length ? row("Amendments", r.amendments.map((a) => `${when(a.at)}: ${a.reason}`).join("; ")) : ""),
+    f.length
+      ? h("section", { class: "card", "aria-labelledby": `flags-h-${r.id}` }, h("h2", { id: `flags-h-${r.id}` }, "Flags for review"), h("ul", {}, f.map((x) => h("li", { "data-flag": x.code }, x.reason))))
+      : "",
+    h("section", { class: "card review", "aria-labelledby": `reviews-h-${r.id}` },
+      h("h2", { id: `reviews-h-${r.id}` }, "Supervisor's review"),
+      reviews.length
+        ? h("ul", { class: "reviews" }, reviews.map((rv) =>
+            h("li", { "data-review": rv.id },
+              h("p", {}, h("strong", {}, label(rv.finding)), ` · ${when(rv.at)}`),
+              rv.notes ? h("p", {}, rv.notes) : "",
+              rv.follow_up ? h("p", {}, `Follow-up: ${rv.follow_up}`) : "")))
+        : h("p", { class: "help" }, none)),
+  ];
 }

@@ -6,6 +6,8 @@ import type { App } from "../app";
 import type { Meeting, Periods, Queue, QueueItem } from "../api";
 import { h, label, when } from "../ui";
 import { deskHeader, errorBox } from "./desk";
+import { recordParts, type OnlineRecord } from "./detail";
+import { historySection, type HistoryEntry } from "./history";
 
 const FINDINGS = ["appropriate", "training_need", "policy_concern", "referred_for_investigation"] as const;
 
@@ -61,8 +63,31 @@ export function queueScreen(app: App, period?: string): HTMLElement {
         ? h("ul", { class: "flags", "aria-label": "Flags" }, i.flags.map((f) => h("li", { class: "flag", "data-flag": f.code }, h("strong", {}, label(f.code)), ": ", f.reason)))
         : h("p", { class: "help" }, "No flag: in the queue for what was done."),
       i.reviews ? h("p", {}, `${i.reviews} review${i.reviews > 1 ? "s" : ""} · last finding: ${label(i.last_finding ?? "")}`) : "",
-      h("button", { type: "button", class: "secondary", onclick: () => li.append(reviewForm(i, q.note_max_chars)) }, i.reviews ? "Add a review" : "Review"));
+      h("div", { class: "actions" },
+        h("button", { type: "button", class: "secondary", "aria-expanded": "false", onclick: (e: Event) => toggleRecord(li, i, e.currentTarget as HTMLButtonElement) }, "Open record"),
+        h("button", { type: "button", class: "secondary", onclick: () => li.append(reviewForm(i, q.note_max_chars)) }, i.reviews ? "Add a review" : "Review")));
     return li;
+  }
+
+  // The record in full, as the supervisor's view shows it, with its history:
+  // what a review evaluates (003 p6), one click from the queue.
+  function toggleRecord(li: HTMLElement, i: QueueItem, button: HTMLButtonElement): void {
+    const open = li.querySelector<HTMLElement>(".record-panel");
+    if (open) {
+      open.remove();
+      button.setAttribute("aria-expanded", "false");
+      button.textContent = "Open record";
+      return;
+    }
+    const panel = h("div", { class: "record-panel", "data-record": i.id }, h("p", { class: "help", role: "status" }, "Loading the record…"));
+    button.after(panel);
+    button.setAttribute("aria-expanded", "true");
+    button.textContent = "Close record";
+    session.fetchJson<OnlineRecord>(`/api/v1/incidents/${i.id}`).then((r) => {
+      panel.replaceChildren(
+        ...recordParts(r, r.flags, r.reviews ?? [], "No review yet."),
+        historySection(() => session.fetchJson<HistoryEntry[]>(`/api/v1/incidents/${i.id}/history`)));
+    }, (e: unknown) => panel.replaceChildren(errorBox(e)));
   }
 
   function reviewForm(i: QueueItem, max: number): HTMLElement {

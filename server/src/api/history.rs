@@ -1,0 +1,112 @@
+//! `GET /api/v1/incidents/{id}/history` (API.md Additions): the record's
+//! steps as the caller's role sees it. Whoever may read the record may read
+//! its history, through the same view (`client_core::history` shows each
+//! past state exactly as reading the record would, and lists fields, never
+//! values). The read is logged with the fields it disclosed.
+
+use super::error::ApiError;
+use super::extract::Auth;
+use super::incidents::{docs_for, read_entry};
+use super::{AppState, now};
+use axum::Json;
+use axum::extract::{Path, State};
+use client_core::history::{disclosed, history};
+use client_core::view::redact_received;
+use client_core::{RecordId, Timestamp, UserId};
+use serde::Serialize;
+use std::collections::HashMap;
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct Author {
+    #[schema(value_type = String)]
+    pub id: UserId,
+    /// Empty when the account no longer exists.
+    pub username: String,
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct HistoryEntry {
+    /// RFC 3339, to the second.
+    pub at: String,
+    pub by: Author,
+    pub device: String,
+    /// created, edited, submitted, amended or reviewed.
+    pub kind: String,
+    /// Paths of the fields the step changed, as the caller sees the record.
+    pub fields: Vec<String>,
+    /// Only when the caller may read amendment reasons.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub amendment_reason: Option<String>,
+}
+
+#[utoipa::path(get, path = "/api/v1/incidents/{id}/history", params(("id" = String, Path, description = "record id")),
+    responses((status = 200, body = Vec<HistoryEntry>, description = "oldest first"), (status = 401, body = super::error::ErrorBody), (status = 404, body = super::error::ErrorBody)))]
+pub async fn get(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(id): Path<String>,
+) -> Result<Json<Vec<HistoryEntry>>, ApiError> {
+    let id: RecordId = id.parse().map_err(|_| ApiError::NotFound)?;
+    let Some((mut docs, view)) = docs_for(&state, &auth, id).await? else {
+        return Err(ApiError::NotFound);
+    };
+    let calendar = state.store.calendar().await?;
+    let first = state
+        .store
+        .received_submitted(state.store.db(), &[id])
+        .await?
+        .get(&id)
+        .map(|t| Timestamp::from_millis(*t));
+    let at = now();
+    // Each past state as reading the record shows it, less what the server
+    // computes at read time (flags, period): a history lists what people
+    // changed.
+    let show = |r: &client_core::Record, reviews: &client_core::review::Reviews| {
+        let v = redact_received(r, &reviews.reviews, view, &calendar, at, first);
+        let mut json = serde_json::to_value(&v).unwrap_or_default();
+        if let Some(o) = json.as_object_mut() {
+            o.remove("flags");
+            o.remove("review_period");
+        }
+        json
+    };
+    let steps = history(&mut docs, show)?;
+    let mut authors: Vec<UserId> = steps.iter().map(|s| s.by).collect();
+    authors.sort();
+    authors.dedup();
+    let mut names: HashMap<UserId, String> = HashMap::new();
+    for id in authors {
+        let name = state.store.user(id).await?.map(|u| u.username);
+        names.insert(id, name.unwrap_or_default());
+    }
+    // The log: what this answer disclosed, as field paths.
+    let current = redact_received(
+        &docs.read()?,
+        &docs.reviews()?.reviews,
+        view,
+        &calendar,
+        at,
+        first,
+    );
+    let mut entry = read_entry(&auth, &current, "GET /api/v1/incidents/{id}/history");
+    entry.event = "read_history".into();
+    entry.purpose = "record history".into();
+    entry.fields = disclosed(&steps).into_iter().map(String::from).collect();
+    state.store.log_access(&[entry]).await?;
+    Ok(Json(
+        steps
+            .into_iter()
+            .map(|s| HistoryEntry {
+                at: s.at.to_string(),
+                by: Author {
+                    id: s.by,
+                    username: names.get(&s.by).cloned().unwrap_or_default(),
+                },
+                device: s.device.to_string(),
+                kind: s.kind.as_str().into(),
+                fields: s.fields,
+                amendment_reason: s.amendment_reason,
+            })
+            .collect(),
+    ))
+}
