@@ -96,8 +96,17 @@ pub fn history(
             .cloned()
             .unwrap_or_default();
         let amendments = shown_amendments.len();
+        let (by, device) = who(&actor);
+        // The server writes a record's documents only when it removes their
+        // earlier versions (`redaction::compact`): a history that starts
+        // with the server's change starts at a redaction, not a creation.
+        let first = if by.0.is_nil() {
+            EntryKind::Redacted
+        } else {
+            EntryKind::Created
+        };
         let (fields, kind, reason) = match &before {
-            None => (paths(&Value::Null, &shown), EntryKind::Created, None),
+            None => (paths(&Value::Null, &shown), first, None),
             Some((was, status, had)) => {
                 let fields = paths(was, &shown);
                 let kind = if *status == Status::Draft && record.status == Status::Submitted {
@@ -124,7 +133,6 @@ pub fn history(
         if fields.is_empty() {
             continue;
         }
-        let (by, device) = who(&actor);
         out.push(Entry {
             at: Timestamp::from_millis(time.saturating_mul(1000)),
             by,

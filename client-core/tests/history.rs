@@ -119,3 +119,26 @@ fn a_step_that_changed_only_what_the_role_cannot_see_is_left_out() {
         "{text}"
     );
 }
+
+#[test]
+fn a_history_the_server_compacted_starts_at_the_redaction() {
+    use client_core::redaction::compact;
+    let mut docs = four_steps();
+    let server = actor_id(client_core::UserId::from_u128(0), DeviceId::from_u128(0));
+    let account = compact(&mut docs.account, server.clone(), at(100)).unwrap();
+    let restricted = docs
+        .restricted
+        .as_mut()
+        .map(|d| compact(d, server.clone(), at(100)))
+        .transpose()
+        .unwrap();
+    let mut docs = RecordDocs {
+        account,
+        restricted,
+        review: None,
+    };
+    let h = history(&mut docs, full).unwrap();
+    assert_eq!(h.len(), 1, "{h:?}");
+    assert_eq!(h[0].kind, EntryKind::Redacted);
+    assert_eq!(h[0].at, at(100));
+}

@@ -10,7 +10,7 @@ use super::incidents::{docs_for, read_entry};
 use super::{AppState, now};
 use axum::Json;
 use axum::extract::{Path, State};
-use client_core::history::{disclosed, history};
+use client_core::history::{EntryKind, disclosed, history};
 use client_core::view::redact_received;
 use client_core::{RecordId, Timestamp, UserId};
 use serde::Serialize;
@@ -70,7 +70,16 @@ pub async fn get(
         }
         json
     };
-    let steps = history(&mut docs, show)?;
+    let mut steps = history(&mut docs, show)?;
+    // A redaction's step is the server's change, under an actor whose
+    // device half is the redaction's id (`crate::redaction`); the officer or
+    // admin who asked for it is in the redactions table.
+    let redactions = state.store.redactions_of(id).await?;
+    for s in steps.iter_mut().filter(|s| s.kind == EntryKind::Redacted) {
+        if let Some((_, by)) = redactions.iter().find(|(r, _)| *r == s.device.0) {
+            s.by = *by;
+        }
+    }
     let mut authors: Vec<UserId> = steps.iter().map(|s| s.by).collect();
     authors.sort();
     authors.dedup();

@@ -3,7 +3,7 @@
 use super::entity::redaction;
 use super::{Store, StoreError};
 use client_core::{RecordId, UserId};
-use sea_orm::{ConnectionTrait, EntityTrait, Set};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, Set};
 use uuid::Uuid;
 
 impl Store {
@@ -27,5 +27,19 @@ impl Store {
         .exec(conn)
         .await?;
         Ok(())
+    }
+
+    /// The record's redactions (their ids) and who asked for each, oldest
+    /// first.
+    pub async fn redactions_of(&self, record: RecordId) -> Result<Vec<(Uuid, UserId)>, StoreError> {
+        let rows = redaction::Entity::find()
+            .filter(redaction::Column::RecordId.eq(record.0))
+            .order_by_asc(redaction::Column::At)
+            .all(self.db())
+            .await?;
+        Ok(rows
+            .into_iter()
+            .map(|r| (r.id, UserId(r.by_user)))
+            .collect())
     }
 }

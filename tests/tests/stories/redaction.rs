@@ -84,6 +84,23 @@ async fn an_amended_away_value_leaves_every_copy_of_the_history() -> anyhow::Res
             "which parts a record has is not said: {body}"
         );
 
+        // The history now starts at the redaction, by the officer who asked
+        // for it, and holds nothing of the steps removed.
+        let (status, h) = s
+            .get(
+                Some(&sup.token),
+                &format!("/api/v1/incidents/{}/history", r.id),
+            )
+            .await?;
+        assert_eq!(status, 200, "{}: {h}", db.name());
+        assert_eq!(h[0]["kind"], "redacted", "{}: {h}", db.name());
+        assert_eq!(h[0]["by"]["username"], "sro.martinez", "{}: {h}", db.name());
+        assert!(
+            !h.to_string().contains("named a student"),
+            "{}: {h}",
+            db.name()
+        );
+
         s.sync(&officer.token, &mut phone).await?;
         s.sync(&sup.token, &mut desk).await?;
         let mut fresh_phone = officer.replica(2);

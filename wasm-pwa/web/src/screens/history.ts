@@ -56,5 +56,6 @@ function list(entries: HistoryEntry[]): HTMLElement {
   return h("ol", { class: "history-list" }, entries.map((e) => h("li", { "data-kind": e.kind },
     h("p", {}, h("strong", {}, KIND[e.kind] ?? e.kind), ` · ${when(e.at)} · ${e.by.username || "a former user"} · device ${e.device.slice(0, 8)}`),
     e.amendment_reason ? h("p", {}, `Reason: ${e.amendment_reason}`) : "",
-    e.kind === "created" ? "" : h("p", { class: "help" }, `Changed: ${e.fields.map(field).join(", ")}`))));
+    // A creation and a redaction touch every field: the list says nothing.
+    e.kind === "created" || e.kind === "redacted" ? "" : h("p", { class: "help" }, `Changed: ${e.fields.map(field).join(", ")}`))));
 }
