@@ -11,6 +11,7 @@
 //! (SECURITY.md).
 
 use crate::store::StoreError;
+use crate::store::audit::Entry;
 use crate::store::documents::{NewChange, StoredDoc};
 use crate::sync::Domain;
 use client_core::access::{Action, Actor, Decision, RecordFacts};
@@ -34,13 +35,15 @@ pub struct Redacted {
 }
 
 /// Redacts `record`'s history for `actor`; `reason` has passed
-/// `redaction::reason`.
+/// `redaction::reason`. `log` is the access-log entry saying who redacted
+/// which record: it commits with the redaction, or neither does.
 pub async fn redact(
     domain: Domain<'_>,
     actor: &Actor,
     record: RecordId,
     reason: &str,
     now: Timestamp,
+    log: Entry,
 ) -> Result<Result<Redacted, Refused>, StoreError> {
     let store = domain.store;
     let ids: Vec<DocId> = DocKind::ALL
@@ -109,6 +112,8 @@ pub async fn redact(
     store
         .add_redaction(&w.tx, id, record, actor.user, now.millis(), reason)
         .await?;
+    let signed = store.log_access_in(&w, &[log]).await?;
     w.commit().await?;
+    store.anchored_by(signed)?;
     Ok(Ok(Redacted { id, at: now }))
 }

@@ -56,25 +56,24 @@ pub async fn create(
         message: e.to_string(),
     })?;
     let at = now();
-    let done =
-        match crate::redaction::redact(state.domain(), &auth.actor, record, &reason, at).await? {
-            Ok(done) => done,
-            Err(Refused::NotFound) => return Err(ApiError::NotFound),
-            Err(Refused::Forbidden) => return Err(ApiError::Forbidden),
-        };
-    // Nothing was disclosed; the entry says who redacted which record.
-    state
-        .store
-        .log_access(&[Entry {
-            record: Some(record),
-            ..auth.view_entry(
-                "redact_record",
-                "POST /api/v1/incidents/{id}/redactions",
-                "redaction",
-                vec![],
-            )
-        }])
-        .await?;
+    // Nothing was disclosed; the entry says who redacted which record, and
+    // is written in the redaction's own transaction.
+    let log = Entry {
+        record: Some(record),
+        ..auth.view_entry(
+            "redact_record",
+            "POST /api/v1/incidents/{id}/redactions",
+            "redaction",
+            vec![],
+        )
+    };
+    let done = match crate::redaction::redact(state.domain(), &auth.actor, record, &reason, at, log)
+        .await?
+    {
+        Ok(done) => done,
+        Err(Refused::NotFound) => return Err(ApiError::NotFound),
+        Err(Refused::Forbidden) => return Err(ApiError::Forbidden),
+    };
     Ok((
         StatusCode::CREATED,
         Json(RedactionDone {

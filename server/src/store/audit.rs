@@ -14,7 +14,7 @@
 //! API's JSON, so renaming a JSON field never breaks old entries.
 
 use super::entity::{access_log, audit_checkpoint, setting};
-use super::{Store, StoreError};
+use super::{Store, StoreError, WriteTx};
 use crate::audit_keys::{AuditKeys, hex};
 use client_core::{RecordId, Role, UserId};
 use sea_orm::sea_query::OnConflict;
@@ -283,8 +283,30 @@ impl Store {
         if entries.is_empty() {
             return Ok(());
         }
-        let keys = self.audit_keys();
         let w = self.begin_write().await?;
+        let signed = self.log_access_in(&w, entries).await?;
+        w.commit().await?;
+        self.anchored_by(signed)
+    }
+
+    /// Once a transaction that signed a head committed: the log is anchored.
+    pub fn anchored_by(&self, signed: bool) -> Result<(), StoreError> {
+        if signed {
+            self.audit_keys()
+                .mark_anchored()
+                .map_err(StoreError::AuditKeys)?;
+        }
+        Ok(())
+    }
+
+    /// `log_access` inside the caller's write transaction, so the entries
+    /// commit with what they record or not at all. Returns whether it signed
+    /// a new head (`anchored_by` once committed).
+    pub async fn log_access_in(&self, w: &WriteTx, entries: &[Entry]) -> Result<bool, StoreError> {
+        if entries.is_empty() {
+            return Ok(false);
+        }
+        let keys = self.audit_keys();
         let head = read_head(&w.tx).await?;
         // A head that was there and is gone means the log was cut or
         // rewritten: never sign a new one over it (verify says so).
@@ -325,15 +347,14 @@ impl Store {
         let total = count + entries.len() as i64;
         if !resign {
             tracing::error!("the access log's signed head is missing: not signing a new one");
-            return w.commit().await;
+            return Ok(false);
         }
         let head = sign(keys, seq, total, prev, now_ms());
         write_head(&w.tx, &head).await?;
         if total / CHECKPOINT_EVERY > count / CHECKPOINT_EVERY {
             save_checkpoint(&w.tx, &head).await?;
         }
-        w.commit().await?;
-        keys.mark_anchored().map_err(StoreError::AuditKeys)
+        Ok(true)
     }
 
     /// Signs the log's head if it has none (a log from before signed heads,
