@@ -22,6 +22,7 @@ pub mod month_window;
 pub mod outlier;
 pub mod partition;
 pub mod period;
+pub mod queue;
 pub mod record;
 pub mod redaction;
 pub mod replica;

@@ -6,7 +6,6 @@
 
 use super::error::ApiError;
 use super::extract::{ApiJson, Auth};
-use super::reviews::PeriodOut;
 use super::scope::{require_any_grant, require_grant};
 use super::{AppState, now};
 use crate::store::audit::Entry;
@@ -40,6 +39,16 @@ pub struct Periods {
     pub current: PeriodOut,
     /// The current period and the three before it, newest first.
     pub recent: Vec<PeriodOut>,
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct PeriodOut {
+    pub id: String,
+    pub start: String,
+    /// Exclusive.
+    pub end: String,
+    /// Past its end: whatever is not reviewed is overdue.
+    pub ended: bool,
 }
 
 pub fn period_out(p: &client_core::period::ReviewPeriod, at: Timestamp) -> PeriodOut {

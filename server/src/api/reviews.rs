@@ -5,6 +5,7 @@ use super::error::ApiError;
 use super::extract::ApiJson;
 use super::extract::Auth;
 use super::incidents::{IMPORT_DEVICE, push_as_import};
+use super::periods::PeriodOut;
 use super::scope::{Readable, require_grant};
 use super::{AppState, now};
 use crate::store::audit::Entry;
@@ -17,6 +18,7 @@ use client_core::document::{DocId, Document, RecordDocs, actor_id};
 use client_core::flag::{Flag, FlagCode, needs_review};
 use client_core::outlier;
 use client_core::period::{PeriodCalendar, ReviewPeriod};
+use client_core::queue::QueueState;
 use client_core::review::{Attendee, check_attendees};
 use client_core::review::{NOTE_MAX_CHARS, Review, Reviews, note_fits};
 use client_core::sync::DocChanges;
@@ -45,16 +47,6 @@ impl From<&Flag> for FlagOut {
             reason: f.reason.clone(),
         }
     }
-}
-
-#[derive(Serialize, utoipa::ToSchema)]
-pub struct PeriodOut {
-    pub id: String,
-    pub start: String,
-    /// Exclusive.
-    pub end: String,
-    /// Past its end: whatever is not reviewed is overdue.
-    pub ended: bool,
 }
 
 #[derive(Serialize, utoipa::ToSchema)]
@@ -97,8 +89,10 @@ pub struct QueueItem {
     pub reviews: usize,
     #[schema(value_type = Option<String>)]
     pub last_finding: Option<Finding>,
-    /// `reviewed`, `in_queue`, or `overdue` (not reviewed, period ended).
-    pub state: String,
+    /// `reviewed`, `in_queue`, or `overdue` (not reviewed, period ended):
+    /// client-core `queue::QueueState`.
+    #[schema(value_type = String)]
+    pub state: QueueState,
 }
 
 #[derive(Serialize, utoipa::ToSchema)]
@@ -251,14 +245,7 @@ pub async fn queue(
             flags,
             reviews: n,
             last_finding: reviews.reviews.last().map(|r| r.finding),
-            state: if n > 0 {
-                "reviewed"
-            } else if at >= period.end {
-                "overdue"
-            } else {
-                "in_queue"
-            }
-            .into(),
+            state: QueueState::of(n, period.end, at),
         });
     }
     // Flagged first (false sorts before true), then oldest first.
@@ -270,7 +257,10 @@ pub async fn queue(
         in_queue: items.len(),
         reviewed,
         remaining: items.len() - reviewed,
-        overdue: items.iter().filter(|i| i.state == "overdue").count(),
+        overdue: items
+            .iter()
+            .filter(|i| i.state == QueueState::Overdue)
+            .count(),
     };
     // The queue names records, not students: one access-log entry per call.
     state
