@@ -7,16 +7,14 @@ import { formScreen } from "./screens/form";
 import { listScreen, syncLine } from "./screens/list";
 import { signInScreen, unlockScreen } from "./screens/signin";
 import { h } from "./ui";
+import type { Nav, Screen } from "./nav";
 
-/** The desk views of supervisors, school leaders and analysts. */
-export type DeskScreen = "queue" | "overcalling" | "report";
-type Screen = "list" | "form" | "detail" | DeskScreen;
 
 /** The app locks after this long without input (issue 4; SECURITY.md). */
 export const IDLE_LOCK_MS = 30 * 60 * 1000;
 const SYNC_EVERY_MS = 60 * 1000;
 
-export class App {
+export class App implements Nav {
   session: Session | undefined;
   /** The form sets this to flush pending typing before the screen changes. */
   beforeLeave: () => Promise<void> = () => Promise.resolve();

@@ -1,6 +1,6 @@
 // What the desk screens (supervisor, school leader, analyst) share: a header
 // with the views the role may open, and how a failure is shown.
-import type { App, DeskScreen } from "../app";
+import type { DeskScreen, Nav } from "../nav";
 import { h } from "../ui";
 
 const TITLES: Record<DeskScreen, string> = { queue: "Review queue", overcalling: "Over-calling", report: "Reports" };
@@ -10,7 +10,7 @@ export function deskScreens(views: readonly string[] | undefined): Array<{ scree
   return (views ?? []).filter((v): v is DeskScreen => v in TITLES).map((screen) => ({ screen, title: TITLES[screen] }));
 }
 
-export function deskHeader(app: App, current: DeskScreen, title: string): HTMLElement {
+export function deskHeader(app: Nav, current: DeskScreen, title: string): HTMLElement {
   const session = app.session!;
   const nav = deskScreens(session.user.desk_views);
   return h("header", { class: "bar desk-bar" },

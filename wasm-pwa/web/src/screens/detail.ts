@@ -2,7 +2,7 @@
 // A record older than the phone's window is read from the server instead
 // (the same fields, with the server's flags and reviews).
 import { flags, type Flag, type IncidentRecord, type Review } from "../core";
-import type { App } from "../app";
+import type { Nav } from "../nav";
 import { h, label, when } from "../ui";
 import { stateBadge } from "./list";
 import { historySection, type HistoryEntry } from "./history";
@@ -10,7 +10,7 @@ import { historySection, type HistoryEntry } from "./history";
 /** `GET /incidents/{id}`: the record as the officer's view shows it. */
 export type OnlineRecord = IncidentRecord & { flags: Flag[]; reviews?: Review[] };
 
-export function detailScreen(app: App, id: string, online?: OnlineRecord): HTMLElement {
+export function detailScreen(app: Nav, id: string, online?: OnlineRecord): HTMLElement {
   const session = app.session!;
   const r = online ?? session.record(id);
   if (!r) return h("div", { class: "screen" }, h("p", {}, "This record is not on this phone."));
@@ -34,7 +34,7 @@ export function detailScreen(app: App, id: string, online?: OnlineRecord): HTMLE
  * server does it (`POST /incidents/{id}/redactions`); the next sync brings
  * every device the record's current version alone.
  */
-function earlierVersions(app: App, id: string): HTMLElement {
+function earlierVersions(app: Nav, id: string): HTMLElement {
   const session = app.session!;
   const status = h("p", { class: "help", role: "status" });
   const reason = h("textarea", { id: "redact-reason", rows: 2, maxlength: 1000 }) as HTMLTextAreaElement;

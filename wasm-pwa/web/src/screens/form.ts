@@ -2,7 +2,7 @@
 // sensible one, chips instead of dropdowns where the set is short, and the
 // core deciding what is required (validate) and what may be stored (save).
 import { problemsOf, uuidv7, validate, vocabulary, type IncidentRecord, type Problem } from "../core";
-import type { App } from "../app";
+import type { Nav } from "../nav";
 import { fieldId, fromLocalInput, h, label, toLocalInput } from "../ui";
 import type { Student } from "../wire/Student";
 import type { Demographics } from "../wire/Demographics";
@@ -22,7 +22,7 @@ const QUOTES = {
 
 const LAST_LOCATION = "fieldlog.lastLocation";
 
-function blankRecord(app: App): IncidentRecord {
+function blankRecord(app: Nav): IncidentRecord {
   const school = app.session!.user.schools[0]?.id ?? "";
   return {
     id: uuidv7(),
@@ -79,7 +79,7 @@ const QUICK: Quick[] = [
   },
 ];
 
-export function formScreen(app: App, id?: string): HTMLElement {
+export function formScreen(app: Nav, id?: string): HTMLElement {
   const session = app.session!;
   const existing = id ? session.record(id) : undefined;
   const r: IncidentRecord = existing ?? blankRecord(app);

@@ -4,7 +4,7 @@
 // read from the core's summaries a screenful at a time. Synced records older
 // than the device's window are not on the phone; "Older records" lists them
 // from the server.
-import type { App } from "../app";
+import type { Nav } from "../nav";
 import type { Row } from "../core";
 import type { RecordState } from "../session";
 import { h, label, when } from "../ui";
@@ -19,7 +19,7 @@ export function stateBadge(s: RecordState): HTMLElement {
   return h("span", { class: `badge ${s.kind}`, "data-state": s.kind }, text);
 }
 
-function line(app: App, r: Row, i: number): HTMLElement {
+function line(app: Nav, r: Row, i: number): HTMLElement {
   const li = h("li", {},
     h("button", { type: "button", class: "record", "data-record": r.id, onclick: () => void app.go(r.draft ? "form" : "detail", r.id) },
       h("span", { class: "record-title" }, `${r.draft ? "Draft · " : ""}${label(r.category ?? "unspecified")} · ${label(r.location ?? "no location")}`),
@@ -31,7 +31,7 @@ function line(app: App, r: Row, i: number): HTMLElement {
 }
 
 /** The list's lines, drawn for the part of it on screen. */
-function virtualList(app: App): HTMLElement {
+function virtualList(app: Nav): HTMLElement {
   const session = app.session!;
   const total = session.listLength;
   const ul = h("ul", { class: "records virtual", "aria-label": "Records" });
@@ -75,7 +75,7 @@ interface OnlinePage {
 }
 
 /** Records older than the phone's window, read from the server a page at a time. */
-function olderRecords(app: App, before: Date): HTMLElement {
+function olderRecords(app: Nav, before: Date): HTMLElement {
   const session = app.session!;
   const out = h("ul", { class: "records" });
   const more = h("button", { type: "button", class: "secondary" }, "Older records (online)");
@@ -107,7 +107,7 @@ function olderRecords(app: App, before: Date): HTMLElement {
 }
 
 /** Online or not, when the last sync was, and why it failed. */
-export function syncLine(app: App): HTMLElement {
+export function syncLine(app: Nav): HTMLElement {
   const session = app.session!;
   const online = navigator.onLine;
   return h("p", { class: "sync-line", role: "status" },
@@ -117,7 +117,7 @@ export function syncLine(app: App): HTMLElement {
     session.lastError ? ` · sync failed: ${session.lastError}` : "");
 }
 
-export function listScreen(app: App): HTMLElement {
+export function listScreen(app: Nav): HTMLElement {
   const session = app.session!;
   const total = session.listLength;
   const drafts = session.draftCount;

@@ -2,13 +2,13 @@
 // staff call the SRO, how much of it is school discipline rather than
 // safety, against the district median; charts with their tables. No
 // student appears anywhere in it.
-import type { App } from "../app";
+import type { Nav } from "../nav";
 import type { Count, Overcalling } from "../api";
 import { chartWithTable } from "../charts";
 import { h } from "../ui";
 import { deskHeader, errorBox, pct } from "./desk";
 
-export function overcallingScreen(app: App, schoolId?: string): HTMLElement {
+export function overcallingScreen(app: Nav, schoolId?: string): HTMLElement {
   const session = app.session!;
   const body = h("div", { class: "loading", role: "status" }, "Loading…");
   const root = h("div", { class: "screen wide" }, deskHeader(app, "overcalling", "Over-calling"), body);

@@ -2,7 +2,7 @@
 // records first with each flag's reason, a review form per record, the
 // officers' lines with the outlier flag, and the period's meetings. A desk
 // screen: online only, nothing kept on the device.
-import type { App } from "../app";
+import type { Nav } from "../nav";
 import type { Meeting, Periods, Queue, QueueItem } from "../api";
 import { h, label, when } from "../ui";
 import { deskHeader, errorBox } from "./desk";
@@ -11,7 +11,7 @@ import { historySection, type HistoryEntry } from "./history";
 
 const FINDINGS = ["appropriate", "training_need", "policy_concern", "referred_for_investigation"] as const;
 
-export function queueScreen(app: App, period?: string): HTMLElement {
+export function queueScreen(app: Nav, period?: string): HTMLElement {
   const session = app.session!;
   const body = h("div", { class: "loading", role: "status" }, "Loading the queue…");
   const root = h("div", { class: "screen wide" }, deskHeader(app, "queue", "Review queue"), body);

@@ -1,7 +1,7 @@
 // The analyst's disaggregated report (DOMAIN.md section 6): counts and rates
 // by one or two dimensions from one source, small cells suppressed by the
 // server and marked here, and downloads as CSV and in the CRDC's shape.
-import type { App } from "../app";
+import type { Nav } from "../nav";
 import type { Report } from "../api";
 import type { Published } from "../wire/Published";
 import type { Cell } from "../wire/Cell";
@@ -12,7 +12,7 @@ import { deskHeader, errorBox } from "./desk";
 const DIMENSIONS = ["race_ethnicity", "sex", "age_band", "disability", "english_learner", "offense"];
 const OUTCOMES = ["search", "citation", "referral_to_law_enforcement", "arrest", "restraint", "physical_restraint", "mechanical_restraint", "use_of_force"];
 
-export function reportScreen(app: App): HTMLElement {
+export function reportScreen(app: Nav): HTMLElement {
   const session = app.session!;
   const out = h("div", { "aria-live": "polite" });
   const sel = (id: string, options: string[], first?: string) =>

@@ -1,5 +1,5 @@
 // Sign-in (online) and unlock (works offline).
-import type { App } from "../app";
+import type { Nav } from "../nav";
 import { fieldId, h } from "../ui";
 
 function passwordForm(title: string, intro: string, withUser: boolean, button: string, onSubmit: (user: string, password: string) => Promise<void>, extra?: HTMLElement): HTMLElement {
@@ -30,7 +30,7 @@ function passwordForm(title: string, intro: string, withUser: boolean, button: s
   return h("div", { class: "screen narrow" }, h("h1", {}, title), h("p", { class: "help" }, intro), form, extra ?? "");
 }
 
-export function signInScreen(app: App, note?: string): HTMLElement {
+export function signInScreen(app: Nav, note?: string): HTMLElement {
   return passwordForm(
     "Fieldlog",
     note ?? "Sign in with your agency account. You need a network for this once; after that the app works offline.",
@@ -40,7 +40,7 @@ export function signInScreen(app: App, note?: string): HTMLElement {
   );
 }
 
-export function unlockScreen(app: App): HTMLElement {
+export function unlockScreen(app: Nav): HTMLElement {
   return passwordForm(
     "Unlock Fieldlog",
     "Your records on this phone are encrypted. Enter your password to open them (works offline).",

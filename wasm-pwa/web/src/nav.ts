@@ -1,0 +1,19 @@
+// What a screen may ask of the app: the session, where to go next, signing
+// in and out, the lock. Screens depend on this interface rather than on
+// app.ts, which imports every screen, so the two form no import cycle.
+import type { Session } from "./session";
+
+/** The desk views of supervisors, school leaders and analysts. */
+export type DeskScreen = "queue" | "overcalling" | "report";
+export type Screen = "list" | "form" | "detail" | DeskScreen;
+
+export interface Nav {
+  session: Session | undefined;
+  /** The form sets this to flush pending typing before the screen changes. */
+  beforeLeave: () => Promise<void>;
+  go(screen: Screen, id?: string): Promise<void>;
+  signIn(username: string, password: string): Promise<void>;
+  unlock(password: string): Promise<void>;
+  lock(): void;
+  signOut(): Promise<void>;
+}
