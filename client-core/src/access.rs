@@ -7,7 +7,7 @@
 
 use crate::closed_set;
 use crate::ids::{SchoolId, UserId};
-use crate::vocabulary::{Role, Source};
+use crate::vocabulary::{Role, Source, Status};
 use serde::{Deserialize, Serialize};
 
 closed_set!(
@@ -273,6 +273,19 @@ impl Policy {
             .map(|(_, v)| *v)
     }
 
+    /// `view`, for a record in `status`: a draft is never shown to a
+    /// pseudonymised reader (DOMAIN.md section 3: a school leader may not
+    /// "see drafts"); the officer's own view of it is untouched.
+    pub fn view_in_status(
+        &self,
+        actor: &Actor,
+        facts: &RecordFacts,
+        status: Status,
+    ) -> Option<View> {
+        self.view(actor, facts)
+            .filter(|v| status == Status::Submitted || *v != View::Pseudonymised)
+    }
+
     /// The documents of a record that `actor` may receive by sync.
     pub fn readable_docs(&self, actor: &Actor, facts: &RecordFacts) -> Vec<DocKind> {
         DocKind::ALL
@@ -280,5 +293,43 @@ impl Policy {
             .copied()
             .filter(|k| self.grants(actor, Some(facts), Action::sync_read(*k)))
             .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_school_leader_never_sees_a_draft() {
+        let policy = Policy::federal_default();
+        let school = SchoolId::from_u128(5);
+        let officer = UserId::from_u128(1);
+        let facts = RecordFacts { officer, school };
+        let actor = |user: u128, role: Role| Actor {
+            user: UserId::from_u128(user),
+            role,
+            schools: vec![school],
+            supervises: vec![officer],
+        };
+        // who, status, the view they get.
+        let cases = [
+            (actor(1, Role::Sro), Status::Draft, Some(View::Full)),
+            (actor(1, Role::Sro), Status::Submitted, Some(View::Full)),
+            (actor(9, Role::SchoolLeader), Status::Draft, None),
+            (
+                actor(9, Role::SchoolLeader),
+                Status::Submitted,
+                Some(View::Pseudonymised),
+            ),
+        ];
+        for (who, status, want) in cases {
+            assert_eq!(
+                policy.view_in_status(&who, &facts, status),
+                want,
+                "{:?} {status}",
+                who.role
+            );
+        }
     }
 }

@@ -47,7 +47,7 @@ pub async fn get(
     Path(id): Path<String>,
 ) -> Result<Json<Vec<HistoryEntry>>, ApiError> {
     let id: RecordId = id.parse().map_err(|_| ApiError::NotFound)?;
-    let Some((mut docs, view)) = docs_for(&state, &auth, id).await? else {
+    let Some((mut docs, view, record)) = docs_for(&state, &auth, id).await? else {
         return Err(ApiError::NotFound);
     };
     let calendar = state.store.calendar().await?;
@@ -90,7 +90,7 @@ pub async fn get(
     }
     // The log: what this answer disclosed, as field paths.
     let current = redact_received(
-        &docs.read()?,
+        &record,
         &docs.reviews()?.reviews,
         view,
         &calendar,

@@ -44,13 +44,14 @@ pub async fn push_as_import(
 /// Loads a record's documents and builds `actor`'s view of it, or `None`
 /// when the record does not exist or the actor may not know it does.
 /// The record's documents as the caller's view may read them (the
-/// restricted part only for the full view), and that view; `None` when the
-/// record does not exist or the caller may not read it.
+/// restricted part only for the full view), that view, and the record;
+/// `None` when the record does not exist or the caller may not read it (a
+/// draft is not there for a school leader: `Policy::view_in_status`).
 pub(super) async fn docs_for(
     state: &AppState,
     auth: &Auth,
     id: RecordId,
-) -> Result<Option<(RecordDocs, View)>, ApiError> {
+) -> Result<Option<(RecordDocs, View, client_core::Record)>, ApiError> {
     let account_id = DocId {
         record: id,
         kind: DocKind::Account,
@@ -92,7 +93,14 @@ pub(super) async fn docs_for(
         restricted: restricted.map(load).transpose()?,
         review: review.map(load).transpose()?,
     };
-    Ok(Some((docs, view)))
+    let record = docs.read()?;
+    let Some(view) = state
+        .policy
+        .view_in_status(&auth.actor, &facts, record.status)
+    else {
+        return Ok(None);
+    };
+    Ok(Some((docs, view, record)))
 }
 
 async fn view_of(
@@ -100,10 +108,9 @@ async fn view_of(
     auth: &Auth,
     id: RecordId,
 ) -> Result<Option<RecordView>, ApiError> {
-    let Some((docs, view)) = docs_for(state, auth, id).await? else {
+    let Some((docs, view, record)) = docs_for(state, auth, id).await? else {
         return Ok(None);
     };
-    let record = docs.read()?;
     let reviews: Reviews = docs.reviews()?;
     let first = state
         .store

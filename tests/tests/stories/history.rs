@@ -103,3 +103,47 @@ async fn each_role_reads_the_history_its_view_allows() -> anyhow::Result<()> {
     }
     Ok(())
 }
+
+/// DOMAIN.md section 3: a school leader may not "see drafts". Before, the
+/// leader of the record's school read a draft, its history, and found it in
+/// the list (found by an attack on the history endpoint).
+#[tokio::test]
+async fn a_school_leader_reads_no_draft() -> anyhow::Result<()> {
+    for db in Db::all() {
+        let name = db.name();
+        let s = TestServer::start(&db).await?;
+        let officer = s.login("sro.martinez").await?;
+        let leader = s.login("principal.lincoln").await?;
+        let mut phone = officer.replica(1);
+        let mut r = contact(officer.user, officer.first_school());
+        phone.create(&r, now())?;
+        s.sync(&officer.token, &mut phone).await?;
+        let record = format!("/api/v1/incidents/{}", r.id);
+        let id = r.id.to_string();
+        let lists = |v: &Value| {
+            v["items"]
+                .as_array()
+                .is_some_and(|a| a.iter().any(|i| i["id"] == id.as_str()))
+        };
+        for path in [record.clone(), format!("{record}/history")] {
+            let (st, body) = s.get(Some(&leader.token), &path).await?;
+            assert_eq!(st, 404, "{name} {path}: {body}");
+        }
+        let (_, list) = s.get(Some(&leader.token), "/api/v1/incidents").await?;
+        assert!(!lists(&list), "{name}: a draft in the leader's list");
+        // The officer reads their own draft.
+        let (st, _) = s.get(Some(&officer.token), &record).await?;
+        assert_eq!(st, 200, "{name}");
+
+        r.submit(now());
+        phone.update(&r, None, now())?;
+        s.sync(&officer.token, &mut phone).await?;
+        for path in [record.clone(), format!("{record}/history")] {
+            let (st, body) = s.get(Some(&leader.token), &path).await?;
+            assert_eq!(st, 200, "{name} {path}: {body}");
+        }
+        let (_, list) = s.get(Some(&leader.token), "/api/v1/incidents").await?;
+        assert!(lists(&list), "{name}: the submitted record is listed");
+    }
+    Ok(())
+}
