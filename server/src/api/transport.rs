@@ -144,12 +144,18 @@ pub async fn error_shape(r: Response) -> Response {
     let reason = status.canonical_reason().unwrap_or("client error");
     let code = reason.to_ascii_lowercase().replace([' ', '-'], "_");
     let message = if status == StatusCode::METHOD_NOT_ALLOWED {
-        let allowed = parts
+        // axum adds the Allow header outside this layer, so it is not here
+        // to copy (the message said "it takes " and nothing more).
+        match parts
             .headers
             .get(header::ALLOW)
             .and_then(|v| v.to_str().ok())
-            .unwrap_or("");
-        format!("this path does not take that method; it takes {allowed}")
+            .filter(|v| !v.is_empty())
+        {
+            Some(allowed) => format!("this path does not take that method; it takes {allowed}"),
+            None => "this path does not take that method; the Allow header lists the ones it takes"
+                .to_owned(),
+        }
     } else if text.is_empty() {
         reason.to_owned()
     } else {

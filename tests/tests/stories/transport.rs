@@ -288,7 +288,16 @@ async fn every_client_error_is_json_in_the_error_shape() -> anyhow::Result<()> {
         header(&r, "allow").is_some_and(|a| a.contains("GET")),
         "Allow"
     );
-    assert_error_shape("DELETE /me", &r.json().await?, "method_not_allowed");
+    let body: serde_json::Value = r.json().await?;
+    assert_error_shape("DELETE /me", &body, "method_not_allowed");
+    // It said "it takes " and nothing more: axum adds Allow outside the
+    // layer that writes the message.
+    assert!(
+        body["error"]["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("GET") || m.contains("Allow header")),
+        "the message says where the methods the path takes are: {body}"
+    );
 
     // The query-string extractor's own rejection.
     let (status, body) = s
