@@ -330,6 +330,10 @@ pub async fn create(
             });
         }
     }
+    // Sent as submitted without saying when: submitted now.
+    if record.status == client_core::vocabulary::Status::Submitted {
+        record.submit(at);
+    }
     let problems = client_core::rules::blocking(&record, at);
     if !problems.is_empty() {
         return Err(ApiError::Rules(problems));

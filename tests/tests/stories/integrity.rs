@@ -251,6 +251,24 @@ async fn creating_a_record_never_confirms_that_someone_elses_exists() -> anyhow:
             .get(Some(&chen.token), &format!("/api/v1/incidents/{id}"))
             .await?;
         assert_eq!(st, 200, "{}", db.name());
+
+        // Sent as submitted without saying when: submitted now, not "still
+        // a draft" (it came back with submitted_at null and a late flag
+        // saying so).
+        let mut body = serde_json::to_value(contact(chen.user, chen.first_school()))?;
+        body["status"] = "submitted".into();
+        body.as_object_mut().expect("object").remove("id");
+        body.as_object_mut().expect("object").remove("submitted_at");
+        let (st, json) = s
+            .post_json(Some(&chen.token), "/api/v1/incidents", &body)
+            .await?;
+        assert_eq!(st, 201, "{}: {json}", db.name());
+        assert!(json["submitted_at"].is_string(), "{}: {json}", db.name());
+        assert!(
+            !json.to_string().contains("still a draft"),
+            "{}: {json}",
+            db.name()
+        );
     }
     Ok(())
 }
