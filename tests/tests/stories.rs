@@ -231,6 +231,8 @@ async fn a_school_leader_sees_the_redacted_view_of_their_school_only() -> anyhow
         let mut phone = officer.replica(1);
         let mut r = contact(officer.user, officer.first_school());
         r.narrative = Some("names the student Jordan".into());
+        // Submitted: a leader never sees a draft (`history::a_school_leader_reads_no_draft`).
+        r.submit(now());
         phone.create(&r, now())?;
         s.sync(&officer.token, &mut phone).await?;
 
