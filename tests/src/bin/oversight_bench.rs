@@ -10,7 +10,9 @@
 //! record described by both sources.
 
 use client_core::Timestamp;
-use client_core::report::{AgeBand, DEFAULT_THRESHOLD, Dimension, Measure, Outcome, RaceEthnicity};
+use client_core::report::{
+    AgeBand, DEFAULT_THRESHOLD, Dimension, Measure, Outcome, RaceEthnicity, Year,
+};
 use client_core::vocabulary::*;
 use client_core::{RecordId, SchoolId, UserId};
 use server::api::reports::year_family;
@@ -240,7 +242,21 @@ async fn run(label: &str, store: Store, n: u64) -> anyhow::Result<()> {
         "(part of the queue call)",
     ));
     // What every report request does (issue 16): the whole year's counts,
-    // both sources, suppressed as one family, then one table picked.
+    // both sources, suppressed as one family, then one table picked; the
+    // first time for a year, then kept (`server::published_years`).
+    async fn family(store: &Store, from: i64, to: i64) -> anyhow::Result<Year> {
+        let ts = Timestamp::from_millis;
+        Ok(year_family(store, ts(from), ts(to), ts(GRACED), DEFAULT_THRESHOLD).await?)
+    }
+    fn one_table(year: &Year) -> usize {
+        let t = year.table(
+            Source::SchoolRecord,
+            Dimension::RaceEthnicity,
+            Some(Dimension::Sex),
+            Measure::Interactions,
+        );
+        usize::from(t.is_some())
+    }
     let (p50, p99, max) = timed(10, |i| {
         let (from, to) = if i % 2 == 0 {
             (FROM, TO)
@@ -248,23 +264,7 @@ async fn run(label: &str, store: Store, n: u64) -> anyhow::Result<()> {
             (periods[2].0, TO)
         };
         let store = store.clone();
-        async move {
-            let year = year_family(
-                &store,
-                Timestamp::from_millis(from),
-                Timestamp::from_millis(to),
-                Timestamp::from_millis(GRACED),
-                DEFAULT_THRESHOLD,
-            )
-            .await?;
-            let t = year.table(
-                Source::SchoolRecord,
-                Dimension::RaceEthnicity,
-                Some(Dimension::Sex),
-                Measure::Interactions,
-            );
-            Ok(usize::from(t.is_some()))
-        }
+        async move { Ok(one_table(&family(&store, from, to).await?)) }
     })
     .await?;
     lines.push((
@@ -274,33 +274,15 @@ async fn run(label: &str, store: Store, n: u64) -> anyhow::Result<()> {
         max,
         "first request for a year",
     ));
-    // Every later request for that year, in the same process: the family
-    // is kept (`server::published_years`).
     let kept = PublishedYears::default();
     let year = client_core::school_year::SchoolYear::of(Timestamp::from_millis(FROM));
     let (p50, p99, max) = timed(10, |_| {
         let (kept, store) = (kept.clone(), store.clone());
         async move {
-            let family = kept
-                .family(
-                    year,
-                    DEFAULT_THRESHOLD,
-                    year_family(
-                        &store,
-                        Timestamp::from_millis(FROM),
-                        Timestamp::from_millis(TO),
-                        Timestamp::from_millis(GRACED),
-                        DEFAULT_THRESHOLD,
-                    ),
-                )
+            let kept = kept
+                .family(year, DEFAULT_THRESHOLD, family(&store, FROM, TO))
                 .await?;
-            let t = family.table(
-                Source::SchoolRecord,
-                Dimension::RaceEthnicity,
-                Some(Dimension::Sex),
-                Measure::Interactions,
-            );
-            Ok(usize::from(t.is_some()))
+            Ok(one_table(&kept))
         }
     })
     .await?;
