@@ -102,6 +102,12 @@ pub fn actor_user(actor: &ActorId) -> Option<UserId> {
     (b.len() == 32).then(|| UserId(uuid::Uuid::from_slice(&b[..16]).unwrap_or_default()))
 }
 
+/// The device an actor id names, if it is one of ours.
+pub fn actor_device(actor: &ActorId) -> Option<DeviceId> {
+    let b = actor.to_bytes();
+    (b.len() == 32).then(|| DeviceId(uuid::Uuid::from_slice(&b[16..]).unwrap_or_default()))
+}
+
 /// One Automerge document with its identity.
 #[derive(Debug)]
 pub struct Document {

@@ -15,7 +15,7 @@
 
 use crate::Record;
 use crate::closed_set;
-use crate::document::{DocumentError, RecordDocs, join};
+use crate::document::{DocumentError, RecordDocs, actor_device, actor_user, join};
 use crate::ids::{DeviceId, UserId};
 use crate::review::Reviews;
 use crate::timestamp::Timestamp;
@@ -88,7 +88,13 @@ pub fn history(
             }
         }
         let (record, reviews) = state(&mut parts, has_restricted)?;
-        let shown = show(&record, &reviews);
+        // What the server computes when the record is read (flags, the
+        // review period) is not a change anyone made.
+        let mut shown = show(&record, &reviews);
+        if let Some(o) = shown.as_object_mut() {
+            o.remove("flags");
+            o.remove("review_period");
+        }
         // Amendments as shown: a reason the role may not read is not there.
         let shown_amendments = shown
             .get("amendments")
@@ -96,7 +102,9 @@ pub fn history(
             .cloned()
             .unwrap_or_default();
         let amendments = shown_amendments.len();
-        let (by, device) = who(&actor);
+        // Not one of ours (no user and device halves): nobody, nowhere.
+        let by = actor_user(&actor).unwrap_or(UserId::from_u128(0));
+        let device = actor_device(&actor).unwrap_or(DeviceId::from_u128(0));
         // The server writes a record's documents only when it removes their
         // earlier versions (`redaction::compact`): a history that starts
         // with the server's change starts at a redaction, not a creation.
@@ -247,18 +255,6 @@ fn state(parts: &mut [Part], has_restricted: bool) -> Result<(Record, Reviews), 
 
 fn hydrate_part<T: autosurgeon::Hydrate>(d: &AutoCommit) -> Result<T, DocumentError> {
     autosurgeon::hydrate(d).map_err(|e| DocumentError::Corrupt(e.to_string()))
-}
-
-/// The user and device an actor id names (`document::actor_id`); nil for an
-/// actor that is not one of ours.
-fn who(actor: &automerge::ActorId) -> (UserId, DeviceId) {
-    let b = actor.to_bytes();
-    let half = |r: std::ops::Range<usize>| {
-        b.get(r)
-            .and_then(|s| uuid::Uuid::from_slice(s).ok())
-            .unwrap_or_default()
-    };
-    (UserId(half(0..16)), DeviceId(half(16..32)))
 }
 
 /// Paths where `a` and `b` differ: objects by key, lists of objects by

@@ -4,15 +4,14 @@
 //! past state exactly as reading the record would, and lists fields, never
 //! values). The read is logged with the fields it disclosed.
 
+use super::AppState;
 use super::error::ApiError;
 use super::extract::Auth;
-use super::incidents::{docs_for, read_entry};
-use super::{AppState, now};
+use super::incidents::{ReadContext, docs_for, read_entry};
 use axum::Json;
 use axum::extract::{Path, State};
 use client_core::history::{EntryKind, disclosed, history};
-use client_core::view::redact_received;
-use client_core::{RecordId, Timestamp, UserId};
+use client_core::{RecordId, UserId};
 use serde::Serialize;
 use std::collections::HashMap;
 
@@ -50,25 +49,10 @@ pub async fn get(
     let Some((mut docs, view, record)) = docs_for(&state, &auth, id).await? else {
         return Err(ApiError::NotFound);
     };
-    let calendar = state.store.calendar().await?;
-    let first = state
-        .store
-        .received_submitted(state.store.db(), &[id])
-        .await?
-        .get(&id)
-        .map(|t| Timestamp::from_millis(*t));
-    let at = now();
-    // Each past state as reading the record shows it, less what the server
-    // computes at read time (flags, period): a history lists what people
-    // changed.
+    let c = ReadContext::load(&state, id).await?;
+    // Each past state as reading the record shows it.
     let show = |r: &client_core::Record, reviews: &client_core::review::Reviews| {
-        let v = redact_received(r, &reviews.reviews, view, &calendar, at, first);
-        let mut json = serde_json::to_value(&v).unwrap_or_default();
-        if let Some(o) = json.as_object_mut() {
-            o.remove("flags");
-            o.remove("review_period");
-        }
-        json
+        serde_json::to_value(c.view(r, reviews, view)).unwrap_or_default()
     };
     let mut steps = history(&mut docs, show)?;
     // A redaction's step is the server's change, under an actor whose
@@ -89,14 +73,7 @@ pub async fn get(
         names.insert(id, name.unwrap_or_default());
     }
     // The log: what this answer disclosed, as field paths.
-    let current = redact_received(
-        &record,
-        &docs.reviews()?.reviews,
-        view,
-        &calendar,
-        at,
-        first,
-    );
+    let current = c.view(&record, &docs.reviews()?, view);
     let mut entry = read_entry(&auth, &current, "GET /api/v1/incidents/{id}/history");
     entry.event = "read_history".into();
     entry.purpose = "record history".into();

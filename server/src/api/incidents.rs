@@ -112,18 +112,48 @@ async fn view_of(
         return Ok(None);
     };
     let reviews: Reviews = docs.reviews()?;
-    let first = state
-        .store
-        .received_submitted(state.store.db(), &[id])
-        .await?;
-    Ok(Some(redact_received(
-        &record,
-        &reviews.reviews,
-        view,
-        &state.store.calendar().await?,
-        now(),
-        first.get(&id).map(|t| Timestamp::from_millis(*t)),
-    )))
+    let c = ReadContext::load(state, id).await?;
+    Ok(Some(c.view(&record, &reviews, view)))
+}
+
+/// What reading a record shows besides its documents: the agency's review
+/// calendar, the time of reading, and when the server first received the
+/// record as submitted (lateness rests on it).
+pub(super) struct ReadContext {
+    calendar: client_core::period::PeriodCalendar,
+    at: Timestamp,
+    received: Option<Timestamp>,
+}
+
+impl ReadContext {
+    pub(super) async fn load(state: &AppState, id: RecordId) -> Result<Self, ApiError> {
+        let first = state
+            .store
+            .received_submitted(state.store.db(), &[id])
+            .await?;
+        Ok(Self {
+            calendar: state.store.calendar().await?,
+            at: now(),
+            received: first.get(&id).map(|t| Timestamp::from_millis(*t)),
+        })
+    }
+
+    /// `record` as `view` shows it (client-core's `redact_received`).
+    pub(super) fn view(
+        &self,
+        record: &client_core::Record,
+        reviews: &Reviews,
+        view: View,
+    ) -> RecordView {
+        redact_received(
+            record,
+            &reviews.reviews,
+            view,
+            &self.calendar,
+            self.at,
+            self.received,
+        )
+    }
 }
 
 pub(super) fn read_entry(auth: &Auth, v: &RecordView, endpoint: &str) -> Entry {
