@@ -6,6 +6,8 @@
 mod accounts;
 #[path = "stories/audit.rs"]
 mod audit;
+#[path = "stories/audit_query.rs"]
+mod audit_query;
 #[path = "stories/backup.rs"]
 mod backup;
 #[path = "stories/disclosure.rs"]

@@ -4,10 +4,12 @@
 use super::AppState;
 use super::error::ApiError;
 use super::extract::{ApiJson, Auth};
-use crate::store::audit::{Checkpoint, LoggedEntry, Verification};
+use crate::store::audit::{Checkpoint, Verification};
+use crate::store::audit_query::{AuditFilter, ListedEntry};
 use axum::Json;
 use axum::extract::{Query, State};
-use client_core::{Action, Timestamp};
+use axum::response::{IntoResponse, Response};
+use client_core::{Action, RecordId, Timestamp, UserId};
 use serde::{Deserialize, Serialize};
 
 #[derive(Deserialize, utoipa::IntoParams)]
@@ -18,6 +20,25 @@ pub struct AuditQuery {
     pub to: Option<String>,
     /// Continue after this sequence number.
     pub after: Option<i64>,
+    /// Only entries written for this user (UUID).
+    pub user_id: Option<String>,
+    /// Only entries about this record (UUID).
+    pub record_id: Option<String>,
+    /// Only this event, e.g. `read_record`.
+    pub event: Option<String>,
+    /// `json` (the default) or `csv`.
+    pub format: Option<String>,
+}
+
+/// The most entries one page carries; `after` pages on.
+const PAGE: u64 = 1000;
+
+fn invalid(field: &str, message: String) -> ApiError {
+    ApiError::Field {
+        code: "invalid_field",
+        field: field.into(),
+        message,
+    }
 }
 
 fn time(field: &str, v: &Option<String>) -> Result<Option<i64>, ApiError> {
@@ -25,13 +46,72 @@ fn time(field: &str, v: &Option<String>) -> Result<Option<i64>, ApiError> {
         .map(|s| {
             Timestamp::parse(s)
                 .map(|t| t.millis())
-                .ok_or_else(|| ApiError::Field {
-                    code: "invalid_field",
-                    field: field.into(),
-                    message: format!("{s:?} is not an RFC 3339 timestamp"),
-                })
+                .ok_or_else(|| invalid(field, format!("{s:?} is not an RFC 3339 timestamp")))
         })
         .transpose()
+}
+
+fn id(field: &str, v: &Option<String>) -> Result<Option<uuid::Uuid>, ApiError> {
+    v.as_deref()
+        .map(|s| {
+            uuid::Uuid::parse_str(s).map_err(|_| invalid(field, format!("{s:?} is not a UUID")))
+        })
+        .transpose()
+}
+
+/// Event names are snake_case words; anything else cannot match and is
+/// more likely a typo the auditor should hear about.
+fn event(v: &Option<String>) -> Result<Option<String>, ApiError> {
+    match v.as_deref() {
+        None => Ok(None),
+        Some(e)
+            if !e.is_empty()
+                && e.len() <= 64
+                && e.bytes().all(|b| b.is_ascii_lowercase() || b == b'_') =>
+        {
+            Ok(Some(e.to_owned()))
+        }
+        Some(e) => Err(invalid(
+            "event",
+            format!("{e:?} is not an event name (snake_case, e.g. read_record)"),
+        )),
+    }
+}
+
+impl AuditQuery {
+    fn filter(&self) -> Result<AuditFilter, ApiError> {
+        Ok(AuditFilter {
+            from: time("from", &self.from)?,
+            to: time("to", &self.to)?,
+            after: self.after.unwrap_or(0),
+            user: id("user_id", &self.user_id)?.map(UserId),
+            record: id("record_id", &self.record_id)?.map(RecordId),
+            event: event(&self.event)?,
+        })
+    }
+
+    fn csv(&self) -> Result<bool, ApiError> {
+        match self.format.as_deref() {
+            None | Some("json") => Ok(false),
+            Some("csv") => Ok(true),
+            Some(f) => Err(invalid("format", format!("{f:?} is not json or csv"))),
+        }
+    }
+
+    /// Parameters only (times, ids, an event name), never contents.
+    fn purpose(&self) -> String {
+        let p = |v: &Option<String>| v.clone().unwrap_or_default();
+        format!(
+            "from={} to={} after={} user_id={} record_id={} event={} format={}",
+            p(&self.from),
+            p(&self.to),
+            self.after.unwrap_or(0),
+            p(&self.user_id),
+            p(&self.record_id),
+            p(&self.event),
+            p(&self.format),
+        )
+    }
 }
 
 fn require(state: &AppState, auth: &Auth) -> Result<(), ApiError> {
@@ -62,34 +142,65 @@ async fn log_view(
 }
 
 #[utoipa::path(get, path = "/api/v1/audit", params(AuditQuery),
-    responses((status = 200, body = Vec<LoggedEntry>), (status = 401, body = super::error::ErrorBody), (status = 403, body = super::error::ErrorBody)))]
+    responses((status = 200, body = Vec<ListedEntry>, description = "JSON, or CSV with format=csv"), (status = 401, body = super::error::ErrorBody), (status = 403, body = super::error::ErrorBody), (status = 422, body = super::error::ErrorBody)))]
 pub async fn list(
     State(state): State<AppState>,
     auth: Auth,
     Query(q): Query<AuditQuery>,
-) -> Result<Json<Vec<LoggedEntry>>, ApiError> {
+) -> Result<Response, ApiError> {
     require(&state, &auth)?;
-    let (from, to) = (time("from", &q.from)?, time("to", &q.to)?);
-    let entries = state
-        .store
-        .access_log(from, to, q.after.unwrap_or(0), 1000)
-        .await?;
-    // Parameters only (times and a sequence number), never contents.
-    let purpose = format!(
-        "from={} to={} after={}",
-        q.from.as_deref().unwrap_or(""),
-        q.to.as_deref().unwrap_or(""),
-        q.after.unwrap_or(0)
-    );
+    let (filter, csv) = (q.filter()?, q.csv()?);
+    let entries = state.store.access_log(&filter, PAGE).await?;
     log_view(
         &state,
         &auth,
         "read_audit_log",
         "GET /api/v1/audit",
-        purpose,
+        q.purpose(),
     )
     .await?;
-    Ok(Json(entries))
+    if csv {
+        return Ok(super::sheet::attachment(
+            audit_csv(&entries)?,
+            "fieldlog-access-log.csv",
+        ));
+    }
+    Ok(Json(entries).into_response())
+}
+
+fn audit_csv(entries: &[ListedEntry]) -> Result<Vec<u8>, ApiError> {
+    let mut w = super::sheet::Sheet::new(&[
+        "seq",
+        "at",
+        "user_id",
+        "username",
+        "role",
+        "event",
+        "record_id",
+        "student_refs",
+        "fields",
+        "endpoint",
+        "purpose",
+        "hash",
+    ])?;
+    let opt = |v: Option<String>| v.unwrap_or_default();
+    for e in entries {
+        w.row(&[
+            e.seq.to_string(),
+            e.at.to_string(),
+            opt(e.user.map(|u| u.0.to_string())),
+            opt(e.username.clone()),
+            opt(e.role.map(|r| r.as_str().to_string())),
+            e.event.clone(),
+            opt(e.record.map(|r| r.0.to_string())),
+            e.student_refs.join(" "),
+            e.fields.join(" "),
+            e.endpoint.clone(),
+            e.purpose.clone(),
+            e.hash.clone(),
+        ])?;
+    }
+    w.finish()
 }
 
 /// Checkpoints the auditor kept elsewhere, to check the log against.

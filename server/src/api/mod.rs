@@ -15,6 +15,7 @@ pub mod redactions;
 pub mod reports;
 pub mod reviews;
 pub mod scope;
+pub mod sheet;
 pub mod sync;
 pub mod transport;
 

@@ -8,6 +8,7 @@ use super::AppState;
 use super::error::ApiError;
 use super::extract::Auth;
 use super::scope::require_grant;
+use super::sheet::Sheet;
 use crate::store::{Store, StoreError};
 use axum::Json;
 use axum::extract::{Query, State};
@@ -323,7 +324,7 @@ pub async fn disaggregated(
         .await?;
     if crdc {
         let body = crdc_csv(&family)?;
-        return Ok(csv_response(body, "fieldlog-crdc.csv"));
+        return Ok(super::sheet::attachment(body, "fieldlog-crdc.csv"));
     }
     let rows = by[0].categories();
     let cols = by.get(1).map_or(vec!["all"], |d| d.categories());
@@ -341,23 +342,12 @@ pub async fn disaggregated(
         tables,
     };
     if csv {
-        return Ok(csv_response(report_csv(&report)?, "fieldlog-report.csv"));
+        return Ok(super::sheet::attachment(
+            report_csv(&report)?,
+            "fieldlog-report.csv",
+        ));
     }
     Ok(Json(report).into_response())
-}
-
-fn csv_response(body: Vec<u8>, name: &str) -> Response {
-    (
-        [
-            (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()),
-            (
-                header::CONTENT_DISPOSITION,
-                format!("attachment; filename=\"{name}\""),
-            ),
-        ],
-        body,
-    )
-        .into_response()
 }
 
 fn shown(c: &Cell) -> (String, String) {
@@ -367,17 +357,12 @@ fn shown(c: &Cell) -> (String, String) {
     }
 }
 
-fn csv_error(e: impl std::fmt::Display) -> ApiError {
-    ApiError::Internal(format!("writing CSV: {e}"))
-}
-
 /// Long format: one line per measure and group, totals as `total`.
 fn report_csv(r: &Report) -> Result<Vec<u8>, ApiError> {
-    let mut w = csv::Writer::from_writer(Vec::new());
-    let mut head = vec!["measure".to_string()];
-    head.extend(r.by.iter().cloned());
-    head.extend(["count", "suppressed", "rate_per_100"].map(String::from));
-    w.write_record(&head).map_err(csv_error)?;
+    let mut head = vec!["measure"];
+    head.extend(r.by.iter().map(String::as_str));
+    head.extend(["count", "suppressed", "rate_per_100"]);
+    let mut w = Sheet::new(&head)?;
     let two = r.by.len() == 2;
     for t in &r.tables {
         let p = &t.published;
@@ -388,25 +373,25 @@ fn report_csv(r: &Report) -> Result<Vec<u8>, ApiError> {
                 l.push(col.to_string());
             }
             l.extend([n, s, rate.map(|x| x.to_string()).unwrap_or_default()]);
-            w.write_record(&l)
+            w.row(&l)
         };
         for (i, row) in r.rows.iter().enumerate() {
             for (k, col) in r.cols.iter().enumerate() {
                 let rate = t.rates_per_100.as_ref().and_then(|x| x[i][k]);
-                line(row, col, &p.cells[i][k], rate).map_err(csv_error)?;
+                line(row, col, &p.cells[i][k], rate)?;
             }
             if let Some(rt) = &p.row_totals {
-                line(row, "total", &rt[i], None).map_err(csv_error)?;
+                line(row, "total", &rt[i], None)?;
             }
         }
         if two {
             for (k, col) in r.cols.iter().enumerate() {
-                line("total", col, &p.col_totals[k], None).map_err(csv_error)?;
+                line("total", col, &p.col_totals[k], None)?;
             }
         }
-        line("total", "total", &p.total, None).map_err(csv_error)?;
+        line("total", "total", &p.total, None)?;
     }
-    w.into_inner().map_err(csv_error)
+    w.finish()
 }
 
 /// The CRDC's discipline tables in its shape: for referrals to law
@@ -424,11 +409,10 @@ fn crdc_csv(year: &Year) -> Result<Vec<u8>, ApiError> {
         Outcome::PhysicalRestraint,
     ];
     let sexes = Dimension::Sex.categories();
-    let mut w = csv::Writer::from_writer(Vec::new());
-    let mut head = vec!["measure".to_string(), "group".to_string()];
-    head.extend(sexes.iter().map(|s| s.to_string()));
-    head.push("total".into());
-    w.write_record(&head).map_err(csv_error)?;
+    let mut head = vec!["measure", "group"];
+    head.extend(sexes.iter().copied());
+    head.push("total");
+    let mut w = Sheet::new(&head)?;
     let parts: [(Dimension, Option<&[&str]>); 3] = [
         (Dimension::RaceEthnicity, None),
         (Dimension::Disability, Some(&["idea", "section_504"])),
@@ -463,15 +447,15 @@ fn crdc_csv(year: &Year) -> Result<Vec<u8>, ApiError> {
                         .as_ref()
                         .map_or_else(String::new, |r| cell(&r[i])),
                 );
-                w.write_record(&l).map_err(csv_error)?;
+                w.row(&l)?;
             }
             if *dim == Dimension::RaceEthnicity {
                 let mut l = vec![o.as_str().to_string(), "total".to_string()];
                 l.extend(p.col_totals.iter().map(cell));
                 l.push(cell(&p.total));
-                w.write_record(&l).map_err(csv_error)?;
+                w.row(&l)?;
             }
         }
     }
-    w.into_inner().map_err(csv_error)
+    w.finish()
 }

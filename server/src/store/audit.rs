@@ -46,14 +46,6 @@ pub struct Entry {
     pub purpose: String,
 }
 
-#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
-pub struct LoggedEntry {
-    pub seq: i64,
-    #[serde(flatten)]
-    pub entry: Entry,
-    pub hash: String,
-}
-
 /// A signed statement: the log had `entries` entries, the last being `seq`
 /// with hash `hash`, at `at` (ms).
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq, utoipa::ToSchema)]
@@ -166,7 +158,7 @@ fn hash(keys: &AuditKeys, version: i32, prev: &str, e: &Entry) -> Option<String>
     }
 }
 
-fn to_entry(m: &access_log::Model) -> Entry {
+pub(super) fn to_entry(m: &access_log::Model) -> Entry {
     let list = |s: &str| serde_json::from_str::<Vec<String>>(s).unwrap_or_default();
     Entry {
         at: m.at,
@@ -433,33 +425,6 @@ impl Store {
             self.audit_keys().public_key_b64(),
             self.audit_keys().key_id(),
         )
-    }
-
-    pub async fn access_log(
-        &self,
-        from: Option<i64>,
-        to: Option<i64>,
-        after_seq: i64,
-        limit: u64,
-    ) -> Result<Vec<LoggedEntry>, StoreError> {
-        let mut q = access_log::Entity::find().filter(access_log::Column::Seq.gt(after_seq));
-        if let Some(f) = from {
-            q = q.filter(access_log::Column::At.gte(f));
-        }
-        if let Some(t) = to {
-            q = q.filter(access_log::Column::At.lt(t));
-        }
-        Ok(q.order_by_asc(access_log::Column::Seq)
-            .limit(limit)
-            .all(self.db())
-            .await?
-            .iter()
-            .map(|m| LoggedEntry {
-                seq: m.seq,
-                entry: to_entry(m),
-                hash: m.hash.clone(),
-            })
-            .collect())
     }
 
     /// Recomputes the chain from the start, in pages, and checks it against

@@ -8,6 +8,7 @@
 //! embedded SQLite file, which only one process opens, the queue alone.
 
 pub mod audit;
+pub mod audit_query;
 pub mod auth;
 pub mod directory;
 pub mod documents;
