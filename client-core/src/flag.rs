@@ -157,9 +157,14 @@ pub fn received_submitted(
 }
 
 /// Whether a record belongs in its period's review queue (DOMAIN.md section 4):
-/// enforcement, school-discipline involvement, or any flag.
+/// a submitted record with enforcement, school-discipline involvement, or any
+/// flag. A draft is still the officer's to finish and cannot be reviewed
+/// (`Reviews::check_append`), so it waits outside the queue.
 pub fn needs_review(r: &Record, flags: &[Flag]) -> bool {
-    r.actions.iter().any(|a| a.is_reviewable()) || r.is_discipline_overcall() || !flags.is_empty()
+    r.status == Status::Submitted
+        && (r.actions.iter().any(|a| a.is_reviewable())
+            || r.is_discipline_overcall()
+            || !flags.is_empty())
 }
 
 #[cfg(test)]

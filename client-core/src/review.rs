@@ -3,7 +3,7 @@
 
 use crate::ids::{ReviewId, UserId};
 use crate::timestamp::Timestamp;
-use crate::vocabulary::Finding;
+use crate::vocabulary::{Finding, Status};
 use autosurgeon::{Hydrate, Reconcile};
 use serde::{Deserialize, Serialize};
 use thiserror::Error;
@@ -51,6 +51,8 @@ pub enum ReviewError {
         "review {0} is dated {1}, but a review's time is when it reaches the server; write it again"
     )]
     NotNow(ReviewId, Timestamp),
+    #[error("review {0} is of a draft: a record is reviewed once its officer has submitted it")]
+    Draft(ReviewId),
 }
 
 /// How far a new review's `at` may be from the server's clock when it
@@ -62,12 +64,15 @@ pub const REVIEW_CLOCK_SKEW_MINUTES: i64 = 5;
 impl Reviews {
     /// Accepts `after` only if it keeps every review of `self` unchanged and
     /// every added review is by `author`, dated `now` (the server's time of
-    /// receipt) give or take [`REVIEW_CLOCK_SKEW_MINUTES`].
+    /// receipt) give or take [`REVIEW_CLOCK_SKEW_MINUTES`], of a record in
+    /// `record` status `Submitted`: a draft is still the officer's to finish
+    /// (003 p6 reviews incidents as documented).
     pub fn check_append(
         &self,
         after: &Reviews,
         author: UserId,
         now: Timestamp,
+        record: Status,
     ) -> Result<(), ReviewError> {
         for old in &self.reviews {
             if after.reviews.iter().find(|r| r.id == old.id) != Some(old) {
@@ -81,6 +86,9 @@ impl Reviews {
         {
             if new.by != author {
                 return Err(ReviewError::WrongAuthor(new.id));
+            }
+            if record != Status::Submitted {
+                return Err(ReviewError::Draft(new.id));
             }
             let skew = REVIEW_CLOCK_SKEW_MINUTES;
             if new.at < now.plus_minutes(-skew) || new.at > now.plus_minutes(skew) {

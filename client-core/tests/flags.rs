@@ -248,6 +248,11 @@ fn the_review_queue_takes_enforcement_discipline_and_flagged_records() {
     assert!(in_queue(&overcall));
     let late = with(routine(), |r| r.submitted_at = Some(t0().plus_hours(100)));
     assert!(in_queue(&late));
+    // A draft waits for its officer, whatever it holds.
+    for r in [custody(), overcall, late] {
+        let draft = with(r, |r| r.status = Status::Draft);
+        assert!(!in_queue(&draft), "{:?}", draft.actions);
+    }
 }
 
 fn at(s: &str) -> Timestamp {

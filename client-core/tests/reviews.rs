@@ -2,7 +2,7 @@
 
 mod common;
 use client_core::review::{REVIEW_CLOCK_SKEW_MINUTES, Review, ReviewError, Reviews};
-use client_core::vocabulary::Finding;
+use client_core::vocabulary::{Finding, Status};
 use client_core::{ReviewId, Timestamp};
 use common::*;
 
@@ -40,7 +40,7 @@ fn a_new_review_is_dated_when_it_reaches_the_server() {
     for (name, at, ok) in cases {
         let mut after = before.clone();
         after.reviews.push(review(2, at));
-        let got = before.check_append(&after, OFFICER, now);
+        let got = before.check_append(&after, OFFICER, now, Status::Submitted);
         if ok {
             assert_eq!(got, Ok(()), "{name}");
         } else {
@@ -62,7 +62,7 @@ fn a_review_is_kept_and_attributed() {
     let mut rewritten = before.clone();
     rewritten.reviews[0].finding = Finding::PolicyConcern;
     assert_eq!(
-        before.check_append(&rewritten, OFFICER, now),
+        before.check_append(&rewritten, OFFICER, now, Status::Submitted),
         Err(ReviewError::Rewritten(ReviewId::from_u128(1)))
     );
     let mut other = before.clone();
@@ -71,7 +71,7 @@ fn a_review_is_kept_and_attributed() {
         ..review(2, now)
     });
     assert_eq!(
-        before.check_append(&other, OFFICER, now),
+        before.check_append(&other, OFFICER, now, Status::Submitted),
         Err(ReviewError::WrongAuthor(ReviewId::from_u128(2)))
     );
 }
@@ -109,10 +109,38 @@ fn one_note_limit_wherever_a_review_is_written() {
             follow_up,
             ..review(1, now)
         });
-        let got = before.check_append(&after, OFFICER, now);
+        let got = before.check_append(&after, OFFICER, now, Status::Submitted);
         assert_eq!(got.is_ok(), ok, "{name}: {got:?}");
         if !ok {
             assert_eq!(got, Err(ReviewError::TooLong(NOTE_MAX_CHARS)), "{name}");
         }
     }
+}
+
+#[test]
+fn only_a_submitted_record_is_reviewed() {
+    let now = t0();
+    let before = Reviews::default();
+    let mut after = before.clone();
+    after.reviews.push(review(1, now));
+    for (status, want) in [
+        (Status::Submitted, Ok(())),
+        (
+            Status::Draft,
+            Err(ReviewError::Draft(ReviewId::from_u128(1))),
+        ),
+    ] {
+        assert_eq!(
+            before.check_append(&after, OFFICER, now, status),
+            want,
+            "{status:?}"
+        );
+    }
+    // Reviews already kept stay valid whatever the status says now: the
+    // rule is about adding one.
+    let kept = after.clone();
+    assert_eq!(
+        kept.check_append(&after, OFFICER, now, Status::Draft),
+        Ok(())
+    );
 }

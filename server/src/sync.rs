@@ -499,7 +499,19 @@ async fn push_one(
                     .unwrap_or_default(),
                 None => Reviews::default(),
             };
-            if let Err(e) = before.check_append(&after, actor.user, now) {
+            // The account as stored (this push's own, if it came first).
+            let status = match stored.get(&account_id) {
+                Some(a) => {
+                    open(Some(a.clone()), account_id, server_actor)
+                        .map_err(StoreError::Damaged)?
+                        .doc
+                        .read::<Account>()
+                        .map_err(|e| StoreError::Damaged(format!("{account_id}: {e}")))?
+                        .status
+                }
+                None => return Ok(Err(account_first(id))),
+            };
+            if let Err(e) = before.check_append(&after, actor.user, now, status) {
                 return Ok(Err(refuse(
                     id,
                     RefusalCode::Invalid,

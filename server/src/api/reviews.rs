@@ -21,7 +21,7 @@ use client_core::period::{PeriodCalendar, ReviewPeriod};
 use client_core::queue::QueueState;
 use client_core::review::{Attendee, check_attendees};
 use client_core::review::{NOTE_MAX_CHARS, Review, Reviews, note_fits};
-use client_core::sync::DocChanges;
+use client_core::sync::{DocChanges, RefusalCode};
 use client_core::view::redact_received;
 use client_core::vocabulary::Finding;
 use client_core::{DeviceId, DocKind, RecordId, ReviewId, SchoolId, Timestamp, UserId, View};
@@ -389,8 +389,17 @@ pub async fn create(
     doc.write(&reviews, at)?;
     let push = vec![DocChanges::since(&mut doc, generation, &heads)];
     if let Some(r) = push_as_import(&state, &auth, push, at).await? {
-        // Another review was appended at the same moment: the caller retries.
-        return Err(ApiError::Conflict(r.reason));
+        return Err(match r.code {
+            // The server wrote this review itself, so only the record can
+            // make it invalid: a draft is not reviewed (`check_append`).
+            RefusalCode::Invalid => ApiError::Field {
+                code: "not_submitted",
+                field: "incident_id".into(),
+                message: r.reason,
+            },
+            // Another review was appended at the same moment: retry.
+            _ => ApiError::Conflict(r.reason),
+        });
     }
     Ok((StatusCode::CREATED, Json(review)))
 }

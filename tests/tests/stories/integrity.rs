@@ -1,7 +1,8 @@
 //! What the server trusts a device with, and what it does not (issue 16,
 //! findings 4, 5, 14 and 15): a document holds its part's type and nothing
 //! else; lateness rests on the server's own receipt time; a review's time is
-//! the server's; creating a record never confirms that someone else's exists.
+//! the server's, and only a submitted record is reviewed; creating a record
+//! never confirms that someone else's exists.
 
 use super::{contact, now, review};
 use automerge::transaction::Transactable;
@@ -310,6 +311,46 @@ async fn lateness_rests_on_when_the_server_first_received_the_record() -> anyhow
                 db.name()
             );
         }
+    }
+    Ok(())
+}
+
+#[tokio::test]
+async fn a_draft_is_not_reviewed_through_the_api_or_through_sync() -> anyhow::Result<()> {
+    for db in Db::all() {
+        let name = db.name();
+        let s = TestServer::start(&db).await?;
+        let officer = s.login("sro.martinez").await?;
+        let sup = s.login("sgt.alvarez").await?;
+        let mut phone = officer.replica(1);
+        let mut r = contact(officer.user, officer.first_school());
+        phone.create(&r, now())?;
+        s.sync(&officer.token, &mut phone).await?;
+        let post = |id: RecordId| serde_json::json!({"incident_id": id, "finding": "appropriate"});
+
+        let (st, body) = s
+            .post_json(Some(&sup.token), "/api/v1/reviews", &post(r.id))
+            .await?;
+        assert_eq!(st, 422, "{name}: {body}");
+        assert_eq!(body["error"]["code"], "not_submitted", "{name}: {body}");
+        assert_eq!(body["error"]["field"], "incident_id", "{name}: {body}");
+
+        let mut desk = sup.replica(7);
+        s.sync(&sup.token, &mut desk).await?;
+        desk.add_review(r.id, review(sup.user, Finding::Appropriate), now())?;
+        let report = s.sync(&sup.token, &mut desk).await?;
+        assert_eq!(report.refused.len(), 1, "{name}: {report:?}");
+        assert_eq!(report.refused[0].code, RefusalCode::Invalid, "{name}");
+        assert_eq!(report.refused[0].field.as_deref(), Some("reviews"));
+
+        // Once submitted, it is the supervisor's to review.
+        r.submit(now());
+        phone.update(&r, None, now())?;
+        s.sync(&officer.token, &mut phone).await?;
+        let (st, body) = s
+            .post_json(Some(&sup.token), "/api/v1/reviews", &post(r.id))
+            .await?;
+        assert_eq!(st, 201, "{name}: {body}");
     }
     Ok(())
 }

@@ -59,6 +59,12 @@ fn edit_as(base: &mut Document, record: &Record, by: UserId) -> DocChanges {
         Document::load(id, &bytes, actor_id(by, DeviceId::from_u128(0xabc))).expect("loads");
     let mut a: Account = doc.read().expect("reads");
     a.narrative = Some(format!("edited by {by}"));
+    // The record is submitted: an edit is an amendment, with its reason.
+    a.amendments.push(client_core::record::Amendment {
+        at: now(),
+        by,
+        reason: "matrix edit".into(),
+    });
     let _ = record;
     let heads = doc.heads();
     doc.write(&a, now()).expect("writes");
@@ -81,11 +87,14 @@ async fn every_cell_of_the_access_matrix_matches_the_policy() -> anyhow::Result<
         let policy = Policy::federal_default();
         let own_sro = s.login("sro.martinez").await?;
         let other_sro = s.login("sro.okafor").await?;
-        // One draft record of each officer, at their own school.
+        // One submitted record of each officer, at their own school: a
+        // draft is not reviewed, nor shown to a school leader (both have
+        // their own stories: integrity, policy_reads).
         let mut records = Vec::new();
         for (who, device) in [(&own_sro, 1u128), (&other_sro, 2)] {
             let mut phone = who.replica(device);
-            let r = contact(who.user, who.first_school());
+            let mut r = contact(who.user, who.first_school());
+            r.submit(now());
             phone.create(&r, now())?;
             s.sync(&who.token, &mut phone).await?;
             let account = phone
@@ -263,8 +272,8 @@ async fn every_cell_of_the_access_matrix_matches_the_policy() -> anyhow::Result<
                     officer: r.officer_id,
                     school: r.school_id,
                 };
-                // GET /incidents/{id}. The records are drafts: a reader the
-                // policy allows may still not see one (a school leader).
+                // GET /incidents/{id}, through the view the record's status
+                // allows (a school leader never sees a draft).
                 let read_want = match (
                     expected(&policy, c, Some(&facts), Action::ReadRecord, 404),
                     &c.actor,
