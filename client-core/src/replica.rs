@@ -344,7 +344,8 @@ impl Replica {
         if self.summary_of(record.id).is_some() || self.live.contains_key(&record.id) {
             return Err(ReplicaError::Exists(record.id));
         }
-        let problems = rules::blocking(record, now);
+        let mut problems = rules::blocking(record, now);
+        problems.extend(rules::check_amendment(None, record, self.user).err());
         if !problems.is_empty() {
             return Err(ReplicaError::Invalid(problems));
         }
@@ -386,7 +387,7 @@ impl Replica {
                     reason: reason.to_owned(),
                 });
             }
-            if let Err(p) = rules::check_amendment(&before, &after) {
+            if let Err(p) = rules::check_amendment(Some(&before), &after, user) {
                 return Err(ReplicaError::Invalid(vec![p]));
             }
             let problems = rules::blocking(&after, now);

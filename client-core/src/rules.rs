@@ -5,6 +5,7 @@
 //! and the server can answer 422 with one `details` entry per rule.
 
 use crate::closed_set;
+use crate::ids::UserId;
 use crate::record::{Record, Student};
 use crate::timestamp::Timestamp;
 use crate::vocabulary::{ActionTaken, Category, InitiatedBy, Status};
@@ -31,6 +32,7 @@ closed_set!(
         ContradictoryActions = "contradictory_actions",
         AmendmentReasonRequired = "amendment_reason_required",
         HistoryRewritten = "history_rewritten",
+        AmendmentByAnother = "amendment_by_another",
     }
 );
 
@@ -100,29 +102,39 @@ pub fn blocking(record: &Record, now: Timestamp) -> Vec<Problem> {
 }
 
 /// A submitted record may change only with a new amendment reason, and its
-/// past amendments may never be rewritten.
-pub fn check_amendment(before: &Record, after: &Record) -> Result<(), Problem> {
-    if before.status != Status::Submitted {
-        return Ok(());
-    }
-    let kept = after.amendments.len() >= before.amendments.len()
-        && after.amendments[..before.amendments.len()] == before.amendments[..];
-    if !kept {
+/// past amendments may never be rewritten. Every amendment new to `before`
+/// (all of them when the record is new: a phone may submit and amend before
+/// its first sync) is in the name of `author`, the user making the change:
+/// an amendment is an attestation, and nobody writes one for someone else.
+pub fn check_amendment(
+    before: Option<&Record>,
+    after: &Record,
+    author: UserId,
+) -> Result<(), Problem> {
+    let kept = before.map_or(0, |b| b.amendments.len());
+    let rewritten = after.amendments.len() < kept
+        || before.is_some_and(|b| after.amendments[..kept] != b.amendments[..]);
+    if rewritten && before.is_some_and(|b| b.status == Status::Submitted) {
         return Err(Problem::invalid(
             RuleCode::HistoryRewritten,
             "amendments",
             "earlier amendments of a submitted record cannot be changed or removed",
         ));
     }
-    let mut unchanged = after.clone();
-    unchanged.amendments.truncate(before.amendments.len());
-    if unchanged == *before {
-        return Ok(());
+    let added = after.amendments.get(kept..).unwrap_or_default();
+    if let Some(i) = added.iter().position(|a| a.by != author) {
+        return Err(Problem::invalid(
+            RuleCode::AmendmentByAnother,
+            format!("amendments.{}.by", kept + i),
+            "an amendment is made in the name of whoever makes it",
+        ));
     }
-    let reason_given = after.amendments[before.amendments.len()..]
-        .iter()
-        .any(|a| !a.reason.trim().is_empty());
-    if reason_given {
+    let Some(before) = before.filter(|b| b.status == Status::Submitted) else {
+        return Ok(());
+    };
+    let mut unchanged = after.clone();
+    unchanged.amendments.truncate(kept);
+    if unchanged == *before || added.iter().any(|a| !a.reason.trim().is_empty()) {
         Ok(())
     } else {
         Err(Problem::invalid(

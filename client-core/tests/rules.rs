@@ -316,7 +316,7 @@ fn a_submitted_record_changes_only_with_an_amendment_reason() {
     let before = routine();
     let mut after = before.clone();
     after.narrative = Some("added later".into());
-    let err = check_amendment(&before, &after).unwrap_err();
+    let err = check_amendment(Some(&before), &after, OFFICER).unwrap_err();
     assert_eq!(err.code, RuleCode::AmendmentReasonRequired);
 
     after.amendments.push(Amendment {
@@ -324,13 +324,15 @@ fn a_submitted_record_changes_only_with_an_amendment_reason() {
         by: OFFICER,
         reason: "forgot the narrative".into(),
     });
-    assert_eq!(check_amendment(&before, &after), Ok(()));
+    assert_eq!(check_amendment(Some(&before), &after, OFFICER), Ok(()));
 
     // Rewriting an earlier amendment is never allowed.
     let mut rewritten = after.clone();
     rewritten.amendments[0].reason = "something else".into();
     assert_eq!(
-        check_amendment(&after, &rewritten).unwrap_err().code,
+        check_amendment(Some(&after), &rewritten, OFFICER)
+            .unwrap_err()
+            .code,
         RuleCode::HistoryRewritten
     );
     // Drafts change freely.
@@ -338,7 +340,75 @@ fn a_submitted_record_changes_only_with_an_amendment_reason() {
     draft.status = Status::Draft;
     let mut edited = draft.clone();
     edited.location = Some(Location::Gym);
-    assert_eq!(check_amendment(&draft, &edited), Ok(()));
+    assert_eq!(check_amendment(Some(&draft), &edited, OFFICER), Ok(()));
+}
+
+#[test]
+fn an_amendment_is_in_the_name_of_whoever_makes_it() {
+    let before = routine();
+    let amendment = |by| Amendment {
+        at: now(),
+        by,
+        reason: "corrected the location".into(),
+    };
+    let moved = |by| {
+        with(before.clone(), |r| {
+            r.location = Some(Location::Gym);
+            r.amendments.push(amendment(by));
+        })
+    };
+    let cases = [
+        (
+            "the officer amends",
+            Some(&before),
+            moved(OFFICER),
+            OFFICER,
+            Ok(()),
+        ),
+        (
+            "the officer writes one in another's name",
+            Some(&before),
+            moved(OTHER_OFFICER),
+            OFFICER,
+            Err("amendments.0.by"),
+        ),
+        // A new record: a phone may submit and amend before it first syncs.
+        (
+            "a new record, amended by its officer",
+            None,
+            moved(OFFICER),
+            OFFICER,
+            Ok(()),
+        ),
+        (
+            "a new record carrying another's amendment",
+            None,
+            moved(OTHER_OFFICER),
+            OFFICER,
+            Err("amendments.0.by"),
+        ),
+        (
+            "a new record, no amendments",
+            None,
+            routine(),
+            OFFICER,
+            Ok(()),
+        ),
+    ];
+    for (name, before, after, author, want) in cases {
+        let got = check_amendment(before, &after, author);
+        match want {
+            Ok(()) => assert_eq!(got, Ok(()), "{name}"),
+            Err(field) => {
+                let p = got.expect_err(name);
+                assert_eq!(
+                    (p.code, p.field.as_str()),
+                    (RuleCode::AmendmentByAnother, field),
+                    "{name}"
+                );
+            }
+        }
+    }
 }
 
 /// A refusal names the custody the record has: an arrest's refusal used to

@@ -462,9 +462,7 @@ async fn push_one(
                     Some(p.field),
                 )));
             }
-            if let Some(before) = before
-                && let Err(p) = rules::check_amendment(&before, &after)
-            {
+            if let Err(p) = rules::check_amendment(before.as_ref(), &after, actor.user) {
                 return Ok(Err(refuse(
                     id,
                     RefusalCode::Invalid,

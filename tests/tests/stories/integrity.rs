@@ -1,8 +1,9 @@
 //! What the server trusts a device with, and what it does not (issue 16,
 //! findings 4, 5, 14 and 15): a document holds its part's type and nothing
 //! else; lateness rests on the server's own receipt time; a review's time is
-//! the server's, and only a submitted record is reviewed; creating a record
-//! never confirms that someone else's exists.
+//! the server's, and only a submitted record is reviewed; an amendment is
+//! in its maker's name; creating a record never confirms that someone
+//! else's exists.
 
 use super::{contact, now, review};
 use automerge::transaction::Transactable;
@@ -351,6 +352,37 @@ async fn a_draft_is_not_reviewed_through_the_api_or_through_sync() -> anyhow::Re
             .post_json(Some(&sup.token), "/api/v1/reviews", &post(r.id))
             .await?;
         assert_eq!(st, 201, "{name}: {body}");
+    }
+    Ok(())
+}
+
+#[tokio::test]
+async fn an_amendment_cannot_be_written_in_someone_elses_name() -> anyhow::Result<()> {
+    for db in Db::all() {
+        let name = db.name();
+        let s = TestServer::start(&db).await?;
+        let officer = s.login("sro.martinez").await?;
+        let sup = s.login("sgt.alvarez").await?;
+        let mut r = contact(officer.user, officer.first_school());
+        r.submit(now());
+        r.amendments.push(client_core::record::Amendment {
+            at: now(),
+            by: sup.user,
+            reason: "approved as written".into(),
+        });
+        let (st, body) = s
+            .post_json(
+                Some(&officer.token),
+                "/api/v1/incidents",
+                &serde_json::to_value(&r)?,
+            )
+            .await?;
+        assert_eq!(st, 422, "{name}: {body}");
+        assert_eq!(body["error"]["field"], "amendments.0.by", "{name}: {body}");
+        let (st, _) = s
+            .get(Some(&officer.token), &format!("/api/v1/incidents/{}", r.id))
+            .await?;
+        assert_eq!(st, 404, "{name}: nothing was stored");
     }
     Ok(())
 }
