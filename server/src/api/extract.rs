@@ -26,8 +26,12 @@ impl FromRequestParts<AppState> for Auth {
             .get(AUTHORIZATION)
             .and_then(|v| v.to_str().ok())
             .ok_or(ApiError::Unauthenticated)?;
+        // The scheme is case-insensitive (RFC 9110 11.1): "bearer" is as good
+        // as "Bearer".
         let token = header
-            .strip_prefix("Bearer ")
+            .split_once(' ')
+            .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
+            .map(|(_, t)| t.trim())
             .ok_or(ApiError::Unauthenticated)?;
         let claims = state
             .keys

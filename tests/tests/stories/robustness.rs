@@ -128,6 +128,23 @@ async fn forged_tokens_are_all_401() -> anyhow::Result<()> {
         assert_eq!(status, 401, "{name}: {body}");
         assert_eq!(body["error"]["code"], "unauthenticated", "{name}");
     }
+    // The scheme's case is the client's choice (RFC 9110 11.1); the scheme
+    // itself is not.
+    for (header, want) in [
+        (format!("bearer {}", officer.token), 200),
+        (format!("BEARER {}", officer.token), 200),
+        (format!("Basic {}", officer.token), 401),
+        (format!("Bearer{}", officer.token), 401),
+        (officer.token.clone(), 401),
+    ] {
+        let r = s
+            .http
+            .get(s.url("/api/v1/me"))
+            .header("authorization", &header)
+            .send()
+            .await?;
+        assert_eq!(r.status().as_u16(), want, "{}", &header[..8]);
+    }
     Ok(())
 }
 
