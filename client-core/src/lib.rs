@@ -12,6 +12,7 @@ pub mod access;
 pub mod closed_set;
 pub mod desk;
 pub mod device_record;
+pub mod directory;
 pub mod document;
 pub mod fields;
 pub mod flag;

@@ -14,6 +14,7 @@ mod m20261202_000008_device_epoch;
 mod m20261202_000009_submitted_received;
 mod m20261202_000010_redaction;
 mod m20261206_000011_not_safety_matter;
+mod m20261206_000012_organizations;
 
 #[derive(Debug)]
 pub struct Migrator;
@@ -33,6 +34,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261202_000009_submitted_received::Migration),
             Box::new(m20261202_000010_redaction::Migration),
             Box::new(m20261206_000011_not_safety_matter::Migration),
+            Box::new(m20261206_000012_organizations::Migration),
         ]
     }
 }

@@ -309,6 +309,9 @@ pub async fn create(store: &Store, password: &str) -> anyhow::Result<Vec<(String
             anyhow::bail!("demo review refused: {}", r.reason);
         }
     }
+    store
+        .settle_organizations(("Demo Police Department", "Demo Unified School District"))
+        .await?;
     Ok(logins)
 }
 

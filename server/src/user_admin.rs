@@ -119,6 +119,9 @@ async fn add(
             chrono::Utc::now().timestamp_millis(),
         )
         .await?;
+    store
+        .settle_organizations(crate::store::admin::FIRST_ORGANIZATIONS)
+        .await?;
     println!("{id}");
     Ok(())
 }

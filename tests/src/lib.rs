@@ -379,12 +379,17 @@ impl TestServer {
         format!("{}{path}", self.base)
     }
 
-    /// Signs in; returns the login response.
+    /// Signs in with the demo password; returns the login response.
     pub async fn login(&self, username: &str) -> Result<Session> {
+        self.login_with(username, PASSWORD).await
+    }
+
+    /// Signs in with `password`.
+    pub async fn login_with(&self, username: &str, password: &str) -> Result<Session> {
         let r = self
             .http
             .post(self.url("/api/v1/auth/login"))
-            .json(&serde_json::json!({"username": username, "password": PASSWORD}))
+            .json(&serde_json::json!({"username": username, "password": password}))
             .send()
             .await?;
         let status = r.status();
@@ -429,6 +434,15 @@ impl TestServer {
             .header("content-type", "application/json")
             .body(serde_json::to_vec(body)?);
         send(rq, token).await
+    }
+
+    pub async fn patch_json(
+        &self,
+        token: Option<&str>,
+        path: &str,
+        body: &Value,
+    ) -> Result<(u16, Value)> {
+        send(self.http.patch(self.url(path)).json(body), token).await
     }
 
     pub async fn post_raw(

@@ -4,6 +4,8 @@
 
 #[path = "stories/accounts.rs"]
 mod accounts;
+#[path = "stories/admin.rs"]
+mod admin;
 #[path = "stories/audit.rs"]
 mod audit;
 #[path = "stories/audit_query.rs"]

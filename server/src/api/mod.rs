@@ -1,5 +1,6 @@
 //! The HTTP surface of API.md: one route table, one state, one error type.
 
+pub mod admin;
 pub mod audit;
 pub mod auth;
 pub mod dashboards;
@@ -8,6 +9,7 @@ pub mod extract;
 pub mod health;
 pub mod history;
 pub mod incidents;
+pub mod invites;
 pub mod me;
 pub mod openapi;
 pub mod periods;
@@ -25,7 +27,7 @@ use crate::store::Store;
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::http::{HeaderValue, StatusCode, header};
-use axum::routing::{any, get, post};
+use axum::routing::{any, get, post, put};
 use client_core::Policy;
 use metrics_exporter_prometheus::PrometheusHandle;
 use std::path::Path;
@@ -68,6 +70,21 @@ pub fn router(state: AppState) -> Router {
     let api = Router::new()
         .route("/auth/login", post(auth::login))
         .route("/auth/refresh", post(auth::refresh))
+        .route("/auth/invite", post(invites::redeem))
+        .route(
+            "/admin/organizations",
+            get(admin::organizations).post(admin::add_organization),
+        )
+        .route("/admin/users", get(admin::users).post(admin::add_user))
+        .route(
+            "/admin/users/{id}",
+            get(admin::user).patch(admin::change_user),
+        )
+        .route("/admin/users/{id}/assignments", put(admin::assign))
+        .route(
+            "/admin/users/{id}/password-reset",
+            post(invites::password_reset),
+        )
         .route("/me", get(me::me))
         .route("/sync", post(sync::sync))
         .route("/incidents", post(incidents::create).get(incidents::list))

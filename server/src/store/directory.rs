@@ -96,6 +96,8 @@ impl Store {
             locked_until: Set(None),
             created_at: Set(now),
             device_epoch: Set(0),
+            display_name: Set(None),
+            organization_id: Set(None),
         }
         .insert(&w.tx)
         .await?;
@@ -215,8 +217,7 @@ impl Store {
         .update(&w.tx)
         .await?;
         if disabled {
-            revoke_sessions(&w.tx, id).await?;
-            next_device_epoch(&w.tx, id).await?;
+            end_sessions(&w.tx, id).await?;
         }
         w.commit().await
     }
@@ -232,8 +233,7 @@ impl Store {
         }
         .update(&w.tx)
         .await?;
-        revoke_sessions(&w.tx, id).await?;
-        next_device_epoch(&w.tx, id).await?;
+        end_sessions(&w.tx, id).await?;
         w.commit().await
     }
 
@@ -246,6 +246,16 @@ impl Store {
 /// A fresh random id (UUID v7 sorts by creation time).
 pub fn new_id() -> Uuid {
     Uuid::now_v7()
+}
+
+/// Ends every session of `user`: refresh tokens revoked, devices' wrapping
+/// secrets moved on.
+pub(super) async fn end_sessions(
+    tx: &sea_orm::DatabaseTransaction,
+    user: UserId,
+) -> Result<(), StoreError> {
+    revoke_sessions(tx, user).await?;
+    next_device_epoch(tx, user).await
 }
 
 /// Moves the user's device epoch: every device's wrapping secret changes.

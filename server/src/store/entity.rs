@@ -37,6 +37,67 @@ pub mod user {
         /// Moves on a new password or a disable: the devices' wrapping
         /// secrets change with it (`Keys::device_secret`).
         pub device_epoch: i32,
+        pub display_name: Option<String>,
+        pub organization_id: Option<Uuid>,
+    }
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+pub mod organization {
+    use sea_orm::entity::prelude::*;
+
+    #[sea_orm::model]
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "organizations")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub id: Uuid,
+        /// `agency` or `district` (`client_core::directory::OrgKind`).
+        pub kind: String,
+        pub name: String,
+        pub created_at: i64,
+    }
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+pub mod invite {
+    use sea_orm::entity::prelude::*;
+
+    #[sea_orm::model]
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "invites")]
+    pub struct Model {
+        /// SHA-256 of the token, hex: the token itself is never stored.
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub token_hash: String,
+        pub user_id: Uuid,
+        pub expires_at: i64,
+        pub used_at: Option<i64>,
+        pub created_at: i64,
+    }
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+pub mod assignment {
+    use sea_orm::entity::prelude::*;
+
+    #[sea_orm::model]
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "assignments")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub id: Uuid,
+        pub user_id: Uuid,
+        /// The school ids, as a JSON array.
+        pub schools: String,
+        pub supervisor_id: Option<Uuid>,
+        /// `YYYY-MM-DD`.
+        pub effective_from: String,
+        pub set_by: Uuid,
+        pub set_at: i64,
     }
 
     impl ActiveModelBehavior for ActiveModel {}

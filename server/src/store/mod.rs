@@ -7,6 +7,7 @@
 //! every `serve` process on the database, behind an in-process queue; on the
 //! embedded SQLite file, which only one process opens, the queue alone.
 
+pub mod admin;
 pub mod audit;
 pub mod audit_query;
 pub mod auth;
@@ -116,6 +117,9 @@ impl Store {
             audit: Arc::new(audit),
         };
         store.anchor_access_log().await?;
+        store
+            .settle_organizations(admin::FIRST_ORGANIZATIONS)
+            .await?;
         Ok(store)
     }
 

@@ -1,0 +1,190 @@
+//! Who belongs where (issue 18): the organisations users belong to, what an
+//! assignment may hold for each role, and the rule that keeps an agency
+//! able to administer itself. The server's admin endpoints load, ask these,
+//! and persist.
+
+use crate::closed_set;
+use crate::vocabulary::Role;
+use thiserror::Error;
+
+closed_set!(
+    /// Law enforcement (an agency: officers, their supervisors) or
+    /// education (a district: school leaders, analysts).
+    OrgKind { Agency = "agency", District = "district" }
+);
+
+/// Which kind of organisation `role` belongs to; `None` for the roles that
+/// either may hold (an admin or an auditor works for whichever runs the
+/// deployment).
+pub fn org_kind_for(role: Role) -> Option<OrgKind> {
+    match role {
+        Role::Sro | Role::Supervisor => Some(OrgKind::Agency),
+        Role::SchoolLeader | Role::Analyst => Some(OrgKind::District),
+        Role::Admin | Role::Auditor => None,
+    }
+}
+
+/// Whether a user of `role` may belong to an organisation of `kind`.
+pub fn fits(role: Role, kind: OrgKind) -> bool {
+    org_kind_for(role).is_none_or(|k| k == kind)
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Error)]
+pub enum AssignmentProblem {
+    #[error("a {0} works at one school or more")]
+    NeedsSchools(Role),
+    #[error("a {0} is not assigned to schools: what they see follows from their role")]
+    NoSchools(Role),
+    #[error("only an officer has a supervisor")]
+    NoSupervisor(Role),
+    #[error("a supervisor must hold the supervisor role")]
+    SupervisorRole,
+}
+
+impl AssignmentProblem {
+    /// The request field at fault.
+    pub fn field(&self) -> &'static str {
+        match self {
+            Self::NeedsSchools(_) | Self::NoSchools(_) => "schools",
+            Self::NoSupervisor(_) | Self::SupervisorRole => "supervisor_id",
+        }
+    }
+}
+
+/// What an assignment may hold for `role`: officers and school leaders work
+/// at schools (an officer's supervisor, if named, holds the supervisor
+/// role); a supervisor's reach follows their officers, and district-wide
+/// roles have no schools.
+pub fn check_assignment(
+    role: Role,
+    schools: usize,
+    supervisor: Option<Role>,
+) -> Result<(), AssignmentProblem> {
+    let at_schools = matches!(role, Role::Sro | Role::SchoolLeader);
+    if at_schools && schools == 0 {
+        return Err(AssignmentProblem::NeedsSchools(role));
+    }
+    if !at_schools && schools > 0 {
+        return Err(AssignmentProblem::NoSchools(role));
+    }
+    match supervisor {
+        Some(_) if role != Role::Sro => Err(AssignmentProblem::NoSupervisor(role)),
+        Some(r) if r != Role::Supervisor => Err(AssignmentProblem::SupervisorRole),
+        _ => Ok(()),
+    }
+}
+
+/// The most characters of a display name.
+pub const DISPLAY_NAME_MAX_CHARS: usize = 100;
+
+/// A display name as kept: trimmed, `None` when blank. Refused when longer
+/// than [`DISPLAY_NAME_MAX_CHARS`] or holding control characters (it is
+/// shown in lists and logs, where a line break could forge a line).
+pub fn display_name(raw: &str) -> Result<Option<String>, &'static str> {
+    let name = raw.trim();
+    if name.chars().count() > DISPLAY_NAME_MAX_CHARS {
+        return Err("a display name has at most 100 characters");
+    }
+    if name.chars().any(char::is_control) {
+        return Err("a display name holds no control characters");
+    }
+    Ok((!name.is_empty()).then(|| name.to_owned()))
+}
+
+/// Whether the users as they would be after a change, `(role, disabled)`
+/// each, still include an enabled admin. Without one nobody could undo the
+/// change except from the server's shell.
+pub fn keeps_an_admin(after: impl IntoIterator<Item = (Role, bool)>) -> bool {
+    after
+        .into_iter()
+        .any(|(role, disabled)| role == Role::Admin && !disabled)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn each_role_belongs_to_its_kind_of_organisation() {
+        use OrgKind::*;
+        for (role, agency, district) in [
+            (Role::Sro, true, false),
+            (Role::Supervisor, true, false),
+            (Role::SchoolLeader, false, true),
+            (Role::Analyst, false, true),
+            (Role::Admin, true, true),
+            (Role::Auditor, true, true),
+        ] {
+            assert_eq!(
+                (fits(role, Agency), fits(role, District)),
+                (agency, district),
+                "{role}"
+            );
+        }
+    }
+
+    #[test]
+    fn what_an_assignment_may_hold() {
+        use AssignmentProblem::*;
+        let sup = Some(Role::Supervisor);
+        for (role, schools, supervisor, want) in [
+            (Role::Sro, 1, sup, Ok(())),
+            (Role::Sro, 2, None, Ok(())),
+            (Role::Sro, 0, sup, Err(NeedsSchools(Role::Sro))),
+            (Role::Sro, 1, Some(Role::Analyst), Err(SupervisorRole)),
+            (Role::SchoolLeader, 1, None, Ok(())),
+            (
+                Role::SchoolLeader,
+                0,
+                None,
+                Err(NeedsSchools(Role::SchoolLeader)),
+            ),
+            (
+                Role::SchoolLeader,
+                1,
+                sup,
+                Err(NoSupervisor(Role::SchoolLeader)),
+            ),
+            (Role::Supervisor, 0, None, Ok(())),
+            (Role::Supervisor, 1, None, Err(NoSchools(Role::Supervisor))),
+            (Role::Analyst, 0, None, Ok(())),
+            (Role::Admin, 0, sup, Err(NoSupervisor(Role::Admin))),
+            (Role::Auditor, 2, None, Err(NoSchools(Role::Auditor))),
+        ] {
+            assert_eq!(
+                check_assignment(role, schools, supervisor),
+                want,
+                "{role} {schools} {supervisor:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn display_names_are_trimmed_and_plain() {
+        let long = "x".repeat(DISPLAY_NAME_MAX_CHARS + 1);
+        let cases: [(&str, Option<Option<&str>>); 4] = [
+            ("  Sgt. Ana Alvarez ", Some(Some("Sgt. Ana Alvarez"))),
+            ("   ", Some(None)),
+            ("Ana\nAdmin: granted", None),
+            (long.as_str(), None),
+        ];
+        for (raw, want) in cases {
+            let got = display_name(raw);
+            assert_eq!(got.as_ref().ok().map(|o| o.as_deref()), want, "{raw:?}");
+        }
+    }
+
+    #[test]
+    fn the_last_enabled_admin_stays() {
+        let (a, s) = (Role::Admin, Role::Sro);
+        for (users, want) in [
+            (vec![(a, false)], true),
+            (vec![(a, true), (a, false)], true),
+            (vec![(a, true), (s, false)], false),
+            (vec![(s, false)], false),
+            (vec![], false),
+        ] {
+            assert_eq!(keeps_an_admin(users.clone()), want, "{users:?}");
+        }
+    }
+}

@@ -1,0 +1,403 @@
+//! `/admin/...` (API.md Additions, Administration): organisations, users
+//! and their assignments, for the admin role (`Action::ManageDirectory`).
+//! Each change is in the access log with what changed, never a password or
+//! a token. Invites are in `invites`.
+
+use super::AppState;
+use super::error::ApiError;
+use super::extract::{ApiJson, Auth};
+use super::scope::require_grant;
+use crate::auth::{hash_password, random_token};
+use crate::credentials::{check_new_username, check_password};
+use crate::store::admin::{AdminRefusal, AdminUser, NewUser, Organization, UserChange};
+use axum::Json;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use client_core::access::Action;
+use client_core::directory::{self, OrgKind};
+use client_core::{Role, SchoolId, UserId};
+use serde::{Deserialize, Serialize};
+
+fn field(code: &'static str, field: &str, message: impl Into<String>) -> ApiError {
+    ApiError::Field {
+        code,
+        field: field.into(),
+        message: message.into(),
+    }
+}
+
+fn admin(state: &AppState, auth: &Auth) -> Result<(), ApiError> {
+    require_grant(&state.policy, &auth.actor, Action::ManageDirectory)
+}
+
+/// The log entry of a directory change: ids and what changed only.
+fn change_entry(
+    auth: &Auth,
+    event: &str,
+    endpoint: &str,
+    purpose: String,
+) -> crate::store::audit::Entry {
+    auth.view_entry(event, endpoint, purpose, vec![])
+}
+
+#[derive(Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewOrganization {
+    #[schema(value_type = String)]
+    pub kind: OrgKind,
+    pub name: String,
+}
+
+#[utoipa::path(get, path = "/api/v1/admin/organizations",
+    responses((status = 200, body = Vec<Organization>), (status = 401, body = super::error::ErrorBody), (status = 403, body = super::error::ErrorBody)))]
+pub async fn organizations(
+    State(state): State<AppState>,
+    auth: Auth,
+) -> Result<Json<Vec<Organization>>, ApiError> {
+    admin(&state, &auth)?;
+    Ok(Json(state.store.organizations().await?))
+}
+
+#[utoipa::path(post, path = "/api/v1/admin/organizations", request_body = NewOrganization,
+    responses((status = 201, body = Organization), (status = 401, body = super::error::ErrorBody), (status = 403, body = super::error::ErrorBody), (status = 422, body = super::error::ErrorBody)))]
+pub async fn add_organization(
+    State(state): State<AppState>,
+    auth: Auth,
+    ApiJson(new): ApiJson<NewOrganization>,
+) -> Result<(StatusCode, Json<Organization>), ApiError> {
+    admin(&state, &auth)?;
+    let name = directory::display_name(&new.name)
+        .map_err(|m| field("invalid_field", "name", m))?
+        .ok_or_else(|| field("required", "name", "an organisation has a name"))?;
+    let log = change_entry(
+        &auth,
+        "admin_add_organization",
+        "POST /api/v1/admin/organizations",
+        format!("kind={}", new.kind),
+    );
+    let org = state
+        .store
+        .add_organization(new.kind, &name, super::now().millis(), log)
+        .await?;
+    Ok((StatusCode::CREATED, Json(org)))
+}
+
+#[utoipa::path(get, path = "/api/v1/admin/users",
+    responses((status = 200, body = Vec<AdminUser>), (status = 401, body = super::error::ErrorBody), (status = 403, body = super::error::ErrorBody)))]
+pub async fn users(
+    State(state): State<AppState>,
+    auth: Auth,
+) -> Result<Json<Vec<AdminUser>>, ApiError> {
+    admin(&state, &auth)?;
+    Ok(Json(state.store.admin_users(None).await?))
+}
+
+#[utoipa::path(get, path = "/api/v1/admin/users/{id}",
+    responses((status = 200, body = AdminUser), (status = 401, body = super::error::ErrorBody), (status = 403, body = super::error::ErrorBody), (status = 404, body = super::error::ErrorBody)))]
+pub async fn user(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(id): Path<UserId>,
+) -> Result<Json<AdminUser>, ApiError> {
+    admin(&state, &auth)?;
+    state
+        .store
+        .admin_user(id)
+        .await?
+        .map(Json)
+        .ok_or(ApiError::NotFound)
+}
+
+#[derive(Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewUserBody {
+    pub username: String,
+    #[serde(default)]
+    pub display_name: Option<String>,
+    #[schema(value_type = String)]
+    pub role: Role,
+    pub organization_id: uuid::Uuid,
+    /// Without it the answer carries a one-time `invite_token`.
+    #[serde(default)]
+    pub password: Option<String>,
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct Created {
+    #[serde(flatten)]
+    pub user: AdminUser,
+    /// Redeemed at `POST /api/v1/auth/invite`; shown once.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub invite_token: Option<String>,
+}
+
+/// Checks that `role` may belong to organisation `org`.
+async fn check_fits(
+    state: &AppState,
+    role: Role,
+    org: uuid::Uuid,
+    at: &str,
+) -> Result<(), ApiError> {
+    let Some(o) = state.store.organization(org).await? else {
+        return Err(field("unknown", "organization_id", "no such organisation"));
+    };
+    if directory::fits(role, o.kind) {
+        Ok(())
+    } else {
+        Err(field(
+            "wrong_organization",
+            at,
+            format!(
+                "a {role} does not belong to an organisation of kind {}",
+                o.kind
+            ),
+        ))
+    }
+}
+
+#[utoipa::path(post, path = "/api/v1/admin/users", request_body = NewUserBody,
+    responses((status = 201, body = Created), (status = 401, body = super::error::ErrorBody), (status = 403, body = super::error::ErrorBody), (status = 409, body = super::error::ErrorBody), (status = 422, body = super::error::ErrorBody)))]
+pub async fn add_user(
+    State(state): State<AppState>,
+    auth: Auth,
+    ApiJson(new): ApiJson<NewUserBody>,
+) -> Result<(StatusCode, Json<Created>), ApiError> {
+    admin(&state, &auth)?;
+    let taken = state.store.usernames().await?;
+    let username = check_new_username(&new.username, taken.iter().map(String::as_str))
+        .map_err(|e| field("invalid_field", "username", e.to_string()))?;
+    if taken.contains(&username) {
+        return Err(ApiError::Conflict(format!(
+            "user {username:?} already exists"
+        )));
+    }
+    let display_name = match &new.display_name {
+        Some(d) => {
+            directory::display_name(d).map_err(|m| field("invalid_field", "display_name", m))?
+        }
+        None => None,
+    };
+    check_fits(&state, new.role, new.organization_id, "role").await?;
+    let (password_hash, invite) = match &new.password {
+        Some(p) => {
+            check_password(p, &username)
+                .map_err(|e| field("weak_password", "password", e.to_string()))?;
+            (
+                hash_password(p).map_err(|e| ApiError::Internal(e.to_string()))?,
+                None,
+            )
+        }
+        // Unguessable until the invite sets a real one; signing in with it
+        // costs as much as with any password, so timing tells nothing.
+        None => (
+            hash_password(&random_token()).map_err(|e| ApiError::Internal(e.to_string()))?,
+            Some(random_token()),
+        ),
+    };
+    let id = UserId(uuid::Uuid::now_v7());
+    let now = super::now().millis();
+    let log = change_entry(
+        &auth,
+        "admin_add_user",
+        "POST /api/v1/admin/users",
+        format!("user={id} role={} invited={}", new.role, invite.is_some()),
+    );
+    state
+        .store
+        .create_user(
+            NewUser {
+                id,
+                username,
+                display_name,
+                role: new.role,
+                organization: new.organization_id,
+                password_hash,
+            },
+            now,
+            log,
+        )
+        .await?;
+    if let Some(token) = &invite {
+        super::invites::keep(&state, &auth, id, token, "POST /api/v1/admin/users").await?;
+    }
+    let user = state
+        .store
+        .admin_user(id)
+        .await?
+        .ok_or(ApiError::NotFound)?;
+    Ok((
+        StatusCode::CREATED,
+        Json(Created {
+            user,
+            invite_token: invite,
+        }),
+    ))
+}
+
+#[derive(Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UserPatch {
+    #[serde(default)]
+    #[schema(value_type = Option<String>)]
+    pub role: Option<Role>,
+    #[serde(default)]
+    pub display_name: Option<String>,
+    #[serde(default)]
+    pub disabled: Option<bool>,
+}
+
+/// Changes a user's role, display name or disabled state. A new role
+/// clears the user's assignments (a new job is assigned anew) and, like a
+/// disable, ends every session at once.
+#[utoipa::path(patch, path = "/api/v1/admin/users/{id}", request_body = UserPatch,
+    responses((status = 200, body = AdminUser), (status = 401, body = super::error::ErrorBody), (status = 403, body = super::error::ErrorBody), (status = 404, body = super::error::ErrorBody), (status = 409, body = super::error::ErrorBody), (status = 422, body = super::error::ErrorBody)))]
+pub async fn change_user(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(id): Path<UserId>,
+    ApiJson(patch): ApiJson<UserPatch>,
+) -> Result<Json<AdminUser>, ApiError> {
+    admin(&state, &auth)?;
+    let Some(current) = state.store.admin_user(id).await? else {
+        return Err(ApiError::NotFound);
+    };
+    if let (Some(role), Some(org)) = (patch.role, current.organization_id) {
+        check_fits(&state, role, org, "role").await?;
+    }
+    let display_name = patch
+        .display_name
+        .as_deref()
+        .map(directory::display_name)
+        .transpose()
+        .map_err(|m| field("invalid_field", "display_name", m))?;
+    let what = [
+        patch.role.map(|r| format!("role={r}")),
+        display_name.as_ref().map(|_| "display_name".to_string()),
+        patch.disabled.map(|d| format!("disabled={d}")),
+    ];
+    let purpose = format!(
+        "user={id} {}",
+        what.into_iter().flatten().collect::<Vec<_>>().join(" ")
+    );
+    let log = change_entry(
+        &auth,
+        "admin_change_user",
+        "PATCH /api/v1/admin/users/{id}",
+        purpose,
+    );
+    let change = UserChange {
+        role: patch.role,
+        display_name,
+        disabled: patch.disabled,
+    };
+    match state
+        .store
+        .change_user(id, change, auth.actor.user, super::now().millis(), log)
+        .await
+    {
+        Ok(()) => {}
+        Err(AdminRefusal::NotFound) => return Err(ApiError::NotFound),
+        Err(AdminRefusal::LastAdmin) => {
+            return Err(ApiError::Conflict(
+                "this would leave no enabled admin: make another admin first".into(),
+            ));
+        }
+        Err(AdminRefusal::Store(e)) => return Err(e.into()),
+    }
+    state
+        .store
+        .admin_user(id)
+        .await?
+        .map(Json)
+        .ok_or(ApiError::NotFound)
+}
+
+#[derive(Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AssignmentBody {
+    #[schema(value_type = Vec<String>)]
+    pub schools: Vec<SchoolId>,
+    #[serde(default)]
+    #[schema(value_type = Option<String>)]
+    pub supervisor_id: Option<UserId>,
+    /// `YYYY-MM-DD`, today or earlier.
+    pub effective_from: String,
+}
+
+/// Sets a user's schools and supervisor. The history keeps every one.
+/// It takes effect now: an assignment dated in the future is refused
+/// rather than applied early (nothing yet applies it on its day).
+#[utoipa::path(put, path = "/api/v1/admin/users/{id}/assignments", request_body = AssignmentBody,
+    responses((status = 200, body = AdminUser), (status = 401, body = super::error::ErrorBody), (status = 403, body = super::error::ErrorBody), (status = 404, body = super::error::ErrorBody), (status = 422, body = super::error::ErrorBody)))]
+pub async fn assign(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(id): Path<UserId>,
+    ApiJson(body): ApiJson<AssignmentBody>,
+) -> Result<Json<AdminUser>, ApiError> {
+    admin(&state, &auth)?;
+    let Some(user) = state.store.admin_user(id).await? else {
+        return Err(ApiError::NotFound);
+    };
+    let now = super::now();
+    let day = chrono::NaiveDate::parse_from_str(&body.effective_from, "%Y-%m-%d")
+        .map_err(|_| field("invalid_field", "effective_from", "a date, YYYY-MM-DD"))?;
+    if day > now.to_datetime().date_naive() {
+        return Err(field(
+            "future_date",
+            "effective_from",
+            "an assignment takes effect when it is made: make it on its day",
+        ));
+    }
+    let mut schools = body.schools.clone();
+    schools.sort();
+    schools.dedup();
+    for (i, s) in schools.iter().enumerate() {
+        if !state.store.school_exists(*s).await? {
+            return Err(field("unknown", &format!("schools.{i}"), "no such school"));
+        }
+    }
+    let supervisor_role = match body.supervisor_id {
+        Some(s) => Some(
+            state
+                .store
+                .user(s)
+                .await?
+                .ok_or_else(|| field("unknown", "supervisor_id", "no such user"))?
+                .role,
+        ),
+        None => None,
+    };
+    directory::check_assignment(user.role, schools.len(), supervisor_role)
+        .map_err(|p| field("invalid_assignment", p.field(), p.to_string()))?;
+    let log = change_entry(
+        &auth,
+        "admin_assign_user",
+        "PUT /api/v1/admin/users/{id}/assignments",
+        format!(
+            "user={id} schools={} supervisor={} effective_from={day}",
+            schools.len(),
+            body.supervisor_id
+                .map(|s| s.to_string())
+                .unwrap_or_default()
+        ),
+    );
+    state
+        .store
+        .assign(
+            id,
+            &schools,
+            body.supervisor_id,
+            &day.to_string(),
+            auth.actor.user,
+            now.millis(),
+            log,
+        )
+        .await?;
+    state
+        .store
+        .admin_user(id)
+        .await?
+        .map(Json)
+        .ok_or(ApiError::NotFound)
+}
