@@ -19,6 +19,7 @@ pub mod flag;
 pub mod history;
 pub mod ids;
 pub mod json;
+pub mod local_time;
 pub mod month_window;
 pub mod outlier;
 pub mod partition;

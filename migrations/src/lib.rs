@@ -15,6 +15,7 @@ mod m20261202_000009_submitted_received;
 mod m20261202_000010_redaction;
 mod m20261206_000011_not_safety_matter;
 mod m20261206_000012_organizations;
+mod m20261206_000013_school_zone;
 
 #[derive(Debug)]
 pub struct Migrator;
@@ -35,6 +36,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261202_000010_redaction::Migration),
             Box::new(m20261206_000011_not_safety_matter::Migration),
             Box::new(m20261206_000012_organizations::Migration),
+            Box::new(m20261206_000013_school_zone::Migration),
         ]
     }
 }

@@ -97,14 +97,19 @@ async fn dispatch(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
         Command::School {
-            command: SchoolCommand::Add { name },
+            command: SchoolCommand::Add { name, time_zone },
         } => {
             let name = name.trim();
             if name.is_empty() || name.len() > 200 {
                 bail!("--name must be 1-200 characters");
             }
+            let Some(zone) = client_core::local_time::Zone::parse(&time_zone) else {
+                bail!("--time-zone {time_zone:?} is not an IANA time zone such as America/Chicago");
+            };
             let id = SchoolId(new_id());
-            store.add_school(id, name, now_ms()).await?;
+            store
+                .add_school(id, name, zone, None, now_ms(), None)
+                .await?;
             println!("{id}");
             Ok(())
         }

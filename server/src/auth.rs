@@ -96,14 +96,27 @@ pub async fn verify_password_queued(
     password: String,
     hash: String,
 ) -> Result<bool, tokio::task::JoinError> {
+    let _permit = argon2_gate().acquire().await.ok();
+    tokio::task::spawn_blocking(move || verify_password(&password, &hash)).await
+}
+
+/// Hashing costs what verifying does, and waits in the same queue (an
+/// admin's new users and invites redeemed at once must not starve syncs).
+pub async fn hash_password_queued(password: String) -> Result<String, AuthError> {
+    let _permit = argon2_gate().acquire().await.ok();
+    tokio::task::spawn_blocking(move || hash_password(&password))
+        .await
+        .map_err(|_| AuthError::Hash)?
+}
+
+/// One argon2id run per two cores at a time. The semaphore is never
+/// closed, so acquiring cannot fail.
+fn argon2_gate() -> &'static tokio::sync::Semaphore {
     static GATE: std::sync::OnceLock<tokio::sync::Semaphore> = std::sync::OnceLock::new();
-    let gate = GATE.get_or_init(|| {
+    GATE.get_or_init(|| {
         let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
         tokio::sync::Semaphore::new((cores / 2).max(1))
-    });
-    // The semaphore is never closed, so acquiring cannot fail.
-    let _permit = gate.acquire().await.ok();
-    tokio::task::spawn_blocking(move || verify_password(&password, &hash)).await
+    })
 }
 
 /// A dummy hash to verify against when the user does not exist, so that

@@ -88,6 +88,10 @@ pub enum SchoolCommand {
     Add {
         #[arg(long)]
         name: String,
+        /// IANA time zone, e.g. America/Chicago: hours of day in every view
+        /// are the school's own.
+        #[arg(long, default_value = "UTC")]
+        time_zone: String,
     },
 }
 

@@ -79,7 +79,9 @@ pub async fn create(store: &Store, password: &str) -> anyhow::Result<Vec<(String
     let mut schools = Vec::new();
     for n in names {
         let id = SchoolId(rng.uuid());
-        store.add_school(id, n, now_ms).await?;
+        // The demo district is in the Central time zone.
+        let zone = client_core::local_time::Zone::parse("America/Chicago").unwrap_or_default();
+        store.add_school(id, n, zone, None, now_ms, None).await?;
         schools.push(id);
     }
     let (lincoln, roosevelt, jefferson) = (schools[0], schools[1], schools[2]);

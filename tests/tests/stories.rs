@@ -44,6 +44,8 @@ mod robustness;
 mod sign_in;
 #[path = "stories/static_assets.rs"]
 mod static_assets;
+#[path = "stories/time_zones.rs"]
+mod time_zones;
 #[path = "stories/transport.rs"]
 mod transport;
 #[path = "stories/year_freeze.rs"]

@@ -1,5 +1,5 @@
-//! `/admin/...` (API.md Additions, Administration): organisations, users
-//! and their assignments, for the admin role (`Action::ManageDirectory`).
+//! `/admin/...` (API.md Additions, Administration): organisations, schools
+//! (with their time zones), users and their assignments, for the admin role (`Action::ManageDirectory`).
 //! Each change is in the access log with what changed, never a password or
 //! a token. Invites are in `invites`.
 
@@ -7,14 +7,16 @@ use super::AppState;
 use super::error::ApiError;
 use super::extract::{ApiJson, Auth};
 use super::scope::require_grant;
-use crate::auth::{hash_password, random_token};
+use crate::auth::{hash_password_queued, random_token};
 use crate::credentials::{check_new_username, check_password};
 use crate::store::admin::{AdminRefusal, AdminUser, NewUser, Organization, UserChange};
+use crate::store::directory::School;
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use client_core::access::Action;
 use client_core::directory::{self, OrgKind};
+use client_core::local_time::Zone;
 use client_core::{Role, SchoolId, UserId};
 use serde::{Deserialize, Serialize};
 
@@ -23,6 +25,20 @@ fn field(code: &'static str, field: &str, message: impl Into<String>) -> ApiErro
         code,
         field: field.into(),
         message: message.into(),
+    }
+}
+
+/// The answer to a change the store refused.
+fn refused(r: AdminRefusal) -> ApiError {
+    match r {
+        AdminRefusal::NotFound => ApiError::NotFound,
+        AdminRefusal::LastAdmin => {
+            ApiError::Conflict("this would leave no enabled admin: make another admin first".into())
+        }
+        AdminRefusal::Taken => ApiError::Conflict("this username is taken".into()),
+        AdminRefusal::Assignment(p) => field("invalid_assignment", p.field(), p.to_string()),
+        AdminRefusal::Unknown(f) => field("unknown", &f, "no such school or user"),
+        AdminRefusal::Store(e) => e.into(),
     }
 }
 
@@ -73,7 +89,7 @@ pub async fn add_organization(
         &auth,
         "admin_add_organization",
         "POST /api/v1/admin/organizations",
-        format!("kind={}", new.kind),
+        format!("kind={} name={name:?}", new.kind),
     );
     let org = state
         .store
@@ -178,22 +194,19 @@ pub async fn add_user(
         None => None,
     };
     check_fits(&state, new.role, new.organization_id, "role").await?;
-    let (password_hash, invite) = match &new.password {
+    let (password, invite) = match &new.password {
         Some(p) => {
             check_password(p, &username)
                 .map_err(|e| field("weak_password", "password", e.to_string()))?;
-            (
-                hash_password(p).map_err(|e| ApiError::Internal(e.to_string()))?,
-                None,
-            )
+            (p.clone(), None)
         }
         // Unguessable until the invite sets a real one; signing in with it
         // costs as much as with any password, so timing tells nothing.
-        None => (
-            hash_password(&random_token()).map_err(|e| ApiError::Internal(e.to_string()))?,
-            Some(random_token()),
-        ),
+        None => (random_token(), Some(random_token())),
     };
+    let password_hash = hash_password_queued(password)
+        .await
+        .map_err(|e| ApiError::Internal(e.to_string()))?;
     let id = UserId(uuid::Uuid::now_v7());
     let now = super::now().millis();
     let log = change_entry(
@@ -216,7 +229,8 @@ pub async fn add_user(
             now,
             log,
         )
-        .await?;
+        .await
+        .map_err(refused)?;
     if let Some(token) = &invite {
         super::invites::keep(&state, &auth, id, token, "POST /api/v1/admin/users").await?;
     }
@@ -290,20 +304,11 @@ pub async fn change_user(
         display_name,
         disabled: patch.disabled,
     };
-    match state
+    state
         .store
         .change_user(id, change, auth.actor.user, super::now().millis(), log)
         .await
-    {
-        Ok(()) => {}
-        Err(AdminRefusal::NotFound) => return Err(ApiError::NotFound),
-        Err(AdminRefusal::LastAdmin) => {
-            return Err(ApiError::Conflict(
-                "this would leave no enabled admin: make another admin first".into(),
-            ));
-        }
-        Err(AdminRefusal::Store(e)) => return Err(e.into()),
-    }
+        .map_err(refused)?;
     state
         .store
         .admin_user(id)
@@ -336,9 +341,6 @@ pub async fn assign(
     ApiJson(body): ApiJson<AssignmentBody>,
 ) -> Result<Json<AdminUser>, ApiError> {
     admin(&state, &auth)?;
-    let Some(user) = state.store.admin_user(id).await? else {
-        return Err(ApiError::NotFound);
-    };
     let now = super::now();
     let day = chrono::NaiveDate::parse_from_str(&body.effective_from, "%Y-%m-%d")
         .map_err(|_| field("invalid_field", "effective_from", "a date, YYYY-MM-DD"))?;
@@ -352,31 +354,17 @@ pub async fn assign(
     let mut schools = body.schools.clone();
     schools.sort();
     schools.dedup();
-    for (i, s) in schools.iter().enumerate() {
-        if !state.store.school_exists(*s).await? {
-            return Err(field("unknown", &format!("schools.{i}"), "no such school"));
-        }
-    }
-    let supervisor_role = match body.supervisor_id {
-        Some(s) => Some(
-            state
-                .store
-                .user(s)
-                .await?
-                .ok_or_else(|| field("unknown", "supervisor_id", "no such user"))?
-                .role,
-        ),
-        None => None,
-    };
-    directory::check_assignment(user.role, schools.len(), supervisor_role)
-        .map_err(|p| field("invalid_assignment", p.field(), p.to_string()))?;
     let log = change_entry(
         &auth,
         "admin_assign_user",
         "PUT /api/v1/admin/users/{id}/assignments",
         format!(
             "user={id} schools={} supervisor={} effective_from={day}",
-            schools.len(),
+            schools
+                .iter()
+                .map(|s| s.to_string())
+                .collect::<Vec<_>>()
+                .join(","),
             body.supervisor_id
                 .map(|s| s.to_string())
                 .unwrap_or_default()
@@ -393,10 +381,139 @@ pub async fn assign(
             now.millis(),
             log,
         )
-        .await?;
+        .await
+        .map_err(refused)?;
     state
         .store
         .admin_user(id)
+        .await?
+        .map(Json)
+        .ok_or(ApiError::NotFound)
+}
+
+#[utoipa::path(get, path = "/api/v1/admin/schools",
+    responses((status = 200, body = Vec<School>), (status = 401, body = super::error::ErrorBody), (status = 403, body = super::error::ErrorBody)))]
+pub async fn schools(
+    State(state): State<AppState>,
+    auth: Auth,
+) -> Result<Json<Vec<School>>, ApiError> {
+    admin(&state, &auth)?;
+    Ok(Json(state.store.schools().await?))
+}
+
+#[derive(Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SchoolBody {
+    #[serde(default)]
+    pub name: Option<String>,
+    #[serde(default)]
+    pub district_id: Option<uuid::Uuid>,
+    /// IANA, e.g. `America/Chicago`: hours of day in every view are the
+    /// school's own.
+    #[serde(default)]
+    pub time_zone: Option<String>,
+}
+
+/// The parts of a school body that are given, checked.
+async fn school_parts(
+    state: &AppState,
+    body: &SchoolBody,
+) -> Result<(Option<String>, Option<uuid::Uuid>, Option<Zone>), ApiError> {
+    let name = match &body.name {
+        Some(n) => Some(
+            directory::display_name(n)
+                .map_err(|m| field("invalid_field", "name", m))?
+                .ok_or_else(|| field("required", "name", "a school has a name"))?,
+        ),
+        None => None,
+    };
+    if let Some(d) = body.district_id {
+        match state.store.organization(d).await? {
+            Some(o) if o.kind == OrgKind::District => {}
+            _ => return Err(field("unknown", "district_id", "no such district")),
+        }
+    }
+    let zone = match &body.time_zone {
+        Some(z) => Some(Zone::parse(z).ok_or_else(|| {
+            field(
+                "invalid_field",
+                "time_zone",
+                format!("{z:?} is not an IANA time zone such as America/Chicago"),
+            )
+        })?),
+        None => None,
+    };
+    Ok((name, body.district_id, zone))
+}
+
+#[utoipa::path(post, path = "/api/v1/admin/schools", request_body = SchoolBody,
+    responses((status = 201, body = School), (status = 401, body = super::error::ErrorBody), (status = 403, body = super::error::ErrorBody), (status = 422, body = super::error::ErrorBody)))]
+pub async fn add_school(
+    State(state): State<AppState>,
+    auth: Auth,
+    ApiJson(body): ApiJson<SchoolBody>,
+) -> Result<(StatusCode, Json<School>), ApiError> {
+    admin(&state, &auth)?;
+    let (name, district, zone) = school_parts(&state, &body).await?;
+    let name = name.ok_or_else(|| field("required", "name", "a school has a name"))?;
+    let district =
+        district.ok_or_else(|| field("required", "district_id", "a school is in a district"))?;
+    let zone = zone.ok_or_else(|| field("required", "time_zone", "a school has a time zone"))?;
+    let id = SchoolId(uuid::Uuid::now_v7());
+    let log = change_entry(
+        &auth,
+        "admin_add_school",
+        "POST /api/v1/admin/schools",
+        format!("school={id} district={district} time_zone={}", zone.name()),
+    );
+    state
+        .store
+        .add_school(
+            id,
+            &name,
+            zone,
+            Some(district),
+            super::now().millis(),
+            Some(log),
+        )
+        .await?;
+    let school = state.store.school(id).await?.ok_or(ApiError::NotFound)?;
+    Ok((StatusCode::CREATED, Json(school)))
+}
+
+/// Renames a school, moves it to another district, or sets its time zone
+/// (every view counts its hours in the new zone from then on).
+#[utoipa::path(patch, path = "/api/v1/admin/schools/{id}", request_body = SchoolBody,
+    responses((status = 200, body = School), (status = 401, body = super::error::ErrorBody), (status = 403, body = super::error::ErrorBody), (status = 404, body = super::error::ErrorBody), (status = 422, body = super::error::ErrorBody)))]
+pub async fn change_school(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(id): Path<SchoolId>,
+    ApiJson(body): ApiJson<SchoolBody>,
+) -> Result<Json<School>, ApiError> {
+    admin(&state, &auth)?;
+    let (name, district, zone) = school_parts(&state, &body).await?;
+    let log = change_entry(
+        &auth,
+        "admin_change_school",
+        "PATCH /api/v1/admin/schools/{id}",
+        format!(
+            "school={id} name={} district={} time_zone={}",
+            name.is_some(),
+            district.map(|d| d.to_string()).unwrap_or_default(),
+            zone.map(|z| z.name()).unwrap_or_default()
+        ),
+    );
+    if !state
+        .store
+        .change_school(id, name, district, zone, log)
+        .await?
+    {
+        return Err(ApiError::NotFound);
+    }
+    state
+        .store
+        .school(id)
         .await?
         .map(Json)
         .ok_or(ApiError::NotFound)

@@ -9,6 +9,7 @@ use super::scope::{Readable, parse_time, require_grant};
 use axum::Json;
 use axum::extract::{Query, State};
 use client_core::access::Action;
+use client_core::local_time::Zone;
 use client_core::month_window::MonthWindow;
 use client_core::outlier::median;
 use client_core::{SchoolId, Timestamp, UserId};
@@ -65,16 +66,17 @@ pub struct Overcalling {
     pub by_staff_role: Vec<Count>,
     pub by_staff_member: Vec<Count>,
     pub by_location: Vec<Count>,
-    /// Hour of day, UTC (schools' time zones are not configured yet).
+    /// Hour of day in the school's time zone, two digits.
     pub by_hour: Vec<Count>,
+    /// The school's IANA time zone, which hours and weeks are counted in.
+    pub time_zone: String,
     /// What the staff requests led to.
     pub outcomes: Outcomes,
-    /// Monday-based weeks.
+    /// Weeks by their Monday, in the school's time zone.
     pub weekly: Vec<Count>,
 }
 
-/// One school's staff requests counted by `by`, keyed for people (hours as
-/// two digits, weeks by their Monday).
+/// One school's staff requests counted by `by`, keyed for people.
 async fn tally(
     store: &crate::store::Store,
     school: SchoolId,
@@ -84,25 +86,51 @@ async fn tally(
 ) -> Result<Vec<Count>, ApiError> {
     let mut m: BTreeMap<String, Count> = BTreeMap::new();
     for k in store.overcalling_by(school, from, to, by).await? {
-        let name = match (k.key.as_deref(), by) {
-            (None, _) => "not recorded".to_string(),
-            (Some(h), By::Hour) => format!("{h:0>2}"),
-            (Some(d), By::Week) => {
-                Timestamp::from_millis(d.parse::<i64>().unwrap_or(0) * 86_400_000)
-                    .to_datetime()
-                    .date_naive()
-                    .to_string()
-            }
-            (Some(v), _) => v.to_string(),
-        };
-        let c = m.entry(name.clone()).or_insert_with(|| Count {
-            key: name,
-            ..Default::default()
-        });
-        c.requested += k.requested.max(0) as u64;
-        c.not_safety += k.not_safety.max(0) as u64;
+        let name = k.key.unwrap_or_else(|| "not recorded".into());
+        add(
+            &mut m,
+            name,
+            k.requested.max(0) as u64,
+            k.not_safety.max(0) as u64,
+        );
     }
     Ok(m.into_values().collect())
+}
+
+fn add(m: &mut BTreeMap<String, Count>, key: String, requested: u64, not_safety: u64) {
+    let c = m.entry(key.clone()).or_insert_with(|| Count {
+        key,
+        ..Default::default()
+    });
+    c.requested += requested;
+    c.not_safety += not_safety;
+}
+
+/// One school's staff requests by the school's own hour of day (two
+/// digits) and week (its Monday), in its time zone.
+async fn by_local_time(
+    store: &crate::store::Store,
+    school: SchoolId,
+    from: i64,
+    to: i64,
+) -> Result<(Vec<Count>, Vec<Count>, Zone), ApiError> {
+    let zone = store
+        .school(school)
+        .await?
+        .map(|s| s.zone())
+        .unwrap_or_default();
+    let (mut hours, mut weeks) = (BTreeMap::new(), BTreeMap::new());
+    for a in store.overcalling_times(school, from, to).await? {
+        let t = Timestamp::from_millis(a.occurred_at);
+        let not = u64::from(a.not_safety);
+        add(&mut hours, format!("{:02}", zone.hour(t)), 1, not);
+        add(&mut weeks, zone.week(t).to_string(), 1, not);
+    }
+    Ok((
+        hours.into_values().collect(),
+        weeks.into_values().collect(),
+        zone,
+    ))
 }
 
 fn share(part: u64, whole: u64) -> f64 {
@@ -177,8 +205,7 @@ pub async fn overcalling(
     let by_staff_role = tally(store, school, f, t, By::StaffRole).await?;
     let by_staff_member = tally(store, school, f, t, By::StaffMember).await?;
     let by_location = tally(store, school, f, t, By::Location).await?;
-    let by_hour = tally(store, school, f, t, By::Hour).await?;
-    let weekly = tally(store, school, f, t, By::Week).await?;
+    let (by_hour, weekly, zone) = by_local_time(store, school, f, t).await?;
     let led = state.store.overcalling_led_to(school, f, t).await?;
     let o = |x: Option<i64>| n(x.unwrap_or(0));
     let outcomes = Outcomes {
@@ -218,6 +245,7 @@ pub async fn overcalling(
         by_staff_member,
         by_location,
         by_hour,
+        time_zone: zone.name().to_owned(),
         outcomes,
         weekly,
     }))

@@ -7,7 +7,7 @@ use super::AppState;
 use super::error::ApiError;
 use super::extract::{ApiJson, Auth};
 use super::scope::require_grant;
-use crate::auth::{hash_password, random_token, token_hash};
+use crate::auth::{hash_password_queued, random_token, token_hash};
 use crate::credentials::check_password;
 use axum::Json;
 use axum::extract::{Path, State};
@@ -62,8 +62,15 @@ pub async fn password_reset(
     Path(id): Path<UserId>,
 ) -> Result<Json<InviteToken>, ApiError> {
     require_grant(&state.policy, &auth.actor, Action::ManageDirectory)?;
-    if state.store.user(id).await?.is_none() {
-        return Err(ApiError::NotFound);
+    match state.store.user(id).await? {
+        None => return Err(ApiError::NotFound),
+        // A disabled account stays shut: enabling it is its own decision.
+        Some(u) if u.disabled => {
+            return Err(ApiError::Conflict(
+                "this account is disabled: enable it before resetting its password".into(),
+            ));
+        }
+        Some(_) => {}
     }
     let token = random_token();
     keep(
@@ -108,7 +115,7 @@ pub async fn redeem(
 ) -> Result<Json<Redeemed>, ApiError> {
     let now = super::now().millis();
     let hash = token_hash(&body.invite_token);
-    let Some((id, username, role)) = state.store.invite_for(&hash, now).await? else {
+    let Some((_, username, _)) = state.store.invite_for(&hash, now).await? else {
         return Err(unusable());
     };
     check_password(&body.password, &username).map_err(|e| ApiError::Field {
@@ -116,20 +123,13 @@ pub async fn redeem(
         field: "password".into(),
         message: e.to_string(),
     })?;
-    let password_hash =
-        hash_password(&body.password).map_err(|e| ApiError::Internal(e.to_string()))?;
-    let Some((id2, username)) = state
-        .store
-        .redeem_invite(&hash, &password_hash, now)
-        .await?
-    else {
-        return Err(unusable());
-    };
-    debug_assert_eq!(id, id2);
-    let entry = crate::store::audit::Entry {
+    let password_hash = hash_password_queued(body.password)
+        .await
+        .map_err(|e| ApiError::Internal(e.to_string()))?;
+    let log = |user, role| crate::store::audit::Entry {
         at: now,
-        user: Some(id),
-        role: Some(role),
+        user: Some(user),
+        role,
         event: "invite_redeemed".into(),
         record: None,
         student_refs: vec![],
@@ -137,6 +137,12 @@ pub async fn redeem(
         endpoint: "POST /api/v1/auth/invite".into(),
         purpose: "password set".into(),
     };
-    state.store.log_access(&[entry]).await?;
+    let Some((_, username)) = state
+        .store
+        .redeem_invite(&hash, &password_hash, now, log)
+        .await?
+    else {
+        return Err(unusable());
+    };
     Ok(Json(Redeemed { username }))
 }

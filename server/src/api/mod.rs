@@ -27,7 +27,7 @@ use crate::store::Store;
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::http::{HeaderValue, StatusCode, header};
-use axum::routing::{any, get, post, put};
+use axum::routing::{any, get, patch, post, put};
 use client_core::Policy;
 use metrics_exporter_prometheus::PrometheusHandle;
 use std::path::Path;
@@ -75,6 +75,11 @@ pub fn router(state: AppState) -> Router {
             "/admin/organizations",
             get(admin::organizations).post(admin::add_organization),
         )
+        .route(
+            "/admin/schools",
+            get(admin::schools).post(admin::add_school),
+        )
+        .route("/admin/schools/{id}", patch(admin::change_school))
         .route("/admin/users", get(admin::users).post(admin::add_user))
         .route(
             "/admin/users/{id}",

@@ -6,7 +6,7 @@
 //! `directory`; this module loads, asks and persists.
 
 use super::audit::Entry;
-use super::entity::{assignment, invite, organization, supervision, user, user_school};
+use super::entity::{assignment, invite, organization, school, supervision, user, user_school};
 use super::{Store, StoreError, WriteTx};
 use client_core::directory::{OrgKind, keeps_an_admin, org_kind_for};
 use client_core::{Role, SchoolId, Timestamp, UserId};
@@ -87,6 +87,13 @@ pub enum AdminRefusal {
     NotFound,
     /// No enabled admin would remain.
     LastAdmin,
+    /// The username is taken (by a create that won a race).
+    Taken,
+    /// An assignment the user's role cannot hold, checked in the
+    /// transaction that writes it.
+    Assignment(client_core::directory::AssignmentProblem),
+    /// A school or supervisor named does not exist: the request's field.
+    Unknown(String),
     Store(StoreError),
 }
 
@@ -162,13 +169,18 @@ impl Store {
 
     /// At start: users from before organisations existed join one, by role
     /// (an agency's roles the first agency, the others the first district),
-    /// created under `names` if there is none yet.
+    /// and schools the first district; each created under `names` if there
+    /// is none yet.
     pub async fn settle_organizations(&self, names: (&str, &str)) -> Result<(), StoreError> {
         let homeless = user::Entity::find()
             .filter(user::Column::OrganizationId.is_null())
             .all(self.db())
             .await?;
-        if homeless.is_empty() {
+        let unplaced = school::Entity::find()
+            .filter(school::Column::DistrictId.is_null())
+            .all(self.db())
+            .await?;
+        if homeless.is_empty() && unplaced.is_empty() {
             return Ok(());
         }
         let w = self.begin_write().await?;
@@ -195,6 +207,15 @@ impl Store {
                 }
             };
             first.insert(kind, id);
+        }
+        for sc in unplaced {
+            school::ActiveModel {
+                id: Set(sc.id),
+                district_id: Set(first.get(&OrgKind::District).copied()),
+                ..Default::default()
+            }
+            .update(&w.tx)
+            .await?;
         }
         for u in homeless {
             let role = Role::parse(&u.role).unwrap_or(Role::Admin);
@@ -283,9 +304,14 @@ impl Store {
         Ok(Some(u))
     }
 
-    pub async fn create_user(&self, new: NewUser, now: i64, log: Entry) -> Result<(), StoreError> {
+    pub async fn create_user(
+        &self,
+        new: NewUser,
+        now: i64,
+        log: Entry,
+    ) -> Result<(), AdminRefusal> {
         let w = self.begin_write().await?;
-        user::ActiveModel {
+        let inserted = user::ActiveModel {
             id: Set(new.id.0),
             username: Set(new.username),
             role: Set(new.role.as_str().into()),
@@ -299,10 +325,17 @@ impl Store {
             organization_id: Set(Some(new.organization)),
         }
         .insert(&w.tx)
-        .await?;
+        .await;
+        if let Err(e) = inserted {
+            return Err(match e.sql_err() {
+                Some(sea_orm::SqlErr::UniqueConstraintViolation(_)) => AdminRefusal::Taken,
+                _ => AdminRefusal::Store(e.into()),
+            });
+        }
         let signed = log_in(self, &w, log).await?;
         w.commit().await?;
-        self.anchored_by(signed)
+        self.anchored_by(signed)?;
+        Ok(())
     }
 
     /// Applies `change` unless it would leave no enabled admin. A new role
@@ -352,13 +385,22 @@ impl Store {
         if let Some(d) = change.disabled {
             m.disabled = Set(d);
         }
+        let enabling = change.disabled == Some(false) && me.disabled;
         let ends_sessions = new_role.is_some() || disabling;
-        if ends_sessions || change.disabled == Some(false) {
+        if ends_sessions || enabling {
             m.security_stamp = Set(crate::auth::random_token());
         }
         m.update(&w.tx).await?;
         if ends_sessions {
             super::directory::end_sessions(&w.tx, id).await?;
+            // An invite made for the old role, or before the disable, must
+            // not open the account again (a reset token lost in transit
+            // would become an admin's after a promotion).
+            invite::Entity::delete_many()
+                .filter(invite::Column::UserId.eq(id.0))
+                .filter(invite::Column::UsedAt.is_null())
+                .exec(&w.tx)
+                .await?;
         }
         if new_role.is_some() {
             supervision::Entity::delete_many()
@@ -375,6 +417,9 @@ impl Store {
     }
 
     /// Replaces the user's schools and supervisor, keeping the history.
+    /// What it may hold is checked in the same transaction, so a role
+    /// changed at the same moment cannot slip an officer under a
+    /// non-supervisor.
     #[allow(clippy::too_many_arguments)]
     pub async fn assign(
         &self,
@@ -385,111 +430,37 @@ impl Store {
         by: UserId,
         now: i64,
         log: Entry,
-    ) -> Result<(), StoreError> {
+    ) -> Result<(), AdminRefusal> {
         let w = self.begin_write().await?;
+        let role_of = async |u: UserId| -> Result<Option<Role>, AdminRefusal> {
+            Ok(user::Entity::find_by_id(u.0)
+                .one(&w.tx)
+                .await?
+                .and_then(|m| Role::parse(&m.role)))
+        };
+        let Some(role) = role_of(id).await? else {
+            return Err(AdminRefusal::NotFound);
+        };
+        let supervisor_role = match supervisor {
+            Some(s) => Some(
+                role_of(s)
+                    .await?
+                    .ok_or_else(|| AdminRefusal::Unknown("supervisor_id".into()))?,
+            ),
+            None => None,
+        };
+        for (i, s) in schools.iter().enumerate() {
+            if school::Entity::find_by_id(s.0).one(&w.tx).await?.is_none() {
+                return Err(AdminRefusal::Unknown(format!("schools.{i}")));
+            }
+        }
+        client_core::directory::check_assignment(role, schools.len(), supervisor_role)
+            .map_err(AdminRefusal::Assignment)?;
         write_assignment(&w.tx, id, schools, supervisor, effective_from, by, now).await?;
         let signed = log_in(self, &w, log).await?;
         w.commit().await?;
-        self.anchored_by(signed)
-    }
-
-    /// Keeps a one-time invite for `user` (its hash), replacing any earlier
-    /// one not yet used.
-    pub async fn add_invite(
-        &self,
-        user: UserId,
-        token_hash: String,
-        expires_at: i64,
-        now: i64,
-        log: Entry,
-    ) -> Result<(), StoreError> {
-        let w = self.begin_write().await?;
-        invite::Entity::delete_many()
-            .filter(invite::Column::UserId.eq(user.0))
-            .filter(invite::Column::UsedAt.is_null())
-            .exec(&w.tx)
-            .await?;
-        invite::ActiveModel {
-            token_hash: Set(token_hash),
-            user_id: Set(user.0),
-            expires_at: Set(expires_at),
-            used_at: Set(None),
-            created_at: Set(now),
-        }
-        .insert(&w.tx)
-        .await?;
-        let signed = log_in(self, &w, log).await?;
-        w.commit().await?;
-        self.anchored_by(signed)
-    }
-
-    /// The user an unused, unexpired invite is for (to check a password
-    /// against their username before it is used).
-    pub async fn invite_for(
-        &self,
-        token_hash: &str,
-        now: i64,
-    ) -> Result<Option<(UserId, String, Role)>, StoreError> {
-        let Some(inv) = invite::Entity::find_by_id(token_hash.to_owned())
-            .one(self.db())
-            .await?
-            .filter(|i| i.used_at.is_none() && i.expires_at > now)
-        else {
-            return Ok(None);
-        };
-        Ok(user::Entity::find_by_id(inv.user_id)
-            .one(self.db())
-            .await?
-            .filter(|u| !u.disabled)
-            .and_then(|u| Some((UserId(u.id), u.username, Role::parse(&u.role)?))))
-    }
-
-    /// Uses an invite once: sets the password and ends every session.
-    /// `None` when the token is unknown, used, expired, or its user is
-    /// disabled (the caller cannot tell which).
-    pub async fn redeem_invite(
-        &self,
-        token_hash: &str,
-        password_hash: &str,
-        now: i64,
-    ) -> Result<Option<(UserId, String)>, StoreError> {
-        let w = self.begin_write().await?;
-        let Some(inv) = invite::Entity::find_by_id(token_hash.to_owned())
-            .one(&w.tx)
-            .await?
-            .filter(|i| i.used_at.is_none() && i.expires_at > now)
-        else {
-            return Ok(None);
-        };
-        let Some(u) = user::Entity::find_by_id(inv.user_id)
-            .one(&w.tx)
-            .await?
-            .filter(|u| !u.disabled)
-        else {
-            return Ok(None);
-        };
-        // Marked used only if still unused: two redemptions at once, one wins.
-        let used = invite::Entity::update_many()
-            .col_expr(invite::Column::UsedAt, sea_orm::sea_query::Expr::value(now))
-            .filter(invite::Column::TokenHash.eq(token_hash))
-            .filter(invite::Column::UsedAt.is_null())
-            .exec(&w.tx)
-            .await?;
-        if used.rows_affected != 1 {
-            return Ok(None);
-        }
-        user::ActiveModel {
-            id: Set(u.id),
-            password_hash: Set(password_hash.to_owned()),
-            security_stamp: Set(crate::auth::random_token()),
-            locked_until: Set(None),
-            ..Default::default()
-        }
-        .update(&w.tx)
-        .await?;
-        super::directory::end_sessions(&w.tx, UserId(u.id)).await?;
-        w.commit().await?;
-        Ok(Some((UserId(u.id), u.username)))
+        self.anchored_by(signed)?;
+        Ok(())
     }
 }
 

@@ -1,7 +1,9 @@
 //! Schools, users, their school assignments and who supervises whom.
 
+use super::audit::Entry;
 use super::entity::{school, supervision, user, user_school};
 use super::{Store, StoreError};
+use client_core::local_time::Zone;
 use client_core::{Actor, Role, SchoolId, UserId};
 use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, Set};
 use uuid::Uuid;
@@ -24,6 +26,26 @@ pub struct School {
     #[schema(value_type = String)]
     pub id: SchoolId,
     pub name: String,
+    /// IANA, e.g. `America/Chicago`.
+    pub time_zone: String,
+    pub district_id: Option<Uuid>,
+}
+
+impl School {
+    /// The school's zone; UTC if the stored name is not one (it is checked
+    /// when written, so only a hand-edited database gets here).
+    pub fn zone(&self) -> Zone {
+        Zone::parse(&self.time_zone).unwrap_or_default()
+    }
+}
+
+fn to_school(s: school::Model) -> School {
+    School {
+        id: SchoolId(s.id),
+        name: s.name,
+        time_zone: s.time_zone,
+        district_id: s.district_id,
+    }
 }
 
 fn to_user(m: user::Model) -> Result<User, StoreError> {
@@ -41,16 +63,63 @@ fn to_user(m: user::Model) -> Result<User, StoreError> {
 }
 
 impl Store {
-    pub async fn add_school(&self, id: SchoolId, name: &str, now: i64) -> Result<(), StoreError> {
+    /// Adds a school; `log` is the admin's entry, written in the same
+    /// transaction (the shell and the demo have none).
+    pub async fn add_school(
+        &self,
+        id: SchoolId,
+        name: &str,
+        zone: Zone,
+        district: Option<Uuid>,
+        now: i64,
+        log: Option<Entry>,
+    ) -> Result<(), StoreError> {
         let w = self.begin_write().await?;
         school::ActiveModel {
             id: Set(id.0),
             name: Set(name.to_owned()),
             created_at: Set(now),
+            time_zone: Set(zone.name().to_owned()),
+            district_id: Set(district),
         }
         .insert(&w.tx)
         .await?;
-        w.commit().await
+        let signed = self.log_access_in(&w, log.as_slice()).await?;
+        w.commit().await?;
+        self.anchored_by(signed)
+    }
+
+    /// Renames, moves or re-zones a school; `false` if there is none.
+    pub async fn change_school(
+        &self,
+        id: SchoolId,
+        name: Option<String>,
+        district: Option<Uuid>,
+        zone: Option<Zone>,
+        log: Entry,
+    ) -> Result<bool, StoreError> {
+        let w = self.begin_write().await?;
+        if school::Entity::find_by_id(id.0).one(&w.tx).await?.is_none() {
+            return Ok(false);
+        }
+        let mut m = school::ActiveModel {
+            id: Set(id.0),
+            ..Default::default()
+        };
+        if let Some(n) = name {
+            m.name = Set(n);
+        }
+        if let Some(d) = district {
+            m.district_id = Set(Some(d));
+        }
+        if let Some(z) = zone {
+            m.time_zone = Set(z.name().to_owned());
+        }
+        m.update(&w.tx).await?;
+        let signed = self.log_access_in(&w, &[log]).await?;
+        w.commit().await?;
+        self.anchored_by(signed)?;
+        Ok(true)
     }
 
     pub async fn schools(&self) -> Result<Vec<School>, StoreError> {
@@ -59,11 +128,15 @@ impl Store {
             .all(self.db())
             .await?
             .into_iter()
-            .map(|s| School {
-                id: SchoolId(s.id),
-                name: s.name,
-            })
+            .map(to_school)
             .collect())
+    }
+
+    pub async fn school(&self, id: SchoolId) -> Result<Option<School>, StoreError> {
+        Ok(school::Entity::find_by_id(id.0)
+            .one(self.db())
+            .await?
+            .map(to_school))
     }
 
     pub async fn school_exists(&self, id: SchoolId) -> Result<bool, StoreError> {

@@ -12,6 +12,9 @@ pub mod school {
         pub id: Uuid,
         pub name: String,
         pub created_at: i64,
+        /// IANA, e.g. `America/Chicago` (`client_core::local_time::Zone`).
+        pub time_zone: String,
+        pub district_id: Option<Uuid>,
     }
 
     impl ActiveModelBehavior for ActiveModel {}

@@ -14,6 +14,7 @@ pub mod auth;
 pub mod directory;
 pub mod documents;
 pub mod entity;
+pub mod invites;
 pub mod meetings;
 pub mod overcalling;
 pub mod projection;

@@ -44,10 +44,14 @@ pub enum By {
     StaffRole,
     StaffMember,
     Location,
-    /// Hour of day, UTC, 0-23.
-    Hour,
-    /// Monday-based weeks, as days since 1970-01-01 of the Monday.
-    Week,
+}
+
+/// One staff request's time, for counting by the school's local hour and
+/// week (`client_core::local_time`), which SQL cannot do on SQLite.
+#[derive(Debug, FromQueryResult)]
+pub struct Asked {
+    pub occurred_at: i64,
+    pub not_safety: bool,
 }
 
 impl Store {
@@ -103,13 +107,6 @@ impl Store {
             By::StaffRole => "staff_role".to_string(),
             By::StaffMember => "staff_id".to_string(),
             By::Location => "location".to_string(),
-            By::Hour => "CAST((occurred_at / 3600000) % 24 AS TEXT)".to_string(),
-            // 1970-01-01 was a Thursday: the Monday on or before a day d is
-            // d - (d + 3) % 7.
-            By::Week => {
-                "CAST((occurred_at / 86400000) - ((occurred_at / 86400000) + 3) % 7 AS TEXT)"
-                    .to_string()
-            }
         };
         let sql = format!(
             "SELECT {key} AS key, CAST(COUNT(*) AS BIGINT) AS requested, \
@@ -118,6 +115,25 @@ impl Store {
              AND occurred_at >= ? AND occurred_at < ? AND {REQUESTED} GROUP BY {key}"
         );
         Ok(Keyed::find_by_statement(
+            self.statement(&sql, vec![school.0.into(), from.into(), to.into()]),
+        )
+        .all(self.db())
+        .await?)
+    }
+
+    /// When each of one school's staff requests in `[from, to)` happened.
+    pub async fn overcalling_times(
+        &self,
+        school: SchoolId,
+        from: i64,
+        to: i64,
+    ) -> Result<Vec<Asked>, StoreError> {
+        let sql = format!(
+            "SELECT occurred_at, not_safety_matter AS not_safety FROM records \
+             WHERE status = 'submitted' AND school_id = ? \
+             AND occurred_at >= ? AND occurred_at < ? AND {REQUESTED}"
+        );
+        Ok(Asked::find_by_statement(
             self.statement(&sql, vec![school.0.into(), from.into(), to.into()]),
         )
         .all(self.db())

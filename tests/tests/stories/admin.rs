@@ -141,6 +141,13 @@ async fn an_admin_brings_an_officer_on_board_and_off_again() -> anyhow::Result<(
 
         // Disabled: the very next request is refused, and so is a refresh.
         let user_path = format!("/api/v1/admin/users/{id}");
+        // A reset asked for before the disable must not reopen the account.
+        let reset_path = format!("/api/v1/admin/users/{id}/password-reset");
+        let (_, pending) = s.post_json(tok, &reset_path, &json!({})).await?;
+        let pending = pending["invite_token"]
+            .as_str()
+            .unwrap_or_default()
+            .to_owned();
         let (st, b) = s
             .patch_json(tok, &user_path, &json!({"disabled": true}))
             .await?;
@@ -155,11 +162,21 @@ async fn an_admin_brings_an_officer_on_board_and_off_again() -> anyhow::Result<(
             )
             .await?;
         assert_eq!(st, 401, "{name}: refresh after disable");
-        // Enabled again: signs in as before.
+        let (st, _) = s.post_json(tok, &reset_path, &json!({})).await?;
+        assert_eq!(st, 409, "{name}: no reset of a disabled account");
+        // Enabled again: signs in as before, and the old reset is void.
         let (st, _) = s
             .patch_json(tok, &user_path, &json!({"disabled": false}))
             .await?;
         assert_eq!(st, 200, "{name}");
+        let (st, b) = s
+            .post_json(
+                None,
+                "/api/v1/auth/invite",
+                &redeem(RESET_PASSWORD, &pending),
+            )
+            .await?;
+        assert_eq!((st, code(&b)), (422, "invalid_invite"), "{name}: {b}");
         s.login_with("sro.nguyen", NEW_PASSWORD).await?;
 
         // A reset: the old password works until the token is used.
@@ -294,6 +311,7 @@ async fn every_admin_endpoint_answers_each_role_as_the_policy_says() -> anyhow::
             .cloned()
             .unwrap_or_default();
         let other = chen["id"].as_str().unwrap_or_default().to_owned();
+        let a_school = chen["schools"][0].as_str().unwrap_or_default().to_owned();
         let today = now().to_string()[..10].to_string();
         let same = json!({"schools": chen["schools"], "supervisor_id": chen["supervisor_id"], "effective_from": today});
         let mut cells = 0;
@@ -328,6 +346,7 @@ async fn every_admin_endpoint_answers_each_role_as_the_policy_says() -> anyhow::
             let new_user = json!({"username": format!("analyst.new{n}"), "role": "analyst",
                 "organization_id": district, "password": NEW_PASSWORD});
             let rename = json!({"display_name": format!("Renamed {n}")});
+            let new_school = json!({"name": format!("School {n}"), "district_id": district, "time_zone": "America/Denver"});
             let results = [
                 (
                     "GET /admin/organizations",
@@ -343,6 +362,27 @@ async fn every_admin_endpoint_answers_each_role_as_the_policy_says() -> anyhow::
                     )
                     .await?,
                     201,
+                ),
+                (
+                    "GET /admin/schools",
+                    s.get(tok, "/api/v1/admin/schools").await?,
+                    200,
+                ),
+                (
+                    "POST /admin/schools",
+                    s.post_json(tok, "/api/v1/admin/schools", &new_school)
+                        .await?,
+                    201,
+                ),
+                (
+                    "PATCH /admin/schools/{one}",
+                    s.patch_json(
+                        tok,
+                        &format!("/api/v1/admin/schools/{a_school}"),
+                        &json!({"time_zone": "America/Chicago"}),
+                    )
+                    .await?,
+                    200,
                 ),
                 (
                     "GET /admin/users",
@@ -413,7 +453,7 @@ async fn every_admin_endpoint_answers_each_role_as_the_policy_says() -> anyhow::
             wrong.len(),
             wrong.join("\n")
         );
-        assert_eq!(cells, 70, "{name}");
+        assert_eq!(cells, 91, "{name}");
     }
     Ok(())
 }

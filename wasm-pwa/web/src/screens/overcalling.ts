@@ -60,7 +60,7 @@ export function overcallingScreen(app: Nav, schoolId?: string): HTMLElement {
         counts("By who asked", v.by_staff_role),
         counts("By staff member", v.by_staff_member),
         counts("By location", v.by_location),
-        counts("By hour of day (UTC)", v.by_hour),
+        counts(`By hour of day (${v.time_zone})`, v.by_hour),
         chartWithTable("What the requests led to", "bar",
           ["arrests", "citations", "searches", "use_of_force_or_restraint", "referred_to_administrator", "declined_discipline_matter"],
           [{ label: "Requests", values: [o.arrests, o.citations, o.searches, o.use_of_force_or_restraint, o.referred_to_administrator, o.declined_discipline_matter] }])));
