@@ -6,6 +6,7 @@
 use crate::closed_set;
 use crate::vocabulary::Role;
 use thiserror::Error;
+use uuid::Uuid;
 
 closed_set!(
     /// Law enforcement (an agency: officers, their supervisors) or
@@ -72,6 +73,25 @@ pub fn check_assignment(
         Some(r) if r != Role::Supervisor => Err(AssignmentProblem::SupervisorRole),
         _ => Ok(()),
     }
+}
+
+/// Whether an admin of organisation `admin` may manage a user or a school
+/// of organisation `target`: their own organisation's only, so no agency
+/// administers another's officers. An admin of no organisation (the
+/// deployment's own, from the shell) manages every one.
+pub fn manages(admin: Option<Uuid>, target: Option<Uuid>) -> bool {
+    match (admin, target) {
+        (None, _) => true,
+        (Some(a), Some(t)) => a == t,
+        (Some(_), None) => false,
+    }
+}
+
+/// Whether an admin of `admin` may create a user of `role` in `target`: in
+/// their own organisation; in another only its first admin, so a new
+/// agency or district is handed to its own administrator and no one else's.
+pub fn may_create(admin: Option<Uuid>, target: Uuid, role: Role, target_has_admin: bool) -> bool {
+    manages(admin, Some(target)) || (role == Role::Admin && !target_has_admin)
 }
 
 /// The most characters of a display name.
@@ -157,6 +177,33 @@ mod tests {
                 "{role} {schools} {supervisor:?}"
             );
         }
+    }
+
+    #[test]
+    fn an_admin_manages_their_own_organisation() {
+        let (a, b) = (Some(Uuid::from_u128(1)), Some(Uuid::from_u128(2)));
+        for (admin, target, want) in [
+            (a, a, true),
+            (a, b, false),
+            (a, None, false),
+            (None, b, true),
+            (None, None, true),
+        ] {
+            assert_eq!(manages(admin, target), want, "{admin:?} {target:?}");
+        }
+        let b = Uuid::from_u128(2);
+        for (role, has_admin, want) in [
+            (Role::Admin, false, true),
+            (Role::Admin, true, false),
+            (Role::Sro, false, false),
+        ] {
+            assert_eq!(
+                may_create(a, b, role, has_admin),
+                want,
+                "{role} {has_admin}"
+            );
+        }
+        assert!(may_create(a, Uuid::from_u128(1), Role::Sro, true));
     }
 
     #[test]

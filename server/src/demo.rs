@@ -207,7 +207,15 @@ pub async fn create(store: &Store, password: &str) -> anyhow::Result<Vec<(String
         Role::Admin,
         &[],
         None,
-        "users and schools",
+        "the district's users and schools",
+    )
+    .await?;
+    let agency_admin = add(
+        "admin.agency",
+        Role::Admin,
+        &[],
+        None,
+        "the police department's officers and supervisors",
     )
     .await?;
 
@@ -314,6 +322,16 @@ pub async fn create(store: &Store, password: &str) -> anyhow::Result<Vec<(String
     store
         .settle_organizations(("Demo Police Department", "Demo Unified School District"))
         .await?;
+    // An admin of either kind settles into the district; the department
+    // has its own.
+    if let Some(agency) = store
+        .organizations()
+        .await?
+        .into_iter()
+        .find(|o| o.kind == client_core::directory::OrgKind::Agency)
+    {
+        store.set_organization(agency_admin, agency.id).await?;
+    }
     Ok(logins)
 }
 

@@ -42,8 +42,30 @@ fn refused(r: AdminRefusal) -> ApiError {
     }
 }
 
-fn admin(state: &AppState, auth: &Auth) -> Result<(), ApiError> {
-    require_grant(&state.policy, &auth.actor, Action::ManageDirectory)
+/// The caller may administer; answers with their organisation (`None` for
+/// the deployment's own admin), which bounds what they manage.
+pub(super) async fn admin(state: &AppState, auth: &Auth) -> Result<Option<uuid::Uuid>, ApiError> {
+    require_grant(&state.policy, &auth.actor, Action::ManageDirectory)?;
+    Ok(state
+        .store
+        .admin_user(auth.actor.user)
+        .await?
+        .and_then(|u| u.organization_id))
+}
+
+/// A user the caller manages; 404 for any other, so another organisation's
+/// staff are not even confirmed to exist.
+pub(super) async fn managed(
+    state: &AppState,
+    mine: Option<uuid::Uuid>,
+    id: UserId,
+) -> Result<AdminUser, ApiError> {
+    state
+        .store
+        .admin_user(id)
+        .await?
+        .filter(|u| directory::manages(mine, u.organization_id))
+        .ok_or(ApiError::NotFound)
 }
 
 /// The log entry of a directory change: ids and what changed only.
@@ -70,7 +92,7 @@ pub async fn organizations(
     State(state): State<AppState>,
     auth: Auth,
 ) -> Result<Json<Vec<Organization>>, ApiError> {
-    admin(&state, &auth)?;
+    admin(&state, &auth).await?;
     Ok(Json(state.store.organizations().await?))
 }
 
@@ -81,7 +103,7 @@ pub async fn add_organization(
     auth: Auth,
     ApiJson(new): ApiJson<NewOrganization>,
 ) -> Result<(StatusCode, Json<Organization>), ApiError> {
-    admin(&state, &auth)?;
+    admin(&state, &auth).await?;
     let name = directory::display_name(&new.name)
         .map_err(|m| field("invalid_field", "name", m))?
         .ok_or_else(|| field("required", "name", "an organisation has a name"))?;
@@ -104,8 +126,10 @@ pub async fn users(
     State(state): State<AppState>,
     auth: Auth,
 ) -> Result<Json<Vec<AdminUser>>, ApiError> {
-    admin(&state, &auth)?;
-    Ok(Json(state.store.admin_users(None).await?))
+    let mine = admin(&state, &auth).await?;
+    let mut all = state.store.admin_users(None).await?;
+    all.retain(|u| directory::manages(mine, u.organization_id));
+    Ok(Json(all))
 }
 
 #[utoipa::path(get, path = "/api/v1/admin/users/{id}",
@@ -115,13 +139,8 @@ pub async fn user(
     auth: Auth,
     Path(id): Path<UserId>,
 ) -> Result<Json<AdminUser>, ApiError> {
-    admin(&state, &auth)?;
-    state
-        .store
-        .admin_user(id)
-        .await?
-        .map(Json)
-        .ok_or(ApiError::NotFound)
+    let mine = admin(&state, &auth).await?;
+    managed(&state, mine, id).await.map(Json)
 }
 
 #[derive(Deserialize, utoipa::ToSchema)]
@@ -178,7 +197,18 @@ pub async fn add_user(
     auth: Auth,
     ApiJson(new): ApiJson<NewUserBody>,
 ) -> Result<(StatusCode, Json<Created>), ApiError> {
-    admin(&state, &auth)?;
+    let mine = admin(&state, &auth).await?;
+    let users = state.store.admin_users(None).await?;
+    let has_admin = users.iter().any(|u| {
+        u.role == Role::Admin && !u.disabled && u.organization_id == Some(new.organization_id)
+    });
+    if !directory::may_create(mine, new.organization_id, new.role, has_admin) {
+        return Err(field(
+            "not_your_organization",
+            "organization_id",
+            "you add users to your own organisation (elsewhere, only its first admin)",
+        ));
+    }
     let taken = state.store.usernames().await?;
     let username = check_new_username(&new.username, taken.iter().map(String::as_str))
         .map_err(|e| field("invalid_field", "username", e.to_string()))?;
@@ -271,10 +301,8 @@ pub async fn change_user(
     Path(id): Path<UserId>,
     ApiJson(patch): ApiJson<UserPatch>,
 ) -> Result<Json<AdminUser>, ApiError> {
-    admin(&state, &auth)?;
-    let Some(current) = state.store.admin_user(id).await? else {
-        return Err(ApiError::NotFound);
-    };
+    let mine = admin(&state, &auth).await?;
+    let current = managed(&state, mine, id).await?;
     if let (Some(role), Some(org)) = (patch.role, current.organization_id) {
         check_fits(&state, role, org, "role").await?;
     }
@@ -340,7 +368,13 @@ pub async fn assign(
     Path(id): Path<UserId>,
     ApiJson(body): ApiJson<AssignmentBody>,
 ) -> Result<Json<AdminUser>, ApiError> {
-    admin(&state, &auth)?;
+    let mine = admin(&state, &auth).await?;
+    managed(&state, mine, id).await?;
+    if let Some(sup) = body.supervisor_id
+        && managed(&state, mine, sup).await.is_err()
+    {
+        return Err(field("unknown", "supervisor_id", "no such school or user"));
+    }
     let now = super::now();
     let day = chrono::NaiveDate::parse_from_str(&body.effective_from, "%Y-%m-%d")
         .map_err(|_| field("invalid_field", "effective_from", "a date, YYYY-MM-DD"))?;
@@ -397,7 +431,7 @@ pub async fn schools(
     State(state): State<AppState>,
     auth: Auth,
 ) -> Result<Json<Vec<School>>, ApiError> {
-    admin(&state, &auth)?;
+    admin(&state, &auth).await?;
     Ok(Json(state.store.schools().await?))
 }
 
@@ -453,11 +487,18 @@ pub async fn add_school(
     auth: Auth,
     ApiJson(body): ApiJson<SchoolBody>,
 ) -> Result<(StatusCode, Json<School>), ApiError> {
-    admin(&state, &auth)?;
+    let mine = admin(&state, &auth).await?;
     let (name, district, zone) = school_parts(&state, &body).await?;
     let name = name.ok_or_else(|| field("required", "name", "a school has a name"))?;
     let district =
         district.ok_or_else(|| field("required", "district_id", "a school is in a district"))?;
+    if !directory::manages(mine, Some(district)) {
+        return Err(field(
+            "not_your_organization",
+            "district_id",
+            "you add schools to your own district",
+        ));
+    }
     let zone = zone.ok_or_else(|| field("required", "time_zone", "a school has a time zone"))?;
     let id = SchoolId(uuid::Uuid::now_v7());
     let log = change_entry(
@@ -491,8 +532,21 @@ pub async fn change_school(
     Path(id): Path<SchoolId>,
     ApiJson(body): ApiJson<SchoolBody>,
 ) -> Result<Json<School>, ApiError> {
-    admin(&state, &auth)?;
+    let mine = admin(&state, &auth).await?;
+    // Another district's school is not this admin's to change, nor to
+    // move into their own district.
+    match state.store.school(id).await? {
+        Some(s) if directory::manages(mine, s.district_id) => {}
+        _ => return Err(ApiError::NotFound),
+    }
     let (name, district, zone) = school_parts(&state, &body).await?;
+    if district.is_some() && !directory::manages(mine, district) {
+        return Err(field(
+            "not_your_organization",
+            "district_id",
+            "you move schools within your own district",
+        ));
+    }
     let log = change_entry(
         &auth,
         "admin_change_school",

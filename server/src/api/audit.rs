@@ -26,6 +26,8 @@ pub struct AuditQuery {
     pub record_id: Option<String>,
     /// Only this event, e.g. `read_record`.
     pub event: Option<String>,
+    /// Only reads that disclosed this student entry (its key, a UUID).
+    pub student_key: Option<String>,
     /// `json` (the default) or `csv`.
     pub format: Option<String>,
 }
@@ -87,6 +89,7 @@ impl AuditQuery {
             user: id("user_id", &self.user_id)?.map(UserId),
             record: id("record_id", &self.record_id)?.map(RecordId),
             event: event(&self.event)?,
+            student: id("student_key", &self.student_key)?,
         })
     }
 
@@ -102,13 +105,14 @@ impl AuditQuery {
     fn purpose(&self) -> String {
         let p = |v: &Option<String>| v.clone().unwrap_or_default();
         format!(
-            "from={} to={} after={} user_id={} record_id={} event={} format={}",
+            "from={} to={} after={} user_id={} record_id={} event={} student_key={} format={}",
             p(&self.from),
             p(&self.to),
             self.after.unwrap_or(0),
             p(&self.user_id),
             p(&self.record_id),
             p(&self.event),
+            p(&self.student_key),
             p(&self.format),
         )
     }

@@ -6,13 +6,11 @@
 use super::AppState;
 use super::error::ApiError;
 use super::extract::{ApiJson, Auth};
-use super::scope::require_grant;
 use crate::auth::{hash_password_queued, random_token, token_hash};
 use crate::credentials::check_password;
 use axum::Json;
 use axum::extract::{Path, State};
 use client_core::UserId;
-use client_core::access::Action;
 use serde::{Deserialize, Serialize};
 
 /// How long an invite lasts: a new hire may get it on a Friday.
@@ -61,7 +59,8 @@ pub async fn password_reset(
     auth: Auth,
     Path(id): Path<UserId>,
 ) -> Result<Json<InviteToken>, ApiError> {
-    require_grant(&state.policy, &auth.actor, Action::ManageDirectory)?;
+    let mine = super::admin::admin(&state, &auth).await?;
+    super::admin::managed(&state, mine, id).await?;
     match state.store.user(id).await? {
         None => return Err(ApiError::NotFound),
         // A disabled account stays shut: enabling it is its own decision.

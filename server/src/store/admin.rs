@@ -231,6 +231,19 @@ impl Store {
         w.commit().await
     }
 
+    /// Moves a user to another organisation (the demo's agency admin).
+    pub async fn set_organization(&self, id: UserId, org: Uuid) -> Result<(), StoreError> {
+        let w = self.begin_write().await?;
+        user::ActiveModel {
+            id: Set(id.0),
+            organization_id: Set(Some(org)),
+            ..Default::default()
+        }
+        .update(&w.tx)
+        .await?;
+        w.commit().await
+    }
+
     /// Every user, or one, with their current assignment.
     pub async fn admin_users(&self, only: Option<UserId>) -> Result<Vec<AdminUser>, StoreError> {
         let mut q = user::Entity::find().order_by_asc(user::Column::Username);
@@ -338,7 +351,8 @@ impl Store {
         Ok(())
     }
 
-    /// Applies `change` unless it would leave no enabled admin. A new role
+    /// Applies `change` unless it would leave the user's organisation no
+    /// enabled admin. A new role
     /// is a new job: the user's schools, supervisor and supervised officers
     /// are cleared (and the clearing kept in the history) for the admin to
     /// assign again. A disable or a new role ends every session.
@@ -358,17 +372,21 @@ impl Store {
         let role_now = Role::parse(&me.role).unwrap_or(Role::Sro);
         let new_role = change.role.filter(|r| *r != role_now);
         let disabling = change.disabled == Some(true) && !me.disabled;
-        let after = all.iter().map(|u| {
-            let role = Role::parse(&u.role).unwrap_or(Role::Sro);
-            if u.id == id.0 {
-                (
-                    new_role.unwrap_or(role),
-                    change.disabled.unwrap_or(u.disabled),
-                )
-            } else {
-                (role, u.disabled)
-            }
-        });
+        // Each organisation keeps an admin of its own.
+        let after = all
+            .iter()
+            .filter(|u| u.organization_id == me.organization_id)
+            .map(|u| {
+                let role = Role::parse(&u.role).unwrap_or(Role::Sro);
+                if u.id == id.0 {
+                    (
+                        new_role.unwrap_or(role),
+                        change.disabled.unwrap_or(u.disabled),
+                    )
+                } else {
+                    (role, u.disabled)
+                }
+            });
         if !keeps_an_admin(after) {
             return Err(AdminRefusal::LastAdmin);
         }

@@ -22,6 +22,8 @@ pub struct AuditFilter {
     pub user: Option<UserId>,
     pub record: Option<RecordId>,
     pub event: Option<String>,
+    /// Entries that disclosed this student entry (its key, never a number).
+    pub student: Option<uuid::Uuid>,
 }
 
 /// One entry as an auditor reads it.
@@ -72,6 +74,10 @@ impl Store {
         }
         if let Some(e) = &f.event {
             q = q.filter(access_log::Column::Event.eq(e.as_str()));
+        }
+        if let Some(k) = f.student {
+            // `record/key` inside a JSON list; a UUID has no LIKE wildcards.
+            q = q.filter(access_log::Column::StudentRefs.contains(format!("/{k}\"")));
         }
         let rows = q
             .order_by_asc(access_log::Column::Seq)

@@ -35,7 +35,8 @@ async fn an_admin_brings_an_officer_on_board_and_off_again() -> anyhow::Result<(
     for db in Db::all() {
         let name = db.name();
         let s = TestServer::start(&db).await?;
-        let admin = s.login("admin.district").await?;
+        // The police department's admin runs its officers.
+        let admin = s.login("admin.agency").await?;
         let tok = Some(admin.token.as_str());
         let agency = org_of(&s, &admin.token, "agency").await?;
         let district = org_of(&s, &admin.token, "district").await?;
@@ -225,9 +226,14 @@ async fn an_admin_brings_an_officer_on_board_and_off_again() -> anyhow::Result<(
                 "username",
             ),
             (
-                json!({"username": "sro.x1", "role": "sro", "organization_id": district}),
+                json!({"username": "sro.x1", "role": "school_leader", "organization_id": agency}),
                 422,
                 "role",
+            ),
+            (
+                json!({"username": "sro.x6", "role": "sro", "organization_id": district}),
+                422,
+                "organization_id",
             ),
             (
                 json!({"username": "sro.x2", "role": "sro", "organization_id": uuid::Uuid::now_v7()}),
@@ -291,17 +297,29 @@ async fn an_admin_brings_an_officer_on_board_and_off_again() -> anyhow::Result<(
     Ok(())
 }
 
+/// Whose object a matrix cell touches: an admin manages their own
+/// organisation's (`client_core::directory::manages`); another's answers
+/// `cross` (404 for what exists, 422 for what would be created there).
+#[derive(Clone, Copy)]
+enum Owner {
+    Anyone,
+    Agency(u16),
+    District(u16),
+}
+
 #[tokio::test]
 async fn every_admin_endpoint_answers_each_role_as_the_policy_says() -> anyhow::Result<()> {
+    use Owner::*;
     use client_core::Policy;
     use client_core::access::Action;
     let policy = Policy::federal_default();
     for db in Db::all() {
         let name = db.name();
         let s = TestServer::start(&db).await?;
-        let admin = s.login("admin.district").await?;
+        let admin = s.login("admin.agency").await?;
         let district = org_of(&s, &admin.token, "district").await?;
-        // The other user: sro.chen, reassigned exactly as they are.
+        // The other user: sro.chen (the agency's), reassigned exactly as
+        // they are; the school: one of the district's.
         let (_, all) = s.get(Some(&admin.token), "/api/v1/admin/users").await?;
         let chen = all
             .as_array()
@@ -321,6 +339,7 @@ async fn every_admin_endpoint_answers_each_role_as_the_policy_says() -> anyhow::
             Some("sgt.alvarez"),
             Some("principal.lincoln"),
             Some("analyst.district"),
+            Some("admin.agency"),
             Some("admin.district"),
             Some("auditor.district"),
             None,
@@ -338,20 +357,37 @@ async fn every_admin_endpoint_answers_each_role_as_the_policy_says() -> anyhow::
                 None => (None, other.clone(), false),
             };
             let tok = token.as_deref();
-            let want = |ok: u16| match (tok, allowed) {
-                (None, _) => 401,
-                (_, true) => ok,
-                _ => 403,
+            let in_agency = who == Some("admin.agency");
+            let want = |ok: u16, owner: Owner| match (tok, allowed, owner) {
+                (None, _, _) => 401,
+                (_, false, _) => 403,
+                (_, true, Anyone) => ok,
+                (_, true, Agency(cross)) => {
+                    if in_agency {
+                        ok
+                    } else {
+                        cross
+                    }
+                }
+                (_, true, District(cross)) => {
+                    if in_agency {
+                        cross
+                    } else {
+                        ok
+                    }
+                }
             };
             let new_user = json!({"username": format!("analyst.new{n}"), "role": "analyst",
                 "organization_id": district, "password": NEW_PASSWORD});
             let rename = json!({"display_name": format!("Renamed {n}")});
             let new_school = json!({"name": format!("School {n}"), "district_id": district, "time_zone": "America/Denver"});
+            let user = |p: &str| format!("/api/v1/admin/users/{p}");
             let results = [
                 (
                     "GET /admin/organizations",
                     s.get(tok, "/api/v1/admin/organizations").await?,
                     200,
+                    Anyone,
                 ),
                 (
                     "POST /admin/organizations",
@@ -362,20 +398,23 @@ async fn every_admin_endpoint_answers_each_role_as_the_policy_says() -> anyhow::
                     )
                     .await?,
                     201,
+                    Anyone,
                 ),
                 (
                     "GET /admin/schools",
                     s.get(tok, "/api/v1/admin/schools").await?,
                     200,
+                    Anyone,
                 ),
                 (
                     "POST /admin/schools",
                     s.post_json(tok, "/api/v1/admin/schools", &new_school)
                         .await?,
                     201,
+                    District(422),
                 ),
                 (
-                    "PATCH /admin/schools/{one}",
+                    "PATCH /admin/schools/{district's}",
                     s.patch_json(
                         tok,
                         &format!("/api/v1/admin/schools/{a_school}"),
@@ -383,66 +422,65 @@ async fn every_admin_endpoint_answers_each_role_as_the_policy_says() -> anyhow::
                     )
                     .await?,
                     200,
+                    District(404),
                 ),
                 (
                     "GET /admin/users",
                     s.get(tok, "/api/v1/admin/users").await?,
                     200,
+                    Anyone,
                 ),
                 (
-                    "POST /admin/users",
+                    "POST /admin/users (district)",
                     s.post_json(tok, "/api/v1/admin/users", &new_user).await?,
                     201,
+                    District(422),
                 ),
                 (
                     "GET /admin/users/{own}",
-                    s.get(tok, &format!("/api/v1/admin/users/{own}")).await?,
+                    s.get(tok, &user(&own)).await?,
                     200,
+                    Anyone,
                 ),
                 (
-                    "GET /admin/users/{other}",
-                    s.get(tok, &format!("/api/v1/admin/users/{other}")).await?,
+                    "GET /admin/users/{agency's}",
+                    s.get(tok, &user(&other)).await?,
                     200,
+                    Agency(404),
                 ),
                 (
                     "PATCH /admin/users/{own}",
-                    s.patch_json(tok, &format!("/api/v1/admin/users/{own}"), &rename)
+                    s.patch_json(tok, &user(&own), &rename).await?,
+                    200,
+                    Anyone,
+                ),
+                (
+                    "PATCH /admin/users/{agency's}",
+                    s.patch_json(tok, &user(&other), &rename).await?,
+                    200,
+                    Agency(404),
+                ),
+                (
+                    "PUT /admin/users/{agency's}/assignments",
+                    s.put_json(tok, &user(&format!("{other}/assignments")), &same)
                         .await?,
                     200,
+                    Agency(404),
                 ),
                 (
-                    "PATCH /admin/users/{other}",
-                    s.patch_json(tok, &format!("/api/v1/admin/users/{other}"), &rename)
+                    "POST /admin/users/{agency's}/password-reset",
+                    s.post_json(tok, &user(&format!("{other}/password-reset")), &json!({}))
                         .await?,
                     200,
-                ),
-                (
-                    "PUT /admin/users/{other}/assignments",
-                    s.put_json(
-                        tok,
-                        &format!("/api/v1/admin/users/{other}/assignments"),
-                        &same,
-                    )
-                    .await?,
-                    200,
-                ),
-                (
-                    "POST /admin/users/{other}/password-reset",
-                    s.post_json(
-                        tok,
-                        &format!("/api/v1/admin/users/{other}/password-reset"),
-                        &json!({}),
-                    )
-                    .await?,
-                    200,
+                    Agency(404),
                 ),
             ];
-            for (cell, (st, body), ok) in results {
+            for (cell, (st, body), ok, owner) in results {
                 cells += 1;
-                if st != want(ok) {
+                if st != want(ok, owner) {
                     wrong.push(format!(
                         "{who:?} {cell}: want {}, got {st} {body}",
-                        want(ok)
+                        want(ok, owner)
                     ));
                 }
             }
@@ -453,7 +491,7 @@ async fn every_admin_endpoint_answers_each_role_as_the_policy_says() -> anyhow::
             wrong.len(),
             wrong.join("\n")
         );
-        assert_eq!(cells, 91, "{name}");
+        assert_eq!(cells, 104, "{name}");
     }
     Ok(())
 }

@@ -53,6 +53,26 @@ async fn an_auditor_narrows_the_log_by_user_record_and_event_and_takes_it_as_csv
             );
         }
 
+        // By student entry: the reads that disclosed it, nothing else.
+        let key = r.students[0].key.0;
+        let (st, log) = s
+            .get(
+                Some(&auditor.token),
+                &format!("/api/v1/audit?student_key={key}"),
+            )
+            .await?;
+        assert_eq!(st, 200, "{name}: {log}");
+        let disclosed = entries(&log);
+        assert_eq!(disclosed.len(), 2, "{name}: {log}");
+        assert!(
+            disclosed
+                .iter()
+                .all(|e| e["student_refs"].as_array().is_some_and(|a| a
+                    .iter()
+                    .any(|x| x.as_str().is_some_and(|x| x.ends_with(&key.to_string()))))),
+            "{name}: {log}"
+        );
+
         // By user: only the supervisor's entries, of several kinds.
         let q = format!("/api/v1/audit?user_id={}", sup.user.0);
         let (_, log) = s.get(Some(&auditor.token), &q).await?;
@@ -104,6 +124,7 @@ async fn an_auditor_narrows_the_log_by_user_record_and_event_and_takes_it_as_csv
         for (q, field) in [
             ("user_id=sgt.alvarez", "user_id"),
             ("record_id=42", "record_id"),
+            ("student_key=S-55501", "student_key"),
             ("event=Read%20Record", "event"),
             ("format=xlsx", "format"),
             ("from=yesterday", "from"),

@@ -25,8 +25,11 @@ async fn a_chicago_schools_eight_oclock_request_is_in_hour_eight() -> anyhow::Re
     for db in Db::all() {
         let name = db.name();
         let s = TestServer::start(&db).await?;
+        // The district's admin adds the school; the department's, its officer.
         let admin = s.login("admin.district").await?;
         let tok = Some(admin.token.as_str());
+        let agency_admin = s.login("admin.agency").await?;
+        let agency_tok = Some(agency_admin.token.as_str());
         let (_, orgs) = s.get(tok, "/api/v1/admin/organizations").await?;
         let org = |kind: &str| {
             orgs.as_array()
@@ -62,7 +65,7 @@ async fn a_chicago_schools_eight_oclock_request_is_in_hour_eight() -> anyhow::Re
         // An officer there, under sgt.alvarez.
         let (st, officer) = s
             .post_json(
-                tok,
+                agency_tok,
                 "/api/v1/admin/users",
                 &json!({"username": "sro.lakeshore", "role": "sro", "organization_id": org("agency"), "password": PASSWORD}),
             )
@@ -72,7 +75,7 @@ async fn a_chicago_schools_eight_oclock_request_is_in_hour_eight() -> anyhow::Re
         let today = super::now().to_string()[..10].to_string();
         let (st, b) = s
             .put_json(
-                tok,
+                agency_tok,
                 &format!("/api/v1/admin/users/{}/assignments", officer["id"].as_str().unwrap_or_default()),
                 &json!({"schools": [school_id], "supervisor_id": sup.user, "effective_from": today}),
             )
