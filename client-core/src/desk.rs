@@ -14,6 +14,10 @@ closed_set!(
         Overcalling = "overcalling",
         /// The analyst's reports.
         Report = "report",
+        /// The auditor's access log.
+        Audit = "audit",
+        /// The admin's directory: users, assignments, schools, organisations.
+        Directory = "directory",
     }
 );
 
@@ -24,6 +28,8 @@ impl DeskView {
             Self::Queue => Action::RunReviewQueue,
             Self::Overcalling => Action::ReadOvercalling,
             Self::Report => Action::ReadReport,
+            Self::Audit => Action::ReadAuditLog,
+            Self::Directory => Action::ManageDirectory,
         }
     }
 }
@@ -59,8 +65,8 @@ mod tests {
             (Role::Supervisor, &[Queue, Overcalling]),
             (Role::SchoolLeader, &[Overcalling]),
             (Role::Analyst, &[Report]),
-            (Role::Admin, &[]),
-            (Role::Auditor, &[]),
+            (Role::Admin, &[Directory]),
+            (Role::Auditor, &[Audit]),
         ];
         for (role, want) in cases {
             assert_eq!(views(&p, role), want, "{role}");

@@ -135,6 +135,8 @@ async fn me_names_the_grants_and_the_desk_views_they_open() -> anyhow::Result<()
         "sgt.brooks",
         "principal.lincoln",
         "analyst.district",
+        "admin.district",
+        "auditor.district",
     ] {
         let sess = s.login(user).await?;
         let (status, me) = s.get(Some(&sess.token), "/api/v1/me").await?;

@@ -93,6 +93,8 @@ export class App implements Nav {
     else if (screen === "queue") this.show((await import("./screens/queue")).queueScreen(this, id), "Review queue");
     else if (screen === "overcalling") this.show((await import("./screens/overcalling")).overcallingScreen(this, id), "Over-calling");
     else if (screen === "report") this.show((await import("./screens/report")).reportScreen(this), "Reports");
+    else if (screen === "audit") this.show((await import("./screens/audit")).auditScreen(this), "Access log");
+    else if (screen === "directory") this.show((await import("./screens/directory")).directoryScreen(this), "Directory");
   }
 
   /** Where a role starts: officers on their records, the others on their first desk view. */

@@ -1,9 +1,15 @@
-// What the desk screens (supervisor, school leader, analyst) share: a header
+// What the desk screens (supervisor, school leader, analyst, auditor, admin) share: a header
 // with the views the role may open, and how a failure is shown.
 import type { DeskScreen, Nav } from "../nav";
 import { h } from "../ui";
 
-const TITLES: Record<DeskScreen, string> = { queue: "Review queue", overcalling: "Over-calling", report: "Reports" };
+const TITLES: Record<DeskScreen, string> = {
+  queue: "Review queue",
+  overcalling: "Over-calling",
+  report: "Reports",
+  audit: "Access log",
+  directory: "Directory",
+};
 
 /** The desk views the server says the caller may open (from the policy's grants), in menu order. */
 export function deskScreens(views: readonly string[] | undefined): Array<{ screen: DeskScreen; title: string }> {
