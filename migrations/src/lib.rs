@@ -16,6 +16,7 @@ mod m20261202_000010_redaction;
 mod m20261206_000011_not_safety_matter;
 mod m20261206_000012_organizations;
 mod m20261206_000013_school_zone;
+mod m20261206_000014_totp;
 
 #[derive(Debug)]
 pub struct Migrator;
@@ -37,6 +38,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261206_000011_not_safety_matter::Migration),
             Box::new(m20261206_000012_organizations::Migration),
             Box::new(m20261206_000013_school_zone::Migration),
+            Box::new(m20261206_000014_totp::Migration),
         ]
     }
 }

@@ -13,6 +13,7 @@ pub mod credentials;
 pub mod demo;
 pub mod device_cookie;
 pub mod files;
+pub mod mfa;
 pub mod projection;
 pub mod proxies;
 pub mod published_years;

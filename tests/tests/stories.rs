@@ -22,6 +22,8 @@ mod history;
 mod integrity;
 #[path = "stories/matrix.rs"]
 mod matrix;
+#[path = "stories/mfa.rs"]
+mod mfa;
 #[path = "stories/overcalling.rs"]
 mod overcalling;
 #[path = "stories/partition_ops.rs"]

@@ -129,12 +129,12 @@ async fn issue(
 /// guesses gets more verifications than the lockout allows; an unknown
 /// username is limited and answered exactly as a known one.
 #[utoipa::path(post, path = "/api/v1/auth/login", request_body = LoginRequest,
-    responses((status = 200, body = Tokens), (status = 401, body = super::error::ErrorBody), (status = 429, body = super::error::ErrorBody)))]
+    responses((status = 200, body = LoginAnswer), (status = 401, body = super::error::ErrorBody), (status = 429, body = super::error::ErrorBody)))]
 pub async fn login(
     State(state): State<AppState>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
     ApiJson(req): ApiJson<LoginRequest>,
-) -> Result<Json<Tokens>, ApiError> {
+) -> Result<Json<LoginAnswer>, ApiError> {
     let s = &state.settings;
     let now = now_ms();
     let address = client_address(peer);
@@ -213,10 +213,67 @@ pub async fn login(
         state.store.log_access(&entries).await?;
         return Err(ApiError::BadCredentials);
     };
+    // With a second factor enrolled, the password alone yields no tokens;
+    // and its attempt stays counted until the code is right, so signing in
+    // again never buys more guesses at the code.
+    if state
+        .store
+        .totp(user.id)
+        .await?
+        .is_some_and(|t| t.confirmed)
+    {
+        state
+            .store
+            .log_access(&[event(
+                Some(user.id),
+                Some(user.role),
+                "login_mfa_required",
+                endpoint,
+            )])
+            .await?;
+        return Ok(Json(LoginAnswer::Mfa(MfaChallenge {
+            mfa_required: true,
+            mfa_token: crate::mfa::issue_token(&state.keys, user.id, &user.security_stamp, now),
+            methods: vec!["totp".into()],
+        })));
+    }
     state.store.login_succeeded(attempt).await?;
-    let session_end = now + (s.session_hours * 3_600_000.0) as i64;
+    let tokens = signed_in(&state, &user, req.device_cookie, req.device, endpoint).await?;
+    Ok(Json(LoginAnswer::Tokens(Box::new(tokens))))
+}
+
+/// What a sign-in answers: the tokens, or, with a second factor enrolled,
+/// the challenge to answer at `POST /api/v1/auth/mfa`.
+#[derive(Serialize, utoipa::ToSchema)]
+#[serde(untagged)]
+pub enum LoginAnswer {
+    Tokens(Box<Tokens>),
+    Mfa(MfaChallenge),
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct MfaChallenge {
+    pub mfa_required: bool,
+    /// Send it back with the code; it lasts five minutes.
+    pub mfa_token: String,
+    /// `totp`.
+    pub methods: Vec<String>,
+}
+
+/// The end of a successful sign-in (the password, and the code if one is
+/// enrolled): the tokens, a device cookie, and the device's wrapping secret
+/// when the device named itself; logged.
+pub(super) async fn signed_in(
+    state: &AppState,
+    user: &crate::store::directory::User,
+    cookie: Option<String>,
+    req_device: Option<uuid::Uuid>,
+    endpoint: &str,
+) -> Result<Tokens, ApiError> {
+    let now = now_ms();
+    let session_end = now + (state.settings.session_hours * 3_600_000.0) as i64;
     let mut tokens = issue(
-        &state,
+        state,
         user.id,
         user.role,
         &user.security_stamp,
@@ -224,12 +281,15 @@ pub async fn login(
         session_end,
     )
     .await?;
-    tokens.device_cookie = Some(match (device, req.device_cookie) {
+    let known = cookie
+        .as_deref()
+        .and_then(|c| device_cookie::verify(&state.keys, user.id, c));
+    tokens.device_cookie = Some(match (known, cookie) {
         (Some(_), Some(cookie)) => cookie,
         _ => device_cookie::issue(&state.keys, user.id, uuid::Uuid::new_v4()),
     });
     let mut entries = vec![event(Some(user.id), Some(user.role), "login", endpoint)];
-    if let Some(device) = req.device {
+    if let Some(device) = req_device {
         use base64::Engine;
         let b64 = |s: [u8; 32]| base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(s);
         let keys = &state.keys;
@@ -249,7 +309,7 @@ pub async fn login(
         ));
     }
     state.store.log_access(&entries).await?;
-    Ok(Json(tokens))
+    Ok(tokens)
 }
 
 #[utoipa::path(post, path = "/api/v1/auth/refresh", request_body = RefreshRequest,

@@ -11,6 +11,7 @@ pub mod history;
 pub mod incidents;
 pub mod invites;
 pub mod me;
+pub mod mfa;
 pub mod openapi;
 pub mod periods;
 pub mod redactions;
@@ -71,6 +72,9 @@ pub fn router(state: AppState) -> Router {
         .route("/auth/login", post(auth::login))
         .route("/auth/refresh", post(auth::refresh))
         .route("/auth/invite", post(invites::redeem))
+        .route("/auth/mfa", post(mfa::verify))
+        .route("/me/mfa/totp", post(mfa::enrol))
+        .route("/me/mfa/totp/confirm", post(mfa::confirm))
         .route(
             "/admin/organizations",
             get(admin::organizations).post(admin::add_organization),

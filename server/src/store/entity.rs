@@ -408,3 +408,23 @@ pub mod redaction {
 
     impl ActiveModelBehavior for ActiveModel {}
 }
+
+pub mod totp {
+    use sea_orm::entity::prelude::*;
+
+    #[sea_orm::model]
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "totp")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub user_id: Uuid,
+        /// What the secret is derived from (`mfa::secret`); not the secret.
+        pub nonce: String,
+        pub confirmed: bool,
+        /// The last time step a code was accepted for.
+        pub last_step: i64,
+        pub created_at: i64,
+    }
+
+    impl ActiveModelBehavior for ActiveModel {}
+}

@@ -16,6 +16,7 @@ pub mod documents;
 pub mod entity;
 pub mod invites;
 pub mod meetings;
+pub mod mfa;
 pub mod overcalling;
 pub mod projection;
 pub mod redactions;

@@ -42,16 +42,31 @@ const cookieKey = (username: string) => `fieldlog.device-cookie.${username.trim(
  * Signs in from `device`: the answer carries that device's wrapping secret
  * (only a password sign-in releases it, never a bearer token).
  */
-export async function login(username: string, password: string, device: string): Promise<Tokens> {
-  const device_cookie = localStorage.getItem(cookieKey(username)) ?? undefined;
-  const res = await fetch("/api/v1/auth/login", {
+/** Asks the person for the code from their authenticator app. */
+export type AskCode = () => Promise<string>;
+
+type Challenge = { mfa_required: true; mfa_token: string; methods: string[] };
+
+async function post<T>(path: string, body: unknown): Promise<T> {
+  const res = await fetch(path, {
     method: "POST",
     headers: { "content-type": "application/json" },
-    body: JSON.stringify({ username, password, device_cookie, device }),
+    body: JSON.stringify(body),
     cache: "no-store",
   });
   if (!res.ok) throw await failure(res);
-  const tokens = (await res.json()) as Tokens;
+  return (await res.json()) as T;
+}
+
+/** Signs in; with two-step sign-in set up, asks for the code and sends it. */
+export async function login(username: string, password: string, device: string, askCode: AskCode): Promise<Tokens> {
+  const device_cookie = localStorage.getItem(cookieKey(username)) ?? undefined;
+  let answer = await post<Tokens | Challenge>("/api/v1/auth/login", { username, password, device_cookie, device });
+  if ("mfa_required" in answer) {
+    const code = await askCode();
+    answer = await post<Tokens>("/api/v1/auth/mfa", { mfa_token: answer.mfa_token, code, device_cookie, device });
+  }
+  const tokens = answer as Tokens;
   if (tokens.device_cookie) localStorage.setItem(cookieKey(username), tokens.device_cookie);
   return tokens;
 }

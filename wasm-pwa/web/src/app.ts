@@ -129,8 +129,8 @@ export class App implements Nav {
     if (session.user.role === "sro" || session.user.role === "supervisor") void session.sync();
   }
 
-  async signIn(username: string, password: string): Promise<void> {
-    await this.opened(await Session.signIn(this.db, username, password));
+  async signIn(username: string, password: string, askCode: () => Promise<string>): Promise<void> {
+    await this.opened(await Session.signIn(this.db, username, password, askCode));
   }
 
   async unlock(password: string): Promise<void> {

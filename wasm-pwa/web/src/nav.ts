@@ -12,7 +12,8 @@ export interface Nav {
   /** The form sets this to flush pending typing before the screen changes. */
   beforeLeave: () => Promise<void>;
   go(screen: Screen, id?: string): Promise<void>;
-  signIn(username: string, password: string): Promise<void>;
+  /** `askCode` is called when the account has two-step sign-in set up. */
+  signIn(username: string, password: string, askCode: () => Promise<string>): Promise<void>;
   unlock(password: string): Promise<void>;
   lock(): void;
   signOut(): Promise<void>;

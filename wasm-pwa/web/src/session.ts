@@ -93,10 +93,10 @@ export class Session {
   }
 
   /** Online sign-in. Opens (or creates) this device's encrypted store. */
-  static async signIn(db: Db, username: string, password: string): Promise<Session> {
+  static async signIn(db: Db, username: string, password: string, askCode: api.AskCode): Promise<Session> {
     let meta = await getMeta(db);
     const device = meta?.device ?? uuidv7();
-    const { device_secret, previous_device_secrets, ...tokens } = await api.login(username, password, device);
+    const { device_secret, previous_device_secrets, ...tokens } = await api.login(username, password, device, askCode);
     if (!device_secret) throw new SignInError("The server sent no key for this phone.");
     const secret = api.secretBytes(device_secret);
     const previous = (previous_device_secrets ?? []).map(api.secretBytes);

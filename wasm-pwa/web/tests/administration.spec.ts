@@ -1,11 +1,13 @@
 // Issue 18's desk screens: the admin brings an officer on board from the
-// directory (an invite, a school and a supervisor, then a disable), and the
-// auditor reads, narrows, verifies and downloads the access log. At a desk
+// directory (an invite, a school and a supervisor, then a disable), the
+// auditor reads, narrows, verifies and downloads the access log, and a
+// supervisor with two-step sign-in types their code. At a desk
 // (1280x800) and on a phone (360x640), with axe and screenshots.
 import AxeBuilder from "@axe-core/playwright";
 import { expect, test, type Page } from "@playwright/test";
+import { createHmac } from "node:crypto";
 import { readFileSync } from "node:fs";
-import { shot, signIn, startServer, type Server } from "./server";
+import { apiToken, PASSWORD, shot, signIn, startServer, type Server } from "./server";
 
 let server: Server;
 test.beforeAll(async () => {
@@ -88,4 +90,38 @@ test("the auditor reads, narrows, verifies and downloads the access log", async 
   const csv = readFileSync((await download.path())!, "utf8");
   expect(csv.split("\n")[0]).toBe("seq,at,user_id,username,role,event,record_id,student_refs,fields,endpoint,purpose,hash");
   expect(csv).toContain(",login,");
+});
+
+/** RFC 6238 (SHA-1, 6 digits, 30 s), as an authenticator app computes it. */
+function totp(base32: string, atSecs: number): string {
+  const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
+  let bits = "";
+  for (const c of base32.replace(/=+$/, "")) bits += alphabet.indexOf(c).toString(2).padStart(5, "0");
+  const key = Buffer.from((bits.match(/.{8}/g) ?? []).map((b) => parseInt(b, 2)));
+  const counter = Buffer.alloc(8);
+  counter.writeBigUInt64BE(BigInt(Math.floor(atSecs / 30)));
+  const mac = createHmac("sha1", key).update(counter).digest();
+  const off = mac[mac.length - 1]! & 0xf;
+  return String((mac.readUInt32BE(off) & 0x7fffffff) % 1_000_000).padStart(6, "0");
+}
+
+test("a supervisor with two-step sign-in types the code from their app", async ({ page }) => {
+  const token = await apiToken(server.url, "sgt.brooks");
+  const auth = { authorization: `Bearer ${token}`, "content-type": "application/json" };
+  const enrol = (await (await fetch(`${server.url}/api/v1/me/mfa/totp`, { method: "POST", headers: auth, body: "{}" })).json()) as { secret: string };
+  const now = Date.now() / 1000;
+  const confirmed = await fetch(`${server.url}/api/v1/me/mfa/totp/confirm`, { method: "POST", headers: auth, body: JSON.stringify({ code: totp(enrol.secret, now) }) });
+  expect(confirmed.status).toBe(200);
+
+  await page.goto(server.url);
+  await page.getByLabel("Username").fill("sgt.brooks");
+  await page.getByLabel("Password").fill(PASSWORD);
+  await page.getByRole("button", { name: "Sign in" }).click();
+  const code = page.getByLabel("Code from your authenticator app");
+  await expect(code).toBeVisible();
+  await axeBothSizes(page, "sign-in-code");
+  // The next step's code: the one used to confirm is spent.
+  await code.fill(totp(enrol.secret, now + 30));
+  await page.getByRole("button", { name: "Continue" }).click();
+  await page.getByRole("heading", { name: "Review queue" }).waitFor();
 });

@@ -31,13 +31,36 @@ function passwordForm(title: string, intro: string, withUser: boolean, button: s
 }
 
 export function signInScreen(app: Nav, note?: string): HTMLElement {
-  return passwordForm(
+  const step = h("div", {});
+  // The second step, when the account has it: a code from the person's
+  // authenticator app, asked for in place of the password form.
+  const askCode = () =>
+    new Promise<string>((resolve) => {
+      const id = fieldId();
+      const input = h("input", { id, name: "code", inputmode: "numeric", autocomplete: "one-time-code", pattern: "[0-9]{6}", maxlength: "6", required: true });
+      screen.querySelector("form")?.setAttribute("hidden", "");
+      step.replaceChildren(h("form", { onsubmit: (e: Event) => { e.preventDefault(); resolve(input.value.trim()); } },
+        h("div", { class: "field" }, h("label", { for: id }, "Code from your authenticator app"), input),
+        h("button", { type: "submit", class: "primary big" }, "Continue")));
+      input.focus();
+    });
+  const screen = passwordForm(
     "Fieldlog",
     note ?? "Sign in with your agency account. You need a network for this once; after that the app works offline.",
     true,
     "Sign in",
-    (u, p) => app.signIn(u, p),
+    async (u, p) => {
+      try {
+        await app.signIn(u, p, askCode);
+      } finally {
+        // A wrong code starts over from the password.
+        step.replaceChildren();
+        screen.querySelector("form")?.removeAttribute("hidden");
+      }
+    },
+    step,
   );
+  return screen;
 }
 
 export function unlockScreen(app: Nav): HTMLElement {

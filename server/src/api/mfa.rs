@@ -1,0 +1,225 @@
+//! TOTP (API.md Additions, Identity): enrolment for the signed-in user, and
+//! the second step of a sign-in, `POST /api/v1/auth/mfa`. Wrong codes count
+//! against the account like wrong passwords (the same reserved attempts),
+//! so six digits cannot be guessed one request at a time.
+
+use super::AppState;
+use super::auth::{LoginAnswer, event, signed_in};
+use super::error::ApiError;
+use super::extract::{ApiJson, Auth, client_address};
+use crate::auth::{random_token, stamp_digest};
+use crate::mfa;
+use crate::store::auth::{Attempt, AttemptLimits, Reservation};
+use crate::store::mfa::Accepted;
+use axum::Json;
+use axum::extract::{ConnectInfo, State};
+use serde::{Deserialize, Serialize};
+use std::net::SocketAddr;
+
+fn now_ms() -> i64 {
+    chrono::Utc::now().timestamp_millis()
+}
+
+fn wrong_code() -> ApiError {
+    ApiError::Field {
+        code: "wrong_code",
+        field: "code".into(),
+        message: "that code is not right, or was used already: type the one your app shows now"
+            .into(),
+    }
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct TotpEnrolment {
+    /// Base32, for typing into an authenticator app.
+    pub secret: String,
+    /// The same as an `otpauth://` URI (for a QR code).
+    pub otpauth_uri: String,
+}
+
+/// Starts TOTP enrolment: the secret to put in an authenticator app. It
+/// takes effect once a code from it is confirmed.
+#[utoipa::path(post, path = "/api/v1/me/mfa/totp",
+    responses((status = 200, body = TotpEnrolment), (status = 401, body = super::error::ErrorBody), (status = 409, body = super::error::ErrorBody)))]
+pub async fn enrol(
+    State(state): State<AppState>,
+    auth: Auth,
+) -> Result<Json<TotpEnrolment>, ApiError> {
+    let user = state
+        .store
+        .user(auth.actor.user)
+        .await?
+        .ok_or(ApiError::Unauthenticated)?;
+    let nonce = random_token();
+    if !state.store.start_totp(user.id, &nonce, now_ms()).await? {
+        return Err(ApiError::Conflict(
+            "two-step sign-in is already set up for this account".into(),
+        ));
+    }
+    let t = mfa::totp(&state.keys, user.id, &user.username, &nonce)
+        .ok_or_else(|| ApiError::Internal("a TOTP could not be made".into()))?;
+    let endpoint = "POST /api/v1/me/mfa/totp";
+    state
+        .store
+        .log_access(&[event(
+            Some(user.id),
+            Some(user.role),
+            "mfa_enrolment_started",
+            endpoint,
+        )])
+        .await?;
+    Ok(Json(TotpEnrolment {
+        secret: mfa::secret_base32(&t),
+        otpauth_uri: t.to_url().map_err(|e| ApiError::Internal(e.to_string()))?,
+    }))
+}
+
+#[derive(Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Code {
+    pub code: String,
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct Enrolled {
+    pub enrolled: bool,
+}
+
+/// Confirms enrolment with a code from the app; from then on a password
+/// alone signs in no one.
+#[utoipa::path(post, path = "/api/v1/me/mfa/totp/confirm", request_body = Code,
+    responses((status = 200, body = Enrolled), (status = 401, body = super::error::ErrorBody), (status = 422, body = super::error::ErrorBody)))]
+pub async fn confirm(
+    State(state): State<AppState>,
+    auth: Auth,
+    ApiJson(body): ApiJson<Code>,
+) -> Result<Json<Enrolled>, ApiError> {
+    let user = state
+        .store
+        .user(auth.actor.user)
+        .await?
+        .ok_or(ApiError::Unauthenticated)?;
+    let Some(enrolment) = state.store.totp(user.id).await? else {
+        return Err(ApiError::Field {
+            code: "not_enrolled",
+            field: "code".into(),
+            message: "start with POST /api/v1/me/mfa/totp".into(),
+        });
+    };
+    let t = mfa::totp(&state.keys, user.id, &user.username, &enrolment.nonce)
+        .ok_or_else(|| ApiError::Internal("a TOTP could not be made".into()))?;
+    let step = mfa::matches(&t, &body.code, (now_ms() / 1000) as u64).ok_or_else(wrong_code)?;
+    if state.store.accept_totp_step(user.id, step, true).await? != Accepted::Yes {
+        return Err(wrong_code());
+    }
+    state
+        .store
+        .log_access(&[event(
+            Some(user.id),
+            Some(user.role),
+            "mfa_enrolled",
+            "POST /api/v1/me/mfa/totp/confirm",
+        )])
+        .await?;
+    Ok(Json(Enrolled { enrolled: true }))
+}
+
+#[derive(Deserialize, utoipa::ToSchema)]
+pub struct MfaRequest {
+    pub mfa_token: String,
+    pub code: String,
+    /// As at `POST /api/v1/auth/login`.
+    #[serde(default)]
+    pub device_cookie: Option<String>,
+    #[serde(default)]
+    #[schema(value_type = Option<String>)]
+    pub device: Option<uuid::Uuid>,
+}
+
+/// The second step of a sign-in: the code for the `mfa_token` the password
+/// step gave. Answers with the tokens, as a sign-in without MFA does.
+#[utoipa::path(post, path = "/api/v1/auth/mfa", request_body = MfaRequest,
+    responses((status = 200, body = LoginAnswer), (status = 401, body = super::error::ErrorBody), (status = 422, body = super::error::ErrorBody), (status = 429, body = super::error::ErrorBody)))]
+pub async fn verify(
+    State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    ApiJson(req): ApiJson<MfaRequest>,
+) -> Result<Json<LoginAnswer>, ApiError> {
+    let now = now_ms();
+    let endpoint = "POST /api/v1/auth/mfa";
+    let (id, stamp) =
+        mfa::read_token(&state.keys, &req.mfa_token, now).ok_or(ApiError::Unauthenticated)?;
+    let user = state
+        .store
+        .user(id)
+        .await?
+        .filter(|u| stamp_digest(&u.security_stamp) == stamp)
+        .ok_or(ApiError::Unauthenticated)?;
+    if user.disabled {
+        return Err(ApiError::AccountDisabled);
+    }
+    let s = &state.settings;
+    let address = client_address(peer);
+    let device = req
+        .device_cookie
+        .as_deref()
+        .and_then(|c| crate::device_cookie::verify(&state.keys, user.id, c))
+        .map(|d| d.simple().to_string());
+    let attempt = match state
+        .store
+        .reserve_login_attempt(
+            &Attempt {
+                username: &user.username,
+                address: &address,
+                device: device.as_deref(),
+                at: now,
+            },
+            &AttemptLimits {
+                account_max: s.lockout_failures,
+                account_window_ms: s.lockout_minutes * 60_000,
+                address_max: s.address_failures_per_minute,
+                address_window_ms: 60_000,
+            },
+        )
+        .await?
+    {
+        Reservation::Refused { retry_after_ms, .. } => {
+            state
+                .store
+                .log_access(&[event(
+                    Some(user.id),
+                    Some(user.role),
+                    "mfa_while_locked",
+                    endpoint,
+                )])
+                .await?;
+            return Err(ApiError::TooMany {
+                retry_after: (retry_after_ms / 1000).max(1) as u64,
+            });
+        }
+        Reservation::Granted { attempt, .. } => attempt,
+    };
+    let enrolment = state.store.totp(user.id).await?.filter(|t| t.confirmed);
+    let step = enrolment
+        .and_then(|e| mfa::totp(&state.keys, user.id, &user.username, &e.nonce))
+        .and_then(|t| mfa::matches(&t, &req.code, (now / 1000) as u64));
+    let accepted = match step {
+        Some(step) => state.store.accept_totp_step(user.id, step, false).await? == Accepted::Yes,
+        None => false,
+    };
+    if !accepted {
+        state
+            .store
+            .log_access(&[event(
+                Some(user.id),
+                Some(user.role),
+                "mfa_failed",
+                endpoint,
+            )])
+            .await?;
+        return Err(wrong_code());
+    }
+    state.store.login_succeeded(attempt).await?;
+    let tokens = signed_in(&state, &user, req.device_cookie, req.device, endpoint).await?;
+    Ok(Json(LoginAnswer::Tokens(Box::new(tokens))))
+}

@@ -1,0 +1,81 @@
+//! TOTP enrolments as stored (`crate::mfa` derives the secrets).
+
+use super::entity::totp;
+use super::{Store, StoreError};
+use client_core::UserId;
+use sea_orm::{ActiveModelTrait, EntityTrait, Set};
+
+/// What accepting a code did.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Accepted {
+    Yes,
+    /// The step was already used: a replayed code.
+    Replayed,
+    /// There is no enrolment to check against.
+    NotEnrolled,
+}
+
+impl Store {
+    pub async fn totp(&self, user: UserId) -> Result<Option<totp::Model>, StoreError> {
+        Ok(totp::Entity::find_by_id(user.0).one(self.db()).await?)
+    }
+
+    /// Starts (or restarts) an unconfirmed enrolment under `nonce`; `false`
+    /// when a confirmed one exists (it is not replaced without a code).
+    pub async fn start_totp(
+        &self,
+        user: UserId,
+        nonce: &str,
+        now: i64,
+    ) -> Result<bool, StoreError> {
+        let w = self.begin_write().await?;
+        let existing = totp::Entity::find_by_id(user.0).one(&w.tx).await?;
+        if existing.as_ref().is_some_and(|t| t.confirmed) {
+            return Ok(false);
+        }
+        let m = totp::ActiveModel {
+            user_id: Set(user.0),
+            nonce: Set(nonce.to_owned()),
+            confirmed: Set(false),
+            last_step: Set(0),
+            created_at: Set(now),
+        };
+        if existing.is_some() {
+            m.update(&w.tx).await?;
+        } else {
+            m.insert(&w.tx).await?;
+        }
+        w.commit().await?;
+        Ok(true)
+    }
+
+    /// Records that a code for `step` was used (and, with `confirm`, that
+    /// the enrolment is confirmed), unless that step or a later one was
+    /// used before. In the write transaction, so two requests with one code
+    /// cannot both pass.
+    pub async fn accept_totp_step(
+        &self,
+        user: UserId,
+        step: u64,
+        confirm: bool,
+    ) -> Result<Accepted, StoreError> {
+        let w = self.begin_write().await?;
+        let Some(t) = totp::Entity::find_by_id(user.0).one(&w.tx).await? else {
+            return Ok(Accepted::NotEnrolled);
+        };
+        let step = i64::try_from(step).unwrap_or(i64::MAX);
+        if step <= t.last_step {
+            return Ok(Accepted::Replayed);
+        }
+        totp::ActiveModel {
+            user_id: Set(user.0),
+            last_step: Set(step),
+            confirmed: Set(t.confirmed || confirm),
+            ..Default::default()
+        }
+        .update(&w.tx)
+        .await?;
+        w.commit().await?;
+        Ok(Accepted::Yes)
+    }
+}

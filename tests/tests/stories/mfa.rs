@@ -1,0 +1,203 @@
+//! Issue 18, multi-factor sign-in (CJIS): a supervisor enrols TOTP; from
+//! then on a password alone yields no tokens, the code completes the
+//! sign-in once (never twice), and wrong codes lock the account like wrong
+//! passwords do, however often the password step is repeated.
+
+use fieldlog_tests::{Db, PASSWORD, TestServer};
+use serde_json::{Value, json};
+use totp_rs::{Algorithm, Builder, Secret, Totp};
+
+fn app(secret: &str) -> anyhow::Result<Totp> {
+    Ok(Builder::new()
+        .with_algorithm(Algorithm::SHA1)
+        .with_digits(6)
+        .with_step_duration(30)
+        .with_secret(Secret::try_from_base32(secret).map_err(|e| anyhow::anyhow!("{e:?}"))?)
+        .with_account_name("x")
+        .build_noncompliant())
+}
+
+fn now_secs() -> u64 {
+    chrono::Utc::now().timestamp() as u64
+}
+
+async fn password_step(s: &TestServer, user: &str) -> anyhow::Result<(u16, Value)> {
+    s.post_json(
+        None,
+        "/api/v1/auth/login",
+        &json!({"username": user, "password": PASSWORD}),
+    )
+    .await
+}
+
+fn code(b: &Value) -> &str {
+    b["error"]["code"].as_str().unwrap_or_default()
+}
+
+#[tokio::test]
+async fn once_totp_is_enrolled_a_password_alone_signs_in_no_one() -> anyhow::Result<()> {
+    for db in Db::all() {
+        let name = db.name();
+        let s = TestServer::start(&db).await?;
+        let sup = s.login("sgt.alvarez").await?;
+        let tok = Some(sup.token.as_str());
+
+        let (st, e) = s.post_json(tok, "/api/v1/me/mfa/totp", &json!({})).await?;
+        assert_eq!(st, 200, "{name}: {e}");
+        assert!(
+            e["otpauth_uri"]
+                .as_str()
+                .is_some_and(|u| u.starts_with("otpauth://totp/")),
+            "{name}: {e}"
+        );
+        let phone = app(e["secret"].as_str().unwrap_or_default())?;
+        let (st, b) = s
+            .post_json(
+                tok,
+                "/api/v1/me/mfa/totp/confirm",
+                &json!({"code": "000000"}),
+            )
+            .await?;
+        assert_eq!((st, code(&b)), (422, "wrong_code"), "{name}: {b}");
+        let first = phone.generate(now_secs()).to_string();
+        let (st, b) = s
+            .post_json(tok, "/api/v1/me/mfa/totp/confirm", &json!({"code": first}))
+            .await?;
+        assert_eq!((st, &b["enrolled"]), (200, &json!(true)), "{name}: {b}");
+        let (st, _) = s.post_json(tok, "/api/v1/me/mfa/totp", &json!({})).await?;
+        assert_eq!(st, 409, "{name}: enrolment is not replaced without a code");
+
+        // The password alone: a challenge, no tokens.
+        let (st, b) = password_step(&s, "sgt.alvarez").await?;
+        assert_eq!(st, 200, "{name}: {b}");
+        assert_eq!(b["mfa_required"], true, "{name}: {b}");
+        assert!(b.get("access_token").is_none(), "{name}: {b}");
+        let challenge = b["mfa_token"].as_str().unwrap_or_default().to_owned();
+        // The code used to confirm does not sign in: its step is spent.
+        let (st, b) = s
+            .post_json(
+                None,
+                "/api/v1/auth/mfa",
+                &json!({"mfa_token": challenge, "code": first}),
+            )
+            .await?;
+        assert_eq!((st, code(&b)), (422, "wrong_code"), "{name}: replayed: {b}");
+        // The next step's code does, once.
+        let next = phone.generate(now_secs() + 30).to_string();
+        let (st, b) = s
+            .post_json(
+                None,
+                "/api/v1/auth/mfa",
+                &json!({"mfa_token": challenge, "code": next}),
+            )
+            .await?;
+        assert_eq!(st, 200, "{name}: {b}");
+        let access = b["access_token"].as_str().unwrap_or_default().to_owned();
+        assert!(!access.is_empty(), "{name}: {b}");
+        let (st, me) = s.get(Some(&access), "/api/v1/me").await?;
+        assert_eq!(
+            (st, &me["username"]),
+            (200, &json!("sgt.alvarez")),
+            "{name}"
+        );
+        let (st, _) = s
+            .post_json(
+                None,
+                "/api/v1/auth/mfa",
+                &json!({"mfa_token": challenge, "code": next}),
+            )
+            .await?;
+        assert_eq!(st, 422, "{name}: the same code twice");
+        // A token not the server's is refused outright.
+        let forged = format!("{}x", &challenge[..challenge.len() - 1]);
+        let (st, _) = s
+            .post_json(
+                None,
+                "/api/v1/auth/mfa",
+                &json!({"mfa_token": forged, "code": next}),
+            )
+            .await?;
+        assert_eq!(st, 401, "{name}");
+    }
+    Ok(())
+}
+
+#[tokio::test]
+async fn wrong_codes_lock_the_account_however_often_the_password_is_given() -> anyhow::Result<()> {
+    let s = TestServer::start(&Db::Sqlite).await?;
+    let sup = s.login("sgt.brooks").await?;
+    let (_, e) = s
+        .post_json(Some(&sup.token), "/api/v1/me/mfa/totp", &json!({}))
+        .await?;
+    let phone = app(e["secret"].as_str().unwrap_or_default())?;
+    let c = phone.generate(now_secs()).to_string();
+    let (st, _) = s
+        .post_json(
+            Some(&sup.token),
+            "/api/v1/me/mfa/totp/confirm",
+            &json!({"code": c}),
+        )
+        .await?;
+    assert_eq!(st, 200);
+    // Password, wrong code, password, wrong code, ...: never more than the
+    // lockout's five tries in all before a 429.
+    let mut tries = 0;
+    let mut locked = false;
+    for _ in 0..6 {
+        let (st, b) = password_step(&s, "sgt.brooks").await?;
+        if st == 429 {
+            locked = true;
+            break;
+        }
+        tries += 1;
+        let challenge = b["mfa_token"].as_str().unwrap_or_default().to_owned();
+        let (st, _) = s
+            .post_json(
+                None,
+                "/api/v1/auth/mfa",
+                &json!({"mfa_token": challenge, "code": "123456"}),
+            )
+            .await?;
+        if st == 429 {
+            locked = true;
+            break;
+        }
+        tries += 1;
+    }
+    assert!(locked, "never locked after {tries} tries");
+    assert!(tries <= 5, "{tries} tries before the lock");
+    Ok(())
+}
+
+/// The enrolment endpoints, for every role: each user enrols themselves
+/// (there is no other object to reach); without a token, 401.
+#[tokio::test]
+async fn every_role_may_enrol_itself_and_no_one_else() -> anyhow::Result<()> {
+    let s = TestServer::start(&Db::Sqlite).await?;
+    for user in [
+        "sro.martinez",
+        "sgt.alvarez",
+        "principal.lincoln",
+        "analyst.district",
+        "admin.agency",
+        "auditor.district",
+    ] {
+        let sess = s.login(user).await?;
+        let (st, e) = s
+            .post_json(Some(&sess.token), "/api/v1/me/mfa/totp", &json!({}))
+            .await?;
+        assert_eq!(st, 200, "{user}: {e}");
+        let label = e["otpauth_uri"].as_str().unwrap_or_default();
+        assert!(
+            label.contains(user),
+            "{user}: enrols their own account: {label}"
+        );
+        // An unconfirmed enrolment changes nothing about signing in.
+        s.login(user).await?;
+    }
+    for path in ["/api/v1/me/mfa/totp", "/api/v1/me/mfa/totp/confirm"] {
+        let (st, _) = s.post_json(None, path, &json!({"code": "123456"})).await?;
+        assert_eq!(st, 401, "{path}");
+    }
+    Ok(())
+}
