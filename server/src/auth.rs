@@ -133,6 +133,17 @@ pub fn random_token() -> String {
     B64.encode(bytes)
 }
 
+/// Whether a presented MAC tag equals the expected one, in constant time:
+/// the comparison must not leak how much of a forged tag was right.
+pub fn same_tag(tag: &[u8], want: &[u8]) -> bool {
+    tag.len() == want.len()
+        && tag
+            .iter()
+            .zip(want.iter())
+            .fold(0u8, |acc, (a, b)| acc | (a ^ b))
+            == 0
+}
+
 /// A refresh token is stored only as its SHA-256.
 pub fn token_hash(token: &str) -> String {
     Sha256::digest(token.as_bytes())

@@ -78,13 +78,7 @@ pub fn read_token(keys: &Keys, token: &str, now_ms: i64) -> Option<(UserId, Stri
     let (body, tag) = token.rsplit_once('.')?;
     let tag = B64.decode(tag).ok()?;
     let want = token_mac(keys, body);
-    let same = tag.len() == want.len()
-        && tag
-            .iter()
-            .zip(want.iter())
-            .fold(0u8, |acc, (a, b)| acc | (a ^ b))
-            == 0;
-    if !same {
+    if !crate::auth::same_tag(&tag, &want) {
         return None;
     }
     let mut parts = body.splitn(3, '.');

@@ -135,7 +135,6 @@ pub async fn login(
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
     ApiJson(req): ApiJson<LoginRequest>,
 ) -> Result<Json<LoginAnswer>, ApiError> {
-    let s = &state.settings;
     let now = now_ms();
     let address = client_address(peer);
     let endpoint = "POST /api/v1/auth/login";
@@ -164,12 +163,7 @@ pub async fn login(
                 device: device_id.as_deref(),
                 at: now,
             },
-            &AttemptLimits {
-                account_max: s.lockout_failures,
-                account_window_ms: s.lockout_minutes * 60_000,
-                address_max: s.address_failures_per_minute,
-                address_window_ms: 60_000,
-            },
+            &AttemptLimits::of(&state.settings),
         )
         .await?;
     let (uid, role) = (user.as_ref().map(|u| u.id), user.as_ref().map(|u| u.role));

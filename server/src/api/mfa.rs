@@ -158,7 +158,6 @@ pub async fn verify(
     if user.disabled {
         return Err(ApiError::AccountDisabled);
     }
-    let s = &state.settings;
     let address = client_address(peer);
     let device = req
         .device_cookie
@@ -174,12 +173,7 @@ pub async fn verify(
                 device: device.as_deref(),
                 at: now,
             },
-            &AttemptLimits {
-                account_max: s.lockout_failures,
-                account_window_ms: s.lockout_minutes * 60_000,
-                address_max: s.address_failures_per_minute,
-                address_window_ms: 60_000,
-            },
+            &AttemptLimits::of(&state.settings),
         )
         .await?
     {

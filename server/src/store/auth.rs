@@ -54,6 +54,18 @@ pub struct AttemptLimits {
     pub address_window_ms: i64,
 }
 
+impl AttemptLimits {
+    /// The limits the settings give, for passwords and codes alike.
+    pub fn of(s: &crate::settings::Settings) -> Self {
+        Self {
+            account_max: s.lockout_failures,
+            account_window_ms: s.lockout_minutes * 60_000,
+            address_max: s.address_failures_per_minute,
+            address_window_ms: 60_000,
+        }
+    }
+}
+
 #[derive(Debug, PartialEq, Eq)]
 pub enum Reservation {
     /// Verify the password. `last`: a failure now fills the bucket.
