@@ -5,6 +5,7 @@
 
 use crate::closed_set;
 use crate::vocabulary::Role;
+use chrono::NaiveDate;
 use thiserror::Error;
 use uuid::Uuid;
 
@@ -40,6 +41,8 @@ pub enum AssignmentProblem {
     NoSupervisor(Role),
     #[error("a supervisor must hold the supervisor role")]
     SupervisorRole,
+    #[error("an assignment takes effect when it is made: make it on its day")]
+    Future,
 }
 
 impl AssignmentProblem {
@@ -48,6 +51,7 @@ impl AssignmentProblem {
         match self {
             Self::NeedsSchools(_) | Self::NoSchools(_) => "schools",
             Self::NoSupervisor(_) | Self::SupervisorRole => "supervisor_id",
+            Self::Future => "effective_from",
         }
     }
 }
@@ -109,6 +113,17 @@ pub fn display_name(raw: &str) -> Result<Option<String>, &'static str> {
         return Err("a display name holds no control characters");
     }
     Ok((!name.is_empty()).then(|| name.to_owned()))
+}
+
+/// An assignment takes effect when it is made, so it may be dated today or
+/// earlier (recording a move already made), never ahead: nothing applies a
+/// future one on its day, and applying it early would open records too soon.
+pub fn check_effective_from(day: NaiveDate, today: NaiveDate) -> Result<(), AssignmentProblem> {
+    if day > today {
+        Err(AssignmentProblem::Future)
+    } else {
+        Ok(())
+    }
 }
 
 /// Whether the users as they would be after a change, `(role, disabled)`
@@ -218,6 +233,19 @@ mod tests {
         for (raw, want) in cases {
             let got = display_name(raw);
             assert_eq!(got.as_ref().ok().map(|o| o.as_deref()), want, "{raw:?}");
+        }
+    }
+
+    #[test]
+    fn an_assignment_is_dated_today_or_earlier() {
+        let d = |s: &str| NaiveDate::parse_from_str(s, "%Y-%m-%d").expect("a date");
+        let today = d("2026-12-06");
+        for (day, want) in [
+            ("2026-12-06", Ok(())),
+            ("2026-09-01", Ok(())),
+            ("2026-12-07", Err(AssignmentProblem::Future)),
+        ] {
+            assert_eq!(check_effective_from(d(day), today), want, "{day}");
         }
     }
 

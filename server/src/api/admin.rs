@@ -378,13 +378,8 @@ pub async fn assign(
     let now = super::now();
     let day = chrono::NaiveDate::parse_from_str(&body.effective_from, "%Y-%m-%d")
         .map_err(|_| field("invalid_field", "effective_from", "a date, YYYY-MM-DD"))?;
-    if day > now.to_datetime().date_naive() {
-        return Err(field(
-            "future_date",
-            "effective_from",
-            "an assignment takes effect when it is made: make it on its day",
-        ));
-    }
+    directory::check_effective_from(day, now.to_datetime().date_naive())
+        .map_err(|p| field("future_date", p.field(), p.to_string()))?;
     let mut schools = body.schools.clone();
     schools.sort();
     schools.dedup();

@@ -114,7 +114,7 @@ pub async fn redeem(
 ) -> Result<Json<Redeemed>, ApiError> {
     let now = super::now().millis();
     let hash = token_hash(&body.invite_token);
-    let Some((_, username, _)) = state.store.invite_for(&hash, now).await? else {
+    let Some(username) = state.store.invite_for(&hash, now).await? else {
         return Err(unusable());
     };
     check_password(&body.password, &username).map_err(|e| ApiError::Field {

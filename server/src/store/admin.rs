@@ -7,7 +7,7 @@
 
 use super::audit::Entry;
 use super::entity::{assignment, invite, organization, school, supervision, user, user_school};
-use super::{Store, StoreError, WriteTx};
+use super::{Store, StoreError};
 use client_core::directory::{OrgKind, keeps_an_admin, org_kind_for};
 use client_core::{Role, SchoolId, Timestamp, UserId};
 use sea_orm::{
@@ -122,10 +122,6 @@ fn to_org(m: organization::Model) -> Result<Organization, StoreError> {
 /// (an admin renames nothing yet; a new deployment creates its own).
 pub const FIRST_ORGANIZATIONS: (&str, &str) = ("Agency", "District");
 
-async fn log_in(store: &Store, w: &WriteTx, entry: Entry) -> Result<bool, StoreError> {
-    store.log_access_in(w, &[entry]).await
-}
-
 impl Store {
     pub async fn organizations(&self) -> Result<Vec<Organization>, StoreError> {
         organization::Entity::find()
@@ -161,7 +157,7 @@ impl Store {
         }
         .insert(&w.tx)
         .await?;
-        let signed = log_in(self, &w, log).await?;
+        let signed = self.log_access_in(&w, &[log]).await?;
         w.commit().await?;
         self.anchored_by(signed)?;
         to_org(m)
@@ -345,7 +341,7 @@ impl Store {
                 _ => AdminRefusal::Store(e.into()),
             });
         }
-        let signed = log_in(self, &w, log).await?;
+        let signed = self.log_access_in(&w, &[log]).await?;
         w.commit().await?;
         self.anchored_by(signed)?;
         Ok(())
@@ -428,7 +424,7 @@ impl Store {
             let today = Timestamp::from_millis(now).to_string()[..10].to_string();
             write_assignment(&w.tx, id, &[], None, &today, by, now).await?;
         }
-        let signed = log_in(self, &w, log).await.map_err(AdminRefusal::Store)?;
+        let signed = self.log_access_in(&w, &[log]).await?;
         w.commit().await?;
         self.anchored_by(signed)?;
         Ok(())
@@ -475,7 +471,7 @@ impl Store {
         client_core::directory::check_assignment(role, schools.len(), supervisor_role)
             .map_err(AdminRefusal::Assignment)?;
         write_assignment(&w.tx, id, schools, supervisor, effective_from, by, now).await?;
-        let signed = log_in(self, &w, log).await?;
+        let signed = self.log_access_in(&w, &[log]).await?;
         w.commit().await?;
         self.anchored_by(signed)?;
         Ok(())

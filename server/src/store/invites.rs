@@ -46,7 +46,7 @@ impl Store {
         &self,
         token_hash: &str,
         now: i64,
-    ) -> Result<Option<(UserId, String, Role)>, StoreError> {
+    ) -> Result<Option<String>, StoreError> {
         let Some(inv) = invite::Entity::find_by_id(token_hash.to_owned())
             .one(self.db())
             .await?
@@ -58,7 +58,7 @@ impl Store {
             .one(self.db())
             .await?
             .filter(|u| !u.disabled)
-            .and_then(|u| Some((UserId(u.id), u.username, Role::parse(&u.role)?))))
+            .map(|u| u.username))
     }
 
     /// Uses an invite once: sets the password and ends every session.
