@@ -44,6 +44,11 @@ closed_set!(
         ManageDirectory = "manage_directory",
         /// Take values out of every copy of a record's history (`redaction`).
         RedactRecord = "redact_record",
+        /// Take in, assign and close complaints, and read them all
+        /// (`complaint::workflow` narrows it to the caller's agency).
+        ManageComplaints = "manage_complaints",
+        /// Be assigned complaints to investigate, and read those.
+        InvestigateComplaints = "investigate_complaints",
     }
 );
 
@@ -74,6 +79,8 @@ impl Action {
                 | Self::ManageDirectory
                 | Self::ListRecords
                 | Self::ReadOvercalling
+                | Self::ManageComplaints
+                | Self::InvestigateComplaints
         )
     }
 }
@@ -217,6 +224,11 @@ impl Policy {
                 g(Admin, ConfigureReviewPeriods, Anywhere),
                 g(Admin, RedactRecord, Anywhere),
                 g(Auditor, ReadAuditLog, Anywhere),
+                // Complaints (issue 21): command staff handle them and may
+                // investigate; a supervisor may be given one to investigate.
+                g(Commander, ManageComplaints, Anywhere),
+                g(Commander, InvestigateComplaints, Anywhere),
+                g(Supervisor, InvestigateComplaints, Anywhere),
             ],
             views: vec![
                 (Sro, View::Full),

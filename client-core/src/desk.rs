@@ -18,6 +18,8 @@ closed_set!(
         Audit = "audit",
         /// The admin's directory: users, assignments, schools, organisations.
         Directory = "directory",
+        /// Complaints and feedback from the public.
+        Complaints = "complaints",
     }
 );
 
@@ -30,6 +32,7 @@ impl DeskView {
             Self::Report => Action::ReadReport,
             Self::Audit => Action::ReadAuditLog,
             Self::Directory => Action::ManageDirectory,
+            Self::Complaints => Action::InvestigateComplaints,
         }
     }
 }
@@ -60,13 +63,14 @@ mod tests {
     #[test]
     fn each_role_s_views_under_the_federal_default() {
         let p = Policy::federal_default();
-        let cases: [(Role, &[DeskView]); 6] = [
+        let cases: [(Role, &[DeskView]); 7] = [
             (Role::Sro, &[]),
-            (Role::Supervisor, &[Queue, Overcalling]),
+            (Role::Supervisor, &[Queue, Overcalling, Complaints]),
             (Role::SchoolLeader, &[Overcalling]),
             (Role::Analyst, &[Report]),
             (Role::Admin, &[Directory]),
             (Role::Auditor, &[Audit]),
+            (Role::Commander, &[Complaints]),
         ];
         for (role, want) in cases {
             assert_eq!(views(&p, role), want, "{role}");

@@ -20,7 +20,7 @@ closed_set!(
 /// deployment).
 pub fn org_kind_for(role: Role) -> Option<OrgKind> {
     match role {
-        Role::Sro | Role::Supervisor => Some(OrgKind::Agency),
+        Role::Sro | Role::Supervisor | Role::Commander => Some(OrgKind::Agency),
         Role::SchoolLeader | Role::Analyst => Some(OrgKind::District),
         Role::Admin | Role::Auditor => None,
     }

@@ -10,6 +10,7 @@
 
 pub mod access;
 pub mod closed_set;
+pub mod complaint;
 pub mod desk;
 pub mod device_record;
 pub mod directory;

@@ -174,5 +174,9 @@ closed_set!(
     Role {
         Sro = "sro", Supervisor = "supervisor", SchoolLeader = "school_leader", Analyst = "analyst",
         Admin = "admin", Auditor = "auditor",
+        /// Command staff (the agency's chain of command above supervisors,
+        /// professional standards among them): they take in, assign and close
+        /// complaints (issue 21).
+        Commander = "commander",
     }
 );

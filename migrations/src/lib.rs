@@ -17,6 +17,7 @@ mod m20261206_000011_not_safety_matter;
 mod m20261206_000012_organizations;
 mod m20261206_000013_school_zone;
 mod m20261206_000014_totp;
+mod m20261207_000015_complaints;
 
 #[derive(Debug)]
 pub struct Migrator;
@@ -39,6 +40,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261206_000012_organizations::Migration),
             Box::new(m20261206_000013_school_zone::Migration),
             Box::new(m20261206_000014_totp::Migration),
+            Box::new(m20261207_000015_complaints::Migration),
         ]
     }
 }

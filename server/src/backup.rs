@@ -54,6 +54,9 @@ macro_rules! each_table {
             $f::<setting::Entity>($src, $dst).await?,
             $f::<review_meeting::Entity>($src, $dst).await?,
             $f::<redaction::Entity>($src, $dst).await?,
+            $f::<complaint::Entity>($src, $dst).await?,
+            $f::<complaint_event::Entity>($src, $dst).await?,
+            $f::<public_post::Entity>($src, $dst).await?,
         ]
     };
 }
@@ -200,6 +203,8 @@ async fn reset_sequences(tx: &impl ConnectionTrait) -> anyhow::Result<()> {
     one::<login_attempt::Entity>(tx).await?;
     one::<change::Entity>(tx).await?;
     one::<access_log::Entity>(tx).await?;
+    one::<complaint_event::Entity>(tx).await?;
+    one::<public_post::Entity>(tx).await?;
     Ok(())
 }
 

@@ -115,6 +115,14 @@ pub async fn create(store: &Store, password: &str) -> anyhow::Result<Vec<(String
         "supervises okafor and patel (the outlier)",
     )
     .await?;
+    add(
+        "lt.reyes",
+        Role::Commander,
+        &[],
+        None,
+        "command staff: complaints from the public",
+    )
+    .await?;
     let officers = vec![
         Officer {
             name: "sro.martinez",

@@ -12,6 +12,8 @@ mod audit;
 mod audit_query;
 #[path = "stories/backup.rs"]
 mod backup;
+#[path = "stories/complaints.rs"]
+mod complaints;
 #[path = "stories/disclosure.rs"]
 mod disclosure;
 #[path = "stories/faults.rs"]

@@ -3,6 +3,7 @@
 pub mod admin;
 pub mod audit;
 pub mod auth;
+pub mod complaints;
 pub mod dashboards;
 pub mod error;
 pub mod extract;
@@ -14,6 +15,7 @@ pub mod me;
 pub mod mfa;
 pub mod openapi;
 pub mod periods;
+pub mod public_complaints;
 pub mod redactions;
 pub mod reports;
 pub mod reviews;
@@ -114,6 +116,14 @@ pub fn router(state: AppState) -> Router {
         .route(
             "/audit/checkpoints",
             get(audit::checkpoints).post(audit::make_checkpoint),
+        )
+        .route("/complaints", get(complaints::list))
+        .route("/complaints/{id}", get(complaints::get_one))
+        .route("/complaints/{id}/events", post(complaints::add_event))
+        .route("/public/complaints", post(public_complaints::create))
+        .route(
+            "/public/complaints/{tracking_code}",
+            get(public_complaints::get_status),
         )
         .route("/openapi.json", get(openapi::document))
         // A wrong path under the API is a JSON 404, not the app's page.

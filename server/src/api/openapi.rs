@@ -47,6 +47,11 @@ use utoipa::OpenApi;
         super::audit::verify_held,
         super::audit::checkpoints,
         super::audit::make_checkpoint,
+        super::complaints::list,
+        super::complaints::get_one,
+        super::complaints::add_event,
+        super::public_complaints::create,
+        super::public_complaints::get_status,
     ),
     components(schemas(super::error::ErrorBody))
 )]

@@ -428,3 +428,75 @@ pub mod totp {
 
     impl ActiveModelBehavior for ActiveModel {}
 }
+
+pub mod complaint {
+    use sea_orm::entity::prelude::*;
+
+    #[sea_orm::model]
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "complaints")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub id: Uuid,
+        pub tracking_hash: String,
+        pub kind: String,
+        pub status: String,
+        pub agency_id: Option<Uuid>,
+        pub school_id: Option<Uuid>,
+        pub incident_date: Option<String>,
+        pub officer_description: Option<String>,
+        pub description: String,
+        /// JSON, only when volunteered.
+        pub contact: Option<String>,
+        /// JSON, only when volunteered.
+        pub complainant: Option<String>,
+        pub investigator_id: Option<Uuid>,
+        pub finding: Option<String>,
+        /// JSON list of user ids.
+        pub officers: String,
+        /// JSON list of record ids.
+        pub records: String,
+        pub due_on: String,
+        pub received_at: i64,
+        pub updated_at: i64,
+    }
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+pub mod complaint_event {
+    use sea_orm::entity::prelude::*;
+
+    #[sea_orm::model]
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "complaint_events")]
+    pub struct Model {
+        #[sea_orm(primary_key)]
+        pub id: i64,
+        pub complaint_id: Uuid,
+        pub at: i64,
+        pub by: Uuid,
+        pub kind: String,
+        /// The event as sent (`complaint::workflow::Event`), JSON.
+        pub body: String,
+    }
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+pub mod public_post {
+    use sea_orm::entity::prelude::*;
+
+    #[sea_orm::model]
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "public_posts")]
+    pub struct Model {
+        #[sea_orm(primary_key)]
+        pub id: i64,
+        pub address: String,
+        pub kind: String,
+        pub at: i64,
+    }
+
+    impl ActiveModelBehavior for ActiveModel {}
+}

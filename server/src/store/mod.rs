@@ -11,6 +11,7 @@ pub mod admin;
 pub mod audit;
 pub mod audit_query;
 pub mod auth;
+pub mod complaints;
 pub mod directory;
 pub mod documents;
 pub mod entity;

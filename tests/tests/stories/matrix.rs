@@ -130,6 +130,7 @@ async fn every_cell_of_the_access_matrix_matches_the_policy() -> anyhow::Result<
             ("analyst", "analyst.district"),
             ("admin", "admin.district"),
             ("auditor", "auditor.district"),
+            ("commander", "lt.reyes"),
         ] {
             let sess = s.login(user).await?;
             callers.push(Caller {
