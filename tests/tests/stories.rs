@@ -32,6 +32,8 @@ mod overcalling;
 mod partition_ops;
 #[path = "stories/policy_reads.rs"]
 mod policy_reads;
+#[path = "stories/public_form.rs"]
+mod public_form;
 #[path = "stories/redaction.rs"]
 mod redaction;
 #[path = "stories/report.rs"]

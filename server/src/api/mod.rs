@@ -16,6 +16,7 @@ pub mod mfa;
 pub mod openapi;
 pub mod periods;
 pub mod public_complaints;
+pub mod public_page;
 pub mod redactions;
 pub mod reports;
 pub mod reviews;
@@ -135,6 +136,12 @@ pub fn router(state: AppState) -> Router {
     let app = Router::new()
         .nest("/api/v1", api)
         .route("/healthz", get(health::healthz))
+        .route(
+            "/public/complaints",
+            get(public_page::form_page).post(public_page::submit),
+        )
+        .route("/public/complaints/status", get(public_page::status_page))
+        .route("/public/public.css", get(public_page::css))
         // Metrics have their own address (`metrics_listen`).
         .route("/metrics", any(transport::not_found))
         .route("/api", any(transport::not_found))

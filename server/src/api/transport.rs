@@ -121,11 +121,12 @@ pub async fn not_found() -> ApiError {
 /// becomes the message), and the limit layers' bare 413 and 408.
 pub async fn error_shape(r: Response) -> Response {
     let status = r.status();
-    let json = r
-        .headers()
-        .get(header::CONTENT_TYPE)
-        .is_some_and(|v| v.as_bytes().starts_with(b"application/json"));
-    if !status.is_client_error() || json {
+    // JSON is already in the shape; HTML is a public page's own answer
+    // (its form drawn again with the problems), which only a handler makes.
+    let shaped = r.headers().get(header::CONTENT_TYPE).is_some_and(|v| {
+        v.as_bytes().starts_with(b"application/json") || v.as_bytes().starts_with(b"text/html")
+    });
+    if !status.is_client_error() || shaped {
         return r;
     }
     match status {
