@@ -38,8 +38,10 @@ export default defineConfig({
         maximumFileSizeToCacheInBytes: 4 * 1024 * 1024,
         navigateFallback: "/index.html",
         // The API is never cached by the service worker: records live in
-        // IndexedDB, encrypted, and API answers carry student data.
-        navigateFallbackDenylist: [/^\/api\//, /^\/metrics/, /^\/healthz/],
+        // IndexedDB, encrypted, and API answers carry student data. The
+        // server's public pages (/public/: the complaint form) are its own,
+        // never the app's shell, even on a staff member's phone.
+        navigateFallbackDenylist: [/^\/api\//, /^\/metrics/, /^\/healthz/, /^\/public\//],
         runtimeCaching: [],
       },
     }),

@@ -141,7 +141,7 @@ pub struct ComplaintOut {
     pub due_on: String,
     pub overdue: bool,
     pub investigator: Option<Person>,
-    pub officers: Vec<Uuid>,
+    pub officers: Vec<Person>,
     pub records: Vec<Uuid>,
     pub finding: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -171,6 +171,7 @@ async fn shown(
     let full = view == ComplaintView::Full;
     let mut people: Vec<Uuid> = events.iter().map(|e| e.by).collect();
     people.extend(row.investigator_id);
+    people.extend(f.officers.iter().map(|u| u.0));
     let names = state.store.usernames_of(&people).await?;
     let person = |id: Uuid| Person {
         id,
@@ -196,7 +197,7 @@ async fn shown(
         due_on: row.due_on.clone(),
         overdue: f.is_overdue(today()),
         investigator: row.investigator_id.map(person),
-        officers: f.officers.iter().map(|u| u.0).collect(),
+        officers: f.officers.iter().map(|u| person(u.0)).collect(),
         records: serde_json::from_str(&row.records).unwrap_or_default(),
         finding: row.finding.clone(),
         officer_description: row.officer_description.clone().filter(|_| full),
@@ -267,6 +268,54 @@ pub async fn get_one(
             fields,
         )])
         .await?;
+    Ok(Json(out))
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct Member {
+    pub id: Uuid,
+    pub username: String,
+    pub display_name: Option<String>,
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct People {
+    /// Who may be given a complaint to investigate.
+    pub investigators: Vec<Member>,
+    /// The officers a complaint may be about.
+    pub officers: Vec<Member>,
+}
+
+/// The people of the commander's agency a complaint may be assigned to or
+/// be about: command staff only (an investigator assigns nothing).
+#[utoipa::path(get, path = "/api/v1/complaints/people",
+    responses((status = 200, body = People), (status = 401, body = super::error::ErrorBody), (status = 403, body = super::error::ErrorBody)))]
+pub async fn people(State(state): State<AppState>, auth: Auth) -> Result<Json<People>, ApiError> {
+    let h = handler(&state, &auth).await?;
+    if !h.manages {
+        return Err(ApiError::Forbidden);
+    }
+    let mut out = People {
+        investigators: vec![],
+        officers: vec![],
+    };
+    for (id, username, display_name, role) in state.store.members(h.org).await? {
+        let m = || Member {
+            id,
+            username: username.clone(),
+            display_name: display_name.clone(),
+        };
+        if !state
+            .policy
+            .scopes(role, Action::InvestigateComplaints)
+            .is_empty()
+        {
+            out.investigators.push(m());
+        }
+        if role == client_core::Role::Sro {
+            out.officers.push(m());
+        }
+    }
     Ok(Json(out))
 }
 

@@ -119,6 +119,7 @@ pub fn router(state: AppState) -> Router {
             get(audit::checkpoints).post(audit::make_checkpoint),
         )
         .route("/complaints", get(complaints::list))
+        .route("/complaints/people", get(complaints::people))
         .route("/complaints/{id}", get(complaints::get_one))
         .route("/complaints/{id}/events", post(complaints::add_event))
         .route("/public/complaints", post(public_complaints::create))

@@ -49,6 +49,7 @@ use utoipa::OpenApi;
         super::audit::make_checkpoint,
         super::complaints::list,
         super::complaints::get_one,
+        super::complaints::people,
         super::complaints::add_event,
         super::public_complaints::create,
         super::public_complaints::get_status,

@@ -10,9 +10,7 @@ use client_core::complaint::workflow::Finding;
 use client_core::complaint::{ComplaintKind, ComplaintStatus};
 use client_core::{Role, SchoolId, UserId};
 use sea_orm::sea_query::Condition;
-use sea_orm::{
-    ActiveModelTrait, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, Set,
-};
+use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, Set};
 use uuid::Uuid;
 
 /// Public posts are remembered this long, for the limit only.
@@ -232,8 +230,21 @@ impl Store {
             .collect())
     }
 
-    /// How many complaints there are (for the tests' and the demo's use).
-    pub async fn complaint_count(&self) -> Result<u64, StoreError> {
-        Ok(complaint::Entity::find().count(self.db()).await?)
+    /// The enabled users of organisation `org` (of every one for `None`):
+    /// id, username, display name, role.
+    pub async fn members(
+        &self,
+        org: Option<Uuid>,
+    ) -> Result<Vec<(Uuid, String, Option<String>, Role)>, StoreError> {
+        let mut q = user::Entity::find().filter(user::Column::Disabled.eq(false));
+        if let Some(o) = org {
+            q = q.filter(user::Column::OrganizationId.eq(o));
+        }
+        Ok(q.order_by_asc(user::Column::Username)
+            .all(self.db())
+            .await?
+            .into_iter()
+            .filter_map(|u| Some((u.id, u.username, u.display_name, Role::parse(&u.role)?)))
+            .collect())
     }
 }

@@ -346,6 +346,19 @@ async fn the_complaint_access_matrix_matches_the_policy_and_the_workflow() -> an
             if st != want_list {
                 failures.push(format!("{user}: GET /complaints {st}, want {want_list}"));
             }
+            // Who may be assigned: command staff's question only.
+            let want_people = match &handler {
+                None => 401,
+                Some(h) if h.manages => 200,
+                Some(_) => 403,
+            };
+            let (st, _) = s.get(tok, "/api/v1/complaints/people").await?;
+            cells += 1;
+            if st != want_people {
+                failures.push(format!(
+                    "{user}: GET /complaints/people {st}, want {want_people}"
+                ));
+            }
             for (which, id, investigator) in [
                 ("assigned", &assigned, Some(alvarez.user)),
                 ("unassigned", &unassigned, None),
@@ -396,7 +409,7 @@ async fn the_complaint_access_matrix_matches_the_policy_and_the_workflow() -> an
             failures.len(),
             failures.join("\n")
         );
-        assert_eq!(cells, 10 * 5, "{name}");
+        assert_eq!(cells, 10 * 6, "{name}");
     }
     Ok(())
 }

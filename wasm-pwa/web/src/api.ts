@@ -145,3 +145,6 @@ export type AdminUser = components["schemas"]["AdminUser"];
 export type Organization = components["schemas"]["Organization"];
 export type CreatedUser = components["schemas"]["Created"];
 export type InviteToken = components["schemas"]["InviteToken"];
+export type ComplaintLine = components["schemas"]["ComplaintLine"];
+export type ComplaintOut = components["schemas"]["ComplaintOut"];
+export type People = components["schemas"]["People"];

@@ -95,6 +95,7 @@ export class App implements Nav {
     else if (screen === "report") this.show((await import("./screens/report")).reportScreen(this), "Reports");
     else if (screen === "audit") this.show((await import("./screens/audit")).auditScreen(this), "Access log");
     else if (screen === "directory") this.show((await import("./screens/directory")).directoryScreen(this), "Directory");
+    else if (screen === "complaints") this.show((await import("./screens/complaints")).complaintsScreen(this, id), "Complaints");
   }
 
   /** Where a role starts: officers on their records, the others on their first desk view. */

@@ -3,8 +3,8 @@
 // app.ts, which imports every screen, so the two form no import cycle.
 import type { Session } from "./session";
 
-/** The desk views of supervisors, school leaders, analysts, auditors and admins. */
-export type DeskScreen = "queue" | "overcalling" | "report" | "audit" | "directory";
+/** The desk views of supervisors, school leaders, analysts, auditors, admins and command staff. */
+export type DeskScreen = "queue" | "overcalling" | "report" | "audit" | "directory" | "complaints";
 export type Screen = "list" | "form" | "detail" | DeskScreen;
 
 export interface Nav {

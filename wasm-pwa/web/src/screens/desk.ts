@@ -1,4 +1,4 @@
-// What the desk screens (supervisor, school leader, analyst, auditor, admin) share: a header
+// What the desk screens (supervisor, school leader, analyst, auditor, admin, commander) share: a header
 // with the views the role may open, and how a failure is shown.
 import type { DeskScreen, Nav } from "../nav";
 import { h } from "../ui";
@@ -9,6 +9,7 @@ const TITLES: Record<DeskScreen, string> = {
   report: "Reports",
   audit: "Access log",
   directory: "Directory",
+  complaints: "Complaints",
 };
 
 /** The desk views the server says the caller may open (from the policy's grants), in menu order. */

@@ -7,7 +7,7 @@ import type { AdminUser, CreatedUser, InviteToken, Organization, School } from "
 import { h, label, when } from "../ui";
 import { deskHeader, errorBox } from "./desk";
 
-const ROLES = ["sro", "supervisor", "school_leader", "analyst", "admin", "auditor"];
+const ROLES = ["sro", "supervisor", "commander", "school_leader", "analyst", "admin", "auditor"];
 
 type Data = { users: AdminUser[]; schools: School[]; orgs: Organization[] };
 
