@@ -49,6 +49,10 @@ closed_set!(
         ManageComplaints = "manage_complaints",
         /// Be assigned complaints to investigate, and read those.
         InvestigateComplaints = "investigate_complaints",
+        /// Read an officer's training register and standing (issue 21).
+        ReadTraining = "read_training",
+        /// Add to an officer's training register.
+        RecordTraining = "record_training",
     }
 );
 
@@ -81,6 +85,9 @@ impl Action {
                 | Self::ReadOvercalling
                 | Self::ManageComplaints
                 | Self::InvestigateComplaints
+                // About an officer, not a record: refused as 403 whoever it is.
+                | Self::ReadTraining
+                | Self::RecordTraining
         )
     }
 }
@@ -229,6 +236,16 @@ impl Policy {
                 g(Commander, ManageComplaints, Anywhere),
                 g(Commander, InvestigateComplaints, Anywhere),
                 g(Supervisor, InvestigateComplaints, Anywhere),
+                // Training (issue 21): an officer reads their own; their
+                // supervisor reads and records theirs; command staff read
+                // and the admin keeps the agency's (both within their own
+                // organisation, `training::may`).
+                g(Sro, ReadTraining, OwnRecord),
+                g(Supervisor, ReadTraining, SupervisedOfficer),
+                g(Supervisor, RecordTraining, SupervisedOfficer),
+                g(Commander, ReadTraining, Anywhere),
+                g(Admin, ReadTraining, Anywhere),
+                g(Admin, RecordTraining, Anywhere),
             ],
             views: vec![
                 (Sro, View::Full),

@@ -37,6 +37,7 @@ pub mod school_year;
 pub mod summary;
 pub mod sync;
 pub mod timestamp;
+pub mod training;
 pub mod view;
 pub mod vocabulary;
 

@@ -44,6 +44,8 @@ const TABLE: &[(Role, &[(Action, &str)])] = {
                 (RedactRecord, "AHAH"),
                 (ManageComplaints, "FFFF"),
                 (InvestigateComplaints, "FFFF"),
+                (ReadTraining, "AFAF"),
+                (RecordTraining, "FFFF"),
             ],
         ),
         (
@@ -69,6 +71,8 @@ const TABLE: &[(Role, &[(Action, &str)])] = {
                 (RedactRecord, "FHFH"),
                 (ManageComplaints, "FFFF"),
                 (InvestigateComplaints, "AAAA"),
+                (ReadTraining, "AFAF"),
+                (RecordTraining, "AFAF"),
             ],
         ),
         (
@@ -94,6 +98,8 @@ const TABLE: &[(Role, &[(Action, &str)])] = {
                 (RedactRecord, "FFHH"),
                 (ManageComplaints, "FFFF"),
                 (InvestigateComplaints, "FFFF"),
+                (ReadTraining, "FFFF"),
+                (RecordTraining, "FFFF"),
             ],
         ),
         (
@@ -119,6 +125,8 @@ const TABLE: &[(Role, &[(Action, &str)])] = {
                 (RedactRecord, "HHHH"),
                 (ManageComplaints, "FFFF"),
                 (InvestigateComplaints, "FFFF"),
+                (ReadTraining, "FFFF"),
+                (RecordTraining, "FFFF"),
             ],
         ),
         (
@@ -144,6 +152,8 @@ const TABLE: &[(Role, &[(Action, &str)])] = {
                 (RedactRecord, "AAAA"),
                 (ManageComplaints, "FFFF"),
                 (InvestigateComplaints, "FFFF"),
+                (ReadTraining, "AAAA"),
+                (RecordTraining, "AAAA"),
             ],
         ),
         (
@@ -169,6 +179,8 @@ const TABLE: &[(Role, &[(Action, &str)])] = {
                 (RedactRecord, "HHHH"),
                 (ManageComplaints, "FFFF"),
                 (InvestigateComplaints, "FFFF"),
+                (ReadTraining, "FFFF"),
+                (RecordTraining, "FFFF"),
             ],
         ),
         (
@@ -194,6 +206,8 @@ const TABLE: &[(Role, &[(Action, &str)])] = {
                 (RedactRecord, "HHHH"),
                 (ManageComplaints, "AAAA"),
                 (InvestigateComplaints, "AAAA"),
+                (ReadTraining, "AAAA"),
+                (RecordTraining, "FFFF"),
             ],
         ),
     ]

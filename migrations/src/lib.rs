@@ -18,6 +18,7 @@ mod m20261206_000012_organizations;
 mod m20261206_000013_school_zone;
 mod m20261206_000014_totp;
 mod m20261207_000015_complaints;
+mod m20261207_000016_training;
 
 #[derive(Debug)]
 pub struct Migrator;
@@ -41,6 +42,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261206_000013_school_zone::Migration),
             Box::new(m20261206_000014_totp::Migration),
             Box::new(m20261207_000015_complaints::Migration),
+            Box::new(m20261207_000016_training::Migration),
         ]
     }
 }

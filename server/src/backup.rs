@@ -31,7 +31,11 @@ use std::path::Path;
 /// Rows copied, per table, in copy order.
 pub type Summary = Vec<(&'static str, u64)>;
 
-/// Every table, parents before children.
+/// Tables a backup leaves out: `public_posts` is the per-address limit's
+/// last day, kept apart from the filings and never worth restoring.
+pub const NOT_BACKED_UP: &[&str] = &["public_posts"];
+
+/// Every table, parents before children (all but `NOT_BACKED_UP`).
 macro_rules! each_table {
     ($f:ident, $src:expr, $dst:expr) => {
         vec![
@@ -56,7 +60,7 @@ macro_rules! each_table {
             $f::<redaction::Entity>($src, $dst).await?,
             $f::<complaint::Entity>($src, $dst).await?,
             $f::<complaint_event::Entity>($src, $dst).await?,
-            $f::<public_post::Entity>($src, $dst).await?,
+            $f::<training::Entity>($src, $dst).await?,
         ]
     };
 }
@@ -204,7 +208,6 @@ async fn reset_sequences(tx: &impl ConnectionTrait) -> anyhow::Result<()> {
     one::<change::Entity>(tx).await?;
     one::<access_log::Entity>(tx).await?;
     one::<complaint_event::Entity>(tx).await?;
-    one::<public_post::Entity>(tx).await?;
     Ok(())
 }
 
@@ -237,6 +240,7 @@ mod tests {
         .expect("tables")
         .into_iter()
         .map(|n| n.name)
+        .filter(|n| !NOT_BACKED_UP.contains(&n.as_str()))
         .collect();
         tables.sort();
         let file = dir.join("copy.db");

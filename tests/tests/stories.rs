@@ -12,6 +12,8 @@ mod audit;
 mod audit_query;
 #[path = "stories/backup.rs"]
 mod backup;
+#[path = "stories/complaint_abuse.rs"]
+mod complaint_abuse;
 #[path = "stories/complaints.rs"]
 mod complaints;
 #[path = "stories/disclosure.rs"]
@@ -52,6 +54,8 @@ mod sign_in;
 mod static_assets;
 #[path = "stories/time_zones.rs"]
 mod time_zones;
+#[path = "stories/training.rs"]
+mod training;
 #[path = "stories/transport.rs"]
 mod transport;
 #[path = "stories/year_freeze.rs"]

@@ -39,6 +39,11 @@ pub const fn days_to_close(kind: ComplaintKind) -> u64 {
 
 /// The most characters of a note or a finding's reasons.
 pub const NOTE_MAX_CHARS: usize = 8_000;
+/// The most officers, and the most records, one complaint may be linked to.
+pub const MAX_LINKS: usize = 20;
+/// How far ahead a due date may be set: a year (without a bound, a due
+/// date moved far ahead would silence the overdue mark for good).
+pub const DUE_MAX_DAYS: u64 = 366;
 
 /// What the workflow needs to know about one complaint.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -107,9 +112,12 @@ pub enum ComplaintView {
     WithoutComplainant,
 }
 
+/// A handler of no organisation reaches no agency's complaints (it fails
+/// closed: every commander belongs to an agency).
 fn in_agency(handler: &Handler, facts: &ComplaintFacts) -> bool {
     match (handler.org, facts.agency) {
-        (_, None) | (None, _) => true,
+        (None, _) => false,
+        (Some(_), None) => true,
         (Some(h), Some(a)) => h == a,
     }
 }
@@ -129,7 +137,8 @@ pub fn view(handler: &Handler, facts: &ComplaintFacts) -> Option<ComplaintView> 
     })
 }
 
-/// A user proposed as investigator, as the directory has them.
+/// A user named in an event (the investigator, or an officer it concerns),
+/// as the directory has them.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Candidate {
     pub user: UserId,
@@ -187,10 +196,18 @@ pub enum EventProblem {
     InvestigatesThemself,
     #[error("a due date is today or later")]
     DueInThePast,
+    #[error("a due date is at most a year ahead")]
+    DueTooFar,
+    #[error("an officer named must be a user of the complaint's agency")]
+    UnknownOfficer,
+    #[error("at most {MAX_LINKS} officers and {MAX_LINKS} records")]
+    TooManyLinks(&'static str),
     #[error("write the note")]
     Blank,
     #[error("at most {NOTE_MAX_CHARS} characters")]
     TooLong,
+    #[error("control characters other than line breaks are not accepted")]
+    ControlCharacters,
     #[error("only a complaint has a finding")]
     NotAComplaint,
     #[error("a complaint is assigned before a finding is made")]
@@ -208,8 +225,10 @@ impl EventProblem {
                 Some("kind")
             }
             Self::NotAnInvestigator | Self::InvestigatesThemself => Some("investigator_id"),
-            Self::DueInThePast => Some("due_on"),
-            Self::Blank | Self::TooLong => Some("text"),
+            Self::DueInThePast | Self::DueTooFar => Some("due_on"),
+            Self::UnknownOfficer => Some("officer_ids"),
+            Self::TooManyLinks(f) => Some(f),
+            Self::Blank | Self::TooLong | Self::ControlCharacters => Some("text"),
         }
     }
 }
@@ -220,19 +239,25 @@ fn note(text: &str) -> Result<(), EventProblem> {
         Err(EventProblem::Blank)
     } else if t.chars().count() > NOTE_MAX_CHARS {
         Err(EventProblem::TooLong)
+    } else if t
+        .chars()
+        .any(|c| c.is_control() && !matches!(c, '\n' | '\r' | '\t'))
+    {
+        Err(EventProblem::ControlCharacters)
     } else {
         Ok(())
     }
 }
 
 /// Checks `event` by `handler` on a complaint they may read (`view` is
-/// `Some`), and answers the complaint after it. `candidate` is the
-/// proposed investigator of an `Assigned` event.
+/// `Some`), and answers the complaint after it. `named` is what the
+/// directory has of the users an `Assigned` event names (its investigator
+/// and officers; an unknown id is simply absent).
 pub fn apply(
     handler: &Handler,
     facts: &ComplaintFacts,
     event: &Event,
-    candidate: Option<&Candidate>,
+    named: &[Candidate],
     today: NaiveDate,
 ) -> Result<ComplaintFacts, EventProblem> {
     let commands = handler.manages && in_agency(handler, facts);
@@ -248,24 +273,36 @@ pub fn apply(
         Event::Assigned {
             investigator_id,
             officer_ids,
+            record_ids,
             due_on,
-            ..
         } => {
             if !commands {
                 return Err(EventProblem::NotCommand);
             }
+            if officer_ids.len() > MAX_LINKS {
+                return Err(EventProblem::TooManyLinks("officer_ids"));
+            }
+            if record_ids.len() > MAX_LINKS {
+                return Err(EventProblem::TooManyLinks("record_ids"));
+            }
             // An unrouted complaint becomes the assigning commander's agency's.
             let agency = facts.agency.or(handler.org);
-            let fits = candidate.is_some_and(|c| {
-                c.user == *investigator_id && c.investigates && !c.disabled && c.org == agency
-            });
+            let known = |u: &UserId| named.iter().find(|c| c.user == *u);
+            let fits = known(investigator_id)
+                .is_some_and(|c| c.investigates && !c.disabled && c.org == agency);
             if !fits {
                 return Err(EventProblem::NotAnInvestigator);
             }
             for o in officer_ids {
+                if known(o).is_none_or(|c| c.org != agency) {
+                    return Err(EventProblem::UnknownOfficer);
+                }
                 if !next.officers.contains(o) {
                     next.officers.push(*o);
                 }
+            }
+            if next.officers.len() > MAX_LINKS {
+                return Err(EventProblem::TooManyLinks("officer_ids"));
             }
             if next.officers.contains(investigator_id) {
                 return Err(EventProblem::InvestigatesThemself);
@@ -273,6 +310,12 @@ pub fn apply(
             if let Some(d) = due_on {
                 if *d < today {
                     return Err(EventProblem::DueInThePast);
+                }
+                if today
+                    .checked_add_days(Days::new(DUE_MAX_DAYS))
+                    .is_some_and(|last| *d > last)
+                {
+                    return Err(EventProblem::DueTooFar);
                 }
                 next.due_on = *d;
             }

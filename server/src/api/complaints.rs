@@ -295,11 +295,18 @@ pub async fn people(State(state): State<AppState>, auth: Auth) -> Result<Json<Pe
     if !h.manages {
         return Err(ApiError::Forbidden);
     }
+    // Command staff of no agency choose from no one (`workflow` fails closed).
+    let Some(org) = h.org else {
+        return Ok(Json(People {
+            investigators: vec![],
+            officers: vec![],
+        }));
+    };
     let mut out = People {
         investigators: vec![],
         officers: vec![],
     };
-    for (id, username, display_name, role) in state.store.members(h.org).await? {
+    for (id, username, display_name, role) in state.store.members(Some(org)).await? {
         let m = || Member {
             id,
             username: username.clone(),
@@ -351,26 +358,31 @@ pub async fn add_event(
     };
     let before = facts(&row)?;
     workflow::view(&h, &before).ok_or(ApiError::NotFound)?;
-    let candidate = match &event {
-        Event::Assigned {
-            investigator_id, ..
-        } => state
-            .store
-            .membership(*investigator_id)
-            .await?
-            .map(|(org, role, disabled)| Candidate {
-                user: *investigator_id,
-                org,
-                investigates: !state
-                    .policy
-                    .scopes(role, Action::InvestigateComplaints)
-                    .is_empty(),
-                disabled,
-            }),
-        _ => None,
-    };
-    let after =
-        workflow::apply(&h, &before, &event, candidate.as_ref(), today()).map_err(refused)?;
+    // What the directory has of the users an assignment names (no more
+    // than the workflow takes: a longer list is refused there unread).
+    let mut named = Vec::new();
+    if let Event::Assigned {
+        investigator_id,
+        officer_ids,
+        ..
+    } = &event
+        && officer_ids.len() <= workflow::MAX_LINKS
+    {
+        for u in std::iter::once(investigator_id).chain(officer_ids) {
+            if let Some((org, role, disabled)) = state.store.membership(*u).await? {
+                named.push(Candidate {
+                    user: *u,
+                    org,
+                    investigates: !state
+                        .policy
+                        .scopes(role, Action::InvestigateComplaints)
+                        .is_empty(),
+                    disabled,
+                });
+            }
+        }
+    }
+    let after = workflow::apply(&h, &before, &event, &named, today()).map_err(refused)?;
     let now = super::now().millis();
     let mut records: Vec<Uuid> = serde_json::from_str(&row.records).unwrap_or_default();
     if let Event::Assigned { record_ids, .. } = &event {
@@ -418,7 +430,18 @@ pub async fn add_event(
             "the complaint changed while this was sent: reload it and try again".into(),
         ));
     }
-    let (out, _) = shown(&state, &h, id).await?;
+    // The answer shows the complaint again: logged as a read, with what it
+    // disclosed.
+    let (out, fields) = shown(&state, &h, id).await?;
+    state
+        .store
+        .log_access(&[auth.view_entry(
+            "read_complaint",
+            "POST /api/v1/complaints/{id}/events",
+            format!("complaint={id}"),
+            fields,
+        )])
+        .await?;
     Ok((StatusCode::CREATED, Json(out)))
 }
 

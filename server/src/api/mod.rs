@@ -23,6 +23,7 @@ pub mod reviews;
 pub mod scope;
 pub mod sheet;
 pub mod sync;
+pub mod training;
 pub mod transport;
 
 use crate::auth::Keys;
@@ -127,6 +128,8 @@ pub fn router(state: AppState) -> Router {
             "/public/complaints/{tracking_code}",
             get(public_complaints::get_status),
         )
+        .route("/training", get(training::list).post(training::create))
+        .route("/training/compliance", get(training::compliance))
         .route("/openapi.json", get(openapi::document))
         // A wrong path under the API is a JSON 404, not the app's page.
         .fallback(transport::not_found);

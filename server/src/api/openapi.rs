@@ -53,6 +53,9 @@ use utoipa::OpenApi;
         super::complaints::add_event,
         super::public_complaints::create,
         super::public_complaints::get_status,
+        super::training::list,
+        super::training::create,
+        super::training::compliance,
     ),
     components(schemas(super::error::ErrorBody))
 )]

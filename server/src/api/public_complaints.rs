@@ -59,7 +59,38 @@ pub fn problems(p: Vec<FilingProblem>) -> ApiError {
     )
 }
 
-/// Checks, routes and keeps a filing; answers its tracking code.
+/// What the per-address limit counts a public post under: a keyed hash of
+/// the address (of its /64 network for IPv6, since one home holds a whole
+/// /64), so the table of posts names no one's address, in the database or
+/// in a backup.
+pub fn address_key(state: &AppState, peer: SocketAddr) -> String {
+    let ip = match client_address(peer).parse::<std::net::IpAddr>() {
+        Ok(std::net::IpAddr::V6(v6)) if v6.to_ipv4_mapped().is_none() => {
+            let mut o = v6.octets();
+            o[8..].fill(0);
+            std::net::Ipv6Addr::from(o).to_string()
+        }
+        Ok(std::net::IpAddr::V6(v6)) => v6
+            .to_ipv4_mapped()
+            .map(|v4| v4.to_string())
+            .unwrap_or_default(),
+        Ok(v4) => v4.to_string(),
+        Err(_) => client_address(peer),
+    };
+    state.keys.mac(b"public-post", ip.as_bytes())[..16]
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+/// When a public post is counted: to the minute, so that its time does not
+/// single out the filing it came with.
+fn post_time(now: client_core::Timestamp) -> i64 {
+    now.millis() - now.millis().rem_euclid(60_000)
+}
+
+/// Checks, routes and keeps a filing; answers its tracking code. `address`
+/// is the sender's `address_key`.
 pub async fn file(state: &AppState, address: &str, filing: Filing) -> Result<String, ApiError> {
     let now = super::now();
     let today = now.to_datetime().date_naive();
@@ -78,7 +109,7 @@ pub async fn file(state: &AppState, address: &str, filing: Filing) -> Result<Str
     }
     if let Some(retry) = state
         .store
-        .reserve_public_post(address, FILINGS, now.millis())
+        .reserve_public_post(address, FILINGS, post_time(now))
         .await?
     {
         return Err(too_many(retry));
@@ -134,16 +165,33 @@ pub struct Filed {
 }
 
 /// Files a complaint, a compliment or feedback (no sign-in). Contact
-/// details and the filer's demographics are optional.
+/// details and the filer's demographics are optional. Only
+/// `application/json` is taken: a page elsewhere can post a form or plain
+/// text from a visitor's browser without asking, but not JSON.
 #[utoipa::path(post, path = "/api/v1/public/complaints",
     request_body(content = Object, description = "{kind, school_id?, incident_date?, officer_description?, description, contact?, complainant?}"),
     responses((status = 201, body = Filed), (status = 400, body = super::error::ErrorBody), (status = 422, body = super::error::ErrorBody), (status = 429, body = super::error::ErrorBody)))]
 pub async fn create(
     State(state): State<AppState>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: axum::http::HeaderMap,
     ApiJson(filing): ApiJson<Filing>,
 ) -> Result<(StatusCode, Json<Filed>), ApiError> {
-    let tracking_code = file(&state, &client_address(peer), filing).await?;
+    let json = headers
+        .get(axum::http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| {
+            v.trim_start()
+                .to_ascii_lowercase()
+                .starts_with("application/json")
+        });
+    if !json {
+        return Err(ApiError::BadRequest {
+            code: "not_json",
+            message: "send the filing as application/json".into(),
+        });
+    }
+    let tracking_code = file(&state, &address_key(&state, peer), filing).await?;
     Ok((StatusCode::CREATED, Json(Filed { tracking_code })))
 }
 
@@ -154,7 +202,8 @@ pub struct Status {
     pub updated_at: String,
 }
 
-/// A filing's status by its code, or `None` for no such code. Nothing else
+/// A filing's status by its code, or `None` for no such code (`address`
+/// as for `file`). Nothing else
 /// about it is told: not its kind, school or finding.
 pub async fn status(
     state: &AppState,
@@ -190,7 +239,7 @@ pub async fn get_status(
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
     Path(code): Path<String>,
 ) -> Result<Json<Status>, ApiError> {
-    status(&state, &client_address(peer), &code)
+    status(&state, &address_key(&state, peer), &code)
         .await?
         .map(Json)
         .ok_or(ApiError::NotFound)

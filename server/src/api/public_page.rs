@@ -13,8 +13,7 @@ mod form;
 
 use super::AppState;
 use super::error::ApiError;
-use super::extract::client_address;
-use super::public_complaints::{file, status};
+use super::public_complaints::{address_key, file, status};
 use axum::extract::{ConnectInfo, Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
@@ -150,6 +149,14 @@ pub async fn submit(
     headers: HeaderMap,
     axum::Form(fields): axum::Form<form::Fields>,
 ) -> Result<Response, ApiError> {
+    // A form posted from another site's page is not a person on ours (the
+    // browser says so); such a page could make each visitor file for it.
+    if headers
+        .get("sec-fetch-site")
+        .is_some_and(|v| v.as_bytes() == b"cross-site")
+    {
+        return Err(ApiError::Forbidden);
+    }
     let words = Words::choose(fields.lang.as_deref(), &headers);
     let title = words.t("thanks-title");
     if fields.website.as_deref().is_some_and(|w| !w.is_empty()) {
@@ -168,7 +175,7 @@ pub async fn submit(
         Ok(f) => f,
         Err(problems) => return Ok(answer(StatusCode::UNPROCESSABLE_ENTITY, again(&problems))),
     };
-    match file(&state, &client_address(peer), filing).await {
+    match file(&state, &address_key(&state, peer), filing).await {
         Ok(code) => {
             let lang = words.tag();
             let body = html! {
@@ -218,7 +225,7 @@ pub async fn status_page(
     let code = q.code.as_deref().map(str::trim).filter(|c| !c.is_empty());
     let (found, code_status) = match code {
         None => (None, StatusCode::OK),
-        Some(c) => match status(&state, &client_address(peer), c).await {
+        Some(c) => match status(&state, &address_key(&state, peer), c).await {
             Ok(Some(s)) => (Some(Some(s)), StatusCode::OK),
             Ok(None) => (Some(None), StatusCode::NOT_FOUND),
             Err(ApiError::TooMany { .. }) => {

@@ -68,6 +68,9 @@ pub struct OfficerLine {
     pub enforcement: u64,
     pub per_100: f64,
     pub flag: Option<FlagOut>,
+    /// Where the officer stands on training (003 p8; `training::standing`).
+    #[schema(value_type = Object)]
+    pub training: Option<client_core::training::Standing>,
 }
 
 #[derive(Serialize, utoipa::ToSchema)]
@@ -171,6 +174,7 @@ pub async fn queue(
     };
     let group: Vec<outlier::Counts> = counted.iter().map(|(_, n, k)| counts(*n, *k)).collect();
     let med = outlier::group_median(&group);
+    let mut standings = super::training::standings(&state, &officers).await?;
     let lines: Vec<OfficerLine> = counted
         .iter()
         .filter(|(o, _, _)| officers.contains(o))
@@ -184,6 +188,7 @@ pub async fn queue(
                 code: f.code,
                 reason: f.reason,
             }),
+            training: standings.remove(o).map(|(_, s)| s),
         })
         .collect();
 

@@ -143,12 +143,11 @@ impl Store {
         manages: bool,
     ) -> Result<Vec<complaint::Model>, StoreError> {
         let mut reach = Condition::any().add(complaint::Column::InvestigatorId.eq(user.0));
-        if manages {
-            reach = reach.add(complaint::Column::AgencyId.is_null());
-            reach = match org {
-                Some(o) => reach.add(complaint::Column::AgencyId.eq(o)),
-                None => reach.add(complaint::Column::AgencyId.is_not_null()),
-            };
+        // Command staff of no agency reach none (`workflow::view` agrees).
+        if let (true, Some(o)) = (manages, org) {
+            reach = reach
+                .add(complaint::Column::AgencyId.is_null())
+                .add(complaint::Column::AgencyId.eq(o));
         }
         Ok(complaint::Entity::find()
             .filter(reach)

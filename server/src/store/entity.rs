@@ -500,3 +500,26 @@ pub mod public_post {
 
     impl ActiveModelBehavior for ActiveModel {}
 }
+
+pub mod training {
+    use sea_orm::entity::prelude::*;
+
+    #[sea_orm::model]
+    #[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
+    #[sea_orm(table_name = "training")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub id: Uuid,
+        pub officer_id: Uuid,
+        pub course: String,
+        /// JSON list of `training::Topic`.
+        pub topics: String,
+        pub hours: f64,
+        /// `YYYY-MM-DD`.
+        pub completed_on: String,
+        pub recorded_by: Uuid,
+        pub recorded_at: i64,
+    }
+
+    impl ActiveModelBehavior for ActiveModel {}
+}

@@ -23,6 +23,7 @@ pub mod projection;
 pub mod redactions;
 pub mod reports;
 pub mod settings;
+pub mod training;
 
 use crate::settings::Settings;
 use migrations::{Migrator, MigratorTrait};

@@ -10,6 +10,7 @@ use sea_orm::{EntityTrait, Set};
 
 const REVIEW_CALENDAR: &str = "review_calendar";
 const DEVICE_RETENTION_PERIODS: &str = "device_retention_periods";
+const TRAINING_REFRESHER: &str = "training_refresher";
 
 impl Store {
     /// The agency's review calendar; DOMAIN.md's default (1 Aug and 1 Feb)
@@ -40,6 +41,19 @@ impl Store {
             .ok()
             .filter(|n| *n >= 1)
             .ok_or_else(|| StoreError::Damaged("device retention periods".into()))
+    }
+
+    /// The agency's refresher cycle (`client_core::training::Refresher`);
+    /// its default until one is set.
+    pub async fn training_refresher(&self) -> Result<client_core::training::Refresher, StoreError> {
+        let Some(row) = setting::Entity::find_by_id(TRAINING_REFRESHER.to_string())
+            .one(self.db())
+            .await?
+        else {
+            return Ok(Default::default());
+        };
+        serde_json::from_str(&row.value)
+            .map_err(|e| StoreError::Damaged(format!("training refresher: {e}")))
     }
 
     /// Sets [`Self::device_retention_periods`] (the CLI; an admin route

@@ -276,6 +276,9 @@ async fn a_bad_filing_names_its_fields_and_filings_are_limited_per_address() -> 
     Ok(())
 }
 
+/// Stands for the demo's agency in the matrix's expectations.
+const AGENCY: uuid::Uuid = uuid::Uuid::from_u128(0xa9);
+
 /// Every role x complaint endpoint x a complaint assigned to them or not,
 /// against the policy's grants and the workflow's `view`.
 #[tokio::test]
@@ -328,7 +331,8 @@ async fn the_complaint_access_matrix_matches_the_policy_and_the_workflow() -> an
                 let a = actor_of(w);
                 Handler {
                     user: a.user,
-                    org: None,
+                    // The demo's one agency: every agency role belongs to it.
+                    org: Some(AGENCY),
                     manages: !policy.scopes(a.role, Action::ManageComplaints).is_empty(),
                     investigates: !policy
                         .scopes(a.role, Action::InvestigateComplaints)
@@ -372,7 +376,8 @@ async fn the_complaint_access_matrix_matches_the_policy_and_the_workflow() -> an
                     },
                     ..ComplaintFacts::filed(
                         ComplaintKind::Complaint,
-                        None,
+                        // Assigning routed it to the commander's agency.
+                        investigator.map(|_| AGENCY),
                         chrono::Utc::now().date_naive(),
                     )
                 };

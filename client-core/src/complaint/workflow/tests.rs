@@ -133,6 +133,18 @@ fn candidate(user: UserId) -> Candidate {
     }
 }
 
+/// The directory's answer for an event: the candidate given, and the
+/// officer every assignment here names.
+fn named(investigator: Option<Candidate>) -> Vec<Candidate> {
+    investigator
+        .into_iter()
+        .chain([Candidate {
+            investigates: false,
+            ..candidate(OFFICER)
+        }])
+        .collect()
+}
+
 fn assign(to: UserId) -> Event {
     Event::Assigned {
         investigator_id: to,
@@ -347,7 +359,7 @@ fn each_event_s_rules() {
         ),
     ];
     for (what, who, facts, event, cand, want) in cases {
-        let got = apply(&who, &facts, &event, cand.as_ref(), today).map(|_| ());
+        let got = apply(&who, &facts, &event, &named(cand), today).map(|_| ());
         assert_eq!(got, want, "{what}");
     }
 }
@@ -365,7 +377,7 @@ fn an_assignment_routes_links_and_dates_the_complaint() {
         &commander(),
         &received(None),
         &event,
-        Some(&candidate(SERGEANT)),
+        &named(Some(candidate(SERGEANT))),
         today,
     )
     .expect("assigned");
@@ -382,7 +394,7 @@ fn an_assignment_routes_links_and_dates_the_complaint() {
         &Event::Closed {
             text: Some("Retraining ordered".into()),
         },
-        None,
+        &[],
         today,
     )
     .expect("closed");

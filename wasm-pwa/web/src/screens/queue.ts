@@ -42,11 +42,12 @@ export function queueScreen(app: Nav, period?: string): HTMLElement {
         h("h2", { id: "officers-h" }, "Your officers"),
         h("p", { class: "help" }, `Arrests + citations + searches + seizures per 100 interactions; the agency median is ${q.median_per_100.toFixed(1)}. An officer is flagged above twice the median, with at least ${q.outlier_min_interactions} interactions and ${q.outlier_min_actions} such actions.`),
         h("table", { class: "data" },
-          h("thead", {}, h("tr", {}, ["Officer", "Interactions", "Arrests, citations, searches", "Per 100", "Flag"].map((c) => h("th", { scope: "col" }, c)))),
+          h("thead", {}, h("tr", {}, ["Officer", "Interactions", "Arrests, citations, searches", "Per 100", "Flag", "Training"].map((c) => h("th", { scope: "col" }, c)))),
           h("tbody", {}, q.officers.map((o) => h("tr", { class: o.flag ? "flagged" : "" },
             h("th", { scope: "row" }, o.username || o.officer_id.slice(0, 8)),
             h("td", {}, o.interactions), h("td", {}, o.enforcement), h("td", {}, o.per_100.toFixed(1)),
-            h("td", {}, o.flag ? h("span", { class: "flag" }, o.flag.reason) : "—")))))),
+            h("td", {}, o.flag ? h("span", { class: "flag" }, o.flag.reason) : "—"),
+            h("td", { "data-training": "" }, training(o.training))))))),
       h("section", { "aria-labelledby": "items-h" },
         h("h2", { id: "items-h" }, `Records to review (${q.items.length})`),
         q.items.length ? h("ul", { class: "queue" }, q.items.map((i) => item(i, q))) : h("p", { class: "help" }, "Nothing in this period's queue.")),
@@ -166,4 +167,16 @@ export function queueScreen(app: Nav, period?: string): HTMLElement {
 
   void load(period);
   return root;
+}
+
+/** An officer's training standing in words (client-core's `training::Standing`). */
+function training(t: unknown): HTMLElement | string {
+  const s = t as { state?: string; by?: string; since?: string; hours?: number; basic_done_on?: string; late?: boolean } | null | undefined;
+  switch (s?.state) {
+    case "basic_due": return `Basic course due by ${s.by} (${s.hours ?? 0} of 40 h)`;
+    case "basic_overdue": return h("span", { class: "flag" }, `Basic course overdue since ${s.since} (${s.hours ?? 0} of 40 h)`);
+    case "refresher_overdue": return h("span", { class: "flag" }, `Refresher overdue since ${s.since}`);
+    case "compliant": return `Up to date${s.late ? " (basic course finished late)" : ""}`;
+    default: return "—";
+  }
 }
