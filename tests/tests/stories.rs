@@ -48,6 +48,8 @@ mod retention;
 mod review;
 #[path = "stories/robustness.rs"]
 mod robustness;
+#[path = "stories/sessions.rs"]
+mod sessions;
 #[path = "stories/sign_in.rs"]
 mod sign_in;
 #[path = "stories/static_assets.rs"]

@@ -21,6 +21,7 @@ pub mod redactions;
 pub mod reports;
 pub mod reviews;
 pub mod scope;
+pub mod sessions;
 pub mod sheet;
 pub mod sync;
 pub mod training;
@@ -32,7 +33,7 @@ use crate::store::Store;
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::http::{HeaderValue, StatusCode, header};
-use axum::routing::{any, get, patch, post, put};
+use axum::routing::{any, delete, get, patch, post, put};
 use client_core::Policy;
 use metrics_exporter_prometheus::PrometheusHandle;
 use std::path::Path;
@@ -75,6 +76,10 @@ pub fn router(state: AppState) -> Router {
     let api = Router::new()
         .route("/auth/login", post(auth::login))
         .route("/auth/refresh", post(auth::refresh))
+        .route("/auth/logout", post(sessions::logout))
+        .route("/me/password", post(sessions::change_password))
+        .route("/me/sessions", get(sessions::list))
+        .route("/me/sessions/{id}", delete(sessions::end))
         .route("/auth/invite", post(invites::redeem))
         .route("/auth/mfa", post(mfa::verify))
         .route("/me/mfa/totp", post(mfa::enrol))
@@ -155,8 +160,10 @@ pub fn router(state: AppState) -> Router {
         .layer(
             TraceLayer::new_for_http().make_span_with(|req: &axum::http::Request<_>| {
                 // Ids and counts only: the path (never the query string, which
-                // could carry a username) and the user id, filled in by auth.
-                tracing::info_span!("request", method = %req.method(), path = %req.uri().path(), user = tracing::field::Empty)
+                // could carry a username or a tracking code) and the user id,
+                // filled in by auth.
+                let path = logged_path(req.uri().path());
+                tracing::info_span!("request", method = %req.method(), path = %path, user = tracing::field::Empty)
             }),
         )
         // Before compression: rejections' text becomes the error message.
@@ -173,6 +180,16 @@ pub fn router(state: AppState) -> Router {
         .layer(RequestBodyLimitLayer::new(limit));
     let settings = state.settings.clone();
     transport::secure(app, &settings).with_state(state)
+}
+
+/// A path as the request log shows it: a complaint's tracking code is its
+/// filer's only key, so it never reaches a log.
+fn logged_path(path: &str) -> &str {
+    if path.starts_with("/api/v1/public/complaints/") {
+        "/api/v1/public/complaints/{tracking_code}"
+    } else {
+        path
+    }
 }
 
 /// The built app (`cargo xtask web`). Each file goes out as the `.br` or

@@ -12,6 +12,10 @@ use utoipa::OpenApi;
     paths(
         super::auth::login,
         super::auth::refresh,
+        super::sessions::logout,
+        super::sessions::change_password,
+        super::sessions::list,
+        super::sessions::end,
         super::me::me,
         super::mfa::enrol,
         super::mfa::confirm,

@@ -227,7 +227,11 @@ pub async fn status(
     let f = facts(&row)?;
     Ok(Some(Status {
         status: f.status.as_str().into(),
-        updated_at: client_core::Timestamp::from_millis(row.updated_at).to_string(),
+        // To the day: the hour of each internal note is the handlers'.
+        updated_at: client_core::Timestamp::from_millis(
+            row.updated_at - row.updated_at.rem_euclid(86_400_000),
+        )
+        .to_string(),
     }))
 }
 

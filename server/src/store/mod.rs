@@ -22,6 +22,7 @@ pub mod overcalling;
 pub mod projection;
 pub mod redactions;
 pub mod reports;
+pub mod sessions;
 pub mod settings;
 pub mod training;
 

@@ -3,7 +3,8 @@
 //! left the complaint unreadable (500), an event's answer disclosed the
 //! complainant without an access-log entry naming the fields, the table of
 //! public posts kept each filer's address beside the filing's exact time,
-//! and another site's page could make a visitor's browser file.
+//! another site's page could make a visitor's browser file, and the public
+//! status told the minute of each internal note.
 
 use fieldlog_tests::{Db, TestServer};
 use sea_orm::{ConnectionTrait, Statement};
@@ -141,6 +142,26 @@ async fn public_posts_name_no_address_and_other_sites_cannot_file() -> anyhow::R
         let lt = s.login("lt.reyes").await?;
         let (_, list) = s.get(Some(&lt.token), "/api/v1/complaints").await?;
         assert_eq!(list.as_array().map(Vec::len), Some(1), "{name}: {list}");
+
+        // The filer's status says the day it last moved, not the handlers' hours.
+        let (_, b) = s
+            .post_json(
+                None,
+                "/api/v1/public/complaints",
+                &json!({"kind": "feedback", "description": "Thanks"}),
+            )
+            .await?;
+        let code = b["tracking_code"].as_str().unwrap_or_default();
+        let (st, status) = s
+            .get(None, &format!("/api/v1/public/complaints/{code}"))
+            .await?;
+        assert_eq!(st, 200, "{name}");
+        assert!(
+            status["updated_at"]
+                .as_str()
+                .is_some_and(|t| t.ends_with("T00:00:00Z")),
+            "{name}: {status}"
+        );
     }
     Ok(())
 }
