@@ -53,6 +53,8 @@ closed_set!(
         ReadTraining = "read_training",
         /// Add to an officer's training register.
         RecordTraining = "record_training",
+        /// Register and remove webhooks, and read their deliveries.
+        ManageWebhooks = "manage_webhooks",
     }
 );
 
@@ -88,6 +90,7 @@ impl Action {
                 // About an officer, not a record: refused as 403 whoever it is.
                 | Self::ReadTraining
                 | Self::RecordTraining
+                | Self::ManageWebhooks
         )
     }
 }
@@ -246,6 +249,8 @@ impl Policy {
                 g(Commander, ReadTraining, Anywhere),
                 g(Admin, ReadTraining, Anywhere),
                 g(Admin, RecordTraining, Anywhere),
+                // Webhooks (issue 21): the admin's, for their organisation.
+                g(Admin, ManageWebhooks, Anywhere),
             ],
             views: vec![
                 (Sro, View::Full),

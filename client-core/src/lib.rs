@@ -40,6 +40,7 @@ pub mod timestamp;
 pub mod training;
 pub mod view;
 pub mod vocabulary;
+pub mod webhook;
 
 pub use access::{Action, Actor, Decision, DocKind, Policy, RecordFacts, View};
 pub use ids::{DeviceId, RecordId, ReviewId, SchoolId, StudentKey, UserId};

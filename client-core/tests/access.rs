@@ -46,6 +46,7 @@ const TABLE: &[(Role, &[(Action, &str)])] = {
                 (InvestigateComplaints, "FFFF"),
                 (ReadTraining, "AFAF"),
                 (RecordTraining, "FFFF"),
+                (ManageWebhooks, "FFFF"),
             ],
         ),
         (
@@ -73,6 +74,7 @@ const TABLE: &[(Role, &[(Action, &str)])] = {
                 (InvestigateComplaints, "AAAA"),
                 (ReadTraining, "AFAF"),
                 (RecordTraining, "AFAF"),
+                (ManageWebhooks, "FFFF"),
             ],
         ),
         (
@@ -100,6 +102,7 @@ const TABLE: &[(Role, &[(Action, &str)])] = {
                 (InvestigateComplaints, "FFFF"),
                 (ReadTraining, "FFFF"),
                 (RecordTraining, "FFFF"),
+                (ManageWebhooks, "FFFF"),
             ],
         ),
         (
@@ -127,6 +130,7 @@ const TABLE: &[(Role, &[(Action, &str)])] = {
                 (InvestigateComplaints, "FFFF"),
                 (ReadTraining, "FFFF"),
                 (RecordTraining, "FFFF"),
+                (ManageWebhooks, "FFFF"),
             ],
         ),
         (
@@ -154,6 +158,7 @@ const TABLE: &[(Role, &[(Action, &str)])] = {
                 (InvestigateComplaints, "FFFF"),
                 (ReadTraining, "AAAA"),
                 (RecordTraining, "AAAA"),
+                (ManageWebhooks, "AAAA"),
             ],
         ),
         (
@@ -181,6 +186,7 @@ const TABLE: &[(Role, &[(Action, &str)])] = {
                 (InvestigateComplaints, "FFFF"),
                 (ReadTraining, "FFFF"),
                 (RecordTraining, "FFFF"),
+                (ManageWebhooks, "FFFF"),
             ],
         ),
         (
@@ -208,6 +214,7 @@ const TABLE: &[(Role, &[(Action, &str)])] = {
                 (InvestigateComplaints, "AAAA"),
                 (ReadTraining, "AAAA"),
                 (RecordTraining, "FFFF"),
+                (ManageWebhooks, "FFFF"),
             ],
         ),
     ]

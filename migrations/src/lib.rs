@@ -19,6 +19,7 @@ mod m20261206_000013_school_zone;
 mod m20261206_000014_totp;
 mod m20261207_000015_complaints;
 mod m20261207_000016_training;
+mod m20261207_000017_webhooks;
 
 #[derive(Debug)]
 pub struct Migrator;
@@ -43,6 +44,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261206_000014_totp::Migration),
             Box::new(m20261207_000015_complaints::Migration),
             Box::new(m20261207_000016_training::Migration),
+            Box::new(m20261207_000017_webhooks::Migration),
         ]
     }
 }

@@ -191,6 +191,12 @@ async fn serve(settings: Settings, store: Store) -> anyhow::Result<()> {
         metrics,
         years: Default::default(),
     };
+    // The webhook outbox's sender, in every process (they share it by lease).
+    tokio::spawn(crate::webhooks::run(
+        state.store.clone(),
+        state.keys.clone(),
+        state.settings.clone(),
+    ));
     println!("Fieldlog is listening on http://{addr}/");
     tracing::info!(%addr, "listening");
     accept_loop(listener, router(state), header_timeout).await;

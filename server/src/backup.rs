@@ -61,6 +61,8 @@ macro_rules! each_table {
             $f::<complaint::Entity>($src, $dst).await?,
             $f::<complaint_event::Entity>($src, $dst).await?,
             $f::<training::Entity>($src, $dst).await?,
+            $f::<webhook::Entity>($src, $dst).await?,
+            $f::<webhook_delivery::Entity>($src, $dst).await?,
         ]
     };
 }

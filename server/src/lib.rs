@@ -22,3 +22,4 @@ pub mod settings;
 pub mod store;
 pub mod sync;
 pub mod user_admin;
+pub mod webhooks;

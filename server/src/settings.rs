@@ -65,6 +65,36 @@ pub struct Settings {
     /// Report cells from 1 to this minus one are suppressed. The server
     /// refuses to start with less than `report::MIN_THRESHOLD` (5).
     pub report_min_cell: u64,
+    /// Lets webhooks target loopback and private addresses (tests; a lab).
+    /// `FIELDLOG_WEBHOOK_ALLOW_PRIVATE=1`.
+    #[serde(deserialize_with = "flag")]
+    pub webhook_allow_private: bool,
+    /// The first wait before a failed webhook delivery is tried again; it
+    /// doubles each time, to an hour at most.
+    pub webhook_retry_base_ms: i64,
+}
+
+/// A yes/no setting as an environment variable may spell it: true, false,
+/// 1, 0 (as API.md writes `FIELDLOG_WEBHOOK_ALLOW_PRIVATE=1`).
+fn flag<'de, D: serde::Deserializer<'de>>(d: D) -> Result<bool, D::Error> {
+    #[derive(serde::Deserialize)]
+    #[serde(untagged)]
+    enum Flag {
+        Bool(bool),
+        Int(i64),
+        Text(String),
+    }
+    match Flag::deserialize(d)? {
+        Flag::Bool(b) => Ok(b),
+        Flag::Int(n) => Ok(n != 0),
+        Flag::Text(t) => match t.trim().to_ascii_lowercase().as_str() {
+            "1" | "true" | "yes" => Ok(true),
+            "0" | "false" | "no" | "" => Ok(false),
+            other => Err(serde::de::Error::custom(format!(
+                "not a yes or no: {other}"
+            ))),
+        },
+    }
 }
 
 impl Default for Settings {
@@ -93,6 +123,8 @@ impl Default for Settings {
             web_dir: Some(PathBuf::from("wasm-pwa/web/dist")),
             database_pool: 8,
             report_min_cell: client_core::report::DEFAULT_THRESHOLD,
+            webhook_allow_private: false,
+            webhook_retry_base_ms: 30_000,
         }
     }
 }

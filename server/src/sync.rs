@@ -476,6 +476,20 @@ async fn push_one(
             let earlier = earlier.get(&id.record).map(|t| Timestamp::from_millis(*t));
             let row = record_row(&after, now, earlier);
             store.save_record_row(conn, &row, now.millis()).await?;
+            // Webhooks, in this transaction: an event is kept iff its change
+            // is. Status and amendments live in the account document, so
+            // only its changes make events (a push of both documents makes
+            // one event, not two).
+            let events = match id.kind {
+                DocKind::Account => client_core::webhook::record_events(before.as_ref(), &after),
+                _ => vec![],
+            };
+            for e in events {
+                let org = crate::store::webhooks::org_of_in(conn, facts.officer).await?;
+                let body =
+                    crate::webhooks::payload(e, serde_json::json!({"record_id": after.id}), now);
+                crate::store::webhooks::enqueue_in(conn, e, org, &body, now.millis()).await?;
+            }
         }
         DocKind::Review => {
             let after: Reviews = match w.doc.read() {
@@ -516,6 +530,13 @@ async fn push_one(
                     e.to_string(),
                     Some("reviews".into()),
                 )));
+            }
+            let event = client_core::webhook::EventType::ReviewCreated;
+            for review in client_core::webhook::new_reviews(&before, &after) {
+                let org = crate::store::webhooks::org_of_in(conn, facts.officer).await?;
+                let data = serde_json::json!({"record_id": id.record, "review_id": review});
+                let body = crate::webhooks::payload(event, data, now);
+                crate::store::webhooks::enqueue_in(conn, event, org, &body, now.millis()).await?;
             }
         }
     }

@@ -357,7 +357,7 @@ impl TestServer {
             database_url,
             child,
             logs,
-            http: reqwest::Client::new(),
+            http: http_client(),
             log_filter,
             env,
         })
@@ -554,6 +554,21 @@ async fn send(mut rq: reqwest::RequestBuilder, token: Option<&str>) -> Result<(u
         status,
         serde_json::from_str(&text).unwrap_or(Value::String(text)),
     ))
+}
+
+/// Chooses rustls's crypto (ring) for this process, once: reqwest is
+/// built with rustls and no provider, since the server picks ring for its
+/// webhooks and features are shared across the workspace.
+pub fn install_crypto() {
+    #[allow(deprecated)]
+    let provider = rustls::crypto::ring::default_provider();
+    let _ = provider.install_default();
+}
+
+/// An HTTP client for talking to the server.
+pub fn http_client() -> reqwest::Client {
+    install_crypto();
+    reqwest::Client::new()
 }
 
 /// A signed-in user.

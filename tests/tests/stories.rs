@@ -414,3 +414,5 @@ async fn the_report_projection_keeps_sources_apart() -> anyhow::Result<()> {
     }
     Ok(())
 }
+#[path = "stories/webhooks.rs"]
+mod webhooks;

@@ -26,6 +26,7 @@ pub mod sheet;
 pub mod sync;
 pub mod training;
 pub mod transport;
+pub mod webhooks;
 
 use crate::auth::Keys;
 use crate::settings::Settings;
@@ -103,6 +104,12 @@ pub fn router(state: AppState) -> Router {
             "/admin/users/{id}/password-reset",
             post(invites::password_reset),
         )
+        .route(
+            "/admin/webhooks",
+            get(webhooks::list).post(webhooks::create),
+        )
+        .route("/admin/webhooks/{id}", delete(webhooks::delete))
+        .route("/admin/webhooks/{id}/deliveries", get(webhooks::deliveries))
         .route("/me", get(me::me))
         .route("/sync", post(sync::sync))
         .route("/incidents", post(incidents::create).get(incidents::list))

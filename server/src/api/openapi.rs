@@ -60,6 +60,10 @@ use utoipa::OpenApi;
         super::training::list,
         super::training::create,
         super::training::compliance,
+        super::webhooks::create,
+        super::webhooks::list,
+        super::webhooks::delete,
+        super::webhooks::deliveries,
     ),
     components(schemas(super::error::ErrorBody))
 )]

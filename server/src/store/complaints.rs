@@ -116,7 +116,15 @@ impl Store {
 
     pub async fn add_complaint(&self, row: complaint::Model, log: Entry) -> Result<(), StoreError> {
         let w = self.begin_write().await?;
+        let (id, at, agency) = (row.id, row.received_at, row.agency_id);
         complaint::ActiveModel::from(row).insert(&w.tx).await?;
+        let event = client_core::webhook::EventType::ComplaintReceived;
+        let body = crate::webhooks::payload(
+            event,
+            serde_json::json!({"complaint_id": id}),
+            client_core::Timestamp::from_millis(at),
+        );
+        super::webhooks::enqueue_in(&w.tx, event, agency, &body, at).await?;
         let signed = self.log_access_in(&w, &[log]).await?;
         w.commit().await?;
         self.anchored_by(signed)

@@ -523,3 +523,54 @@ pub mod training {
 
     impl ActiveModelBehavior for ActiveModel {}
 }
+
+pub mod webhook {
+    use sea_orm::entity::prelude::*;
+
+    #[sea_orm::model]
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "webhooks")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub id: Uuid,
+        pub url: String,
+        /// JSON list of `webhook::EventType`.
+        pub events: String,
+        /// What the signing secret is derived from; not the secret.
+        pub nonce: String,
+        /// Whose events it gets (`client_core::webhook::reaches`).
+        pub organization_id: Option<Uuid>,
+        pub created_by: Uuid,
+        pub created_at: i64,
+        pub deleted_at: Option<i64>,
+    }
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+pub mod webhook_delivery {
+    use sea_orm::entity::prelude::*;
+
+    #[sea_orm::model]
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "webhook_deliveries")]
+    pub struct Model {
+        /// The `webhook-id` header, the same on every try.
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub id: Uuid,
+        pub webhook_id: Uuid,
+        pub event_type: String,
+        /// The JSON sent: the event's type, time and ids.
+        pub body: String,
+        pub created_at: i64,
+        pub attempts: i32,
+        /// When to try next; `None` once delivered or given up.
+        pub next_at: Option<i64>,
+        pub lease_until: Option<i64>,
+        pub delivered_at: Option<i64>,
+        pub last_status: Option<i32>,
+        pub last_error: Option<String>,
+    }
+
+    impl ActiveModelBehavior for ActiveModel {}
+}

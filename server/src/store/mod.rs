@@ -25,6 +25,7 @@ pub mod reports;
 pub mod sessions;
 pub mod settings;
 pub mod training;
+pub mod webhooks;
 
 use crate::settings::Settings;
 use migrations::{Migrator, MigratorTrait};

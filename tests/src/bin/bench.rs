@@ -138,7 +138,7 @@ async fn main() -> anyhow::Result<()> {
         let officer = s.login("sro.patel").await?;
         let (user, school) = (officer.user, officer.first_school());
         let mut wire = Wire {
-            http: reqwest::Client::new(),
+            http: fieldlog_tests::http_client(),
             up: 0,
             down: 0,
             trips: 0,
@@ -206,7 +206,7 @@ async fn main() -> anyhow::Result<()> {
         for mut dev in devices {
             let (base, token) = (s.base.clone(), officer.token.clone());
             tasks.push(tokio::spawn(async move {
-                let http = reqwest::Client::new();
+                let http = fieldlog_tests::http_client();
                 let mut done = 0u64;
                 for i in 0..per_device {
                     dev.create(&record(i, user, school), now()).expect("valid");

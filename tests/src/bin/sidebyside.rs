@@ -85,12 +85,13 @@ async fn main() -> anyhow::Result<()> {
         .await?;
         // Behind the round-robin, one request per connection, so consecutive
         // requests of one device land on different replicas.
+        fieldlog_tests::install_crypto();
         let http = if replicas > 1 {
             reqwest::Client::builder()
                 .pool_max_idle_per_host(0)
                 .build()?
         } else {
-            reqwest::Client::new()
+            fieldlog_tests::http_client()
         };
         let f = Fieldlog {
             name,

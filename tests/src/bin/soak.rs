@@ -169,7 +169,7 @@ async fn main() -> anyhow::Result<()> {
             acknowledged: 0,
         })));
     }
-    let http = reqwest::Client::new();
+    let http = fieldlog_tests::http_client();
     let tally = Arc::new(Mutex::new(Tally::default()));
     let pid = server.pid();
 

@@ -64,7 +64,7 @@ async fn kill_9_at_random_moments_of_concurrent_syncs_loses_and_duplicates_nothi
                 let bases = bases.clone();
                 let n = size.syncs_per_device;
                 tasks.push(tokio::spawn(async move {
-                    let http = reqwest::Client::new();
+                    let http = fieldlog_tests::http_client();
                     let mut statuses = BTreeMap::new();
                     'syncs: for k in 0..n {
                         let r = contact(d.user, d.school);
@@ -122,7 +122,7 @@ async fn kill_9_at_random_moments_of_concurrent_syncs_loses_and_duplicates_nothi
             }
         }
         let bases: Vec<String> = servers.iter().map(|s| s.base.clone()).collect();
-        let http = reqwest::Client::new();
+        let http = fieldlog_tests::http_client();
         let mut acked_total = 0;
         for d in &mut devices {
             settle(&http, &bases, d).await?;
@@ -237,7 +237,7 @@ async fn a_postgres_connection_dropped_mid_transaction_loses_nothing_and_answers
         let base = s.base.clone();
         let stop = stop.clone();
         tasks.push(tokio::spawn(async move {
-            let http = reqwest::Client::new();
+            let http = fieldlog_tests::http_client();
             let mut statuses = BTreeMap::new();
             while !stop.load(std::sync::atomic::Ordering::Relaxed) {
                 let r = contact(d.user, d.school);
@@ -263,7 +263,7 @@ async fn a_postgres_connection_dropped_mid_transaction_loses_nothing_and_answers
         statuses.keys().all(|s| matches!(s, 200 | 503)),
         "a dropped connection must be a 503 (retry), never a 500: {statuses:?}"
     );
-    let http = reqwest::Client::new();
+    let http = fieldlog_tests::http_client();
     for d in &mut devices {
         settle(&http, std::slice::from_ref(&s.base), d).await?;
         let held = pull_all_once(&http, &s.base, d).await?;
@@ -395,7 +395,7 @@ async fn a_gzip_bomb_is_refused_413_without_inflating_it() -> anyhow::Result<()>
         assert_eq!(body["error"]["code"], "too_large", "{body}");
     }
     // A new connection: the refused one may be closed under the pool.
-    let status = reqwest::Client::new()
+    let status = fieldlog_tests::http_client()
         .get(s.url("/healthz"))
         .send()
         .await?
@@ -407,7 +407,7 @@ async fn a_gzip_bomb_is_refused_413_without_inflating_it() -> anyhow::Result<()>
     phone.create(&r, now())?;
     let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
     gz.write_all(&phone.prepare_sync())?;
-    let resp = reqwest::Client::new()
+    let resp = fieldlog_tests::http_client()
         .post(s.url("/api/v1/sync"))
         .bearer_auth(&officer.token)
         .header("content-type", "application/octet-stream")

@@ -174,6 +174,15 @@ async fn every_cell_of_the_access_matrix_matches_the_policy() -> anyhow::Result<
                 if c.actor.is_some() { 200 } else { 401 },
                 &body,
             );
+            // GET /admin/webhooks: the admin's.
+            let (st, body) = s.get(tok, "/api/v1/admin/webhooks").await?;
+            check(
+                &mut t,
+                "GET /admin/webhooks".into(),
+                st,
+                expected(&policy, c, None, Action::ManageWebhooks, 403),
+                &body,
+            );
             // GET /reviews/queue: a district-wide grant; its items are scoped
             // by ReadRecord (the review story checks which).
             let (st, body) = s.get(tok, "/api/v1/reviews/queue").await?;
@@ -467,13 +476,14 @@ async fn every_cell_of_the_access_matrix_matches_the_policy() -> anyhow::Result<
         );
         assert_eq!(
             t.cells,
-            // GET /me, /me/sessions, /reviews/queue, /dashboards/overcalling,
+            // GET /me, /me/sessions, /admin/webhooks, /reviews/queue,
+            // /dashboards/overcalling,
             // /reports/disaggregated, /review-periods (GET and PUT),
             // /reviews/meetings, /incidents, /audit, /audit/verify, then for
             // the own and the other record: GET /incidents/{id}, GET
             // /incidents/{id}/history, POST /incidents, POST /reviews, POST
             // /reviews/meetings, POST /sync, POST /incidents/{id}/redactions.
-            callers.len() * 25,
+            callers.len() * 26,
             "every caller x endpoint x object ran"
         );
     }

@@ -425,7 +425,7 @@ async fn kill_9_during_a_burst_of_syncs_loses_no_acknowledged_change() -> anyhow
         for device in 0..8u128 {
             let (base, token) = (base.clone(), token.clone());
             tasks.push(tokio::spawn(async move {
-                let http = reqwest::Client::new();
+                let http = fieldlog_tests::http_client();
                 let mut phone =
                     client_core::replica::Replica::new(user, DeviceId::from_u128(100 + device));
                 let mut acked = Vec::new();
@@ -514,7 +514,7 @@ async fn two_serve_processes_on_one_postgres_take_concurrent_writes_and_lose_not
         };
         let token = token.clone();
         writers.push(tokio::spawn(async move {
-            let http = reqwest::Client::new();
+            let http = fieldlog_tests::http_client();
             let mut phone =
                 client_core::replica::Replica::new(user, DeviceId::from_u128(200 + device));
             let mut ids = Vec::new();

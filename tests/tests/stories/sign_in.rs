@@ -23,7 +23,7 @@ async fn all_at_once(
     s: &TestServer,
     tries: Vec<(String, String)>,
 ) -> anyhow::Result<Vec<(u16, Value)>> {
-    let http = reqwest::Client::new();
+    let http = fieldlog_tests::http_client();
     let url = s.url("/api/v1/auth/login");
     let mut set = tokio::task::JoinSet::new();
     for (i, (username, password)) in tries.into_iter().enumerate() {

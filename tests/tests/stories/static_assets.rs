@@ -57,6 +57,7 @@ async fn the_wasm_core_goes_out_precompressed_and_only_hashed_assets_are_kept() 
     )
     .await?;
     // Bytes as sent: this client decodes nothing itself.
+    fieldlog_tests::install_crypto();
     let http = reqwest::Client::builder().no_gzip().build()?;
     let get = |path: &str, accept: &str| {
         http.get(s.url(path))
