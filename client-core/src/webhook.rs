@@ -45,11 +45,13 @@ pub fn new_reviews(before: &Reviews, after: &Reviews) -> Vec<ReviewId> {
 
 /// Whether a subscription of organisation `hook` gets an event of `event`:
 /// its own organisation's events; a deployment's subscription (no
-/// organisation) gets every one, and an event of no organisation (a
-/// complaint not yet routed to an agency) goes to every subscription.
+/// organisation) gets every one. An event of no organisation (a complaint
+/// not routed to one agency) goes to the deployment's only: anyone may
+/// file one, and no agency's receiver should hear of another's.
 pub fn reaches(hook: Option<Uuid>, event: Option<Uuid>) -> bool {
     match (hook, event) {
-        (None, _) | (_, None) => true,
+        (None, _) => true,
+        (Some(_), None) => false,
         (Some(h), Some(e)) => h == e,
     }
 }
@@ -106,8 +108,15 @@ pub fn is_public(ip: IpAddr) -> bool {
                 // fc00::/7 unique local, fe80::/10 link-local.
                 || (s[0] & 0xfe00) == 0xfc00
                 || (s[0] & 0xffc0) == 0xfe80
-                // 2001:db8::/32 documentation.
-                || (s[0] == 0x2001 && s[1] == 0x0db8))
+                // 2001:db8::/32 documentation; 2001::/32 Teredo, 2002::/16
+                // 6to4 and 64:ff9b::/96, 64:ff9b:1::/48 NAT64 all carry an
+                // IPv4 address a gateway may deliver inside; ::/96
+                // (IPv4-compatible) and fec0::/10 (site-local) likewise.
+                || (s[0] == 0x2001 && (s[1] == 0x0db8 || s[1] == 0))
+                || s[0] == 0x2002
+                || (s[0] == 0x64 && s[1] == 0xff9b)
+                || s[..6].iter().all(|x| *x == 0)
+                || (s[0] & 0xffc0) == 0xfec0)
         }
     }
 }
@@ -137,6 +146,12 @@ mod tests {
             ("::ffff:127.0.0.1", false),
             ("::ffff:93.184.216.34", true),
             ("2001:db8::1", false),
+            ("64:ff9b::a00:1", false),
+            ("64:ff9b:1::1", false),
+            ("2002:a00:1::1", false),
+            ("2001:0:4136:e378::1", false),
+            ("::10.0.0.1", false),
+            ("fec0::1", false),
         ];
         for (ip, want) in cases {
             assert_eq!(is_public(ip.parse().expect("an address")), want, "{ip}");
@@ -150,7 +165,8 @@ mod tests {
             (a, a, true),
             (a, b, false),
             (None, b, true),
-            (a, None, true),
+            (a, None, false),
+            (None, None, true),
         ];
         for (hook, event, want) in cases {
             assert_eq!(reaches(hook, event), want, "{hook:?} {event:?}");

@@ -480,8 +480,17 @@ async fn push_one(
             // is. Status and amendments live in the account document, so
             // only its changes make events (a push of both documents makes
             // one event, not two).
+            // Against the state just before this entry (not the request's
+            // start): a document pushed twice in one request makes its
+            // events once.
+            let just_before = match &stored_account {
+                Some(a) => record_of(a, stored_restricted.as_ref()).ok(),
+                None => None,
+            };
             let events = match id.kind {
-                DocKind::Account => client_core::webhook::record_events(before.as_ref(), &after),
+                DocKind::Account => {
+                    client_core::webhook::record_events(just_before.as_ref(), &after)
+                }
                 _ => vec![],
             };
             for e in events {

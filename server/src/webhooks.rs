@@ -86,8 +86,10 @@ pub async fn check_target(
         .trim_start_matches('[')
         .trim_end_matches(']')
         .to_owned();
-    let addrs: Vec<std::net::SocketAddr> = tokio::net::lookup_host((host.as_str(), port))
+    let lookup = tokio::net::lookup_host((host.as_str(), port));
+    let addrs: Vec<std::net::SocketAddr> = tokio::time::timeout(Duration::from_secs(5), lookup)
         .await
+        .map_err(|_| TargetProblem::Unresolved)?
         .map_err(|_| TargetProblem::Unresolved)?
         .collect();
     if addrs.is_empty() {
@@ -112,7 +114,9 @@ pub async fn run(store: Store, keys: Keys, settings: std::sync::Arc<Settings>) {
     let _ = provider.install_default();
     loop {
         let now = chrono::Utc::now().timestamp_millis();
-        match store.claim_due_deliveries(now, 60_000, 20).await {
+        // A batch fits well inside its lease: each try is bounded (5 s to
+        // resolve, 10 s to answer), so 4 take at most a minute of 2.
+        match store.claim_due_deliveries(now, 120_000, 4).await {
             Ok(due) => {
                 for d in due {
                     send(&store, &keys, &settings, d).await;
@@ -146,9 +150,10 @@ async fn send(store: &Store, keys: &Keys, settings: &Settings, d: Due) {
         .flatten();
     // Ids and outcomes only: the body and the URL's query stay out of logs.
     tracing::info!(delivery = %d.delivery.id, attempts, status, delivered, "webhook tried");
-    if let Err(e) = store
+    match store
         .delivery_tried(
             d.delivery.id,
+            d.lease_until,
             attempts,
             status,
             error,
@@ -157,7 +162,11 @@ async fn send(store: &Store, keys: &Keys, settings: &Settings, d: Due) {
         )
         .await
     {
-        tracing::warn!(error = %e, "webhook delivery not recorded");
+        Ok(true) => {}
+        Ok(false) => {
+            tracing::warn!(delivery = %d.delivery.id, "webhook lease lost; another process's try is kept")
+        }
+        Err(e) => tracing::warn!(error = %e, "webhook delivery not recorded"),
     }
 }
 
@@ -170,6 +179,8 @@ async fn try_once(keys: &Keys, settings: &Settings, d: &Due, id: &str) -> Result
     let host = url.host_str().unwrap_or_default().to_owned();
     let client = reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
+        // A proxy would resolve the name itself, past the pinned addresses.
+        .no_proxy()
         .timeout(Duration::from_secs(10))
         .resolve_to_addrs(&host, &addrs)
         .build()

@@ -174,7 +174,27 @@ pub async fn queue(
     };
     let group: Vec<outlier::Counts> = counted.iter().map(|(_, n, k)| counts(*n, *k)).collect();
     let med = outlier::group_median(&group);
-    let mut standings = super::training::standings(&state, &officers).await?;
+    // Training standing, for the officers whose training the caller may read.
+    let org = state
+        .store
+        .membership(auth.actor.user)
+        .await?
+        .and_then(|(org, _, _)| org);
+    let trained: Vec<UserId> = officers
+        .iter()
+        .copied()
+        .filter(|o| {
+            client_core::training::may(
+                &state.policy,
+                &auth.actor,
+                org,
+                *o,
+                org,
+                client_core::access::Action::ReadTraining,
+            )
+        })
+        .collect();
+    let mut standings = super::training::standings(&state, &trained).await?;
     let lines: Vec<OfficerLine> = counted
         .iter()
         .filter(|(o, _, _)| officers.contains(o))

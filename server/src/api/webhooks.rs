@@ -16,6 +16,10 @@ use client_core::webhook::EventType;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
+/// Subscriptions per organisation: each event is fanned out to them in the
+/// write that made it, and each slow receiver holds a sender.
+pub const MAX_PER_ORGANIZATION: usize = 10;
+
 /// The caller's organisation, once their grant is checked.
 async fn admin(state: &AppState, auth: &Auth) -> Result<Option<Uuid>, ApiError> {
     require_grant(&state.policy, &auth.actor, Action::ManageWebhooks)?;
@@ -81,9 +85,24 @@ pub async fn create(
     if body.url.len() > 2_000 {
         return Err(field("url", "at most 2,000 characters".into()));
     }
+    // One message for a name that does not resolve and one that resolves
+    // inside: a difference would let an admin map the server's network.
     crate::webhooks::check_target(&body.url, state.settings.webhook_allow_private)
         .await
-        .map_err(|e| field("url", e.to_string()))?;
+        .map_err(|e| match e {
+            crate::webhooks::TargetProblem::Unresolved
+            | crate::webhooks::TargetProblem::Private => field(
+                "url",
+                "its host is not reachable on the public internet".into(),
+            ),
+            other => field("url", other.to_string()),
+        })?;
+    if state.store.webhook_count(org).await? >= MAX_PER_ORGANIZATION {
+        return Err(field(
+            "url",
+            format!("at most {MAX_PER_ORGANIZATION} webhooks per organisation"),
+        ));
+    }
     let mut events = body.events;
     events.sort();
     events.dedup();

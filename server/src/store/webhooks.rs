@@ -20,6 +20,10 @@ pub struct Due {
     pub delivery: webhook_delivery::Model,
     pub url: String,
     pub nonce: String,
+    /// The lease this process holds: its answer is recorded only while the
+    /// delivery is still under it (another process may have claimed it
+    /// once the lease ran out).
+    pub lease_until: i64,
 }
 
 /// The organisation of the officer `user` (whose record made an event).
@@ -131,6 +135,7 @@ impl Store {
                     delivery: d,
                     url: hook.url,
                     nonce: hook.nonce,
+                    lease_until: now + lease_ms,
                 });
             }
         }
@@ -138,31 +143,48 @@ impl Store {
         Ok(out)
     }
 
-    /// Records one try: delivered (`next_at` `None`, `delivered` true), to
-    /// be tried again at `next_at`, or given up (both `None`).
+    /// Records one try under the lease it was claimed with: delivered
+    /// (`delivered_at`), to be tried again at `next_at`, or given up (both
+    /// `None`). `false` when the lease was lost (another process claimed
+    /// the delivery meanwhile, and its answer is the one kept).
+    #[allow(clippy::too_many_arguments)]
     pub async fn delivery_tried(
         &self,
         id: Uuid,
+        lease_until: i64,
         attempts: i32,
         status: Option<i32>,
         error: Option<String>,
         delivered_at: Option<i64>,
         next_at: Option<i64>,
-    ) -> Result<(), StoreError> {
+    ) -> Result<bool, StoreError> {
         let w = self.begin_write().await?;
-        webhook_delivery::ActiveModel {
-            id: Set(id),
-            attempts: Set(attempts),
-            last_status: Set(status),
-            last_error: Set(error),
-            delivered_at: Set(delivered_at),
-            next_at: Set(next_at),
-            lease_until: Set(None),
-            ..Default::default()
-        }
-        .update(&w.tx)
-        .await?;
-        w.commit().await
+        let done = webhook_delivery::Entity::update_many()
+            .set(webhook_delivery::ActiveModel {
+                attempts: Set(attempts),
+                last_status: Set(status),
+                last_error: Set(error),
+                delivered_at: Set(delivered_at),
+                next_at: Set(next_at),
+                lease_until: Set(None),
+                ..Default::default()
+            })
+            .filter(webhook_delivery::Column::Id.eq(id))
+            .filter(webhook_delivery::Column::LeaseUntil.eq(lease_until))
+            .exec(&w.tx)
+            .await?;
+        w.commit().await?;
+        Ok(done.rows_affected == 1)
+    }
+
+    /// How many live subscriptions organisation `org` has.
+    pub async fn webhook_count(&self, org: Option<Uuid>) -> Result<usize, StoreError> {
+        Ok(self
+            .webhooks()
+            .await?
+            .iter()
+            .filter(|h| h.organization_id == org)
+            .count())
     }
 }
 

@@ -74,6 +74,7 @@ async fn a_user_signs_out_ends_a_lost_phone_s_sign_in_and_changes_their_password
         let other = s.login("sro.chen").await?;
         let (_, theirs) = s.get(Some(&other.token), "/api/v1/me/sessions").await?;
         let their_id = theirs[0]["id"].as_str().unwrap_or_default().to_owned();
+        assert!(!their_id.is_empty(), "{name}: {theirs}");
         assert_eq!(
             delete(
                 &s,

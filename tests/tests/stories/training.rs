@@ -24,7 +24,17 @@ async fn compliance_on_both_sides_of_the_nine_month_boundary() -> anyhow::Result
         let (chen, okafor) = (s.login("sro.chen").await?, s.login("sro.okafor").await?);
         let (alvarez, brooks) = (s.login("sgt.alvarez").await?, s.login("sgt.brooks").await?);
         let today = Utc::now().date_naive();
-        let nine_months_ago = today.checked_sub_months(Months::new(9)).unwrap_or(today);
+        // The latest placement whose deadline (nine months on, clamped to
+        // the month's end) is today or later, and the day before it, whose
+        // deadline has passed: both sides of the boundary on any date.
+        let deadline = |p: chrono::NaiveDate| p.checked_add_months(Months::new(9)).unwrap_or(p);
+        let mut nine_months_ago = today.checked_sub_months(Months::new(9)).unwrap_or(today);
+        while deadline(nine_months_ago) < today {
+            nine_months_ago = nine_months_ago.succ_opt().unwrap_or(nine_months_ago);
+        }
+        while deadline(nine_months_ago.pred_opt().unwrap_or(nine_months_ago)) >= today {
+            nine_months_ago = nine_months_ago.pred_opt().unwrap_or(nine_months_ago);
+        }
         let a_day_more = nine_months_ago.pred_opt().unwrap_or(nine_months_ago);
         for (who, sup, placed) in [
             (&chen, &alvarez, nine_months_ago),
@@ -46,7 +56,11 @@ async fn compliance_on_both_sides_of_the_nine_month_boundary() -> anyhow::Result
         assert_eq!(st, 200, "{name}: {lines}");
         let c = line(&lines, &chen);
         assert_eq!(c["standing"]["state"], "basic_due", "{name}: {c}");
-        assert_eq!(c["standing"]["by"], json!(today.to_string()), "{name}: {c}");
+        assert_eq!(
+            c["standing"]["by"],
+            json!(deadline(nine_months_ago).to_string()),
+            "{name}: {c}"
+        );
         assert_eq!(c["flagged"], false, "{name}");
         let o = line(&lines, &okafor);
         assert_eq!(o["standing"]["state"], "basic_overdue", "{name}: {o}");

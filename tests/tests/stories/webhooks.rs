@@ -204,7 +204,7 @@ async fn a_receiver_verifies_each_delivery_and_misses_nothing_through_an_outage(
             .post_json(
                 None,
                 "/api/v1/public/complaints",
-                &json!({"kind": "feedback", "description": "Helpful officer"}),
+                &json!({"kind": "feedback", "description": "Helpful officer", "school_id": officer.first_school()}),
             )
             .await?;
         assert_eq!(st, 201, "{name}");
