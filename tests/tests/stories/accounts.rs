@@ -15,7 +15,8 @@ fn run(s: &TestServer, args: &[&str], stdin: &str) -> anyhow::Result<String> {
     Ok(String::from_utf8_lossy(&out.stdout).into_owned())
 }
 
-async fn refresh(s: &TestServer, token: &str) -> anyhow::Result<(u16, Value)> {
+/// `POST /auth/refresh` with `token` (the sessions story's too).
+pub(super) async fn refresh(s: &TestServer, token: &str) -> anyhow::Result<(u16, Value)> {
     s.post_json(
         None,
         "/api/v1/auth/refresh",

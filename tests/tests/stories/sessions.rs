@@ -3,19 +3,11 @@
 //! every other sign-in. Before these routes there was no way to do any of
 //! it but to wait for the session's absolute end (each answered 404).
 
+use super::accounts::refresh;
 use fieldlog_tests::{Db, TestServer};
-use serde_json::{Value, json};
+use serde_json::json;
 
 const NEW_PASSWORD: &str = "a quiet harbor of seventeen lanterns";
-
-async fn refresh(s: &TestServer, token: &str) -> anyhow::Result<(u16, Value)> {
-    s.post_json(
-        None,
-        "/api/v1/auth/refresh",
-        &json!({"refresh_token": token}),
-    )
-    .await
-}
 
 async fn delete(s: &TestServer, token: Option<&str>, path: &str) -> anyhow::Result<u16> {
     let mut rq = s.http.delete(s.url(path));
