@@ -26,6 +26,8 @@ mod history;
 mod integrity;
 #[path = "stories/matrix.rs"]
 mod matrix;
+#[path = "stories/matrix_identity.rs"]
+mod matrix_identity;
 #[path = "stories/mfa.rs"]
 mod mfa;
 #[path = "stories/overcalling.rs"]
