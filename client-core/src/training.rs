@@ -149,6 +149,19 @@ impl Standing {
     }
 }
 
+/// When an officer was first placed in a school: their earliest assignment
+/// that names schools (`assignments`: effective date, whether it names
+/// any); for an account from before assignments were kept, the day it was
+/// created.
+pub fn placed_on(assignments: &[(NaiveDate, bool)], created: NaiveDate) -> NaiveDate {
+    assignments
+        .iter()
+        .filter(|(_, schools)| *schools)
+        .map(|(d, _)| *d)
+        .min()
+        .unwrap_or(created)
+}
+
 /// Whether `actor` (of organisation `actor_org`) may do `action`
 /// (`ReadTraining`, `RecordTraining`) to the register of `officer` (of
 /// `officer_org`): the policy's grant for that officer, and only within the
@@ -494,6 +507,30 @@ mod tests {
                 may(&p, &a, org, officer, agency, Action::RecordTraining),
             );
             assert_eq!(got, want, "{who}");
+        }
+    }
+
+    #[test]
+    fn placement_is_the_first_assignment_to_schools() {
+        let created = day("2025-08-01");
+        let cases: [(&[(NaiveDate, bool)], &str); 4] = [
+            (&[], "2025-08-01"),
+            (&[(day("2025-09-01"), false)], "2025-08-01"),
+            (
+                &[(day("2026-01-05"), true), (day("2025-09-01"), true)],
+                "2025-09-01",
+            ),
+            (
+                &[(day("2025-08-20"), false), (day("2025-10-01"), true)],
+                "2025-10-01",
+            ),
+        ];
+        for (assignments, want) in cases {
+            assert_eq!(
+                placed_on(assignments, created),
+                day(want),
+                "{assignments:?}"
+            );
         }
     }
 

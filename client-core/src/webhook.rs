@@ -3,6 +3,7 @@
 //! may reach. Deliveries carry ids and the event's type, never student
 //! data; the server signs and sends them.
 
+use crate::access::DocKind;
 use crate::closed_set;
 use crate::ids::ReviewId;
 use crate::record::Record;
@@ -19,9 +20,15 @@ closed_set!(
     }
 );
 
-/// The events a record's change makes: submitted when it first becomes
-/// submitted; amended when a submitted record gains an amendment.
-pub fn record_events(before: Option<&Record>, after: &Record) -> Vec<EventType> {
+/// The events a change to one of a record's documents (`kind`) makes:
+/// submitted when the record first becomes submitted; amended when a
+/// submitted record gains an amendment. Status and amendments live in the
+/// account document, so only its changes make events (a push of both
+/// documents makes one event, not two).
+pub fn record_events(kind: DocKind, before: Option<&Record>, after: &Record) -> Vec<EventType> {
+    if kind != DocKind::Account {
+        return vec![];
+    }
     let was_submitted = before.is_some_and(|b| b.status == Status::Submitted);
     let mut out = Vec::new();
     if after.status == Status::Submitted && !was_submitted {

@@ -7,7 +7,7 @@ use client_core::record::Amendment;
 use client_core::review::{Review, Reviews};
 use client_core::vocabulary::Finding;
 use client_core::webhook::{EventType, new_reviews, record_events};
-use client_core::{Record, UserId};
+use client_core::{DocKind, Record, UserId};
 use common::*;
 
 /// `routine()` is submitted; its draft is the same record before that.
@@ -69,7 +69,16 @@ fn a_record_s_change_makes_its_events() {
         ),
     ];
     for (what, before, after, want) in cases {
-        assert_eq!(record_events(before.as_ref(), &after), want, "{what}");
+        assert_eq!(
+            record_events(DocKind::Account, before.as_ref(), &after),
+            want,
+            "{what}"
+        );
+        assert_eq!(
+            record_events(DocKind::Restricted, before.as_ref(), &after),
+            vec![],
+            "{what}, by its restricted document"
+        );
     }
 }
 

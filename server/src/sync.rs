@@ -476,10 +476,7 @@ async fn push_one(
             let earlier = earlier.get(&id.record).map(|t| Timestamp::from_millis(*t));
             let row = record_row(&after, now, earlier);
             store.save_record_row(conn, &row, now.millis()).await?;
-            // Webhooks, in this transaction: an event is kept iff its change
-            // is. Status and amendments live in the account document, so
-            // only its changes make events (a push of both documents makes
-            // one event, not two).
+            // Webhooks, in this transaction: an event is kept iff its change is.
             // Against the state just before this entry (not the request's
             // start): a document pushed twice in one request makes its
             // events once.
@@ -487,13 +484,7 @@ async fn push_one(
                 Some(a) => record_of(a, stored_restricted.as_ref()).ok(),
                 None => None,
             };
-            let events = match id.kind {
-                DocKind::Account => {
-                    client_core::webhook::record_events(just_before.as_ref(), &after)
-                }
-                _ => vec![],
-            };
-            for e in events {
+            for e in client_core::webhook::record_events(id.kind, just_before.as_ref(), &after) {
                 let org = crate::store::webhooks::org_of_in(conn, facts.officer).await?;
                 let body =
                     crate::webhooks::payload(e, serde_json::json!({"record_id": after.id}), now);

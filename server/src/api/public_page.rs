@@ -189,10 +189,6 @@ pub async fn submit(
                 page(&words, "/public/complaints", &title, body),
             ))
         }
-        Err(ApiError::Rules(p)) => {
-            let problems: Vec<form::Problem> = p.iter().map(form::Problem::from_rule).collect();
-            Ok(answer(StatusCode::UNPROCESSABLE_ENTITY, again(&problems)))
-        }
         Err(ApiError::Field { field, .. }) if field == "school_id" => Ok(answer(
             StatusCode::UNPROCESSABLE_ENTITY,
             again(&[form::Problem::school()]),

@@ -42,9 +42,8 @@ impl Store {
             .await?)
     }
 
-    /// When each officer was first placed in a school: their earliest
-    /// assignment with schools, or, for an account from before assignments
-    /// were kept, the day it was created.
+    /// When each officer was first placed in a school
+    /// (`client_core::training::placed_on` over their assignments).
     pub async fn placements(
         &self,
         officers: &[UserId],
@@ -61,15 +60,22 @@ impl Store {
         Ok(users
             .into_iter()
             .map(|u| {
-                let first = assigned
+                let theirs: Vec<(NaiveDate, bool)> = assigned
                     .iter()
-                    .filter(|a| a.user_id == u.id && a.schools != "[]")
-                    .filter_map(|a| a.effective_from.parse::<NaiveDate>().ok())
-                    .min();
+                    .filter(|a| a.user_id == u.id)
+                    .filter_map(|a| {
+                        let schools: Vec<uuid::Uuid> =
+                            serde_json::from_str(&a.schools).unwrap_or_default();
+                        Some((a.effective_from.parse().ok()?, !schools.is_empty()))
+                    })
+                    .collect();
                 let created = chrono::DateTime::from_timestamp_millis(u.created_at)
                     .map(|d| d.date_naive())
                     .unwrap_or_default();
-                (UserId(u.id), first.unwrap_or(created))
+                (
+                    UserId(u.id),
+                    client_core::training::placed_on(&theirs, created),
+                )
             })
             .collect())
     }

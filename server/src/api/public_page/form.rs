@@ -6,7 +6,6 @@ use super::Words;
 use crate::store::directory::School;
 use client_core::complaint::{Complainant, ComplaintKind, Contact, Filing, FilingProblem};
 use client_core::report::RaceEthnicity;
-use client_core::rules::Problem as RuleProblem;
 use client_core::vocabulary::Sex;
 use maud::{Markup, html};
 use serde::Deserialize;
@@ -67,18 +66,6 @@ impl Problem {
         Self {
             input: "school",
             message: "error-school",
-        }
-    }
-
-    /// A problem the API found after the form's own check (it should find
-    /// none: both ask client-core).
-    pub fn from_rule(p: &RuleProblem) -> Self {
-        Self {
-            input: match p.field.as_str() {
-                "description" => "description",
-                _ => "kind-complaint",
-            },
-            message: "error-control",
         }
     }
 }
