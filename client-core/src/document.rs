@@ -15,7 +15,8 @@
 use crate::access::DocKind;
 use crate::ids::{DeviceId, RecordId, SchoolId, StudentKey, UserId};
 use crate::record::{
-    Amendment, Custody, DeescalationStep, Demographics, Record, Sogi, StaffRequest, Student,
+    Amendment, Charges, Custody, DeescalationStep, Demographics, Interrogation, Record,
+    SearchBasis, Sogi, StaffRequest, Student,
 };
 use crate::review::Reviews;
 use crate::timestamp::Timestamp;
@@ -227,15 +228,23 @@ pub struct Account {
     pub category: Option<Category>,
     pub would_warrant_911: Option<bool>,
     pub offense: Option<String>,
+    pub offense_code: Option<crate::offense::OffenseCode>,
+    pub offense_severity: Option<crate::offense::Severity>,
     pub sro_role: Option<SroRole>,
     pub students: Vec<AccountStudent>,
     pub deescalation: Vec<DeescalationStep>,
     pub actions: Vec<ActionTaken>,
     pub custody: Option<Custody>,
+    pub search_basis: Option<SearchBasis>,
+    pub interrogation: Option<Interrogation>,
+    pub charges: Option<Charges>,
+    pub transport_out_of_view: Option<RemovedFromView>,
+    pub late_reason: Option<String>,
     pub narrative: Option<String>,
     pub status: Status,
     pub submitted_at: Option<Timestamp>,
     pub amendments: Vec<Amendment>,
+    pub rules_version: Option<u16>,
 }
 
 #[derive(Clone, Debug, PartialEq, Reconcile, Hydrate)]
@@ -302,15 +311,23 @@ pub fn split(r: &Record) -> (Account, Restricted) {
         category: r.category,
         would_warrant_911: r.would_warrant_911,
         offense: r.offense.clone(),
+        offense_code: r.offense_code,
+        offense_severity: r.offense_severity,
         sro_role: r.sro_role,
         students,
         deescalation: r.deescalation.clone(),
         actions: r.actions.clone(),
         custody: r.custody.clone(),
+        search_basis: r.search_basis.clone(),
+        interrogation: r.interrogation.clone(),
+        charges: r.charges.clone(),
+        transport_out_of_view: r.transport_out_of_view,
+        late_reason: r.late_reason.clone(),
         narrative: r.narrative.clone(),
         status: r.status,
         submitted_at: r.submitted_at,
         amendments: r.amendments.clone(),
+        rules_version: r.rules_version,
     };
     (account, restricted)
 }
@@ -346,15 +363,23 @@ pub fn join(a: Account, restricted: Option<&Restricted>) -> Record {
         category: a.category,
         would_warrant_911: a.would_warrant_911,
         offense: a.offense,
+        offense_code: a.offense_code,
+        offense_severity: a.offense_severity,
         sro_role: a.sro_role,
         students,
         deescalation: a.deescalation,
         actions: a.actions,
         custody: a.custody,
+        search_basis: a.search_basis,
+        interrogation: a.interrogation,
+        charges: a.charges,
+        transport_out_of_view: a.transport_out_of_view,
+        late_reason: a.late_reason,
         narrative: a.narrative,
         status: a.status,
         submitted_at: a.submitted_at,
         amendments: a.amendments,
+        rules_version: a.rules_version,
     }
 }
 

@@ -67,6 +67,8 @@ pub const FIELDS: &[Field] = &[
     f("custody.why_at_school", FreeText, Account),
     f("custody.disability_modifications", FreeText, Account),
     f("custody.immediate_risk", FreeText, Account),
+    f("custody.guardian_not_notified_reason", FreeText, Account),
+    f("late_reason", FreeText, Account),
     f("narrative", FreeText, Account),
     f("amendments.reason", FreeText, Account),
     f("reviews.notes", FreeText, Review),

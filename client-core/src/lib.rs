@@ -22,6 +22,7 @@ pub mod ids;
 pub mod json;
 pub mod local_time;
 pub mod month_window;
+pub mod offense;
 pub mod outlier;
 pub mod partition;
 pub mod period;

@@ -32,8 +32,16 @@ pub struct Record {
     pub category: Option<Category>,
     #[serde(default)]
     pub would_warrant_911: Option<bool>,
+    /// Details of the offense in the officer's words (required before
+    /// rules version 2, which asks for the code instead).
     #[serde(default)]
     pub offense: Option<String>,
+    /// The offense, coded (`offense`; rules version 2).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub offense_code: Option<crate::offense::OffenseCode>,
+    /// The charge's severity in the state's law (rules version 2).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub offense_severity: Option<crate::offense::Severity>,
     #[serde(default)]
     pub sro_role: Option<SroRole>,
     #[serde(default)]
@@ -44,6 +52,24 @@ pub struct Record {
     pub actions: Vec<ActionTaken>,
     #[serde(default)]
     pub custody: Option<Custody>,
+    /// The legal basis of each search and seizure (rules version 2).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub search_basis: Option<SearchBasis>,
+    /// Whether the student was questioned, and how (rules version 2).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub interrogation: Option<Interrogation>,
+    /// Charges filed or referred, and the court involvement (rules
+    /// version 2, with an arrest, citation or court referral).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub charges: Option<Charges>,
+    /// With a transport: was the student placed in the vehicle out of
+    /// peers' view (003 p4; rules version 2).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub transport_out_of_view: Option<RemovedFromView>,
+    /// Why an entry made more than a day after the interaction came late
+    /// (rules version 2).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub late_reason: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub narrative: Option<String>,
     #[serde(default = "draft")]
@@ -55,6 +81,10 @@ pub struct Record {
     /// Why a submitted record was changed, oldest first. Never shortened.
     #[serde(default)]
     pub amendments: Vec<Amendment>,
+    /// The rules it was submitted under (`rules::version`), stamped at the
+    /// first submission; absent on records from before versions (1).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rules_version: Option<u16>,
 }
 
 fn nil_user() -> UserId {
@@ -178,12 +208,66 @@ pub struct Custody {
     pub duration_minutes: Option<u32>,
     #[serde(default)]
     pub guardian_notified_at: Option<Timestamp>,
+    /// Why the guardian was not notified, when they were not (rules
+    /// version 2 asks for the time or the reason).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub guardian_not_notified_reason: Option<String>,
     #[serde(default)]
     pub disability_modifications: Option<String>,
     /// The immediate serious risk of harm that justified skipping
     /// de-escalation, explained; `None` when no such risk is claimed.
     #[serde(default)]
     pub immediate_risk: Option<String>,
+}
+
+/// The legal basis of each search and seizure the record lists.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, Reconcile, Hydrate)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
+pub struct SearchBasis {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub search_person: Option<LegalBasis>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub search_property: Option<LegalBasis>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub seizure: Option<LegalBasis>,
+}
+
+impl SearchBasis {
+    /// The basis given for `action`; `None` for an action that is not a
+    /// search or seizure.
+    pub fn of(&self, action: ActionTaken) -> Option<LegalBasis> {
+        match action {
+            ActionTaken::SearchPerson => self.search_person,
+            ActionTaken::SearchProperty => self.search_property,
+            ActionTaken::Seizure => self.seizure,
+            _ => None,
+        }
+    }
+}
+
+/// Whether the student was questioned about an offense (000 step 2 names
+/// interrogations among the practices to collect data on).
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, Reconcile, Hydrate)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
+pub struct Interrogation {
+    pub questioned: bool,
+    /// Whether the student was advised of their rights first.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rights_advised: Option<bool>,
+    /// Whether a parent or guardian was present.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub guardian_present: Option<bool>,
+}
+
+/// Charges filed or referred for charging, and what came of them in court
+/// (003 p10 names misdemeanor-level court involvement as a warning sign).
+/// The court part is often not known at the time: `pending`, amended later.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, Reconcile, Hydrate)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
+pub struct Charges {
+    pub filed: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub court: Option<CourtInvolvement>,
 }
 
 /// Why a submitted record was changed.
@@ -215,24 +299,36 @@ impl Record {
             category: None,
             would_warrant_911: None,
             offense: None,
+            offense_code: None,
+            offense_severity: None,
             sro_role: None,
             students: Vec::new(),
             deescalation: Vec::new(),
             actions: Vec::new(),
             custody: None,
+            search_basis: None,
+            interrogation: None,
+            charges: None,
+            transport_out_of_view: None,
+            late_reason: None,
             narrative: None,
             status: Status::Draft,
             submitted_at: None,
             amendments: Vec::new(),
+            rules_version: None,
         }
     }
 
+    /// Custody under the rules this record is checked against.
     pub fn has_custody(&self) -> bool {
-        self.actions.iter().any(|a| a.is_custody())
+        let v = crate::rules::version::applied(self);
+        self.actions.iter().any(|a| a.is_custody_under(v))
     }
 
+    /// Rule 1's actions under the rules this record is checked against.
     pub fn needs_deescalation(&self) -> bool {
-        self.actions.iter().any(|a| a.needs_deescalation())
+        let v = crate::rules::version::applied(self);
+        self.actions.iter().any(|a| a.needs_deescalation_under(v))
     }
 
     /// A school-requested code-of-conduct matter that would not have needed
@@ -248,12 +344,15 @@ impl Record {
         not_a_safety_matter(self.category, self.would_warrant_911)
     }
 
-    /// Sets the status to submitted, stamping the first submission time.
+    /// Sets the status to submitted, stamping the first submission time
+    /// and, when none is set, the current rules.
     pub fn submit(&mut self, at: Timestamp) {
         self.status = Status::Submitted;
         if self.submitted_at.is_none() {
             self.submitted_at = Some(at);
         }
+        self.rules_version
+            .get_or_insert(crate::rules::version::CURRENT);
     }
 }
 

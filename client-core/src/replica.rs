@@ -344,6 +344,9 @@ impl Replica {
         if self.summary_of(record.id).is_some() || self.live.contains_key(&record.id) {
             return Err(ReplicaError::Exists(record.id));
         }
+        let mut stamped = record.clone();
+        rules::version::stamp(None, &mut stamped, false);
+        let record = &stamped;
         let mut problems = rules::blocking(record, now);
         problems.extend(rules::check_amendment(None, record, self.user).err());
         if !problems.is_empty() {
@@ -372,12 +375,18 @@ impl Replica {
         now: Timestamp,
     ) -> Result<(), ReplicaError> {
         let (user, actor) = (self.user, self.actor.clone());
+        // The server refused the stamp of an out-of-date app: this save
+        // completes the record under the current rules.
+        let retake = self.summary_of(record.id).is_some_and(|s| {
+            matches!(&s.state, SyncStatus::Refused(r) if r.field.as_deref() == Some("rules_version"))
+        });
         let rec = self.live_mut(record.id)?;
         let mut docs = rec.take().ok_or(ReplicaError::UnknownRecord(record.id))?;
         let result = (|| {
             let before = docs.read()?;
             let mut after = record.clone();
             after.amendments = before.amendments.clone();
+            rules::version::stamp(Some(&before), &mut after, retake);
             if let Some(reason) = amendment_reason.filter(|r| !r.trim().is_empty())
                 && before.status == crate::vocabulary::Status::Submitted
             {
@@ -532,6 +541,11 @@ impl Replica {
 
     /// Every record the server does not have as it is (unsynced or
     /// refused): what sign-out keeps on the phone.
+    /// The end-of-shift check (`summary::unfinished`).
+    pub fn unfinished(&self) -> Vec<Summary> {
+        summary::unfinished(self.index.iter().flat_map(|b| b.values()))
+    }
+
     pub fn not_synced(&self) -> Vec<RecordId> {
         self.index
             .iter()

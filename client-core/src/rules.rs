@@ -1,4 +1,5 @@
-//! The rules that make a record complete (DOMAIN.md section 2, rules 1-6).
+//! The rules that make a record complete (DOMAIN.md section 2, rules 1-7),
+//! in the version a record is checked against (`version`).
 //!
 //! `validate` reports every broken rule at once, each with a stable code and
 //! the path of the field to fix, so a phone can mark every field in one pass
@@ -10,6 +11,12 @@ use crate::record::{Record, Student};
 use crate::timestamp::Timestamp;
 use crate::vocabulary::{ActionTaken, Category, InitiatedBy, Status};
 use serde::Serialize;
+
+mod custody;
+mod searches;
+pub mod version;
+
+pub use custody::{MAX_DURATION_MINUTES, custody_word};
 
 closed_set!(
     /// Stable codes of broken rules; clients may key translations on them.
@@ -33,6 +40,9 @@ closed_set!(
         AmendmentReasonRequired = "amendment_reason_required",
         HistoryRewritten = "history_rewritten",
         AmendmentByAnother = "amendment_by_another",
+        SearchBasisRequired = "search_basis_required",
+        LateReasonRequired = "late_reason_required",
+        RulesOutdated = "rules_outdated",
     }
 );
 
@@ -79,13 +89,17 @@ pub mod limits {
     pub const AMENDMENTS: usize = 500;
     /// How far ahead of the caller's clock a time may be (phones drift).
     pub const CLOCK_SKEW_MINUTES: i64 = 10;
+    /// An entry submitted this long after the interaction ended is a late
+    /// entry and says why (rules version 2).
+    pub const LATE_ENTRY_HOURS: i64 = 24;
 }
 
 /// Every rule the record breaks, in field order. Empty means complete.
 pub fn validate(record: &Record, now: Timestamp) -> Vec<Problem> {
     let mut out = Vec::new();
     completeness(record, &mut out);
-    custody_rules(record, &mut out);
+    custody::rules(record, &mut out);
+    searches::rules(record, &mut out);
     students(record, &mut out);
     dates(record, now, &mut out);
     sizes(record, &mut out);
@@ -200,7 +214,25 @@ fn completeness(r: &Record, out: &mut Vec<Problem>) {
             }
         }
     }
-    if r.category == Some(Category::CriminalOffense) && blank(&r.offense) {
+    // Version 2 codes the offense (NIBRS categories, `offense`) and its
+    // severity; the first rules asked for the offense in words.
+    let criminal = r.category == Some(Category::CriminalOffense);
+    if version::applied(r) >= 2 {
+        if criminal && r.offense_code.is_none() {
+            out.push(Problem::incomplete(
+                RuleCode::OffenseRequired,
+                "offense_code",
+                "a criminal offense needs the offense",
+            ));
+        }
+        if (criminal || r.offense_code.is_some()) && r.offense_severity.is_none() {
+            out.push(Problem::incomplete(
+                RuleCode::OffenseRequired,
+                "offense_severity",
+                "an offense needs its severity (felony, misdemeanor, status, ordinance or none)",
+            ));
+        }
+    } else if criminal && blank(&r.offense) {
         out.push(Problem::incomplete(
             RuleCode::OffenseRequired,
             "offense",
@@ -226,92 +258,6 @@ fn completeness(r: &Record, out: &mut Vec<Problem>) {
             RuleCode::StudentRequired,
             "students",
             "an interaction involves at least one student",
-        ));
-    }
-}
-
-/// The custody action a message names: the most serious one the record
-/// has (an arrest's refusal must not speak of "the detention").
-pub fn custody_word(r: &Record) -> &'static str {
-    [
-        (ActionTaken::Arrest, "arrest"),
-        (ActionTaken::MechanicalRestraint, "restraint"),
-        (ActionTaken::PhysicalRestraint, "restraint"),
-        (ActionTaken::UseOfForce, "use of force"),
-        (ActionTaken::Detention, "detention"),
-    ]
-    .into_iter()
-    .find(|(a, _)| r.actions.contains(a))
-    .map_or("custody", |(_, w)| w)
-}
-
-fn custody_rules(r: &Record, out: &mut Vec<Problem>) {
-    let custody = r.custody.as_ref();
-    let word = custody_word(r);
-    if r.has_custody() {
-        match custody {
-            None => out.push(Problem::incomplete(
-                RuleCode::CustodyJustificationRequired,
-                "custody",
-                "detention, arrest, restraint or force needs the custody justification",
-            )),
-            Some(c) => {
-                for (present, field, what) in [
-                    (
-                        !blank(&c.basis),
-                        "custody.basis",
-                        format!("the basis for the {word}"),
-                    ),
-                    (
-                        !blank(&c.why_at_school),
-                        "custody.why_at_school",
-                        format!("why the {word} had to happen at school"),
-                    ),
-                    (
-                        c.directed_by_administrator.is_some(),
-                        "custody.directed_by_administrator",
-                        "whether a school administrator directed it".into(),
-                    ),
-                    (
-                        c.removed_from_public_view.is_some(),
-                        "custody.removed_from_public_view",
-                        "whether the student was removed from public view".into(),
-                    ),
-                ] {
-                    if !present {
-                        out.push(Problem::incomplete(
-                            RuleCode::CustodyJustificationRequired,
-                            field,
-                            format!("{what} is required"),
-                        ));
-                    }
-                }
-                if r.actions.contains(&ActionTaken::Arrest) && blank(&c.probable_cause) {
-                    out.push(Problem::incomplete(
-                        RuleCode::CustodyJustificationRequired,
-                        "custody.probable_cause",
-                        "an arrest needs the factors supporting probable cause",
-                    ));
-                }
-            }
-        }
-    }
-    // Rule 1: de-escalation first, unless an immediate serious risk is explained.
-    let risk_stated = custody.is_some_and(|c| !blank(&c.immediate_risk));
-    if r.needs_deescalation() && r.deescalation.is_empty() && !risk_stated {
-        out.push(Problem::incomplete(
-            RuleCode::DeescalationRequired,
-            "deescalation",
-            "record the de-escalation tried first, or explain the immediate serious risk of harm",
-        ));
-    }
-    // Rule 3: a student with an IDEA or 504 status in custody.
-    let disability = r.students.iter().any(student_has_disability);
-    if r.has_custody() && disability && custody.is_none_or(|c| blank(&c.disability_modifications)) {
-        out.push(Problem::incomplete(
-            RuleCode::DisabilityModificationsRequired,
-            "custody.disability_modifications",
-            "say what reasonable modifications were made for the student's disability",
         ));
     }
 }
@@ -419,6 +365,32 @@ fn dates(r: &Record, now: Timestamp, out: &mut Vec<Problem>) {
             "a record cannot be submitted before the interaction happened",
         );
     }
+    late_entry(r, now, out);
+}
+
+/// Rules version 2: an entry submitted more than a day after the
+/// interaction ended says why. Measured by the device's submission time
+/// (the server's first receipt would ask an officer who submitted on time
+/// from a basement for an excuse); the late-documentation flag, at 72
+/// hours, rests on the server's receipt. A draft would be submitted `now`,
+/// so the form asks for the reason before the officer taps Submit.
+fn late_entry(r: &Record, now: Timestamp, out: &mut Vec<Problem>) {
+    let end = r.ended_at.unwrap_or(r.occurred_at);
+    let submitted = match r.status {
+        Status::Draft => r.submitted_at.or(Some(now)),
+        Status::Submitted => r.submitted_at,
+    };
+    let late = submitted.is_some_and(|at| at > end.plus_hours(limits::LATE_ENTRY_HOURS));
+    if version::applied(r) >= 2 && late && blank(&r.late_reason) {
+        out.push(Problem::incomplete(
+            RuleCode::LateReasonRequired,
+            "late_reason",
+            format!(
+                "an entry made more than {} hours after the interaction needs the reason it is late",
+                limits::LATE_ENTRY_HOURS
+            ),
+        ));
+    }
 }
 
 fn sizes(r: &Record, out: &mut Vec<Problem>) {
@@ -436,6 +408,7 @@ fn sizes(r: &Record, out: &mut Vec<Problem>) {
     use limits::*;
     text(r.offense.as_deref(), "offense".into(), SHORT_TEXT);
     text(r.narrative.as_deref(), "narrative".into(), LONG_TEXT);
+    text(r.late_reason.as_deref(), "late_reason".into(), LONG_TEXT);
     if let Some(q) = &r.request {
         text(q.staff_id.as_deref(), "request.staff_id".into(), SHORT_TEXT);
         text(q.reason.as_deref(), "request.reason".into(), LONG_TEXT);
@@ -447,6 +420,10 @@ fn sizes(r: &Record, out: &mut Vec<Problem>) {
             (&c.why_at_school, "why_at_school"),
             (&c.disability_modifications, "disability_modifications"),
             (&c.immediate_risk, "immediate_risk"),
+            (
+                &c.guardian_not_notified_reason,
+                "guardian_not_notified_reason",
+            ),
         ] {
             text(v.as_deref(), format!("custody.{f}"), LONG_TEXT);
         }

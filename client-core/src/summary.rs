@@ -69,7 +69,45 @@ pub struct Summary {
     pub state: SyncStatus,
 }
 
+/// Why a record is on the end-of-shift check (issue 19): the officer
+/// finishes it, or gets it to the server, before signing out.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Unfinished {
+    Draft,
+    Refused,
+    OnlyOnDevice,
+}
+
+/// The end-of-shift list: drafts, then records the server refused, then
+/// records only on this device; newest first within each. A record with
+/// nothing readable on the device is not listed (nothing to finish).
+pub fn unfinished<'a>(all: impl Iterator<Item = &'a Summary>) -> Vec<Summary> {
+    let mut out: Vec<(Unfinished, std::cmp::Reverse<i64>, &Summary)> = all
+        .filter_map(|s| {
+            Some((
+                s.unfinished()?,
+                std::cmp::Reverse(s.facts.as_ref()?.occurred_at),
+                s,
+            ))
+        })
+        .collect();
+    out.sort_by_key(|(why, at, s)| (*why, *at, s.id));
+    out.into_iter().map(|(_, _, s)| s.clone()).collect()
+}
+
 impl Summary {
+    /// Why the record is unfinished at the end of a shift, if it is.
+    pub fn unfinished(&self) -> Option<Unfinished> {
+        if self.facts.as_ref()?.status == Status::Draft {
+            return Some(Unfinished::Draft);
+        }
+        match self.state {
+            SyncStatus::Refused(_) => Some(Unfinished::Refused),
+            SyncStatus::SavedOnDevice => Some(Unfinished::OnlyOnDevice),
+            SyncStatus::Synced => None,
+        }
+    }
+
     pub fn occurred_at(&self) -> Option<Timestamp> {
         self.facts
             .as_ref()
@@ -111,6 +149,53 @@ mod tests {
         let bytes = encode_bucket(&[&s]);
         assert_eq!(decode_bucket(&bytes).ok(), Some(vec![s]));
         assert!(decode_bucket(&[0xff, 0xff, 0xff]).is_err());
+    }
+
+    /// The end-of-shift check: which records are on it, and in what order.
+    #[test]
+    fn the_end_of_shift_lists_drafts_then_refused_then_only_on_the_device() {
+        use crate::access::DocKind;
+        use crate::document::DocId;
+        let refused = || {
+            SyncStatus::Refused(Refusal {
+                doc: DocId {
+                    record: RecordId::from_u128(0),
+                    kind: DocKind::Account,
+                },
+                code: crate::sync::RefusalCode::Invalid,
+                reason: "no".into(),
+                field: None,
+            })
+        };
+        let s = |id: u128, at: i64, status: Option<Status>, state: SyncStatus| Summary {
+            id: RecordId::from_u128(id),
+            facts: status.map(|status| Facts {
+                occurred_at: at,
+                status,
+                category: None,
+                location: None,
+                students: 1,
+            }),
+            state,
+        };
+        use Status::{Draft, Submitted};
+        let all = [
+            s(1, 10, Some(Submitted), SyncStatus::Synced),
+            s(2, 20, Some(Submitted), SyncStatus::SavedOnDevice),
+            s(3, 30, Some(Draft), SyncStatus::Synced),
+            s(4, 40, Some(Submitted), refused()),
+            s(5, 50, Some(Draft), SyncStatus::SavedOnDevice),
+            s(6, 60, None, SyncStatus::SavedOnDevice),
+            s(7, 70, Some(Submitted), SyncStatus::SavedOnDevice),
+        ];
+        let ids: Vec<u128> = unfinished(all.iter())
+            .iter()
+            .map(|s| s.id.0.as_u128())
+            .collect();
+        // Drafts newest first (a synced draft is still unfinished), the
+        // refused, then submitted records only on the device; a synced
+        // submission and a record with nothing readable are not listed.
+        assert_eq!(ids, [5, 3, 4, 7, 2]);
     }
 
     #[test]

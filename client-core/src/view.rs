@@ -80,6 +80,7 @@ pub fn redact_received(
         // keeps this list and `FIELDS` in step.
         r.narrative = None;
         r.offense = None;
+        r.late_reason = None;
         if let Some(q) = &mut r.request {
             q.reason = None;
         }
@@ -92,6 +93,7 @@ pub fn redact_received(
             c.why_at_school = None;
             c.disability_modifications = None;
             c.immediate_risk = None;
+            c.guardian_not_notified_reason = None;
         }
         for a in &mut r.amendments {
             a.reason.clear();

@@ -94,7 +94,16 @@ closed_set!(
 );
 
 impl ActionTaken {
-    /// Actions that need a custody justification (DOMAIN.md section 2).
+    /// Actions that need a custody justification under the rules of
+    /// `version` (`rules::version`): from version 2 a frisk (a search of the
+    /// person) is physical custody too (DOMAIN.md rule 7; 003 p4 "wrist
+    /// restraints, frisking, community separation").
+    pub const fn is_custody_under(self, version: u16) -> bool {
+        self.is_custody() || (version >= 2 && matches!(self, Self::SearchPerson))
+    }
+
+    /// Actions that needed a custody justification under the first rules
+    /// (DOMAIN.md section 2): see [`Self::is_custody_under`].
     pub const fn is_custody(self) -> bool {
         matches!(
             self,
@@ -106,10 +115,25 @@ impl ActionTaken {
         )
     }
 
-    /// Actions that rule 1 requires de-escalation before: custody plus ticketing
-    /// (003 p4: "prior to detaining, arresting, or ticketing").
-    pub const fn needs_deescalation(self) -> bool {
-        self.is_custody() || matches!(self, Self::Citation)
+    /// Actions that rule 1 requires de-escalation before under the rules of
+    /// `version`: custody plus ticketing (003 p4: "prior to detaining,
+    /// arresting, or ticketing").
+    pub const fn needs_deescalation_under(self, version: u16) -> bool {
+        self.is_custody_under(version) || matches!(self, Self::Citation)
+    }
+
+    /// Actions that can bring charges: the record says whether any were
+    /// filed or referred, and where they went (rules version 2).
+    pub const fn may_charge(self) -> bool {
+        matches!(self, Self::Arrest | Self::Citation | Self::CourtReferral)
+    }
+
+    /// Searches and seizures: each needs its legal basis from version 2.
+    pub const fn is_search_or_seizure(self) -> bool {
+        matches!(
+            self,
+            Self::SearchPerson | Self::SearchProperty | Self::Seizure
+        )
     }
 
     /// Enforcement actions: what makes a discipline over-call "SRO involvement
@@ -149,6 +173,25 @@ impl ActionTaken {
 closed_set!(
     /// Whether the student was removed from public view before custody.
     RemovedFromView { Yes = "yes", No = "no", NotPossible = "not_possible" }
+);
+
+closed_set!(
+    /// The legal basis of a search or seizure (000 step 2: "improper
+    /// searches, seizures, or interrogations").
+    LegalBasis {
+        Consent = "consent", ReasonableSuspicion = "reasonable_suspicion",
+        ProbableCause = "probable_cause", Warrant = "warrant", PlainView = "plain_view",
+        Other = "other",
+    }
+);
+
+closed_set!(
+    /// Where charges went: not to court, to diversion, to juvenile or adult
+    /// court, or not known yet.
+    CourtInvolvement {
+        None = "none", Diversion = "diversion", JuvenileCourt = "juvenile_court",
+        AdultCourt = "adult_court", Pending = "pending",
+    }
 );
 
 closed_set!(

@@ -45,6 +45,8 @@ fn maximal() -> Record {
         category: Some(Category::CriminalOffense),
         would_warrant_911: Some(true),
         offense: Some("offense".into()),
+        offense_code: Some(client_core::offense::OffenseCode::Vandalism),
+        offense_severity: Some(client_core::offense::Severity::Misdemeanor),
         sro_role: Some(SroRole::LawEnforcementProblemSolver),
         students: vec![Student {
             key: StudentKey::from_u128(4),
@@ -74,9 +76,26 @@ fn maximal() -> Record {
             removed_from_public_view: Some(RemovedFromView::ALL[0]),
             duration_minutes: Some(30),
             guardian_notified_at: Some(t("2026-09-14T10:30:00Z")),
+            guardian_not_notified_reason: Some("why not".into()),
             disability_modifications: Some("mods".into()),
             immediate_risk: Some("risk".into()),
         }),
+        search_basis: Some(SearchBasis {
+            search_person: Some(LegalBasis::Consent),
+            search_property: Some(LegalBasis::Warrant),
+            seizure: Some(LegalBasis::PlainView),
+        }),
+        interrogation: Some(Interrogation {
+            questioned: true,
+            rights_advised: Some(true),
+            guardian_present: Some(false),
+        }),
+        charges: Some(Charges {
+            filed: true,
+            court: Some(CourtInvolvement::JuvenileCourt),
+        }),
+        transport_out_of_view: Some(RemovedFromView::Yes),
+        late_reason: Some("late".into()),
         narrative: Some("narrative".into()),
         status: Status::Submitted,
         submitted_at: Some(t("2026-09-14T11:00:00Z")),
@@ -85,6 +104,7 @@ fn maximal() -> Record {
             by: UserId::from_u128(3),
             reason: "amended".into(),
         }],
+        rules_version: Some(client_core::rules::version::CURRENT),
     }
 }
 

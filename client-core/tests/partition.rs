@@ -540,6 +540,11 @@ fn the_shapes_are_the_places_the_types_write() {
         by: OFFICER,
         reason: "spelling".into(),
     });
+    r.search_basis = Some(SearchBasis {
+        search_person: Some(LegalBasis::Consent),
+        search_property: Some(LegalBasis::Consent),
+        seizure: Some(LegalBasis::PlainView),
+    });
     let (account, restricted) = client_core::document::split(&r);
     for (kind, places) in [
         (DocKind::Account, written(&account)),

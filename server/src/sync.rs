@@ -454,7 +454,11 @@ async fn push_one(
                     Some("school_id".into()),
                 )));
             }
-            if let Some(p) = rules::blocking(&after, now).into_iter().next() {
+            let stamp = rules::version::check(before.as_ref(), &after, store.rules_adopted_at());
+            if let Some(p) = stamp
+                .err()
+                .or_else(|| rules::blocking(&after, now).into_iter().next())
+            {
                 return Ok(Err(refuse(
                     id,
                     RefusalCode::Invalid,

@@ -50,6 +50,8 @@ mod retention;
 mod review;
 #[path = "stories/robustness.rs"]
 mod robustness;
+#[path = "stories/rules_versions.rs"]
+mod rules_versions;
 #[path = "stories/sessions.rs"]
 mod sessions;
 #[path = "stories/sign_in.rs"]
@@ -106,6 +108,82 @@ pub fn contact(officer: UserId, school: SchoolId) -> Record {
         sogi: None,
     }];
     r
+}
+
+/// Completes `r` under the current rules (`rules::version::CURRENT`) for
+/// the actions it lists, as a careful officer would, keeping whatever the
+/// story set: the offense coded; the legal basis of each search and
+/// seizure; for custody (a frisk is custody now), how long, the guardian
+/// told and whether the student was questioned, and, where the story wrote
+/// no custody at all (a search it counts), the justification, de-escalation
+/// first and any disability modifications; charges; transport out of
+/// peers' view; for a late entry, why. A story that writes custody keeps
+/// what it left out (a flag it tests).
+pub fn answered(r: &mut Record) {
+    let said = || Some("as the officer observed and wrote it".to_owned());
+    if r.category == Some(Category::CriminalOffense) {
+        r.offense_code
+            .get_or_insert(client_core::offense::OffenseCode::Other);
+        r.offense_severity
+            .get_or_insert(client_core::offense::Severity::Misdemeanor);
+    }
+    let designed = r.custody.is_some();
+    if !designed && r.needs_deescalation() && r.deescalation.is_empty() {
+        // No times: a story may move the record's date.
+        r.deescalation.push(DeescalationStep {
+            technique: Technique::Verbal,
+            at: None,
+            note: None,
+            effective: Some(false),
+        });
+    }
+    let basis = Some(LegalBasis::ReasonableSuspicion);
+    if r.actions.iter().any(|a| a.is_search_or_seizure()) {
+        r.search_basis = Some(SearchBasis {
+            search_person: basis,
+            search_property: basis,
+            seizure: basis,
+        });
+    }
+    if r.has_custody() {
+        let c = r.custody.get_or_insert_with(Default::default);
+        for text in [&mut c.basis, &mut c.probable_cause, &mut c.why_at_school] {
+            if text.is_none() {
+                *text = said();
+            }
+        }
+        if !designed {
+            c.disability_modifications = said();
+            c.guardian_not_notified_reason =
+                Some("no parent or guardian could be reached that day".into());
+        }
+        c.directed_by_administrator.get_or_insert(false);
+        c.removed_from_public_view
+            .get_or_insert(RemovedFromView::Yes);
+        c.duration_minutes.get_or_insert(30);
+        if c.guardian_not_notified_reason.is_none() {
+            c.guardian_notified_at
+                .get_or_insert(r.occurred_at.plus_minutes(20));
+        }
+        r.interrogation.get_or_insert(Interrogation {
+            questioned: false,
+            ..Default::default()
+        });
+    }
+    if r.actions.contains(&ActionTaken::Transport) {
+        r.transport_out_of_view = Some(RemovedFromView::Yes);
+    }
+    if r.actions.iter().any(|a| a.may_charge()) {
+        r.charges.get_or_insert(Charges {
+            filed: true,
+            court: Some(CourtInvolvement::Pending),
+        });
+    }
+    let end = r.ended_at.unwrap_or(r.occurred_at);
+    let late = end.plus_hours(client_core::rules::limits::LATE_ENTRY_HOURS);
+    if r.submitted_at.unwrap_or(now()) > late && r.late_reason.is_none() {
+        r.late_reason = Some("written up after a court day".into());
+    }
 }
 
 #[tokio::test]

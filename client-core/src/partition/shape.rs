@@ -111,6 +111,8 @@ static ACCOUNT: Shape = Shape::Fields(&[
     ("category", V),
     ("would_warrant_911", V),
     ("offense", V),
+    ("offense_code", V),
+    ("offense_severity", V),
     ("sro_role", V),
     (
         "students",
@@ -142,10 +144,26 @@ static ACCOUNT: Shape = Shape::Fields(&[
             ("removed_from_public_view", V),
             ("duration_minutes", V),
             ("guardian_notified_at", V),
+            ("guardian_not_notified_reason", V),
             ("disability_modifications", V),
             ("immediate_risk", V),
         ]),
     ),
+    (
+        "search_basis",
+        Shape::Fields(&[("search_person", V), ("search_property", V), ("seizure", V)]),
+    ),
+    (
+        "interrogation",
+        Shape::Fields(&[
+            ("questioned", V),
+            ("rights_advised", V),
+            ("guardian_present", V),
+        ]),
+    ),
+    ("charges", Shape::Fields(&[("filed", V), ("court", V)])),
+    ("transport_out_of_view", V),
+    ("late_reason", V),
     ("narrative", V),
     ("status", V),
     ("submitted_at", V),
@@ -153,6 +171,7 @@ static ACCOUNT: Shape = Shape::Fields(&[
         "amendments",
         Shape::List(&Shape::Fields(&[("at", V), ("by", V), ("reason", V)])),
     ),
+    ("rules_version", V),
 ]);
 
 static RESTRICTED: Shape = Shape::Fields(&[(

@@ -1,4 +1,5 @@
-//! Shared fixtures: a complete routine contact and a complete custody record.
+//! Shared fixtures: a complete routine contact and a complete custody
+//! record, complete under the current rules (`rules::version::CURRENT`).
 #![allow(dead_code)]
 
 use client_core::ids::*;
@@ -63,6 +64,8 @@ pub fn custody() -> Record {
     });
     r.category = Some(Category::CriminalOffense);
     r.offense = Some("assault".into());
+    r.offense_code = Some(client_core::offense::OffenseCode::SimpleAssault);
+    r.offense_severity = Some(client_core::offense::Severity::Misdemeanor);
     r.would_warrant_911 = Some(true);
     r.sro_role = Some(SroRole::LawEnforcementProblemSolver);
     r.deescalation = vec![DeescalationStep {
@@ -80,9 +83,21 @@ pub fn custody() -> Record {
         removed_from_public_view: Some(RemovedFromView::Yes),
         duration_minutes: Some(40),
         guardian_notified_at: Some(t0().plus_minutes(20)),
+        guardian_not_notified_reason: None,
         disability_modifications: None,
         immediate_risk: None,
     });
+    r.interrogation = Some(Interrogation {
+        questioned: true,
+        rights_advised: Some(true),
+        guardian_present: Some(true),
+    });
+    r.charges = Some(Charges {
+        filed: true,
+        court: Some(CourtInvolvement::Pending),
+    });
+    r.actions.push(ActionTaken::Transport);
+    r.transport_out_of_view = Some(RemovedFromView::Yes);
     r
 }
 

@@ -364,6 +364,11 @@ pub async fn create(
     if record.status == client_core::vocabulary::Status::Submitted {
         record.submit(at);
     }
+    // The stamp says which rules apply: until it is right, nothing else is.
+    let adopted = state.store.rules_adopted_at();
+    if let Err(p) = client_core::rules::version::check(None, &record, adopted) {
+        return Err(ApiError::Rules(vec![p]));
+    }
     let problems = client_core::rules::blocking(&record, at);
     if !problems.is_empty() {
         return Err(ApiError::Rules(problems));

@@ -62,6 +62,9 @@ pub struct Store {
     sqlite: bool,
     /// The access log's chain and checkpoint keys (outside the database).
     audit: Arc<crate::audit_keys::AuditKeys>,
+    /// When this deployment first ran the current rules
+    /// (`client_core::rules::version::check`).
+    rules_adopted_at: client_core::Timestamp,
 }
 
 /// A write transaction holding the write lock until commit or drop.
@@ -116,12 +119,14 @@ impl Store {
             .map_err(StoreError::AuditKeys)?;
         let db = Database::connect(opts).await?;
         Migrator::up(&db, None).await?;
-        let store = Self {
+        let mut store = Self {
             writer: Arc::new(Mutex::new(())),
             sqlite,
             db,
             audit: Arc::new(audit),
+            rules_adopted_at: client_core::Timestamp::from_millis(0),
         };
+        store.rules_adopted_at = store.adopt_rules(crate::api::now()).await?;
         store.anchor_access_log().await?;
         store
             .settle_organizations(admin::FIRST_ORGANIZATIONS)
@@ -137,6 +142,12 @@ impl Store {
     /// soak did that to a sync.
     pub fn db(&self) -> &DatabaseConnection {
         &self.db
+    }
+
+    /// When this deployment first ran the current rules: a record first
+    /// submitted under older ones is taken only if submitted before then.
+    pub fn rules_adopted_at(&self) -> client_core::Timestamp {
+        self.rules_adopted_at
     }
 
     pub fn is_sqlite(&self) -> bool {

@@ -12,6 +12,11 @@ const REVIEW_CALENDAR: &str = "review_calendar";
 const DEVICE_RETENTION_PERIODS: &str = "device_retention_periods";
 const TRAINING_REFRESHER: &str = "training_refresher";
 
+/// The setting that records when the deployment first ran rules `version`.
+fn rules_adopted_key(version: u16) -> String {
+    format!("rules_{version}_adopted_at")
+}
+
 impl Store {
     /// The agency's review calendar; DOMAIN.md's default (1 Aug and 1 Feb)
     /// until an admin sets one.
@@ -54,6 +59,33 @@ impl Store {
         };
         serde_json::from_str(&row.value)
             .map_err(|e| StoreError::Damaged(format!("training refresher: {e}")))
+    }
+
+    /// When this deployment first ran the current rules, recorded by the
+    /// first process to start with them (an insert that loses to another
+    /// process's changes nothing) and read by every other.
+    pub(super) async fn adopt_rules(
+        &self,
+        now: client_core::Timestamp,
+    ) -> Result<client_core::Timestamp, StoreError> {
+        let key = rules_adopted_key(client_core::rules::version::CURRENT);
+        let row = setting::ActiveModel {
+            key: Set(key.clone()),
+            value: Set(now.millis().to_string()),
+            updated_at: Set(now.millis()),
+            updated_by: Set(None),
+        };
+        let w = self.begin_write().await?;
+        setting::Entity::insert(row)
+            .on_conflict_do_nothing_on([setting::Column::Key])
+            .exec(&w.tx)
+            .await?;
+        let stored = setting::Entity::find_by_id(key).one(&w.tx).await?;
+        w.commit().await?;
+        stored
+            .and_then(|r| r.value.parse::<i64>().ok())
+            .map(client_core::Timestamp::from_millis)
+            .ok_or_else(|| StoreError::Damaged("rules adoption time".into()))
     }
 
     /// Sets [`Self::device_retention_periods`] (the CLI; an admin route

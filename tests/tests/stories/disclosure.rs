@@ -62,6 +62,8 @@ fn planted(
     });
     r.category = Some(Category::CriminalOffense);
     r.offense = text();
+    r.offense_code = Some(client_core::offense::OffenseCode::SimpleAssault);
+    r.offense_severity = Some(client_core::offense::Severity::Misdemeanor);
     r.would_warrant_911 = Some(true);
     r.sro_role = Some(SroRole::LawEnforcementProblemSolver);
     r.deescalation = vec![DeescalationStep {
@@ -79,9 +81,20 @@ fn planted(
         removed_from_public_view: Some(RemovedFromView::Yes),
         duration_minutes: Some(40),
         guardian_notified_at: Some(r.occurred_at.plus_minutes(20)),
+        guardian_not_notified_reason: text(),
         disability_modifications: text(),
         immediate_risk: text(),
     });
+    r.interrogation = Some(Interrogation {
+        questioned: true,
+        rights_advised: Some(true),
+        guardian_present: Some(false),
+    });
+    r.charges = Some(Charges {
+        filed: true,
+        court: Some(CourtInvolvement::Pending),
+    });
+    r.late_reason = text();
     r.narrative = text();
     r.students[0].sogi = Some(Sogi {
         self_reported: true,

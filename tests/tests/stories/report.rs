@@ -135,6 +135,7 @@ async fn disaggregated_reports_suppress_so_nothing_can_be_recovered() -> anyhow:
             r.occurred_at = start.plus_minutes(i);
             r.ended_at = Some(r.occurred_at.plus_minutes(1));
             r.actions = vec![ActionTaken::SearchPerson];
+            super::answered(&mut r);
             r.students[0].key = StudentKey(uuid::Uuid::now_v7());
             r.students[0].perceived = Some(Demographics {
                 race: vec![if i == 12 { Race::Black } else { Race::Asian }],

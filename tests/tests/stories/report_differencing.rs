@@ -41,6 +41,7 @@ fn search(officer: &fieldlog_tests::Session, at: Timestamp) -> client_core::Reco
         english_learner: Some(EnglishLearner::Yes),
         ..Default::default()
     });
+    super::answered(&mut r);
     r.submit(now());
     r
 }

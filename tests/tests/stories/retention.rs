@@ -24,6 +24,7 @@ async fn a_fresh_device_pulls_only_the_window_and_drafts_and_old_synced_records_
         old.occurred_at = window.plus_hours(-24 * 30);
         old.ended_at = Some(old.occurred_at.plus_minutes(10));
         old.submit(now().plus_minutes(-5));
+        super::answered(&mut old);
         let mut old_draft = contact(officer.user, officer.first_school());
         old_draft.occurred_at = window.plus_hours(-24 * 40);
         old_draft.ended_at = Some(old_draft.occurred_at.plus_minutes(10));
@@ -98,6 +99,7 @@ async fn the_agency_narrows_the_window_and_phones_follow() -> anyhow::Result<()>
     last_period.occurred_at = current.plus_hours(-24);
     last_period.ended_at = Some(last_period.occurred_at.plus_minutes(10));
     last_period.submit(now().plus_minutes(-5));
+    super::answered(&mut last_period);
     phone.create(&last_period, now())?;
     s.sync(&officer.token, &mut phone).await?;
     assert!(

@@ -17,6 +17,7 @@ fn submitted(base: &Record, f: impl FnOnce(&mut Record)) -> Record {
         s.key = client_core::StudentKey(uuid::Uuid::now_v7());
     }
     f(&mut r);
+    super::answered(&mut r);
     let at = r.submitted_at.unwrap_or(r.occurred_at.plus_minutes(30));
     r.submit(at);
     r
@@ -343,6 +344,7 @@ async fn the_outlier_flag_is_on_the_officer_line_and_items_name_their_officer() 
             note: None,
             effective: Some(false),
         }];
+        super::answered(&mut r);
         r.submit(now());
         phone.create(&r, now())?;
     }

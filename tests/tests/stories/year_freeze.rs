@@ -103,6 +103,7 @@ fn search(officer: &fieldlog_tests::Session, at: Timestamp) -> Record {
     r.ended_at = Some(at.plus_minutes(20));
     r.actions = vec![ActionTaken::SearchPerson];
     r.students[0].key = StudentKey(uuid::Uuid::now_v7());
+    super::answered(&mut r);
     r.submit(now());
     r
 }

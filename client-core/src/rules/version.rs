@@ -1,0 +1,84 @@
+//! Versions of the rules (issue 19, part 5). New required fields apply to
+//! new submissions; a submitted record keeps validating under the rules it
+//! was submitted under, stamped in the record itself (`rules_version`), so
+//! the phone and the server agree on it without asking anyone.
+//!
+//! | version | adds |
+//! |---|---|
+//! | 1 | DOMAIN.md rules 1-6 (records from before versions carry no stamp) |
+//! | 2 | the offense coded with its severity instead of in words, rule 7 (probable cause for any custody; a frisk is custody), custody duration and the guardian's notification, the interrogation questions, the legal basis of each search and seizure, transport out of view, the reason for an entry made a day late |
+
+use super::{Problem, RuleCode};
+use crate::record::Record;
+use crate::timestamp::Timestamp;
+use crate::vocabulary::Status;
+
+/// The rules a record submitted today is checked against.
+pub const CURRENT: u16 = 2;
+
+/// The version of a record that carries no stamp.
+pub const FIRST: u16 = 1;
+
+/// The rules `r` is checked against: a draft is not yet submitted, so the
+/// current ones; a submitted record, the ones it was submitted under.
+pub fn applied(r: &Record) -> u16 {
+    match r.status {
+        Status::Draft => CURRENT,
+        Status::Submitted => r.rules_version.unwrap_or(FIRST),
+    }
+}
+
+/// What a device does as it saves `after` over `before` (its own copy):
+/// a first submission takes the current rules; after that the stamp is the
+/// one it was submitted under, whatever the app sent. `retake` is set when
+/// the server refused the record's stamp (an out-of-date app submitted it):
+/// the officer completes it under the current rules instead.
+pub fn stamp(before: Option<&Record>, after: &mut Record, retake: bool) {
+    let was_submitted = before.filter(|b| b.status == Status::Submitted);
+    after.rules_version = match (after.status, was_submitted) {
+        (Status::Draft, _) => None,
+        (Status::Submitted, _) if retake => Some(CURRENT),
+        (Status::Submitted, Some(b)) => b.rules_version,
+        (Status::Submitted, None) => Some(CURRENT),
+    };
+}
+
+/// The server's check of a pushed record's stamp. `adopted_at` is when this
+/// deployment first ran the current rules: a record first submitted under
+/// older rules is taken only if the device says it was submitted before then
+/// (a phone offline across the upgrade); otherwise the app was out of date,
+/// and the officer is asked to complete it under the current rules. A
+/// submitted record never goes back to older rules.
+pub fn check(
+    before: Option<&Record>,
+    after: &Record,
+    adopted_at: Timestamp,
+) -> Result<(), Problem> {
+    if after.rules_version.is_some_and(|v| v == 0 || v > CURRENT) {
+        return Err(Problem::invalid(
+            RuleCode::UnknownValue,
+            "rules_version",
+            format!("rules version {CURRENT} is the newest this server knows"),
+        ));
+    }
+    if after.status == Status::Draft {
+        return Ok(());
+    }
+    let now = applied(after);
+    match before.filter(|b| b.status == Status::Submitted) {
+        Some(b) if now < applied(b) => Err(Problem::invalid(
+            RuleCode::HistoryRewritten,
+            "rules_version",
+            "a submitted record keeps the rules it was submitted under",
+        )),
+        Some(_) => Ok(()),
+        None if now < CURRENT && after.submitted_at.is_none_or(|at| at >= adopted_at) => {
+            Err(Problem::invalid(
+                RuleCode::RulesOutdated,
+                "rules_version",
+                "submitted from an out-of-date app: open it in the updated app, complete what the current rules ask, and submit it again",
+            ))
+        }
+        None => Ok(()),
+    }
+}
