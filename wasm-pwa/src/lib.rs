@@ -243,6 +243,11 @@ impl Core {
             .collect()
     }
 
+    /// The end-of-shift check: drafts, refused, then only on this phone.
+    pub fn unfinished(&self) -> Vec<Row> {
+        self.replica.unfinished().iter().map(Row::from).collect()
+    }
+
     /// Records the server does not have as they are: what sign-out keeps.
     pub fn not_synced(&self) -> Vec<String> {
         ids(self.replica.not_synced())
@@ -316,6 +321,7 @@ fn ids(v: Vec<RecordId>) -> Vec<String> {
 /// actions the core treats specially, so the app never keeps its own lists.
 #[wasm_bindgen]
 pub fn vocabulary() -> String {
+    use client_core::rules::version::CURRENT;
     use client_core::vocabulary::*;
     fn names<T: Copy + std::fmt::Display>(all: &[T]) -> Vec<String> {
         all.iter().map(|v| v.to_string()).collect()
@@ -341,8 +347,18 @@ pub fn vocabulary() -> String {
         "action": names(ActionTaken::ALL),
         "removed_from_view": names(RemovedFromView::ALL),
         "finding": names(Finding::ALL),
-        "custody_actions": pick(ActionTaken::is_custody),
-        "deescalation_actions": pick(ActionTaken::needs_deescalation),
+        "legal_basis": names(LegalBasis::ALL),
+        "offense_code": names(client_core::offense::OffenseCode::ALL),
+        "severity": names(client_core::offense::Severity::ALL),
+        // Under the current rules: the form asks what a new submission needs.
+        "custody_actions": pick(|a| a.is_custody_under(CURRENT)),
+        "deescalation_actions": pick(|a| a.needs_deescalation_under(CURRENT)),
+        "search_actions": pick(ActionTaken::is_search_or_seizure),
+        "charge_actions": pick(ActionTaken::may_charge),
+        "court_involvement": names(CourtInvolvement::ALL),
+        "late_entry_hours": client_core::rules::limits::LATE_ENTRY_HOURS,
+        "max_duration_minutes": client_core::rules::MAX_DURATION_MINUTES,
+        "rules_version": CURRENT,
     })
     .to_string()
 }

@@ -22,8 +22,18 @@ export interface Vocabulary {
   action: string[];
   removed_from_view: string[];
   finding: string[];
+  legal_basis: string[];
+  offense_code: string[];
+  severity: string[];
   custody_actions: string[];
   deescalation_actions: string[];
+  search_actions: string[];
+  charge_actions: string[];
+  court_involvement: string[];
+  late_entry_hours: number;
+  max_duration_minutes: number;
+  /** The rules a submission today is checked against (`rules::version`). */
+  rules_version: number;
 }
 
 let vocab: Vocabulary | undefined;

@@ -217,6 +217,15 @@ export class Session {
     });
   }
 
+  /** The end-of-shift check: drafts, refused records, records only on this phone. */
+  unfinished(): Row[] {
+    return this.core.unfinished().map((r) => {
+      const row: Row = { id: r.id, draft: r.draft, category: r.category ?? null, location: r.location ?? null, occurred_at: r.occurred_at, students: r.students, state: toState(r.state, r.reason) };
+      r.free();
+      return row;
+    });
+  }
+
   /** A record on the phone, decoded (call `ensure` first). */
   record(id: string): IncidentRecord | undefined {
     try {

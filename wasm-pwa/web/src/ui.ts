@@ -34,6 +34,13 @@ const LABELS: Record<string, string> = {
   saved_on_device: "Saved on phone",
   not_possible: "Not possible",
   none: "None",
+  larceny_theft: "Larceny / theft",
+  destruction_vandalism: "Destruction / vandalism",
+  drug_narcotic_violation: "Drug / narcotic violation",
+  curfew_loitering: "Curfew / loitering",
+  tobacco_vaping: "Tobacco / vaping",
+  search_person: "Search of the person",
+  search_property: "Search of property",
 };
 
 /** A person's words for a wire value: `off_campus` -> "Off campus". */

@@ -14,17 +14,26 @@ export async function logCustodyRecord(page: Page, studentRef: string, narrative
   await page.getByLabel("What they asked you to do").fill("Remove the student from class after a fight");
   await tap(page, /would this have needed a 911 call/, "Yes");
   await page.getByLabel("What kind of matter").selectOption({ label: "Criminal offense" });
-  await page.getByLabel(/^Offense/).fill("assault");
+  await page.getByLabel(/^Offense( \(needed\))?$/).selectOption({ label: "Simple assault" });
+  await tap(page, /^Severity/, "Misdemeanor");
+  await page.getByLabel("Details of the offense (optional)").fill("assault");
   await page.getByLabel("Your role in it").selectOption({ label: "Law enforcement / problem solver" });
   await page.getByLabel("Student number or initials").fill(studentRef);
   await tap(page, /^What you did/, "Arrest");
   await page.getByRole("button", { name: "+ Verbal" }).click();
   await page.getByRole("button", { name: "+ Time and space" }).click();
   await page.getByLabel("The basis for it").fill("Assault on another student in the hallway");
-  await page.getByLabel("Probable cause (for an arrest)").fill("Witnessed by the officer");
+  await page.getByLabel("Factors supporting probable cause").fill("Witnessed by the officer");
   await page.getByLabel("Why it had to happen at school").fill("Continuing threat to the other student");
   await tap(page, /administrator direct it/, "No");
   await tap(page, /removed from public view/, "Yes");
+  await page.getByLabel("How long was the student held (minutes)").fill("45");
+  await page.getByLabel("Or: why they were not notified").fill("No answer at either number on file");
+  await tap(page, /questioned about an offense/, "Yes");
+  await tap(page, /Advised of their rights/, "Yes");
+  await tap(page, /parent or guardian present/, "No");
+  await tap(page, /charges filed or referred/, "Yes");
+  await tap(page, /^Where did they go/, "Pending");
   await page.getByLabel("Narrative (optional)").fill(narrative);
   await page.getByRole("button", { name: /^Submit/ }).click();
 }

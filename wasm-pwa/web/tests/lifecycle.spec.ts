@@ -1,6 +1,8 @@
-// Issue 4, item 3: the idle lock, and sign-out leaving only the encrypted outbox.
+// Issue 4, item 3: the idle lock, and sign-out leaving only the encrypted
+// outbox; issue 19: the end-of-shift check before it.
+import AxeBuilder from "@axe-core/playwright";
 import { expect, test, type Page } from "@playwright/test";
-import { PASSWORD, signIn, startServer, type Server } from "./server";
+import { PASSWORD, shot, signIn, startServer, type Server } from "./server";
 import { recordIds } from "./helpers";
 
 let server: Server;
@@ -63,7 +65,23 @@ test("sign-out keeps only the unsynced outbox, which the next sign-in syncs", as
   // may add synced ones to the list meanwhile).
   const outbox = (await page.locator('[data-record]:has([data-state="saved_on_device"])').getAttribute("data-record"))!;
   expect(synced.has(outbox)).toBe(false);
-  await page.getByRole("button", { name: "Sign out" }).click();
+  // The end-of-shift check lists the unfinished draft; it opens from there.
+  await page.getByRole("button", { name: "End shift and sign out" }).click();
+  await expect(page.getByRole("heading", { name: "End of shift" })).toBeVisible();
+  await expect(page.getByRole("heading", { name: "Not finished (1)" })).toBeVisible();
+  const entry = page.locator(`[data-unfinished="${outbox}"]`);
+  await expect(entry).toContainText("Draft · Relationship building");
+  for (const [w, hgt] of [[360, 640], [1280, 800]] as const) {
+    await page.setViewportSize({ width: w, height: hgt });
+    const axe = await new AxeBuilder({ page }).withTags(["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]).analyze();
+    expect(axe.violations.map((v) => `${v.id}: ${v.help}`), "axe on the end-of-shift check").toEqual([]);
+  }
+  await shot(page, "end-of-shift");
+  await entry.click();
+  await expect(page.getByRole("heading", { name: "Edit draft" })).toBeVisible();
+  await page.getByRole("button", { name: "← Records" }).click();
+  await page.getByRole("button", { name: "End shift and sign out" }).click();
+  await page.getByRole("button", { name: "Sign out anyway" }).click();
   await expect(page.getByText(/stay on this phone, encrypted/)).toBeVisible();
 
   const after = await stored(page);

@@ -52,11 +52,25 @@ test("offline: log a custody record, reload offline, sync when online, the super
   const token = await apiToken(server.url, "sgt.alvarez");
   const res = await fetch(`${server.url}/api/v1/incidents/${id}`, { headers: { authorization: `Bearer ${token}` } });
   expect(res.status).toBe(200);
-  const rec = (await res.json()) as { actions: string[]; deescalation: Array<{ technique: string }>; custody: { removed_from_public_view: string }; status: string };
+  const rec = (await res.json()) as {
+    actions: string[];
+    deescalation: Array<{ technique: string }>;
+    custody: { removed_from_public_view: string; duration_minutes: number; guardian_not_notified_reason: string };
+    interrogation: { questioned: boolean; rights_advised: boolean; guardian_present: boolean };
+    charges: { filed: boolean; court: string };
+    status: string;
+    rules_version: number;
+  };
   expect(rec.status).toBe("submitted");
   expect(rec.actions).toContain("arrest");
   expect(rec.deescalation.map((d) => d.technique)).toEqual(["verbal", "time_and_space"]);
   expect(rec.custody.removed_from_public_view).toBe("yes");
+  // What rules version 2 asks of custody (issue 19), from the form's inputs.
+  expect(rec.rules_version).toBe(2);
+  expect(rec.custody.duration_minutes).toBe(45);
+  expect(rec.custody.guardian_not_notified_reason).toBe("No answer at either number on file");
+  expect(rec.interrogation).toEqual({ questioned: true, rights_advised: true, guardian_present: false });
+  expect(rec.charges).toEqual({ filed: true, court: "pending" });
   await context.close();
 });
 

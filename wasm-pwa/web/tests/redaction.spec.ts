@@ -29,7 +29,7 @@ test("the officer removes an amended record's earlier versions", async ({ browse
   // The record screen shows the custody answers too (issue 19: it left out
   // the offense, probable cause and public-view answer).
   await openRecord(page, id);
-  for (const [k, v] of [["Offense", "assault"], ["Probable cause", "Witnessed by the officer"], ["Removed from public view", "Yes"]]) {
+  for (const [k, v] of [["Offense", "Simple assault (misdemeanor)"], ["Offense details", "assault"], ["Probable cause", "Witnessed by the officer"], ["Removed from public view", "Yes"]]) {
     await expect(page.locator(".kv", { has: page.getByText(k, { exact: true }) }).locator("dd")).toHaveText(v);
   }
   // Not amended: nothing earlier to remove.

@@ -1,7 +1,7 @@
 // A record read-only, with the core's flags and the supervisor's reviews.
 // A record older than the phone's window is read from the server instead
 // (the same fields, with the server's flags and reviews).
-import { flags, type Flag, type IncidentRecord, type Review } from "../core";
+import { flags, vocabulary, type Flag, type IncidentRecord, type Review } from "../core";
 import type { Nav } from "../nav";
 import { h, label, when } from "../ui";
 import { stateBadge } from "./list";
@@ -72,6 +72,8 @@ function earlierVersions(app: Nav, id: string): HTMLElement {
  * The record as a card, then its flags, then its reviews: the officer's
  * detail screen and the supervisor's queue show the same parts.
  */
+const yesNo = (x: boolean | null | undefined) => (x == null ? "not said" : x ? "yes" : "no");
+
 export function recordParts(r: IncidentRecord, f: Flag[], reviews: Review[], none: string): Array<HTMLElement | string> {
   const row = (k: string, v: unknown) => (v === null || v === undefined || v === "" ? "" : h("div", { class: "kv" }, h("dt", {}, k), h("dd", {}, String(v))));
   return [
@@ -82,7 +84,8 @@ export function recordParts(r: IncidentRecord, f: Flag[], reviews: Review[], non
       row("Asked by", r.request?.staff_role && label(r.request.staff_role)),
       row("Request", r.request?.reason),
       row("Would have needed 911", r.would_warrant_911 === null ? null : r.would_warrant_911 ? "Yes" : "No"),
-      row("Offense", r.offense),
+      row("Offense", r.offense_code && `${label(r.offense_code)}${r.offense_severity ? ` (${r.offense_severity})` : ""}`),
+      row(r.offense_code ? "Offense details" : "Offense", r.offense),
       row("Role", r.sro_role && label(r.sro_role)),
       row("Students", r.students.map((s) => s.ref).join(", ")),
       row("Actions", r.actions.map(label).join(", ")),
@@ -101,6 +104,13 @@ export function recordParts(r: IncidentRecord, f: Flag[], reviews: Review[], non
       row("Removed from public view", r.custody?.removed_from_public_view && label(r.custody.removed_from_public_view)),
       row("Duration", r.custody?.duration_minutes == null ? null : `${r.custody.duration_minutes} min`),
       row("Guardian notified", r.custody?.guardian_notified_at && when(r.custody.guardian_notified_at)),
+      row("Guardian not notified because", r.custody?.guardian_not_notified_reason),
+      row("Questioned", r.interrogation && (r.interrogation.questioned ? `Yes · rights advised: ${yesNo(r.interrogation.rights_advised)} · guardian present: ${yesNo(r.interrogation.guardian_present)}` : "No")),
+      row("Legal basis", r.search_basis && Object.entries(r.search_basis).filter(([, b]) => b).map(([a, b]) => `${label(a)}: ${label(String(b))}`).join("; ")),
+      row("Charges", r.charges && (r.charges.filed ? `Filed or referred${r.charges.court ? ` · ${label(r.charges.court)}` : ""}` : "None filed")),
+      row("In the vehicle out of peers' view", r.transport_out_of_view && label(r.transport_out_of_view)),
+      row("Why late", r.late_reason),
+      row("Rules", r.status === "submitted" && (r.rules_version ?? 1) < vocabulary().rules_version ? `Submitted under the rules of version ${r.rules_version ?? 1}, before later questions were asked` : null),
       row("Disability modifications", r.custody?.disability_modifications),
       row("Immediate risk", r.custody?.immediate_risk),
       row("Narrative", r.narrative),

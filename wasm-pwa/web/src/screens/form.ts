@@ -16,6 +16,9 @@ const QUOTES = {
     "“The student should be removed from public view prior to being placed in custody, if possible, to avoid the stigma associated with arrest.”",
   disability:
     "“When interacting with young people with disabilities, SROs must also make reasonable modifications to policies and practices when necessary to avoid disability discrimination.”",
+  probableCause:
+    "“If an SRO detains a student (i.e., makes an arrest or uses restraints) … the SRO should document … factors that support a determination of probable cause.”",
+  transport: "“If transport is necessary, the student should be placed in a police vehicle outside the view of their peers.”",
   nineOneOne:
     "“Any matter that would not require a school to call 911 for service is outside the scope of SROs' law enforcement duties.”",
 };
@@ -284,16 +287,52 @@ export function formScreen(app: Nav, id?: string): HTMLElement {
       "section",
       { class: "card custody", "aria-labelledby": "custody-h" },
       h("h2", { id: "custody-h" }, "Why custody was necessary at school"),
-      h("p", { class: "help" }, "Detention, arrest, restraint and force are reviewed with your supervisor. Each question below says why it is asked."),
+      h("p", { class: "help" }, "Detention, arrest, restraint, force and a frisk are reviewed with your supervisor. Each question below says why it is asked."),
       textInput("custody.basis", "The basis for it", () => c.basis, (x) => (c.basis = x), { multiline: true, help: "What the student did that made custody necessary." }),
-      textInput("custody.probable_cause", "Probable cause (for an arrest)", () => c.probable_cause, (x) => (c.probable_cause = x), { multiline: true }),
+      textInput("custody.probable_cause", "Factors supporting probable cause", () => c.probable_cause, (x) => (c.probable_cause = x), { multiline: true, help: QUOTES.probableCause }),
       textInput("custody.why_at_school", "Why it had to happen at school", () => c.why_at_school, (x) => (c.why_at_school = x), { multiline: true, help: "Custody at school is the exception; say why it could not wait or happen elsewhere." }),
       yesNo("custody.directed_by_administrator", "Did a school administrator direct it?", () => c.directed_by_administrator, (x) => (c.directed_by_administrator = x), QUOTES.administrator),
       chips("custody.removed_from_public_view", "Was the student removed from public view first?", v.removed_from_view, () => c.removed_from_public_view, (x) => (c.removed_from_public_view = x as Custody["removed_from_public_view"]), QUOTES.publicView),
-      numberInput("custody.duration_minutes", "How long (minutes)", () => c.duration_minutes, (x) => (c.duration_minutes = x)),
+      numberInput("custody.duration_minutes", "How long was the student held (minutes)", () => c.duration_minutes, (x) => (c.duration_minutes = x)),
+      textInput("custody.guardian_notified_at", "When was the parent or guardian notified", () => (c.guardian_notified_at ? toLocalInput(c.guardian_notified_at) : null), (x) => (c.guardian_notified_at = (x && fromLocalInput(x)) || null), { type: "datetime-local" }),
+      textInput("custody.guardian_not_notified_reason", "Or: why they were not notified", () => c.guardian_not_notified_reason, (x) => (c.guardian_not_notified_reason = x ?? undefined), { multiline: true }),
+      interrogationBlock(),
       textInput("custody.disability_modifications", anyDisability ? "Disability modifications made (needed: a student has a disability)" : "Disability modifications made", () => c.disability_modifications, (x) => (c.disability_modifications = x), { multiline: true, help: QUOTES.disability }),
       textInput("custody.immediate_risk", "Immediate serious risk of harm (only if you skipped de-escalation)", () => c.immediate_risk, (x) => (c.immediate_risk = x), { multiline: true }),
     );
+  }
+
+  function interrogationBlock(): HTMLElement {
+    const i = r.interrogation;
+    const set = (k: "rights_advised" | "guardian_present") => (x: boolean | null) => r.interrogation && (r.interrogation[k] = x ?? undefined);
+    return h("div", {},
+      yesNo("interrogation.questioned", "Was the student questioned about an offense?", () => i?.questioned, (x) => (r.interrogation = x === null ? undefined : { ...(i ?? {}), questioned: x })),
+      i?.questioned
+        ? h("div", { class: "pair" },
+            yesNo("interrogation.rights_advised", "Advised of their rights first?", () => i.rights_advised, set("rights_advised")),
+            yesNo("interrogation.guardian_present", "Was a parent or guardian present?", () => i.guardian_present, set("guardian_present")))
+        : "");
+  }
+
+  /** With an arrest, citation or court referral: charges, and where they went. */
+  function chargesBlock(): HTMLElement {
+    const c = r.charges;
+    return h("section", { class: "card", "aria-labelledby": "charges-h" },
+      h("h2", { id: "charges-h" }, "Charges"),
+      yesNo("charges.filed", "Were charges filed or referred for charging?", () => c?.filed, (x) => (r.charges = x === null ? undefined : { ...(c ?? {}), filed: x })),
+      c?.filed
+        ? chips("charges.court", "Where did they go? (Pending if not known yet)", v.court_involvement, () => c.court, (x) => r.charges && (r.charges.court = (x ?? undefined) as never))
+        : "");
+  }
+
+  /** The legal basis of each search and seizure the officer ticked. */
+  function searchBasisBlock(): HTMLElement | string {
+    const searches = r.actions.filter((a) => v.search_actions.includes(a));
+    if (!searches.length) return "";
+    const b = (r.search_basis ??= {});
+    return h("section", { class: "card", "aria-labelledby": "search-h" },
+      h("h2", { id: "search-h" }, "Legal basis"),
+      searches.map((a) => chips(`search_basis.${a}`, `For the ${label(a).toLowerCase()}`, v.legal_basis, () => b[a as keyof typeof b], (x) => (b[a as keyof typeof b] = (x ?? undefined) as never))));
   }
 
   function render(): void {
@@ -328,13 +367,26 @@ export function formScreen(app: Nav, id?: string): HTMLElement {
           : "",
         yesNo("would_warrant_911", "Honestly: would this have needed a 911 call?", () => r.would_warrant_911, (x) => (r.would_warrant_911 = x), r.initiated_by === "school_staff" ? QUOTES.nineOneOne : undefined),
         select("category", "What kind of matter", v.category, () => r.category, (x) => (r.category = x as IncidentRecord["category"])),
-        r.category === "criminal_offense" ? textInput("offense", "Offense", () => r.offense, (x) => (r.offense = x)) : "",
+        r.category === "criminal_offense" || r.offense_code
+          ? h("section", { class: "card", "aria-label": "The offense" },
+              select("offense_code", "Offense", v.offense_code, () => r.offense_code, (x) => (r.offense_code = (x ?? undefined) as IncidentRecord["offense_code"])),
+              chips("offense_severity", "Severity under state law", v.severity, () => r.offense_severity, (x) => (r.offense_severity = (x ?? undefined) as IncidentRecord["offense_severity"])),
+              textInput("offense", "Details of the offense (optional)", () => r.offense, (x) => (r.offense = x)))
+          : "",
         select("sro_role", "Your role in it", v.sro_role, () => r.sro_role, (x) => (r.sro_role = x as IncidentRecord["sro_role"])),
         h("div", { "data-field": "students" }, r.students.map(studentBlock), h("p", { class: "problem" })),
         h("button", { type: "button", class: "secondary", onclick: () => { r.students.push(newStudent()); changed(); } }, "+ Add a student"),
         multi("actions", "What you did", v.action, () => r.actions as string[], (x) => (r.actions = x as IncidentRecord["actions"])),
         needsDeesc() || r.deescalation.length ? deescalationBlock() : "",
         hasCustody() ? custodyBlock() : "",
+        searchBasisBlock(),
+        r.actions.some((a) => v.charge_actions.includes(a)) ? chargesBlock() : "",
+        r.actions.includes("transport")
+          ? chips("transport_out_of_view", "Was the student placed in the vehicle out of their peers' view?", v.removed_from_view, () => r.transport_out_of_view, (x) => (r.transport_out_of_view = (x ?? undefined) as IncidentRecord["transport_out_of_view"]), QUOTES.transport)
+          : "",
+        r.late_reason != null || validate(r).some((p) => p.field === "late_reason")
+          ? textInput("late_reason", "Why is this entry late?", () => r.late_reason, (x) => (r.late_reason = x ?? undefined), { multiline: true, help: `Entered more than ${v.late_entry_hours} hours after the interaction.` })
+          : "",
         textInput("narrative", "Narrative (optional)", () => r.narrative, (x) => (r.narrative = x), { multiline: true }),
         wasSubmitted
           ? field("amendments", "Why are you changing a submitted record?", h("textarea", { id: "amend-reason", rows: 2, oninput: (e: Event) => (amendment = (e.target as HTMLTextAreaElement).value) }, amendment))

@@ -144,5 +144,5 @@ export function listScreen(app: Nav): HTMLElement {
     before ? olderRecords(app, before) : "",
     h("footer", {},
       h("p", { class: "help" }, `Signed in as ${session.user.username}`),
-      h("button", { type: "button", class: "secondary", onclick: () => void app.signOut() }, "Sign out")));
+      h("button", { type: "button", class: "secondary", onclick: () => void app.go("shift") }, "End shift and sign out")));
 }
