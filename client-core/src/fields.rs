@@ -51,6 +51,10 @@ use Kind::*;
 pub const FIELDS: &[Field] = &[
     f("students.ref", StudentRef, Account),
     f("students.age", Identifying, Account),
+    // Juvenile-justice facts about a student: with the school and the day,
+    // they say who was questioned or charged (rules version 2).
+    f("interrogation", Identifying, Account),
+    f("charges", Identifying, Account),
     f("students.perceived", Sourced(Source::Perceived), Account),
     f(
         "students.school_record",

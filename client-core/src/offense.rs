@@ -1,13 +1,12 @@
 //! The offense, coded (issue 19, part 3): a closed list modelled on the FBI's
 //! NIBRS offense categories, each filed under the group NIBRS files it under,
 //! plus the status offenses a school sees that NIBRS does not code, and the
-//! severity the charge carries in the state's law. Reports count the group:
-//! the "type of offense" the data is disaggregated by (003 p7, 000 step 2),
-//! where they counted the interaction's category before.
+//! severity the charge carries in the state's law. The group is what the
+//! "type of offense" of 003 p7 and 000 step 2 should be counted by; reports
+//! still count the interaction's category (changing a published dimension
+//! needs the differencing defence to cover both definitions: left open).
 
 use crate::closed_set;
-use crate::record::Record;
-use crate::vocabulary::Category;
 
 closed_set!(
     /// The offense, by NIBRS category (Group A offenses by what they are
@@ -68,17 +67,6 @@ impl OffenseCode {
             O::Truancy | O::TobaccoVaping | O::Runaway => OffenseGroup::Status,
             O::Other => OffenseGroup::OtherOffense,
         }
-    }
-}
-
-/// The report's offense category of a record: its code's group; an
-/// interaction about no crime is not an offense; a criminal matter with no
-/// code (records from before codes) is unknown (`None`).
-pub fn group_of(r: &Record) -> Option<OffenseGroup> {
-    match (r.offense_code, r.category) {
-        (Some(code), _) => Some(code.group()),
-        (None, Some(Category::CriminalOffense)) | (None, None) => None,
-        (None, Some(_)) => Some(OffenseGroup::NotAnOffense),
     }
 }
 

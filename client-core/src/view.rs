@@ -73,6 +73,10 @@ pub fn redact_received(
             s.age = None;
         }
     }
+    if withheld(Kind::Identifying) {
+        r.interrogation = None;
+        r.charges = None;
+    }
     if withheld(Kind::FreeText) {
         // Free text can name and describe anyone (DOMAIN.md section 3). The
         // JSON leaves these out; clearing them here too keeps them out of

@@ -259,8 +259,8 @@ fn the_new_rules_at_their_boundaries() {
     let submitted = |at| with(routine(), |r| r.submitted_at = Some(at));
     assert_eq!(problems(&submitted(end.plus_hours(24))), vec![]);
     assert_eq!(
-        problems(&submitted(end.plus_hours(24).plus_minutes(1))).len(),
-        1
+        problems(&submitted(end.plus_hours(24).plus_minutes(1))),
+        vec![(RuleCode::LateReasonRequired, "late_reason".to_owned())]
     );
     let explained = with(submitted(end.plus_hours(30)), |r| {
         r.late_reason = Some("court all day".into())
@@ -318,10 +318,17 @@ fn a_device_stamps_the_first_submission_and_keeps_it() {
 
 /// The server's check of the stamp: a first submission under older rules
 /// is taken only if the device submitted it before the deployment adopted
-/// the current ones; a submitted record never goes back.
+/// the current ones, within the offline grace, and the server never had it
+/// as submitted after the upgrade; a submitted record never goes back.
 #[test]
 fn the_server_takes_an_old_stamp_only_from_before_the_upgrade() {
+    use client_core::rules::version::{OFFLINE_GRACE_DAYS, Upgrade};
     let adopted = t0().plus_hours(1);
+    let at = |now, first_submitted| Upgrade {
+        adopted_at: adopted,
+        now,
+        first_submitted,
+    };
     let submitted_at = |at, v| {
         with(routine(), |r| {
             r.submitted_at = Some(at);
@@ -329,7 +336,7 @@ fn the_server_takes_an_old_stamp_only_from_before_the_upgrade() {
         })
     };
     let code = |before: Option<&Record>, after: &Record| {
-        version::check(before, after, adopted)
+        version::check(before, after, at(adopted.plus_hours(1), None))
             .err()
             .map(|p| (p.code, p.field))
     };
@@ -373,6 +380,30 @@ fn the_server_takes_an_old_stamp_only_from_before_the_upgrade() {
         code(Some(&stored_draft), &submitted_at(adopted, Some(FIRST))),
         outdated
     );
+    // The claim of an early submission is believed only within the grace
+    // after the upgrade: the last moment inside it, and the first outside.
+    let old_claim = submitted_at(just_before, Some(FIRST));
+    let grace_end = adopted.plus_hours(24 * OFFLINE_GRACE_DAYS);
+    let when = |now| {
+        version::check(None, &old_claim, at(now, None))
+            .err()
+            .map(|p| (p.code, p.field))
+    };
+    assert_eq!(when(grace_end.plus_minutes(-1)), None);
+    assert_eq!(when(grace_end), outdated);
+    // Submitted under version 2 after the upgrade, back to draft, then
+    // resubmitted with a version-1 stamp and an earlier claimed time: the
+    // server's first receipt as submitted says otherwise.
+    let back = with(submitted_at(adopted, Some(CURRENT)), |r| {
+        r.status = Status::Draft
+    });
+    let received = |first| {
+        version::check(Some(&back), &old_claim, at(adopted.plus_hours(2), first))
+            .err()
+            .map(|p| (p.code, p.field))
+    };
+    assert_eq!(received(Some(adopted)), outdated);
+    assert_eq!(received(Some(just_before)), None);
 }
 
 /// An out-of-date app's stamp, refused by the server: the officer's next
@@ -455,4 +486,23 @@ fn a_refused_stamp_is_retaken_under_the_current_rules() {
     });
     phone.update(&done, Some("completing it"), now()).unwrap();
     assert_eq!(phone.record(old.id).unwrap().rules_version, Some(CURRENT));
+}
+
+/// A frisk without de-escalation: no flag under the first rules, the
+/// custody flag under the current ones (flags follow the record's version).
+#[test]
+fn a_frisk_is_flagged_as_custody_from_version_2_only() {
+    use client_core::flag::{FlagCode, flags};
+    let bare = with(frisk(), |r| r.deescalation.clear());
+    let codes = |r: &Record| -> Vec<FlagCode> {
+        flags(r, now(), Some(now()))
+            .into_iter()
+            .map(|f| f.code)
+            .collect()
+    };
+    assert_eq!(codes(&under(FIRST, bare.clone())), vec![]);
+    assert_eq!(
+        codes(&under(CURRENT, bare)),
+        vec![FlagCode::CustodyWithoutDeescalation]
+    );
 }

@@ -454,7 +454,18 @@ async fn push_one(
                     Some("school_id".into()),
                 )));
             }
-            let stamp = rules::version::check(before.as_ref(), &after, store.rules_adopted_at());
+            // Lateness, the school years' tables and the rules stamp rest on
+            // the first receipt as submitted, kept in the projection.
+            let earlier = store.received_submitted(conn, &[id.record]).await?;
+            let earlier = earlier.get(&id.record).map(|t| Timestamp::from_millis(*t));
+            let upgrade = rules::version::Upgrade {
+                adopted_at: store.rules_adopted_at(),
+                now,
+                // From before this request: the request's own account push
+                // stamps its receipt with `now`.
+                first_submitted: earlier.filter(|t| *t < now),
+            };
+            let stamp = rules::version::check(before.as_ref(), &after, upgrade);
             if let Some(p) = stamp
                 .err()
                 .or_else(|| rules::blocking(&after, now).into_iter().next())
@@ -474,10 +485,6 @@ async fn push_one(
                     Some(p.field),
                 )));
             }
-            // Lateness and the school years' tables rest on the first
-            // receipt as submitted, kept in the projection.
-            let earlier = store.received_submitted(conn, &[id.record]).await?;
-            let earlier = earlier.get(&id.record).map(|t| Timestamp::from_millis(*t));
             let row = record_row(&after, now, earlier);
             store.save_record_row(conn, &row, now.millis()).await?;
             // Webhooks, in this transaction: an event is kept iff its change is.

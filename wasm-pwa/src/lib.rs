@@ -50,18 +50,21 @@ pub struct RecordState {
     pub kind: String,
     /// Why it was refused (a sentence for the officer; no record contents).
     pub reason: Option<String>,
+    /// The field the refusal is about, when there is one.
+    pub field: Option<String>,
 }
 
 impl From<&SyncStatus> for RecordState {
     fn from(s: &SyncStatus) -> Self {
-        let (kind, reason) = match s {
-            SyncStatus::SavedOnDevice => ("saved_on_device", None),
-            SyncStatus::Synced => ("synced", None),
-            SyncStatus::Refused(r) => ("refused", Some(r.reason.clone())),
+        let (kind, reason, field) = match s {
+            SyncStatus::SavedOnDevice => ("saved_on_device", None, None),
+            SyncStatus::Synced => ("synced", None, None),
+            SyncStatus::Refused(r) => ("refused", Some(r.reason.clone()), r.field.clone()),
         };
         Self {
             kind: kind.into(),
             reason,
+            field,
         }
     }
 }
@@ -321,7 +324,7 @@ fn ids(v: Vec<RecordId>) -> Vec<String> {
 /// actions the core treats specially, so the app never keeps its own lists.
 #[wasm_bindgen]
 pub fn vocabulary() -> String {
-    use client_core::rules::version::CURRENT;
+    use client_core::rules::version::{CURRENT, FIRST};
     use client_core::vocabulary::*;
     fn names<T: Copy + std::fmt::Display>(all: &[T]) -> Vec<String> {
         all.iter().map(|v| v.to_string()).collect()
@@ -353,6 +356,8 @@ pub fn vocabulary() -> String {
         // Under the current rules: the form asks what a new submission needs.
         "custody_actions": pick(|a| a.is_custody_under(CURRENT)),
         "deescalation_actions": pick(|a| a.needs_deescalation_under(CURRENT)),
+        "first_custody_actions": pick(|a| a.is_custody_under(FIRST)),
+        "first_deescalation_actions": pick(|a| a.needs_deescalation_under(FIRST)),
         "search_actions": pick(ActionTaken::is_search_or_seizure),
         "charge_actions": pick(ActionTaken::may_charge),
         "court_involvement": names(CourtInvolvement::ALL),

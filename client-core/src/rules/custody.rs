@@ -128,7 +128,8 @@ fn details(c: &crate::record::Custody, out: &mut Vec<Problem>) {
             "custody.duration_minutes",
             "how long the student was held is required",
         )),
-        Some(m) if m > MAX_DURATION_MINUTES => out.push(Problem::invalid(
+        // A slip to correct before submitting, not one that stops a draft.
+        Some(m) if m > MAX_DURATION_MINUTES => out.push(Problem::incomplete(
             RuleCode::OutOfRange,
             "custody.duration_minutes",
             format!("at most {MAX_DURATION_MINUTES} minutes (a week)"),

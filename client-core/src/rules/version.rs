@@ -19,6 +19,11 @@ pub const CURRENT: u16 = 2;
 /// The version of a record that carries no stamp.
 pub const FIRST: u16 = 1;
 
+/// How long after the upgrade a first submission under older rules is
+/// still taken: longer than a phone plausibly stays offline, short enough
+/// that "submitted before the upgrade" cannot be claimed for ever.
+pub const OFFLINE_GRACE_DAYS: i64 = 14;
+
 /// The rules `r` is checked against: a draft is not yet submitted, so the
 /// current ones; a submitted record, the ones it was submitted under.
 pub fn applied(r: &Record) -> u16 {
@@ -43,17 +48,27 @@ pub fn stamp(before: Option<&Record>, after: &mut Record, retake: bool) {
     };
 }
 
-/// The server's check of a pushed record's stamp. `adopted_at` is when this
-/// deployment first ran the current rules: a record first submitted under
-/// older rules is taken only if the device says it was submitted before then
-/// (a phone offline across the upgrade); otherwise the app was out of date,
-/// and the officer is asked to complete it under the current rules. A
-/// submitted record never goes back to older rules.
-pub fn check(
-    before: Option<&Record>,
-    after: &Record,
-    adopted_at: Timestamp,
-) -> Result<(), Problem> {
+/// What the server knows when it checks a stamp.
+#[derive(Clone, Copy, Debug)]
+pub struct Upgrade {
+    /// When this deployment first ran the current rules.
+    pub adopted_at: Timestamp,
+    /// The server's clock.
+    pub now: Timestamp,
+    /// When the server first received this record as submitted, before
+    /// the request being checked, if ever (it may be a draft again since).
+    pub first_submitted: Option<Timestamp>,
+}
+
+/// The server's check of a pushed record's stamp. A record first submitted
+/// under older rules is taken only from a phone offline across the upgrade:
+/// the device says it submitted before `adopted_at`, the server never had
+/// it as submitted after then, and the upgrade is less than
+/// `OFFLINE_GRACE_DAYS` old. Otherwise the app was out of date (or the
+/// claim is not believable), and the officer is asked to complete the
+/// record under the current rules. A submitted record never goes back to
+/// older rules.
+pub fn check(before: Option<&Record>, after: &Record, at: Upgrade) -> Result<(), Problem> {
     if after.rules_version.is_some_and(|v| v == 0 || v > CURRENT) {
         return Err(Problem::invalid(
             RuleCode::UnknownValue,
@@ -72,13 +87,20 @@ pub fn check(
             "a submitted record keeps the rules it was submitted under",
         )),
         Some(_) => Ok(()),
-        None if now < CURRENT && after.submitted_at.is_none_or(|at| at >= adopted_at) => {
-            Err(Problem::invalid(
-                RuleCode::RulesOutdated,
-                "rules_version",
-                "submitted from an out-of-date app: open it in the updated app, complete what the current rules ask, and submit it again",
-            ))
-        }
+        None if now < CURRENT && !offline_across(after, at) => Err(Problem::invalid(
+            RuleCode::RulesOutdated,
+            "rules_version",
+            "submitted from an out-of-date app: open it in the updated app, complete what the current rules ask, and submit it again",
+        )),
         None => Ok(()),
     }
+}
+
+/// Whether a first submission under older rules came from a phone offline
+/// across the upgrade (`check`).
+fn offline_across(r: &Record, at: Upgrade) -> bool {
+    let claimed_before = r.submitted_at.is_some_and(|s| s < at.adopted_at);
+    let received_before = at.first_submitted.is_none_or(|t| t < at.adopted_at);
+    let in_grace = at.now < at.adopted_at.plus_hours(24 * OFFLINE_GRACE_DAYS);
+    claimed_before && received_before && in_grace
 }

@@ -289,7 +289,7 @@ pub async fn list(
     Ok(Json(Page { items, next_cursor }))
 }
 
-#[utoipa::path(post, path = "/api/v1/incidents", request_body(content = Object, description = "the record as API.md shows it"),
+#[utoipa::path(post, path = "/api/v1/incidents", request_body(content = Object, description = "the record as API.md shows it, with the fields of rules version 2 (offense_code, offense_severity, search_basis, interrogation, charges, transport_out_of_view, late_reason, custody.guardian_not_notified_reason). A submitted record without `rules_version` is checked under the current rules (2); `rules_version: 1` is taken only for a record submitted before this deployment adopted version 2, within 14 days of it. Problem codes added: search_basis_required, late_reason_required, rules_outdated"),
     responses((status = 201, description = "the stored record"), (status = 400, body = super::error::ErrorBody), (status = 401, body = super::error::ErrorBody),
         (status = 403, body = super::error::ErrorBody), (status = 409, body = super::error::ErrorBody), (status = 422, body = super::error::ErrorBody)))]
 pub async fn create(
@@ -365,8 +365,12 @@ pub async fn create(
         record.submit(at);
     }
     // The stamp says which rules apply: until it is right, nothing else is.
-    let adopted = state.store.rules_adopted_at();
-    if let Err(p) = client_core::rules::version::check(None, &record, adopted) {
+    let upgrade = client_core::rules::version::Upgrade {
+        adopted_at: state.store.rules_adopted_at(),
+        now: at,
+        first_submitted: None,
+    };
+    if let Err(p) = client_core::rules::version::check(None, &record, upgrade) {
         return Err(ApiError::Rules(vec![p]));
     }
     let problems = client_core::rules::blocking(&record, at);

@@ -5,6 +5,7 @@ import { Session } from "./session";
 import { detailScreen, type OnlineRecord } from "./screens/detail";
 import { formScreen } from "./screens/form";
 import { listScreen, syncLine } from "./screens/list";
+import { endOfShiftScreen } from "./screens/shift";
 import { signInScreen, unlockScreen } from "./screens/signin";
 import { h } from "./ui";
 import type { Nav, Screen } from "./nav";
@@ -90,7 +91,7 @@ export class App implements Nav {
       }
     }
     // Desk views load on demand: an officer's phone never downloads them.
-    else if (screen === "shift") this.show((await import("./screens/shift")).endOfShiftScreen(this), "End of shift");
+    else if (screen === "shift") this.show(endOfShiftScreen(this), "End of shift");
     else if (screen === "queue") this.show((await import("./screens/queue")).queueScreen(this, id), "Review queue");
     else if (screen === "overcalling") this.show((await import("./screens/overcalling")).overcallingScreen(this, id), "Over-calling");
     else if (screen === "report") this.show((await import("./screens/report")).reportScreen(this), "Reports");

@@ -27,6 +27,9 @@ export interface Vocabulary {
   severity: string[];
   custody_actions: string[];
   deescalation_actions: string[];
+  /** As the first rules had them: for amending a record submitted under them. */
+  first_custody_actions: string[];
+  first_deescalation_actions: string[];
   search_actions: string[];
   charge_actions: string[];
   court_involvement: string[];

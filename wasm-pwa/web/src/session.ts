@@ -11,7 +11,7 @@ import { openCore, uuidv7, ProblemsError, type Core, type IncidentRecord, type P
 import { allBuckets, getMeta, getRecord, legacyDocs, putMeta, recordKeys, wipe, write, type Db, type Meta } from "./db";
 import { createKeys, open, openJson, recoverWithServer, seal, sealJson, unlockWithPassword, type Sealed } from "./vault";
 
-export type RecordState = { kind: "saved_on_device" } | { kind: "synced" } | { kind: "refused"; reason: string };
+export type RecordState = { kind: "saved_on_device" } | { kind: "synced" } | { kind: "refused"; reason: string; field?: string };
 
 interface Secrets {
   tokens: api.Tokens;
@@ -245,7 +245,7 @@ export class Session {
 
   state(id: string): RecordState {
     const s = this.core.status(id);
-    const out = toState(s.kind, s.reason);
+    const out = toState(s.kind, s.reason, s.field);
     s.free();
     return out;
   }
@@ -399,8 +399,8 @@ export class Session {
   }
 }
 
-function toState(kind: string, reason: string | undefined): RecordState {
+function toState(kind: string, reason: string | undefined, field?: string): RecordState {
   if (kind === "synced") return { kind: "synced" };
-  if (kind === "refused") return { kind: "refused", reason: reason ?? "" };
+  if (kind === "refused") return { kind: "refused", reason: reason ?? "", field };
   return { kind: "saved_on_device" };
 }

@@ -80,6 +80,8 @@ test("records beyond the window leave the phone and open online; an unsynced one
   expect(existing.has(late)).toBe(false);
   // Drafts stay whatever their age; submitted, it is subject to the window.
   await page.locator(`[data-record="${late}"]`).click();
+  // Entered more than a day after the interaction: the form asks why.
+  await page.getByLabel(/^Why is this entry late\?/).fill("Written up from my notebook after the break");
   await page.getByRole("button", { name: /^Submit/ }).click();
   await page.getByRole("button", { name: "Amend" }).waitFor();
   await page.getByRole("button", { name: "← Records" }).click();

@@ -95,8 +95,17 @@ export function formScreen(app: Nav, id?: string): HTMLElement {
   const v = vocabulary();
   const root = h("div", { class: "screen" });
 
-  const hasCustody = () => r.actions.some((a) => v.custody_actions.includes(a));
-  const needsDeesc = () => r.actions.some((a) => v.deescalation_actions.includes(a));
+  // The server refused an out-of-date app's stamp: this save completes the
+  // record under the current rules (the core retakes them as it saves).
+  const state = existing ? session.state(existing.id) : undefined;
+  if (state?.kind === "refused" && state.field === "rules_version") r.rules_version = v.rules_version;
+  // A record submitted under older rules is amended under them: the form
+  // asks only what those rules asked.
+  const current = !wasSubmitted || (r.rules_version ?? 1) >= v.rules_version;
+  const custodyActions = current ? v.custody_actions : v.first_custody_actions;
+  const deescalationActions = current ? v.deescalation_actions : v.first_deescalation_actions;
+  const hasCustody = () => r.actions.some((a) => custodyActions.includes(a));
+  const needsDeesc = () => r.actions.some((a) => deescalationActions.includes(a));
 
   // Text typing commits after a pause; taps commit at once. Either way the
   // record is on the phone (encrypted) before anything else happens.
@@ -296,7 +305,7 @@ export function formScreen(app: Nav, id?: string): HTMLElement {
       numberInput("custody.duration_minutes", "How long was the student held (minutes)", () => c.duration_minutes, (x) => (c.duration_minutes = x)),
       textInput("custody.guardian_notified_at", "When was the parent or guardian notified", () => (c.guardian_notified_at ? toLocalInput(c.guardian_notified_at) : null), (x) => (c.guardian_notified_at = (x && fromLocalInput(x)) || null), { type: "datetime-local" }),
       textInput("custody.guardian_not_notified_reason", "Or: why they were not notified", () => c.guardian_not_notified_reason, (x) => (c.guardian_not_notified_reason = x ?? undefined), { multiline: true }),
-      interrogationBlock(),
+      current ? interrogationBlock() : "",
       textInput("custody.disability_modifications", anyDisability ? "Disability modifications made (needed: a student has a disability)" : "Disability modifications made", () => c.disability_modifications, (x) => (c.disability_modifications = x), { multiline: true, help: QUOTES.disability }),
       textInput("custody.immediate_risk", "Immediate serious risk of harm (only if you skipped de-escalation)", () => c.immediate_risk, (x) => (c.immediate_risk = x), { multiline: true }),
     );
@@ -306,7 +315,8 @@ export function formScreen(app: Nav, id?: string): HTMLElement {
     const i = r.interrogation;
     const set = (k: "rights_advised" | "guardian_present") => (x: boolean | null) => r.interrogation && (r.interrogation[k] = x ?? undefined);
     return h("div", {},
-      yesNo("interrogation.questioned", "Was the student questioned about an offense?", () => i?.questioned, (x) => (r.interrogation = x === null ? undefined : { ...(i ?? {}), questioned: x })),
+      // "No" drops the follow-up answers: they would say something untrue.
+      yesNo("interrogation.questioned", "Was the student questioned about an offense?", () => i?.questioned, (x) => (r.interrogation = x === null ? undefined : x ? { ...(i ?? {}), questioned: true } : { questioned: false })),
       i?.questioned
         ? h("div", { class: "pair" },
             yesNo("interrogation.rights_advised", "Advised of their rights first?", () => i.rights_advised, set("rights_advised")),
@@ -319,7 +329,7 @@ export function formScreen(app: Nav, id?: string): HTMLElement {
     const c = r.charges;
     return h("section", { class: "card", "aria-labelledby": "charges-h" },
       h("h2", { id: "charges-h" }, "Charges"),
-      yesNo("charges.filed", "Were charges filed or referred for charging?", () => c?.filed, (x) => (r.charges = x === null ? undefined : { ...(c ?? {}), filed: x })),
+      yesNo("charges.filed", "Were charges filed or referred for charging?", () => c?.filed, (x) => (r.charges = x === null ? undefined : x ? { ...(c ?? {}), filed: true } : { filed: false })),
       c?.filed
         ? chips("charges.court", "Where did they go? (Pending if not known yet)", v.court_involvement, () => c.court, (x) => r.charges && (r.charges.court = (x ?? undefined) as never))
         : "");
@@ -367,7 +377,9 @@ export function formScreen(app: Nav, id?: string): HTMLElement {
           : "",
         yesNo("would_warrant_911", "Honestly: would this have needed a 911 call?", () => r.would_warrant_911, (x) => (r.would_warrant_911 = x), r.initiated_by === "school_staff" ? QUOTES.nineOneOne : undefined),
         select("category", "What kind of matter", v.category, () => r.category, (x) => (r.category = x as IncidentRecord["category"])),
-        r.category === "criminal_offense" || r.offense_code
+        !current && r.category === "criminal_offense"
+          ? textInput("offense", "Offense", () => r.offense, (x) => (r.offense = x))
+          : r.category === "criminal_offense" || r.offense_code
           ? h("section", { class: "card", "aria-label": "The offense" },
               select("offense_code", "Offense", v.offense_code, () => r.offense_code, (x) => (r.offense_code = (x ?? undefined) as IncidentRecord["offense_code"])),
               chips("offense_severity", "Severity under state law", v.severity, () => r.offense_severity, (x) => (r.offense_severity = (x ?? undefined) as IncidentRecord["offense_severity"])),
@@ -376,12 +388,16 @@ export function formScreen(app: Nav, id?: string): HTMLElement {
         select("sro_role", "Your role in it", v.sro_role, () => r.sro_role, (x) => (r.sro_role = x as IncidentRecord["sro_role"])),
         h("div", { "data-field": "students" }, r.students.map(studentBlock), h("p", { class: "problem" })),
         h("button", { type: "button", class: "secondary", onclick: () => { r.students.push(newStudent()); changed(); } }, "+ Add a student"),
-        multi("actions", "What you did", v.action, () => r.actions as string[], (x) => (r.actions = x as IncidentRecord["actions"])),
+        multi("actions", "What you did", v.action, () => r.actions as string[], (x) => {
+          r.actions = x as IncidentRecord["actions"];
+          // A basis for a search no longer ticked would describe nothing.
+          for (const a of Object.keys(r.search_basis ?? {})) if (!x.includes(a)) delete (r.search_basis as Record<string, unknown>)[a];
+        }),
         needsDeesc() || r.deescalation.length ? deescalationBlock() : "",
         hasCustody() ? custodyBlock() : "",
-        searchBasisBlock(),
-        r.actions.some((a) => v.charge_actions.includes(a)) ? chargesBlock() : "",
-        r.actions.includes("transport")
+        current ? searchBasisBlock() : "",
+        current && r.actions.some((a) => v.charge_actions.includes(a)) ? chargesBlock() : "",
+        current && r.actions.includes("transport")
           ? chips("transport_out_of_view", "Was the student placed in the vehicle out of their peers' view?", v.removed_from_view, () => r.transport_out_of_view, (x) => (r.transport_out_of_view = (x ?? undefined) as IncidentRecord["transport_out_of_view"]), QUOTES.transport)
           : "",
         r.late_reason != null || validate(r).some((p) => p.field === "late_reason")
@@ -403,7 +419,8 @@ export function formScreen(app: Nav, id?: string): HTMLElement {
 
   async function submit(): Promise<void> {
     tried = true;
-    refreshProblems();
+    // Drawn again: a question may be due now that was not (a late entry).
+    render();
     if (problems.length) {
       problemBox.querySelector("h2")?.scrollIntoView({ block: "center" });
       return;
