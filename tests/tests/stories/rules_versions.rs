@@ -223,3 +223,82 @@ async fn an_import_is_checked_under_the_current_rules() -> anyhow::Result<()> {
     }
     Ok(())
 }
+
+/// A crafted client reopens a record it submitted under version 2 after
+/// the upgrade, then resubmits it stamped version 1 with a claimed time
+/// from before the upgrade: the server's first receipt as submitted says
+/// otherwise, and the stamp is refused (before the review fix it was
+/// taken, and the record skipped every version-2 question).
+#[tokio::test]
+async fn a_reopened_record_cannot_fall_back_to_the_old_rules() -> anyhow::Result<()> {
+    for db in Db::all() {
+        let name = db.name();
+        let s = TestServer::start(&db).await?;
+        let officer = s.login("sro.martinez").await?;
+        let started = now();
+        let device = DeviceId::from_u128(0xbad);
+        let push = |docs: &mut RecordDocs, heads: &[Vec<automerge::ChangeHash>; 2]| {
+            let mut push = vec![DocChanges::since(&mut docs.account, 0, &heads[0])];
+            if let Some(d) = docs.restricted.as_mut() {
+                push.push(DocChanges::since(d, 0, &heads[1]));
+            }
+            SyncRequest {
+                version: PROTOCOL_VERSION,
+                device,
+                cursor: Some(client_core::sync::Cursor(u64::MAX >> 1)),
+                push,
+            }
+            .encode()
+        };
+        let heads = |docs: &mut RecordDocs| {
+            let restricted = docs
+                .restricted
+                .as_mut()
+                .map(|d| d.heads())
+                .unwrap_or_default();
+            [docs.account.heads(), restricted]
+        };
+        // Submitted complete under version 2, after the upgrade.
+        let mut r = restraint(&officer, started);
+        r.rules_version = Some(CURRENT);
+        r.custody.as_mut().unwrap().probable_cause = Some("seen striking another student".into());
+        answered(&mut r);
+        let mut docs = RecordDocs::create(&r, actor_id(officer.user, device), started)?;
+        let (reply, _) = s
+            .sync_once(&officer.token, push(&mut docs, &[vec![], vec![]]))
+            .await?;
+        assert_eq!(reply.refused, vec![], "{name}: the version-2 submission");
+        // Reopened as a draft (an amendment says why).
+        let before = heads(&mut docs);
+        r.status = Status::Draft;
+        r.amendments.push(Amendment {
+            at: now(),
+            by: officer.user,
+            reason: "reopened".into(),
+        });
+        docs.write(&r, now())?;
+        let (reply, _) = s
+            .sync_once(&officer.token, push(&mut docs, &before))
+            .await?;
+        assert_eq!(reply.refused, vec![], "{name}: reopening");
+        // Resubmitted as version 1, claimed before the upgrade, without
+        // the version-2 answers.
+        let before = heads(&mut docs);
+        r.status = Status::Submitted;
+        r.rules_version = Some(FIRST);
+        r.submitted_at = Some(started.plus_minutes(-40));
+        r.interrogation = None;
+        r.custody.as_mut().unwrap().probable_cause = None;
+        docs.write(&r, now())?;
+        let (reply, _) = s
+            .sync_once(&officer.token, push(&mut docs, &before))
+            .await?;
+        let refusal = reply.refused.first().expect("the fallback is refused");
+        assert_eq!(
+            refusal.field.as_deref(),
+            Some("rules_version"),
+            "{name}: {refusal:?}"
+        );
+    }
+    Ok(())
+}
