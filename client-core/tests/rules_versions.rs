@@ -506,3 +506,37 @@ fn a_frisk_is_flagged_as_custody_from_version_2_only() {
         vec![FlagCode::CustodyWithoutDeescalation]
     );
 }
+
+/// Review fixes with their own tests: a custody duration typed wrong does
+/// not stop a draft from being saved (only a submission), and the
+/// questioning and charges of version 2 are withheld from a school
+/// leader's pseudonymised view.
+#[test]
+fn a_duration_slip_keeps_a_draft_and_leaders_see_no_charges_or_questioning() {
+    let slip = with(custody(), |r| {
+        r.status = Status::Draft;
+        r.custody.as_mut().unwrap().duration_minutes =
+            Some(client_core::rules::MAX_DURATION_MINUTES + 1);
+    });
+    assert_eq!(client_core::rules::blocking(&slip, now()), vec![]);
+    let submitted = with(slip, |r| r.status = Status::Submitted);
+    assert_eq!(client_core::rules::blocking(&submitted, now()).len(), 1);
+    use client_core::access::View;
+    let view = |v| {
+        client_core::view::redact(
+            &custody(),
+            &[],
+            v,
+            &client_core::period::PeriodCalendar::default(),
+            now(),
+        )
+        .to_json()
+    };
+    let leader = view(View::Pseudonymised);
+    assert!(
+        leader.get("charges").is_none() && leader.get("interrogation").is_none(),
+        "{leader}"
+    );
+    let supervisor = view(View::Supervisor);
+    assert!(supervisor.get("charges").is_some() && supervisor.get("interrogation").is_some());
+}
