@@ -110,7 +110,7 @@ pub fn actor_device(actor: &ActorId) -> Option<DeviceId> {
 }
 
 /// One Automerge document with its identity.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 pub struct Document {
     id: DocId,
     doc: AutoCommit,

@@ -26,6 +26,8 @@ pub mod offense;
 pub mod outlier;
 pub mod partition;
 pub mod period;
+pub mod projection;
+pub mod push;
 pub mod queue;
 pub mod record;
 pub mod redaction;

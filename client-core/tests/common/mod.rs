@@ -2,6 +2,8 @@
 //! record, complete under the current rules (`rules::version::CURRENT`).
 #![allow(dead_code)]
 
+pub mod push_server;
+
 use client_core::ids::*;
 use client_core::record::*;
 use client_core::vocabulary::*;

@@ -4,43 +4,12 @@
 
 use super::entity::{record, record_student};
 use super::{Store, StoreError};
+pub use client_core::projection::{RecordRow, StudentRow};
 use client_core::report::Outcome;
-use client_core::{RecordId, SchoolId, Timestamp, UserId};
+use client_core::{RecordId, Timestamp};
 use sea_orm::sea_query::OnConflict;
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect, Set};
 use std::collections::HashMap;
-
-/// The searchable columns of one record, derived by client-core.
-#[derive(Clone, Debug)]
-pub struct RecordRow {
-    pub record: RecordId,
-    pub officer: UserId,
-    pub school: SchoolId,
-    pub occurred_at: i64,
-    pub status: String,
-    pub location: Option<String>,
-    pub initiated_by: Option<String>,
-    pub staff_role: Option<String>,
-    /// The requesting staff member as the officer wrote it (name or id).
-    pub staff_id: Option<String>,
-    pub category: Option<String>,
-    pub would_warrant_911: Option<bool>,
-    /// `client_core::record::not_a_safety_matter`.
-    pub not_safety_matter: bool,
-    pub actions: Vec<String>,
-    pub flags: Vec<String>,
-    pub needs_review: bool,
-    pub submitted_at: Option<i64>,
-    /// When the server first received the record as submitted
-    /// (`flag::received_submitted`); `None` while it has only had drafts.
-    pub received_submitted_at: Option<i64>,
-    /// Arrests + citations + searches (the officer-outlier count).
-    pub enforcement: i32,
-    /// Whether the record counts toward each `report::Outcome`, in `ALL` order.
-    pub outcomes: Vec<bool>,
-    /// One row per student and source (perceived, school_record).
-    pub students: Vec<StudentRow>,
-}
 
 /// The projection's version: rows of an older version are re-derived from
 /// their documents at start, so a new column never needs its derivation
@@ -50,24 +19,6 @@ pub struct RecordRow {
 /// submitted, kept in `received_submitted_at` (migration 9). 5: whether a
 /// record was not a safety matter, decided by the core (migration 11).
 pub const PROJECTION: i32 = 5;
-
-/// One student's demographics from one source, for reports.
-#[derive(Clone, Debug)]
-pub struct StudentRow {
-    pub index: i32,
-    /// The entry's record-local key (not the student's number).
-    pub key: uuid::Uuid,
-    pub source: String,
-    pub race: Vec<String>,
-    pub hispanic_latino: Option<bool>,
-    pub sex: Option<String>,
-    pub disability: Option<String>,
-    pub english_learner: Option<String>,
-    pub age: Option<i32>,
-    pub grade: Option<i32>,
-    pub race_ethnicity: String,
-    pub age_band: String,
-}
 
 fn json(v: &[String]) -> String {
     serde_json::to_string(v).unwrap_or_else(|_| "[]".into())

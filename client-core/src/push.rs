@@ -1,0 +1,568 @@
+//! The server's half of sync, sans I/O: what a server makes of one request's
+//! pushed documents, given what it holds of the records they touch. The
+//! server loads, calls [`judge`], and persists the verdicts in one
+//! transaction; every refusal is decided here (table test:
+//! `tests/push.rs`).
+//!
+//! The server judges the state a document reaches, not each change: a
+//! document is accepted only if, with the pushed changes applied, it still
+//! belongs to the same officer and school, the caller may write it, every
+//! change is authored by the caller, and the record is valid for its status.
+//! A refused document leaves nothing behind and the rest of the request goes
+//! on.
+//!
+//! Each document is loaded once per request and kept live, each part
+//! hydrated once, and each record projected once, at the end: the server's
+//! cost per record is what bounds a replica's writes (BENCHMARKS.md).
+
+use crate::access::{Action, Actor, Decision, DocKind, Policy, RecordFacts};
+use crate::document::{Account, DocId, Document, Restricted, actor_id, actor_user, join};
+use crate::partition;
+use crate::projection::{self, RecordRow};
+use crate::review::Reviews;
+use crate::rules;
+use crate::sync::{Accepted, DocChanges, Refusal, RefusalCode, parse_changes, wire_hashes};
+use crate::webhook::{self, EventType};
+use crate::{DeviceId, Record, RecordId, ReviewId, SchoolId, Timestamp, UserId};
+use automerge::Change;
+use std::collections::{HashMap, HashSet};
+use thiserror::Error;
+
+/// One document as the server holds it before the request.
+#[derive(Clone, Debug)]
+pub struct Held {
+    pub officer: UserId,
+    pub school: SchoolId,
+    pub snapshot: Vec<u8>,
+    /// Which history the server's log holds (`redaction`).
+    pub generation: u32,
+}
+
+/// What the judgement rests on besides the documents.
+#[derive(Clone, Copy, Debug)]
+pub struct Context<'a> {
+    pub policy: &'a Policy,
+    pub actor: &'a Actor,
+    /// The server's clock.
+    pub now: Timestamp,
+    /// When this deployment first ran the current rules (`rules::version`).
+    pub rules_adopted_at: Timestamp,
+    /// When the server first received each touched record as submitted,
+    /// from before this request (lateness, the school years and the rules
+    /// stamp rest on it).
+    pub first_submitted: &'a HashMap<RecordId, Timestamp>,
+}
+
+/// One accepted change, ready to append; its author is the caller.
+#[derive(Clone, Debug)]
+pub struct NewChange {
+    pub hash: [u8; 32],
+    pub bytes: Vec<u8>,
+}
+
+/// A document to store: its new snapshot and the changes to append.
+#[derive(Clone, Debug)]
+pub struct Write {
+    pub doc: DocId,
+    pub officer: UserId,
+    pub school: SchoolId,
+    pub snapshot: Vec<u8>,
+    pub generation: u32,
+    pub changes: Vec<NewChange>,
+}
+
+/// A webhook event the accepted changes make (`webhook`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Event {
+    pub kind: EventType,
+    pub record: RecordId,
+    /// The record's officer: the event's organisation is theirs.
+    pub officer: UserId,
+    pub review: Option<ReviewId>,
+}
+
+/// Everything a request's push comes to.
+#[derive(Debug, Default)]
+pub struct Verdicts {
+    /// Per pushed document stored, in push order: the server's heads.
+    pub accepted: Vec<Accepted>,
+    pub refused: Vec<Refusal>,
+    /// One per document with something new, in the order first accepted.
+    pub writes: Vec<Write>,
+    /// One per record whose account or restricted part was accepted.
+    pub rows: Vec<RecordRow>,
+    pub events: Vec<Event>,
+}
+
+impl Verdicts {
+    /// The hashes of every change to be stored.
+    pub fn stored_hashes(&self) -> impl Iterator<Item = [u8; 32]> + '_ {
+        self.writes
+            .iter()
+            .flat_map(|w| w.changes.iter().map(|c| c.hash))
+    }
+}
+
+/// What the server holds cannot be read: not the caller's fault, and the
+/// request must fail rather than be judged against a guess.
+#[derive(Debug, Error, PartialEq, Eq)]
+pub enum Damaged {
+    #[error("the stored snapshot of {0} cannot be read: {1}")]
+    Snapshot(DocId, String),
+    #[error("the stored {0} cannot be read: {1}")]
+    Part(DocId, String),
+}
+
+fn refuse(doc: DocId, code: RefusalCode, reason: impl Into<String>) -> Refusal {
+    Refusal {
+        doc,
+        code,
+        reason: reason.into(),
+        field: None,
+    }
+}
+
+fn invalid(doc: DocId, reason: impl Into<String>, field: &str) -> Refusal {
+    Refusal {
+        field: Some(field.into()),
+        ..refuse(doc, RefusalCode::Invalid, reason)
+    }
+}
+
+/// A record's other parts take their officer and school from its account.
+fn account_first(doc: DocId) -> Refusal {
+    refuse(
+        doc,
+        RefusalCode::MissingDependencies,
+        "push the record's account first",
+    )
+}
+
+fn unreadable(doc: DocId, e: impl std::fmt::Display) -> Refusal {
+    refuse(
+        doc,
+        RefusalCode::Invalid,
+        format!("the record cannot be read: {e}"),
+    )
+}
+
+fn forbidden(doc: DocId) -> Refusal {
+    refuse(
+        doc,
+        RefusalCode::Forbidden,
+        "you may not change this document",
+    )
+}
+
+fn doc_id(record: RecordId, kind: DocKind) -> DocId {
+    DocId { record, kind }
+}
+
+/// A record's parts as hydrated: at the request's start and as accepted.
+#[derive(Clone, Debug, Default)]
+struct Parts {
+    account: Option<Account>,
+    /// `None` for no restricted document or an empty one.
+    restricted: Option<Restricted>,
+    reviews: Reviews,
+}
+
+impl Parts {
+    fn record(&self) -> Option<Record> {
+        self.account
+            .clone()
+            .map(|a| join(a, self.restricted.as_ref()))
+    }
+}
+
+/// The request's working state: live documents and hydrated parts.
+struct Judge<'a> {
+    cx: Context<'a>,
+    held: HashMap<DocId, Held>,
+    live: HashMap<DocId, Document>,
+    /// Officer and school of every document held or accepted.
+    facts: HashMap<DocId, RecordFacts>,
+    /// Per record: as at the request's start (the amendment rule and the
+    /// rules stamp compare with it) and as accepted so far.
+    original: HashMap<RecordId, Option<Record>>,
+    current: HashMap<RecordId, Parts>,
+    /// Documents accepted in this request: a later refusal of the same
+    /// document must not throw their accepted changes away.
+    accepted: HashSet<DocId>,
+    /// Records accepted as submitted at some point of this request.
+    submitted_now: HashSet<RecordId>,
+    /// Records with an accepted account or restricted push: projected.
+    project: HashSet<RecordId>,
+    writes: Vec<Write>,
+    events: Vec<Event>,
+    touched: Vec<RecordId>,
+    server: automerge::ActorId,
+}
+
+/// Judges `push` against `held` (the stored documents of every record it
+/// touches, all kinds). Accounts go first: the other parts take their
+/// officer and school from them.
+pub fn judge(
+    cx: Context<'_>,
+    held: HashMap<DocId, Held>,
+    mut push: Vec<DocChanges>,
+) -> Result<Verdicts, Damaged> {
+    push.sort_by_key(|d| (d.doc.kind != DocKind::Account, d.doc));
+    let facts = held
+        .iter()
+        .map(|(id, h)| {
+            let f = RecordFacts {
+                officer: h.officer,
+                school: h.school,
+            };
+            (*id, f)
+        })
+        .collect();
+    let mut j = Judge {
+        cx,
+        held,
+        live: HashMap::new(),
+        facts,
+        original: HashMap::new(),
+        current: HashMap::new(),
+        accepted: HashSet::new(),
+        submitted_now: HashSet::new(),
+        project: HashSet::new(),
+        writes: Vec::new(),
+        events: Vec::new(),
+        touched: Vec::new(),
+        // The server never authors changes; this id only satisfies automerge.
+        server: actor_id(UserId::from_u128(0), DeviceId::from_u128(0)),
+    };
+    let mut out = Verdicts::default();
+    for dc in push {
+        let id = dc.doc;
+        match j.one(dc)? {
+            Ok(acc) => out.accepted.push(acc),
+            Err(r) => {
+                // Whatever the refused changes did to the live copy goes.
+                if j.accepted.contains(&id) {
+                    // Restored below from the last accepted state.
+                } else {
+                    j.live.remove(&id);
+                }
+                out.refused.push(r);
+            }
+        }
+    }
+    j.finish(out)
+}
+
+impl Judge<'_> {
+    /// The live copy of `id`, loaded from what is held; `None` if the
+    /// server has no such document yet.
+    fn doc(&mut self, id: DocId) -> Result<Option<&mut Document>, Damaged> {
+        if !self.live.contains_key(&id) {
+            let Some(h) = self.held.get(&id) else {
+                return Ok(None);
+            };
+            let d = Document::load(id, &h.snapshot, self.server.clone())
+                .map_err(|e| Damaged::Snapshot(id, e.to_string()))?;
+            self.live.insert(id, d);
+        }
+        Ok(self.live.get_mut(&id))
+    }
+
+    /// The record's parts as accepted so far, hydrated at first use.
+    fn parts(&mut self, record: RecordId) -> Result<&Parts, Damaged> {
+        if !self.current.contains_key(&record) {
+            let mut parts = Parts::default();
+            let a = doc_id(record, DocKind::Account);
+            if let Some(d) = self.doc(a)? {
+                // As before: a stored account that no longer reads has no
+                // "before" (the push may repair it), not a failed request.
+                parts.account = d.read::<Account>().ok();
+            }
+            let r = doc_id(record, DocKind::Restricted);
+            if let Some(d) = self.doc(r)?
+                && !d.is_empty()
+            {
+                parts.restricted = d.read::<Restricted>().ok();
+            }
+            let v = doc_id(record, DocKind::Review);
+            if let Some(d) = self.doc(v)? {
+                parts.reviews = d.read().unwrap_or_default();
+            }
+            self.original.insert(record, parts.record());
+            self.current.insert(record, parts);
+            self.touched.push(record);
+        }
+        Ok(&self.current[&record])
+    }
+
+    fn one(&mut self, dc: DocChanges) -> Result<Result<Accepted, Refusal>, Damaged> {
+        let (cx, id) = (self.cx, dc.doc);
+        let size: usize = dc.changes.iter().map(Vec::len).sum();
+        if size > crate::document::MAX_DOC_BYTES {
+            let why = "the document's changes are too large";
+            return Ok(Err(refuse(id, RefusalCode::TooLarge, why)));
+        }
+        let Ok(changes) = parse_changes(&dc.changes) else {
+            let why = "the changes could not be read";
+            return Ok(Err(refuse(id, RefusalCode::Corrupt, why)));
+        };
+        if changes
+            .iter()
+            .any(|c| actor_user(c.actor_id()) != Some(cx.actor.user))
+        {
+            let why = "changes must be authored by the signed-in user";
+            return Ok(Err(refuse(id, RefusalCode::ForgedActor, why)));
+        }
+        let account = doc_id(id.record, DocKind::Account);
+        // Permission first when the record is known: a push onto a document
+        // the caller may not change is refused before anything is applied.
+        let known = self.facts.get(&id).or_else(|| self.facts.get(&account));
+        if let Some(f) = known
+            && cx
+                .policy
+                .decide(cx.actor, Some(f), Action::sync_write(id.kind))
+                != Decision::Allow
+        {
+            return Ok(Err(forbidden(id)));
+        }
+        // Changes of a history redacted since the device pulled no longer
+        // apply: the device takes the new generation from this reply's pull
+        // and pushes its edits again on top of it.
+        let generation = self.held.get(&id).map_or(0, |h| h.generation);
+        if dc.generation < generation {
+            let why = "this record's history was redacted; your edits go again on the new version";
+            return Ok(Err(refuse(id, RefusalCode::Superseded, why)));
+        }
+        if dc.generation > generation {
+            let why = "the changes name a version of the record the server does not have";
+            return Ok(Err(refuse(id, RefusalCode::Corrupt, why)));
+        }
+        let exists = self.held.contains_key(&id) || self.accepted.contains(&id);
+        // Hydrated before anything of this push is applied.
+        let before = self.parts(id.record)?.clone();
+        if !self.live.contains_key(&id) && self.doc(id)?.is_none() {
+            self.live.insert(id, Document::new(id, self.server.clone()));
+        }
+        // Work on a copy where a refusal must keep earlier accepted changes.
+        let restore = self.accepted.contains(&id).then(|| self.live[&id].clone());
+        let verdict = self.apply(id, changes, exists, &before);
+        if verdict.as_ref().is_ok_and(|v| v.is_err())
+            && let Some(r) = restore
+        {
+            self.live.insert(id, r);
+        }
+        verdict
+    }
+
+    /// Applies and checks one pushed document onto its live copy.
+    fn apply(
+        &mut self,
+        id: DocId,
+        changes: Vec<Change>,
+        exists: bool,
+        before: &Parts,
+    ) -> Result<Result<Accepted, Refusal>, Damaged> {
+        let cx = self.cx;
+        let live = self.live.get_mut(&id).expect("inserted by `one`");
+        let mut seen = HashSet::new();
+        // Changes the server already holds are duplicates: never stored twice.
+        let fresh: Vec<Change> = changes
+            .into_iter()
+            .filter(|c| seen.insert(c.hash()) && !live.has_change(&c.hash()))
+            .collect();
+        // Each change must leave the document strictly its part's type.
+        if let Err(e) = partition::apply_checked(live, fresh.clone()) {
+            return Ok(Err(e.refusal(id)));
+        }
+        let account_id = doc_id(id.record, DocKind::Account);
+        let mut new_parts = before.clone();
+        let facts = match (id.kind, self.facts.get(&id)) {
+            (_, Some(f)) => *f,
+            (DocKind::Account, None) => match live.read::<Account>() {
+                Ok(a) => {
+                    let f = RecordFacts {
+                        officer: a.officer_id,
+                        school: a.school_id,
+                    };
+                    new_parts.account = Some(a);
+                    f
+                }
+                Err(e) => return Ok(Err(unreadable(id, e))),
+            },
+            (_, None) => match self.facts.get(&account_id) {
+                Some(f) => *f,
+                None => return Ok(Err(account_first(id))),
+            },
+        };
+        let creating = !exists && id.kind == DocKind::Account;
+        let allowed = |action| cx.policy.decide(cx.actor, Some(&facts), action) == Decision::Allow;
+        let may = if creating {
+            allowed(Action::CreateRecord) && allowed(Action::sync_write(DocKind::Account))
+        } else {
+            allowed(Action::sync_write(id.kind))
+        };
+        if !may {
+            return Ok(Err(forbidden(id)));
+        }
+
+        // The state the document reaches must be valid.
+        let mut events = Vec::new();
+        match id.kind {
+            DocKind::Account | DocKind::Restricted => {
+                let hydrated = if id.kind == DocKind::Account {
+                    match new_parts.account {
+                        Some(_) if creating => Ok(()),
+                        _ => live.read::<Account>().map(|a| new_parts.account = Some(a)),
+                    }
+                } else if live.is_empty() {
+                    new_parts.restricted = None;
+                    Ok(())
+                } else {
+                    live.read::<Restricted>()
+                        .map(|r| new_parts.restricted = Some(r))
+                };
+                if let Err(e) = hydrated {
+                    return Ok(Err(unreadable(id, e)));
+                }
+                let Some(after) = new_parts.record() else {
+                    return Ok(Err(account_first(id)));
+                };
+                if after.id != id.record
+                    || after.officer_id != facts.officer
+                    || after.school_id != facts.school
+                {
+                    let why = "a record's id, officer and school cannot change";
+                    return Ok(Err(invalid(id, why, "school_id")));
+                }
+                let original = self.original.get(&id.record).cloned().flatten();
+                let upgrade = rules::version::Upgrade {
+                    adopted_at: cx.rules_adopted_at,
+                    now: cx.now,
+                    first_submitted: cx
+                        .first_submitted
+                        .get(&id.record)
+                        .copied()
+                        .filter(|t| *t < cx.now),
+                };
+                let stamp = rules::version::check(original.as_ref(), &after, upgrade);
+                if let Some(p) = stamp
+                    .err()
+                    .or_else(|| rules::blocking(&after, cx.now).into_iter().next())
+                {
+                    return Ok(Err(invalid(id, p.message, &p.field)));
+                }
+                if let Err(p) = rules::check_amendment(original.as_ref(), &after, cx.actor.user) {
+                    return Ok(Err(invalid(id, p.message, &p.field)));
+                }
+                // Against the state just before this entry, not the
+                // request's start: a document pushed twice in one request
+                // makes its events once.
+                let just_before = before.record();
+                for kind in webhook::record_events(id.kind, just_before.as_ref(), &after) {
+                    events.push(Event {
+                        kind,
+                        record: id.record,
+                        officer: facts.officer,
+                        review: None,
+                    });
+                }
+                if after.status == crate::vocabulary::Status::Submitted {
+                    self.submitted_now.insert(id.record);
+                }
+                self.project.insert(id.record);
+            }
+            DocKind::Review => {
+                let after: Reviews = match live.read() {
+                    Ok(r) => r,
+                    Err(e) => {
+                        let why = format!("the reviews cannot be read: {e}");
+                        return Ok(Err(invalid(id, why, "reviews")));
+                    }
+                };
+                let Some(status) = before.account.as_ref().map(|a| a.status) else {
+                    // A held account that no longer reads is the server's
+                    // damage; no account at all is the device's order.
+                    if self.held.contains_key(&account_id) {
+                        let why = "the account does not read".to_string();
+                        return Err(Damaged::Part(account_id, why));
+                    }
+                    return Ok(Err(account_first(id)));
+                };
+                if let Err(e) = before
+                    .reviews
+                    .check_append(&after, cx.actor.user, cx.now, status)
+                {
+                    return Ok(Err(invalid(id, e.to_string(), "reviews")));
+                }
+                for review in webhook::new_reviews(&before.reviews, &after) {
+                    events.push(Event {
+                        kind: EventType::ReviewCreated,
+                        record: id.record,
+                        officer: facts.officer,
+                        review: Some(review),
+                    });
+                }
+                new_parts.reviews = after;
+            }
+        }
+
+        let heads = live.heads();
+        if !fresh.is_empty() || !exists {
+            let changes = fresh
+                .into_iter()
+                .map(|mut c| NewChange {
+                    hash: c.hash().0,
+                    bytes: c.bytes().into_owned(),
+                })
+                .collect::<Vec<_>>();
+            match self.writes.iter_mut().find(|w| w.doc == id) {
+                Some(w) => w.changes.extend(changes),
+                None => self.writes.push(Write {
+                    doc: id,
+                    officer: facts.officer,
+                    school: facts.school,
+                    snapshot: Vec::new(),
+                    generation: self.held.get(&id).map_or(0, |h| h.generation),
+                    changes,
+                }),
+            }
+        }
+        self.facts.insert(id, facts);
+        self.accepted.insert(id);
+        self.current.insert(id.record, new_parts);
+        self.events.extend(events);
+        Ok(Ok(Accepted {
+            doc: id,
+            heads: wire_hashes(&heads),
+        }))
+    }
+
+    /// Saves each written document once and projects each record once.
+    fn finish(mut self, mut out: Verdicts) -> Result<Verdicts, Damaged> {
+        for w in &mut self.writes {
+            if let Some(d) = self.live.get_mut(&w.doc) {
+                w.snapshot = d.save();
+            }
+        }
+        // Projected even when nothing is new: the flags that depend on the
+        // time of writing (a draft's age) refresh at every accepted push.
+        for record in &self.touched {
+            if !self.project.contains(record) {
+                continue;
+            }
+            let Some(r) = self.current[record].record() else {
+                continue;
+            };
+            let earlier = self
+                .cx
+                .first_submitted
+                .get(record)
+                .copied()
+                .or(self.submitted_now.contains(record).then_some(self.cx.now));
+            out.rows.push(projection::row(&r, self.cx.now, earlier));
+        }
+        out.writes = self.writes;
+        out.events = self.events;
+        Ok(out)
+    }
+}
