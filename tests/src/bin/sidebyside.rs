@@ -46,7 +46,11 @@ async fn main() -> anyhow::Result<()> {
         .context("root")?
         .to_owned();
     let peer_dir = root.join("tests/peer");
-    if !peer_dir
+    // SIDEBYSIDE_PEER=skip measures Fieldlog alone (before and after a
+    // change to it): the peer's half is 9 of the run's 19 minutes.
+    let with_peer = std::env::var("SIDEBYSIDE_PEER").as_deref() != Ok("skip");
+    if with_peer
+        && !peer_dir
         .join("node_modules/@automerge/automerge-repo")
         .exists()
     {
@@ -104,11 +108,13 @@ async fn main() -> anyhow::Result<()> {
         disks.push((name.to_owned(), d));
         writes.push((name.to_owned(), wps));
     }
-    eprintln!("automerge-repo…");
-    let mut peer = Peer::start(&peer_dir, &work).await?;
-    let (r, d) = peer.run(sizes, &work).await?;
-    rows.extend(r);
-    disks.push(("automerge-repo (NodeFS storage)".into(), d));
+    if with_peer {
+        eprintln!("automerge-repo…");
+        let mut peer = Peer::start(&peer_dir, &work).await?;
+        let (r, d) = peer.run(sizes, &work).await?;
+        rows.extend(r);
+        disks.push(("automerge-repo (NodeFS storage)".into(), d));
+    }
 
     let mut report = String::new();
     let _ = writeln!(
