@@ -88,17 +88,27 @@ fn home_of(name: &str) -> Option<DocKind> {
 /// keys need no second look: each was written by an operation `ops` checked
 /// (or, before operations were checked, by a push whose every state was
 /// checked). An empty document (nothing written yet) holds nothing and passes.
-fn readable(doc: &mut Document) -> Result<(), PartitionError> {
+/// A document's content as its part's type: what the check of the state
+/// reached read, kept for a caller that needs it (the server's judgement,
+/// which would otherwise hydrate the document a second time).
+#[derive(Clone, Debug, PartialEq)]
+pub enum Part {
+    Account(Box<Account>),
+    Restricted(Box<Restricted>),
+    Reviews(Reviews),
+}
+
+fn readable(doc: &mut Document) -> Result<Option<Part>, PartitionError> {
     let kind = doc.id().kind;
     let am = doc.automerge();
     if am.is_empty() {
-        return Ok(());
+        return Ok(None);
     }
-    match kind {
-        DocKind::Account => read::<Account>(am, kind).map(drop),
-        DocKind::Review => read::<Reviews>(am, kind).map(drop),
-        DocKind::Restricted => read::<Restricted>(am, kind).map(drop),
-    }
+    Ok(Some(match kind {
+        DocKind::Account => Part::Account(Box::new(read(am, kind)?)),
+        DocKind::Review => Part::Reviews(read(am, kind)?),
+        DocKind::Restricted => Part::Restricted(Box::new(read(am, kind)?)),
+    }))
 }
 
 /// The error for a key found at `path` that its place does not have: named
@@ -120,9 +130,18 @@ fn misplaced(kind: DocKind, path: String) -> PartitionError {
 /// checked: every key one holds was written by a checked operation. On an
 /// error `doc` holds the changes and must be thrown away.
 pub fn apply_checked(doc: &mut Document, changes: Vec<Change>) -> Result<(), PartitionError> {
+    apply_read(doc, changes).map(drop)
+}
+
+/// `apply_checked`, returning the state reached as read for the check;
+/// `None` when nothing was applied or the document is empty.
+pub fn apply_read(
+    doc: &mut Document,
+    changes: Vec<Change>,
+) -> Result<Option<Part>, PartitionError> {
     let changes = causal_order(doc, changes)?;
     if changes.is_empty() {
-        return Ok(());
+        return Ok(None);
     }
     let kind = doc.id().kind;
     // Applied before they are decoded: applying validates the operations

@@ -17,7 +17,7 @@
 
 use crate::access::{Action, Actor, Decision, DocKind, Policy, RecordFacts};
 use crate::document::{Account, DocId, Document, Restricted, actor_id, actor_user, join};
-use crate::partition;
+use crate::partition::{self, Part};
 use crate::projection::{self, RecordRow};
 use crate::review::Reviews;
 use crate::rules;
@@ -168,6 +168,18 @@ struct Parts {
 }
 
 impl Parts {
+    /// The part a document of `kind` holds, as accepted so far.
+    fn part(&self, kind: DocKind) -> Option<Part> {
+        match kind {
+            DocKind::Account => self.account.clone().map(|a| Part::Account(Box::new(a))),
+            DocKind::Restricted => self
+                .restricted
+                .clone()
+                .map(|r| Part::Restricted(Box::new(r))),
+            DocKind::Review => Some(Part::Reviews(self.reviews.clone())),
+        }
+    }
+
     fn record(&self) -> Option<Record> {
         self.account
             .clone()
@@ -370,24 +382,35 @@ impl Judge<'_> {
             .into_iter()
             .filter(|c| seen.insert(c.hash()) && !live.has_change(&c.hash()))
             .collect();
-        // Each change must leave the document strictly its part's type.
-        if let Err(e) = partition::apply_checked(live, fresh.clone()) {
-            return Ok(Err(e.refusal(id)));
-        }
+        // Each change must leave the document strictly its part's type;
+        // what the check read is the part as it now stands.
+        let read = match partition::apply_read(live, fresh.clone()) {
+            Ok(p) => p,
+            Err(e) => return Ok(Err(e.refusal(id))),
+        };
+        // Nothing new: the part as it stood (hydrated once per request).
+        let part = match read {
+            Some(p) => Ok(Some(p)),
+            None if exists => Ok(before.part(id.kind)),
+            None => match id.kind {
+                DocKind::Account => live.read().map(|a| Some(Part::Account(Box::new(a)))),
+                _ => Ok(None),
+            },
+        };
+        let part = match part {
+            Ok(p) => p,
+            Err(e) => return Ok(Err(unreadable(id, e))),
+        };
         let account_id = doc_id(id.record, DocKind::Account);
         let mut new_parts = before.clone();
         let facts = match (id.kind, self.facts.get(&id)) {
             (_, Some(f)) => *f,
-            (DocKind::Account, None) => match live.read::<Account>() {
-                Ok(a) => {
-                    let f = RecordFacts {
-                        officer: a.officer_id,
-                        school: a.school_id,
-                    };
-                    new_parts.account = Some(a);
-                    f
-                }
-                Err(e) => return Ok(Err(unreadable(id, e))),
+            (DocKind::Account, None) => match &part {
+                Some(Part::Account(a)) => RecordFacts {
+                    officer: a.officer_id,
+                    school: a.school_id,
+                },
+                _ => return Ok(Err(unreadable(id, "it holds no account"))),
             },
             (_, None) => match self.facts.get(&account_id) {
                 Some(f) => *f,
@@ -409,20 +432,11 @@ impl Judge<'_> {
         let mut events = Vec::new();
         match id.kind {
             DocKind::Account | DocKind::Restricted => {
-                let hydrated = if id.kind == DocKind::Account {
-                    match new_parts.account {
-                        Some(_) if creating => Ok(()),
-                        _ => live.read::<Account>().map(|a| new_parts.account = Some(a)),
-                    }
-                } else if live.is_empty() {
-                    new_parts.restricted = None;
-                    Ok(())
-                } else {
-                    live.read::<Restricted>()
-                        .map(|r| new_parts.restricted = Some(r))
-                };
-                if let Err(e) = hydrated {
-                    return Ok(Err(unreadable(id, e)));
+                match part {
+                    Some(Part::Account(a)) => new_parts.account = Some(*a),
+                    Some(Part::Restricted(r)) => new_parts.restricted = Some(*r),
+                    None if id.kind == DocKind::Restricted => new_parts.restricted = None,
+                    _ => return Ok(Err(unreadable(id, "it holds no account"))),
                 }
                 let Some(after) = new_parts.record() else {
                     return Ok(Err(account_first(id)));
@@ -472,10 +486,10 @@ impl Judge<'_> {
                 self.project.insert(id.record);
             }
             DocKind::Review => {
-                let after: Reviews = match live.read() {
-                    Ok(r) => r,
-                    Err(e) => {
-                        let why = format!("the reviews cannot be read: {e}");
+                let after = match part {
+                    Some(Part::Reviews(r)) => r,
+                    _ => {
+                        let why = "the reviews cannot be read: there are none";
                         return Ok(Err(invalid(id, why, "reviews")));
                     }
                 };

@@ -289,6 +289,21 @@ fn cases() -> Vec<Case> {
             field: Some("amendments"),
         },
         Case {
+            name: "a new review document with nothing in it",
+            given: || {
+                let s = Server::holding(&routine());
+                let push = vec![DocChanges {
+                    doc: id(RECORD, DocKind::Review),
+                    generation: 0,
+                    changes: vec![],
+                }];
+                (s, supervisor(), push)
+            },
+            kind: DocKind::Review,
+            code: Invalid,
+            field: Some("reviews"),
+        },
+        Case {
             name: "a review of a draft",
             given: || {
                 let s = Server::holding(&draft());

@@ -46,6 +46,7 @@ pub async fn reproject(state: Domain<'_>, now: Timestamp) -> Result<u64, StoreEr
         // never moves it (migration 9 backfilled the rows written before).
         let first = state.store.received_submitted(&tx.tx, &ids).await?;
         let row = |r: &Record, t: Option<&i64>| row(r, now, t.map(|t| Timestamp::from_millis(*t)));
+        let mut rows = Vec::with_capacity(ids.len());
         for id in ids {
             let load = |s: StoredDoc| Document::load(s.id, &s.snapshot, server.clone());
             let account = found.remove(&DocId {
@@ -67,12 +68,13 @@ pub async fn reproject(state: Domain<'_>, now: Timestamp) -> Result<u64, StoreEr
                 .transpose()
                 .map_err(|e| StoreError::Damaged(e.to_string()))?;
             let record = record_of(&account, restricted.as_ref()).map_err(StoreError::Damaged)?;
-            state
-                .store
-                .save_record_row(&tx.tx, &row(&record, first.get(&id)), now.millis())
-                .await?;
+            rows.push(row(&record, first.get(&id)));
             done += 1;
         }
+        state
+            .store
+            .save_record_rows(&tx.tx, &rows, now.millis())
+            .await?;
         tx.commit().await?;
     }
 }

@@ -73,8 +73,8 @@ pub async fn sync(
     let mut echo: HashSet<[u8; 32]> = HashSet::new();
     if !request.push.is_empty() {
         let w = store.begin_write().await?;
-        let verdicts = push(state, &w.tx, actor, request.push, now).await?;
-        echo.extend(verdicts.stored_hashes());
+        let (verdicts, stored) = push(state, &w.tx, actor, request.push, now).await?;
+        echo.extend(stored);
         accepted_changes = echo.len();
         for r in &verdicts.refused {
             tracing::info!(doc = %r.doc, code = %r.code, "sync push refused");
@@ -177,7 +177,7 @@ async fn push(
     actor: &Actor,
     push: Vec<DocChanges>,
     now: Timestamp,
-) -> Result<Verdicts, StoreError> {
+) -> Result<(Verdicts, Vec<[u8; 32]>), StoreError> {
     let store = state.store;
     let mut records: Vec<RecordId> = push.iter().map(|d| d.doc.record).collect();
     records.sort();
@@ -218,38 +218,51 @@ async fn push(
         rules_adopted_at: store.rules_adopted_at(),
         first_submitted: &first_submitted,
     };
-    let verdicts = judge(cx, held, push).map_err(|e| StoreError::Damaged(e.to_string()))?;
-    for row in &verdicts.rows {
-        store.save_record_row(conn, row, now.millis()).await?;
-    }
-    for w in &verdicts.writes {
-        let doc = StoredDoc {
-            id: w.doc,
-            officer: w.officer,
-            school: w.school,
-            snapshot: w.snapshot.clone(),
-            generation: w.generation,
-        };
-        let changes = w
-            .changes
-            .iter()
-            .map(|c| NewChange {
-                hash: c.hash,
-                bytes: c.bytes.clone(),
-                author: actor.user,
-            })
-            .collect();
-        store.append(conn, &doc, changes, now.millis()).await?;
-    }
+    let mut verdicts = judge(cx, held, push).map_err(|e| StoreError::Damaged(e.to_string()))?;
+    store
+        .save_record_rows(conn, &verdicts.rows, now.millis())
+        .await?;
+    let echo: Vec<[u8; 32]> = verdicts.stored_hashes().collect();
+    let writes = std::mem::take(&mut verdicts.writes)
+        .into_iter()
+        .map(|w| {
+            let doc = StoredDoc {
+                id: w.doc,
+                officer: w.officer,
+                school: w.school,
+                snapshot: w.snapshot,
+                generation: w.generation,
+            };
+            let changes = w
+                .changes
+                .into_iter()
+                .map(|c| NewChange {
+                    hash: c.hash,
+                    bytes: c.bytes,
+                    author: actor.user,
+                })
+                .collect();
+            (doc, changes)
+        })
+        .collect();
+    store.append(conn, writes, now.millis()).await?;
     // Webhooks, in this transaction: an event is kept iff its change is.
+    let mut orgs = HashMap::new();
+    let mut events = Vec::with_capacity(verdicts.events.len());
     for e in &verdicts.events {
-        let org = crate::store::webhooks::org_of_in(conn, e.officer).await?;
+        let org = match orgs.get(&e.officer) {
+            Some(org) => *org,
+            None => {
+                let org = crate::store::webhooks::org_of_in(conn, e.officer).await?;
+                *orgs.entry(e.officer).or_insert(org)
+            }
+        };
         let data = match e.review {
             Some(review) => serde_json::json!({"record_id": e.record, "review_id": review}),
             None => serde_json::json!({"record_id": e.record}),
         };
-        let body = crate::webhooks::payload(e.kind, data, now);
-        crate::store::webhooks::enqueue_in(conn, e.kind, org, &body, now.millis()).await?;
+        events.push((e.kind, org, crate::webhooks::payload(e.kind, data, now)));
     }
-    Ok(verdicts)
+    crate::store::webhooks::enqueue_many_in(conn, &events, now.millis()).await?;
+    Ok((verdicts, echo))
 }

@@ -123,16 +123,34 @@ impl Store {
         Ok(out)
     }
 
-    /// Appends changes and replaces the snapshot, in the caller's transaction.
+    /// Appends changes and replaces the snapshot of each document (each
+    /// at most once), in the caller's transaction: a few statements for the
+    /// whole of a sync request.
     pub async fn append(
         &self,
         conn: &impl ConnectionTrait,
-        doc: &StoredDoc,
-        changes: Vec<NewChange>,
+        docs: Vec<(StoredDoc, Vec<NewChange>)>,
         now: i64,
     ) -> Result<(), StoreError> {
-        insert_changes(conn, doc, changes, now).await?;
-        put_snapshot(conn, doc, now).await
+        let mut rows = Vec::new();
+        let mut snapshots = Vec::with_capacity(docs.len());
+        for (doc, changes) in docs {
+            rows.extend(changes.into_iter().map(|c| change_model(&doc, c, now)));
+            snapshots.push(snapshot_model(doc, now));
+        }
+        // Ten columns a row: well inside SQLite's 32,766 variables.
+        for chunk in rows.chunks(1000) {
+            change::Entity::insert_many(chunk.to_vec())
+                .exec(conn)
+                .await?;
+        }
+        for chunk in snapshots.chunks(500) {
+            document::Entity::insert_many(chunk.to_vec())
+                .on_conflict(snapshot_conflict())
+                .exec(conn)
+                .await?;
+        }
+        Ok(())
     }
 
     /// Replaces `doc`'s change log with its next generation (`doc` carries
@@ -477,16 +495,8 @@ impl Store {
     }
 }
 
-async fn insert_changes(
-    conn: &impl ConnectionTrait,
-    doc: &StoredDoc,
-    changes: Vec<NewChange>,
-    received_at: i64,
-) -> Result<(), StoreError> {
-    if changes.is_empty() {
-        return Ok(());
-    }
-    let rows = changes.into_iter().map(|c| change::ActiveModel {
+fn change_model(doc: &StoredDoc, c: NewChange, received_at: i64) -> change::ActiveModel {
+    change::ActiveModel {
         doc_id: Set(doc.id.to_string()),
         record_id: Set(doc.id.record.0),
         kind: Set(doc.id.kind.as_str().to_owned()),
@@ -498,9 +508,46 @@ async fn insert_changes(
         received_at: Set(received_at),
         generation: Set(doc.generation as i32),
         ..Default::default()
-    });
+    }
+}
+
+async fn insert_changes(
+    conn: &impl ConnectionTrait,
+    doc: &StoredDoc,
+    changes: Vec<NewChange>,
+    received_at: i64,
+) -> Result<(), StoreError> {
+    if changes.is_empty() {
+        return Ok(());
+    }
+    let rows = changes
+        .into_iter()
+        .map(|c| change_model(doc, c, received_at));
     change::Entity::insert_many(rows).exec(conn).await?;
     Ok(())
+}
+
+fn snapshot_model(doc: StoredDoc, now: i64) -> document::ActiveModel {
+    document::ActiveModel {
+        doc_id: Set(doc.id.to_string()),
+        record_id: Set(doc.id.record.0),
+        kind: Set(doc.id.kind.as_str().to_owned()),
+        officer_id: Set(doc.officer.0),
+        school_id: Set(doc.school.0),
+        snapshot: Set(doc.snapshot),
+        updated_at: Set(now),
+        generation: Set(doc.generation as i32),
+    }
+}
+
+fn snapshot_conflict() -> OnConflict {
+    OnConflict::column(document::Column::DocId)
+        .update_columns([
+            document::Column::Snapshot,
+            document::Column::UpdatedAt,
+            document::Column::Generation,
+        ])
+        .to_owned()
 }
 
 async fn put_snapshot(
@@ -508,26 +555,9 @@ async fn put_snapshot(
     doc: &StoredDoc,
     now: i64,
 ) -> Result<(), StoreError> {
-    document::Entity::insert(document::ActiveModel {
-        doc_id: Set(doc.id.to_string()),
-        record_id: Set(doc.id.record.0),
-        kind: Set(doc.id.kind.as_str().to_owned()),
-        officer_id: Set(doc.officer.0),
-        school_id: Set(doc.school.0),
-        snapshot: Set(doc.snapshot.clone()),
-        updated_at: Set(now),
-        generation: Set(doc.generation as i32),
-    })
-    .on_conflict(
-        OnConflict::column(document::Column::DocId)
-            .update_columns([
-                document::Column::Snapshot,
-                document::Column::UpdatedAt,
-                document::Column::Generation,
-            ])
-            .to_owned(),
-    )
-    .exec(conn)
-    .await?;
+    document::Entity::insert(snapshot_model(doc.clone(), now))
+        .on_conflict(snapshot_conflict())
+        .exec(conn)
+        .await?;
     Ok(())
 }

@@ -114,82 +114,17 @@ impl Store {
         Ok(out)
     }
 
-    pub async fn save_record_row(
+    /// Writes the projection of `rows` (one per record), in the caller's
+    /// transaction and in a few statements per 500 records, whatever their
+    /// number: a sync of a thousand records is one request.
+    pub async fn save_record_rows(
         &self,
         conn: &impl ConnectionTrait,
-        r: &RecordRow,
+        rows: &[RecordRow],
         now: i64,
     ) -> Result<(), StoreError> {
-        // A closed year's tables never change: the rows a year counted stay
-        // as they stood at its cutoff, whatever the record becomes; and a
-        // record amended into a closed year does not join its tables. The
-        // rows' own time is what counts (an amendment moves the record's).
-        // Rows of an older projection are re-derived all the same (they may
-        // lack what the reports now read; an upgrade, not an amendment).
-        let projection: Option<i32> = record::Entity::find_by_id(r.record.0)
-            .select_only()
-            .column(record::Column::Projection)
-            .into_tuple()
-            .one(conn)
-            .await?;
-        let counted: Option<(Option<i64>, Option<i64>)> = record_student::Entity::find()
-            .filter(record_student::Column::RecordId.eq(r.record.0))
-            .select_only()
-            .columns([
-                record_student::Column::OccurredAt,
-                record_student::Column::ReceivedSubmittedAt,
-            ])
-            .into_tuple()
-            .one(conn)
-            .await?;
-        let frozen_at = |occurred: i64, received: Option<i64>| {
-            client_core::school_year::SchoolYear::frozen(
-                Timestamp::from_millis(occurred),
-                received.map(Timestamp::from_millis),
-                Timestamp::from_millis(now),
-            )
-        };
-        let frozen = projection == Some(PROJECTION)
-            && (counted.is_some_and(|(o, rec)| o.is_some_and(|o| frozen_at(o, rec)))
-                || frozen_at(r.occurred_at, r.received_submitted_at));
-        let row = record_model(r, now);
-        use record::Column as C;
-        record::Entity::insert(row)
-            .on_conflict(
-                OnConflict::column(C::RecordId)
-                    .update_columns([
-                        C::OccurredAt,
-                        C::Status,
-                        C::Location,
-                        C::InitiatedBy,
-                        C::StaffRole,
-                        C::StaffId,
-                        C::Category,
-                        C::WouldWarrant911,
-                        C::NotSafetyMatter,
-                        C::Actions,
-                        C::Flags,
-                        C::NeedsReview,
-                        C::SubmittedAt,
-                        C::UpdatedAt,
-                        C::Enforcement,
-                        C::Projection,
-                        C::ReceivedSubmittedAt,
-                    ])
-                    .to_owned(),
-            )
-            .exec(conn)
-            .await?;
-        if frozen {
-            return Ok(());
-        }
-        record_student::Entity::delete_many()
-            .filter(record_student::Column::RecordId.eq(r.record.0))
-            .exec(conn)
-            .await?;
-        let rows = student_models(r);
-        if !rows.is_empty() {
-            record_student::Entity::insert_many(rows).exec(conn).await?;
+        for chunk in rows.chunks(500) {
+            save_chunk(conn, chunk, now).await?;
         }
         Ok(())
     }
@@ -217,4 +152,99 @@ impl Store {
         }
         tx.commit().await
     }
+}
+
+async fn save_chunk(
+    conn: &impl ConnectionTrait,
+    rows: &[RecordRow],
+    now: i64,
+) -> Result<(), StoreError> {
+    let ids = || rows.iter().map(|r| r.record.0);
+    // A closed year's tables never change: the rows a year counted stay
+    // as they stood at its cutoff, whatever the record becomes; and a
+    // record amended into a closed year does not join its tables. The
+    // rows' own time is what counts (an amendment moves the record's).
+    // Rows of an older projection are re-derived all the same (they may
+    // lack what the reports now read; an upgrade, not an amendment).
+    let projection: HashMap<uuid::Uuid, i32> = record::Entity::find()
+        .select_only()
+        .columns([record::Column::RecordId, record::Column::Projection])
+        .filter(record::Column::RecordId.is_in(ids()))
+        .into_tuple::<(uuid::Uuid, i32)>()
+        .all(conn)
+        .await?
+        .into_iter()
+        .collect();
+    let mut counted: HashMap<uuid::Uuid, (Option<i64>, Option<i64>)> = HashMap::new();
+    let students = record_student::Entity::find()
+        .filter(record_student::Column::RecordId.is_in(ids()))
+        .select_only()
+        .columns([
+            record_student::Column::RecordId,
+            record_student::Column::OccurredAt,
+            record_student::Column::ReceivedSubmittedAt,
+        ])
+        .into_tuple::<(uuid::Uuid, Option<i64>, Option<i64>)>()
+        .all(conn)
+        .await?;
+    for (id, occurred, received) in students {
+        counted.entry(id).or_insert((occurred, received));
+    }
+    let frozen_at = |occurred: i64, received: Option<i64>| {
+        client_core::school_year::SchoolYear::frozen(
+            Timestamp::from_millis(occurred),
+            received.map(Timestamp::from_millis),
+            Timestamp::from_millis(now),
+        )
+    };
+    let frozen = |r: &RecordRow| {
+        projection.get(&r.record.0) == Some(&PROJECTION)
+            && (counted
+                .get(&r.record.0)
+                .is_some_and(|(o, rec)| o.is_some_and(|o| frozen_at(o, *rec)))
+                || frozen_at(r.occurred_at, r.received_submitted_at))
+    };
+    use record::Column as C;
+    record::Entity::insert_many(rows.iter().map(|r| record_model(r, now)))
+        .on_conflict(
+            OnConflict::column(C::RecordId)
+                .update_columns([
+                    C::OccurredAt,
+                    C::Status,
+                    C::Location,
+                    C::InitiatedBy,
+                    C::StaffRole,
+                    C::StaffId,
+                    C::Category,
+                    C::WouldWarrant911,
+                    C::NotSafetyMatter,
+                    C::Actions,
+                    C::Flags,
+                    C::NeedsReview,
+                    C::SubmittedAt,
+                    C::UpdatedAt,
+                    C::Enforcement,
+                    C::Projection,
+                    C::ReceivedSubmittedAt,
+                ])
+                .to_owned(),
+        )
+        .exec(conn)
+        .await?;
+    let open: Vec<&RecordRow> = rows.iter().filter(|r| !frozen(r)).collect();
+    if open.is_empty() {
+        return Ok(());
+    }
+    record_student::Entity::delete_many()
+        .filter(record_student::Column::RecordId.is_in(open.iter().map(|r| r.record.0)))
+        .exec(conn)
+        .await?;
+    let students: Vec<_> = open.iter().flat_map(|r| student_models(r)).collect();
+    // About 25 columns a row: well inside SQLite's 32,766 variables.
+    for chunk in students.chunks(500) {
+        record_student::Entity::insert_many(chunk.to_vec())
+            .exec(conn)
+            .await?;
+    }
+    Ok(())
 }

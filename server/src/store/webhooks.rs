@@ -198,31 +198,49 @@ pub async fn enqueue_in(
     body: &str,
     now: i64,
 ) -> Result<(), StoreError> {
+    enqueue_many_in(conn, &[(event, org, body.to_owned())], now).await
+}
+
+/// `enqueue_in` for many events: one read of the subscriptions, and none
+/// of the rest when nobody subscribes (a sync of a thousand submissions).
+pub async fn enqueue_many_in(
+    conn: &impl ConnectionTrait,
+    events: &[(EventType, Option<Uuid>, String)],
+    now: i64,
+) -> Result<(), StoreError> {
+    if events.is_empty() {
+        return Ok(());
+    }
     let hooks = webhook::Entity::find()
         .filter(webhook::Column::DeletedAt.is_null())
         .all(conn)
         .await?;
+    let mut rows = Vec::new();
     for h in hooks {
         let takes: Vec<EventType> = serde_json::from_str(&h.events).unwrap_or_default();
-        if !takes.contains(&event) || !client_core::webhook::reaches(h.organization_id, org) {
-            continue;
+        for (event, org, body) in events {
+            if !takes.contains(event) || !client_core::webhook::reaches(h.organization_id, *org) {
+                continue;
+            }
+            rows.push(webhook_delivery::ActiveModel {
+                id: Set(Uuid::now_v7()),
+                webhook_id: Set(h.id),
+                event_type: Set(event.as_str().into()),
+                body: Set(body.clone()),
+                created_at: Set(now),
+                attempts: Set(0),
+                next_at: Set(Some(now)),
+                lease_until: Set(None),
+                delivered_at: Set(None),
+                last_status: Set(None),
+                last_error: Set(None),
+            });
         }
-        let id = Uuid::now_v7();
-        webhook_delivery::ActiveModel {
-            id: Set(id),
-            webhook_id: Set(h.id),
-            event_type: Set(event.as_str().into()),
-            body: Set(body.to_owned()),
-            created_at: Set(now),
-            attempts: Set(0),
-            next_at: Set(Some(now)),
-            lease_until: Set(None),
-            delivered_at: Set(None),
-            last_status: Set(None),
-            last_error: Set(None),
-        }
-        .insert(conn)
-        .await?;
+    }
+    for chunk in rows.chunks(500) {
+        webhook_delivery::Entity::insert_many(chunk.to_vec())
+            .exec(conn)
+            .await?;
     }
     Ok(())
 }
