@@ -51,8 +51,8 @@ async fn main() -> anyhow::Result<()> {
     let with_peer = std::env::var("SIDEBYSIDE_PEER").as_deref() != Ok("skip");
     if with_peer
         && !peer_dir
-        .join("node_modules/@automerge/automerge-repo")
-        .exists()
+            .join("node_modules/@automerge/automerge-repo")
+            .exists()
     {
         bail!("run `cargo xtask sidebyside` (or `npm ci` in tests/peer) first");
     }
