@@ -165,6 +165,14 @@ struct Parts {
     /// `None` for no restricted document or an empty one.
     restricted: Option<Restricted>,
     reviews: Reviews,
+    /// Which documents were loaded: a push loads only what its judgement
+    /// reads (a review never needs the restricted part, nor an account push
+    /// the reviews), so one document's size cannot hold another's back.
+    restricted_loaded: bool,
+    reviews_loaded: bool,
+    /// Held documents that no longer read as their part: judged as the
+    /// server's copy was, a refusal unless a push repairs them.
+    broken: HashSet<DocKind>,
 }
 
 impl Parts {
@@ -280,31 +288,56 @@ impl Judge<'_> {
         Ok(self.live.get_mut(&id))
     }
 
-    /// The record's parts as accepted so far, hydrated at first use.
-    fn parts(&mut self, record: RecordId) -> Result<&Parts, Damaged> {
-        if !self.current.contains_key(&record) {
-            let mut parts = Parts::default();
-            let a = doc_id(record, DocKind::Account);
-            if let Some(d) = self.doc(a)? {
-                // As before: a stored account that no longer reads has no
-                // "before" (the push may repair it), not a failed request.
-                parts.account = d.read::<Account>().ok();
+    /// The record's parts as accepted so far, hydrated at first use: the
+    /// account always, and what a push of `kind` is judged against.
+    fn parts(&mut self, record: RecordId, kind: DocKind) -> Result<&Parts, Damaged> {
+        let mut parts = match self.current.remove(&record) {
+            Some(p) => p,
+            None => {
+                self.touched.push(record);
+                let mut p = Parts::default();
+                let a = doc_id(record, DocKind::Account);
+                if let Some(d) = self.doc(a)? {
+                    match d.read::<Account>() {
+                        Ok(x) => p.account = Some(x),
+                        Err(_) => _ = p.broken.insert(DocKind::Account),
+                    }
+                }
+                p
             }
+        };
+        if kind != DocKind::Review && !parts.restricted_loaded {
+            parts.restricted_loaded = true;
             let r = doc_id(record, DocKind::Restricted);
             if let Some(d) = self.doc(r)?
                 && !d.is_empty()
             {
-                parts.restricted = d.read::<Restricted>().ok();
+                match d.read::<Restricted>() {
+                    Ok(x) => parts.restricted = Some(x),
+                    Err(_) => _ = parts.broken.insert(DocKind::Restricted),
+                }
             }
-            let v = doc_id(record, DocKind::Review);
-            if let Some(d) = self.doc(v)? {
-                parts.reviews = d.read().unwrap_or_default();
-            }
-            self.original.insert(record, parts.record());
-            self.current.insert(record, parts);
-            self.touched.push(record);
+            // No account or restricted push was accepted before this one
+            // (it would have loaded the restricted part): the request's start.
+            let original = match parts.broken.contains(&DocKind::Restricted) {
+                true => None,
+                false => parts.record(),
+            };
+            self.original.insert(record, original);
         }
-        Ok(&self.current[&record])
+        if kind == DocKind::Review && !parts.reviews_loaded {
+            parts.reviews_loaded = true;
+            let v = doc_id(record, DocKind::Review);
+            if let Some(d) = self.doc(v)?
+                && !d.is_empty()
+            {
+                match d.read::<Reviews>() {
+                    Ok(x) => parts.reviews = x,
+                    Err(_) => _ = parts.broken.insert(DocKind::Review),
+                }
+            }
+        }
+        Ok(self.current.entry(record).or_insert(parts))
     }
 
     fn one(&mut self, dc: DocChanges) -> Result<Result<Accepted, Refusal>, Damaged> {
@@ -351,7 +384,7 @@ impl Judge<'_> {
         }
         let exists = self.held.contains_key(&id) || self.accepted.contains(&id);
         // Hydrated before anything of this push is applied.
-        let before = self.parts(id.record)?.clone();
+        let before = self.parts(id.record, id.kind)?.clone();
         if !self.live.contains_key(&id) && self.doc(id)?.is_none() {
             self.live.insert(id, Document::new(id, self.server.clone()));
         }
@@ -388,6 +421,7 @@ impl Judge<'_> {
             Ok(p) => p,
             Err(e) => return Ok(Err(e.refusal(id))),
         };
+        let repaired = read.is_some() || !exists;
         // Nothing new: the part as it stood (hydrated once per request).
         let part = match read {
             Some(p) => Ok(Some(p)),
@@ -438,6 +472,14 @@ impl Judge<'_> {
                     None if id.kind == DocKind::Restricted => new_parts.restricted = None,
                     _ => return Ok(Err(unreadable(id, "it holds no account"))),
                 }
+                if repaired {
+                    new_parts.broken.remove(&id.kind);
+                }
+                if new_parts.broken.contains(&DocKind::Account)
+                    || new_parts.broken.contains(&DocKind::Restricted)
+                {
+                    return Ok(Err(unreadable(id, "a part the server holds does not read")));
+                }
                 let Some(after) = new_parts.record() else {
                     return Ok(Err(account_first(id)));
                 };
@@ -487,10 +529,10 @@ impl Judge<'_> {
             }
             DocKind::Review => {
                 let after = match part {
-                    Some(Part::Reviews(r)) => r,
+                    Some(Part::Reviews(r)) if repaired || !before.broken.contains(&id.kind) => r,
                     _ => {
-                        let why = "the reviews cannot be read: there are none";
-                        return Ok(Err(invalid(id, why, "reviews")));
+                        let why = "the reviews cannot be read";
+                        return Ok(Err(refuse(id, RefusalCode::Invalid, why)));
                     }
                 };
                 let Some(status) = before.account.as_ref().map(|a| a.status) else {

@@ -6,6 +6,7 @@
 mod common;
 
 use client_core::access::Actor;
+use client_core::document::{Document, actor_id};
 use client_core::sync::{DocChanges, RefusalCode};
 use client_core::vocabulary::Finding;
 use client_core::{DocKind, Record};
@@ -208,6 +209,26 @@ fn cases() -> Vec<Case> {
             field: None,
         },
         Case {
+            name: "an account over a stored restricted part that no longer reads",
+            given: || {
+                let mut s = Server::holding(&draft());
+                let rid = id(RECORD, DocKind::Restricted);
+                let mut odd = Document::new(rid, actor_id(OFFICER, PHONE));
+                let am = odd.automerge();
+                automerge::transaction::Transactable::put(am, automerge::ROOT, "students", 5)
+                    .unwrap();
+                am.commit();
+                let push = edited(&s, OFFICER, |r| r.narrative = Some("more".into()));
+                if let Some(h) = s.held.get_mut(&rid) {
+                    h.snapshot = odd.save();
+                }
+                (s, officer(OFFICER), push)
+            },
+            kind: DocKind::Account,
+            code: Invalid,
+            field: None,
+        },
+        Case {
             name: "a record moved to another school",
             given: || {
                 let s = Server::holding(&draft());
@@ -301,7 +322,7 @@ fn cases() -> Vec<Case> {
             },
             kind: DocKind::Review,
             code: Invalid,
-            field: Some("reviews"),
+            field: None,
         },
         Case {
             name: "a review of a draft",

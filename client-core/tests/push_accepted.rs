@@ -129,3 +129,21 @@ fn an_amendment_with_a_reason_is_accepted_and_announced() {
     let kinds: Vec<_> = v.events.iter().map(|e| e.kind).collect();
     assert_eq!(kinds, [EventType::RecordAmended]);
 }
+
+/// A review is judged against the account and the reviews only: a
+/// restricted part the server could not even load does not hold it back.
+#[test]
+fn a_review_never_loads_the_restricted_part() {
+    let mut server = Server::holding(&routine());
+    let push = reviewed(
+        &server,
+        SUPERVISOR,
+        review(SUPERVISOR, Finding::Appropriate),
+    );
+    if let Some(h) = server.held.get_mut(&id(RECORD, DocKind::Restricted)) {
+        h.snapshot = vec![9; 40];
+    }
+    let v = server.push(&supervisor(), push);
+    assert!(v.refused.is_empty(), "{:?}", v.refused);
+    assert_eq!(v.events.len(), 1);
+}
