@@ -375,11 +375,7 @@ impl Replica {
         now: Timestamp,
     ) -> Result<(), ReplicaError> {
         let (user, actor) = (self.user, self.actor.clone());
-        // The server refused the stamp of an out-of-date app: this save
-        // completes the record under the current rules.
-        let retake = self.summary_of(record.id).is_some_and(|s| {
-            matches!(&s.state, SyncStatus::Refused(r) if r.field.as_deref() == Some("rules_version"))
-        });
+        let retake = self.retakes(record.id);
         let rec = self.live_mut(record.id)?;
         let mut docs = rec.take().ok_or(ReplicaError::UnknownRecord(record.id))?;
         let result = (|| {
@@ -455,6 +451,22 @@ impl Replica {
         doc.write(&reviews, at)?;
         self.touch(record);
         Ok(())
+    }
+
+    /// The server refused the stamp of an out-of-date app: the next save
+    /// completes the record under the current rules.
+    fn retakes(&self, id: RecordId) -> bool {
+        self.summary_of(id).is_some_and(|s| {
+            matches!(&s.state, SyncStatus::Refused(r) if r.field.as_deref() == Some("rules_version"))
+        })
+    }
+
+    /// The rules version the next save of record `id` applies
+    /// (`rules::version::next_save`).
+    pub fn rules_for(&mut self, id: RecordId) -> Result<u16, ReplicaError> {
+        let retake = self.retakes(id);
+        let r = self.record(id)?;
+        Ok(rules::version::next_save(Some(&r), retake))
     }
 
     pub fn record(&mut self, id: RecordId) -> Result<Record, ReplicaError> {

@@ -452,6 +452,11 @@ fn a_refused_stamp_is_retaken_under_the_current_rules() {
         Some(FIRST),
         "an amendment keeps the stamp"
     );
+    assert_eq!(
+        phone.rules_for(old.id).unwrap(),
+        FIRST,
+        "the form asks version 1"
+    );
     let pushed = SyncRequest::decode(&phone.prepare_sync(), usize::MAX)
         .unwrap()
         .push;
@@ -468,6 +473,11 @@ fn a_refused_stamp_is_retaken_under_the_current_rules() {
         .receive_sync(&answer(vec![], refused).encode())
         .unwrap();
     let again = phone.record(old.id).unwrap();
+    assert_eq!(
+        phone.rules_for(old.id).unwrap(),
+        CURRENT,
+        "the form asks the current rules"
+    );
     let Err(ReplicaError::Invalid(problems)) = phone.update(&again, Some("completing it"), now())
     else {
         panic!("the current rules ask for probable cause");
@@ -486,6 +496,32 @@ fn a_refused_stamp_is_retaken_under_the_current_rules() {
     });
     phone.update(&done, Some("completing it"), now()).unwrap();
     assert_eq!(phone.record(old.id).unwrap().rules_version, Some(CURRENT));
+}
+
+/// The rules the next save applies, which the form asks: a draft's and a
+/// new record's are the current ones; a submitted record keeps its stamp
+/// (none is version 1) until the server refuses the stamp.
+#[test]
+fn the_next_save_applies_the_records_own_rules_until_its_stamp_is_refused() {
+    let submitted = |stamp| with(routine(), |r| r.rules_version = stamp);
+    let draft = with(routine(), |r| {
+        r.status = client_core::vocabulary::Status::Draft;
+        r.rules_version = None;
+    });
+    let cases: Vec<(Option<Record>, bool, u16)> = vec![
+        (None, false, CURRENT),
+        (Some(draft.clone()), false, CURRENT),
+        (Some(draft), true, CURRENT),
+        (Some(submitted(None)), false, FIRST),
+        (Some(submitted(Some(FIRST))), false, FIRST),
+        (Some(submitted(Some(CURRENT))), false, CURRENT),
+        (Some(submitted(None)), true, CURRENT),
+        (Some(submitted(Some(FIRST))), true, CURRENT),
+    ];
+    for (stored, retake, want) in cases {
+        let got = version::next_save(stored.as_ref(), retake);
+        assert_eq!(got, want, "{:?} {retake}", stored.map(|r| r.rules_version));
+    }
 }
 
 /// A frisk without de-escalation: no flag under the first rules, the

@@ -202,6 +202,14 @@ impl Core {
         serde_json::to_string(&r).map_err(err)
     }
 
+    /// The rules version the record's next save applies: the form asks
+    /// that version's questions (`rules::version::next_save`).
+    pub fn rules_for(&mut self, id: &str) -> Result<u16, JsError> {
+        self.replica
+            .rules_for(parse::<RecordId>(id, "record id")?)
+            .map_err(err)
+    }
+
     /// Whether the record is on this device (in memory or not).
     pub fn holds(&self, id: &str) -> Result<bool, JsError> {
         let id: RecordId = parse(id, "record id")?;

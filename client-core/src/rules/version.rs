@@ -33,6 +33,18 @@ pub fn applied(r: &Record) -> u16 {
     }
 }
 
+/// The rules a device's next save of `stored` applies (a new record's:
+/// the current ones), so the form asks that version's questions: a
+/// submitted record keeps its stamp, unless the server refused the stamp
+/// (`retake`), when the officer completes it under the current rules.
+pub fn next_save(stored: Option<&Record>, retake: bool) -> u16 {
+    match stored {
+        _ if retake => CURRENT,
+        Some(r) => applied(r),
+        None => CURRENT,
+    }
+}
+
 /// What a device does as it saves `after` over `before` (its own copy):
 /// a first submission takes the current rules; after that the stamp is the
 /// one it was submitted under, whatever the app sent. `retake` is set when

@@ -235,6 +235,11 @@ export class Session {
     }
   }
 
+  /** The rules version the record's next save applies (the core decides). */
+  rulesFor(id: string): number {
+    return this.core.rules_for(id);
+  }
+
   reviews(id: string): Review[] {
     try {
       return JSON.parse(this.core.reviews(id)) as Review[];

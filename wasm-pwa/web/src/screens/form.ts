@@ -95,13 +95,13 @@ export function formScreen(app: Nav, id?: string): HTMLElement {
   const v = vocabulary();
   const root = h("div", { class: "screen" });
 
-  // The server refused an out-of-date app's stamp: this save completes the
-  // record under the current rules (the core retakes them as it saves).
-  const state = existing ? session.state(existing.id) : undefined;
-  if (state?.kind === "refused" && state.field === "rules_version") r.rules_version = v.rules_version;
-  // A record submitted under older rules is amended under them: the form
-  // asks only what those rules asked.
-  const current = !wasSubmitted || (r.rules_version ?? 1) >= v.rules_version;
+  // The rules this record's next save applies, as the core decides them: a
+  // record submitted under older rules is amended under them (the form asks
+  // only what they asked), unless the server refused its stamp. Validation
+  // reads the stamp, so the form's copy carries it.
+  const rules = existing ? session.rulesFor(existing.id) : v.rules_version;
+  if (wasSubmitted) r.rules_version = rules;
+  const current = rules >= v.rules_version;
   const custodyActions = current ? v.custody_actions : v.first_custody_actions;
   const deescalationActions = current ? v.deescalation_actions : v.first_deescalation_actions;
   const hasCustody = () => r.actions.some((a) => custodyActions.includes(a));
