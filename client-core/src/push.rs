@@ -195,10 +195,16 @@ impl Parts {
     }
 }
 
-/// The request's working state: live documents and hydrated parts.
+/// The request's working state: what is held (with what this request
+/// accepted) and the records' hydrated parts.
 struct Judge<'a> {
     cx: Context<'a>,
+    /// As stored, then as accepted: an accepted document's new snapshot
+    /// replaces its entry, so a refusal later in the request needs no undo.
     held: HashMap<DocId, Held>,
+    /// The documents loaded for the push being judged, dropped after it:
+    /// a request of a thousand records never holds a thousand live
+    /// Automerge documents (its server's memory stays that of one).
     live: HashMap<DocId, Document>,
     /// Officer and school of every document held or accepted.
     facts: HashMap<DocId, RecordFacts>,
@@ -206,14 +212,13 @@ struct Judge<'a> {
     /// rules stamp compare with it) and as accepted so far.
     original: HashMap<RecordId, Option<Record>>,
     current: HashMap<RecordId, Parts>,
-    /// Documents accepted in this request: a later refusal of the same
-    /// document must not throw their accepted changes away.
-    accepted: HashSet<DocId>,
     /// Records accepted as submitted at some point of this request.
     submitted_now: HashSet<RecordId>,
     /// Records with an accepted account or restricted push: projected.
     project: HashSet<RecordId>,
     writes: Vec<Write>,
+    /// Where each document is in `writes`.
+    written: HashMap<DocId, usize>,
     events: Vec<Event>,
     touched: Vec<RecordId>,
     server: automerge::ActorId,
@@ -245,10 +250,10 @@ pub fn judge(
         facts,
         original: HashMap::new(),
         current: HashMap::new(),
-        accepted: HashSet::new(),
         submitted_now: HashSet::new(),
         project: HashSet::new(),
         writes: Vec::new(),
+        written: HashMap::new(),
         events: Vec::new(),
         touched: Vec::new(),
         // The server never authors changes; this id only satisfies automerge.
@@ -256,18 +261,12 @@ pub fn judge(
     };
     let mut out = Verdicts::default();
     for dc in push {
-        let id = dc.doc;
-        match j.one(dc)? {
+        let verdict = j.one(dc);
+        // Whatever a refused push did to its live copy goes with it.
+        j.live.clear();
+        match verdict? {
             Ok(acc) => out.accepted.push(acc),
-            Err(r) => {
-                // Whatever the refused changes did to the live copy goes.
-                if j.accepted.contains(&id) {
-                    // Restored below from the last accepted state.
-                } else {
-                    j.live.remove(&id);
-                }
-                out.refused.push(r);
-            }
+            Err(r) => out.refused.push(r),
         }
     }
     j.finish(out)
@@ -382,21 +381,13 @@ impl Judge<'_> {
             let why = "the changes name a version of the record the server does not have";
             return Ok(Err(refuse(id, RefusalCode::Corrupt, why)));
         }
-        let exists = self.held.contains_key(&id) || self.accepted.contains(&id);
+        let exists = self.held.contains_key(&id);
         // Hydrated before anything of this push is applied.
         let before = self.parts(id.record, id.kind)?.clone();
         if !self.live.contains_key(&id) && self.doc(id)?.is_none() {
             self.live.insert(id, Document::new(id, self.server.clone()));
         }
-        // Work on a copy where a refusal must keep earlier accepted changes.
-        let restore = self.accepted.contains(&id).then(|| self.live[&id].clone());
-        let verdict = self.apply(id, changes, exists, &before);
-        if verdict.as_ref().is_ok_and(|v| v.is_err())
-            && let Some(r) = restore
-        {
-            self.live.insert(id, r);
-        }
-        verdict
+        self.apply(id, changes, exists, &before)
     }
 
     /// Applies and checks one pushed document onto its live copy.
@@ -571,20 +562,32 @@ impl Judge<'_> {
                     bytes: c.bytes().into_owned(),
                 })
                 .collect::<Vec<_>>();
-            match self.writes.iter_mut().find(|w| w.doc == id) {
-                Some(w) => w.changes.extend(changes),
-                None => self.writes.push(Write {
-                    doc: id,
-                    officer: facts.officer,
-                    school: facts.school,
-                    snapshot: Vec::new(),
-                    generation: self.held.get(&id).map_or(0, |h| h.generation),
-                    changes,
-                }),
+            let generation = self.held.get(&id).map_or(0, |h| h.generation);
+            // Saved now, so the live copy can go (the snapshot is sent to the
+            // store from `held` at the end).
+            let held = Held {
+                officer: facts.officer,
+                school: facts.school,
+                snapshot: live.save(),
+                generation,
+            };
+            self.held.insert(id, held);
+            match self.written.get(&id) {
+                Some(&i) => self.writes[i].changes.extend(changes),
+                None => {
+                    self.written.insert(id, self.writes.len());
+                    self.writes.push(Write {
+                        doc: id,
+                        officer: facts.officer,
+                        school: facts.school,
+                        snapshot: Vec::new(),
+                        generation,
+                        changes,
+                    });
+                }
             }
         }
         self.facts.insert(id, facts);
-        self.accepted.insert(id);
         self.current.insert(id.record, new_parts);
         self.events.extend(events);
         Ok(Ok(Accepted {
@@ -593,11 +596,12 @@ impl Judge<'_> {
         }))
     }
 
-    /// Saves each written document once and projects each record once.
+    /// Hands each written document's last snapshot over and projects each
+    /// record once.
     fn finish(mut self, mut out: Verdicts) -> Result<Verdicts, Damaged> {
         for w in &mut self.writes {
-            if let Some(d) = self.live.get_mut(&w.doc) {
-                w.snapshot = d.save();
+            if let Some(h) = self.held.remove(&w.doc) {
+                w.snapshot = h.snapshot;
             }
         }
         // Projected even when nothing is new: the flags that depend on the
