@@ -11,9 +11,10 @@
 //! A refused document leaves nothing behind and the rest of the request goes
 //! on.
 //!
-//! Each document is loaded once per request and kept live, each part
-//! hydrated once, and each record projected once, at the end: the server's
-//! cost per record is what bounds a replica's writes (BENCHMARKS.md).
+//! Each part is hydrated once per request, one document is live at a time
+//! (an accepted one's snapshot replaces what is held), and each record is
+//! projected once, at the end: the server's cost per record is what bounds
+//! a replica's writes (BENCHMARKS.md).
 
 use crate::access::{Action, Actor, Decision, DocKind, Policy, RecordFacts};
 use crate::document::{Account, DocId, Document, Restricted, actor_id, actor_user, join};
@@ -262,7 +263,8 @@ pub fn judge(
     let mut out = Verdicts::default();
     for dc in push {
         let verdict = j.one(dc);
-        // Whatever a refused push did to its live copy goes with it.
+        // An accepted push's snapshot is held; whatever a refused push did
+        // to its live copy goes with it.
         j.live.clear();
         match verdict? {
             Ok(acc) => out.accepted.push(acc),
