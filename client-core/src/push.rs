@@ -16,144 +16,23 @@
 //! projected once, at the end: the server's cost per record is what bounds
 //! a replica's writes (BENCHMARKS.md).
 
-use crate::access::{Action, Actor, Decision, DocKind, Policy, RecordFacts};
+mod refusals;
+mod verdicts;
+
+pub use verdicts::{Context, Damaged, Event, Held, NewChange, Verdicts, Write};
+
+use crate::access::{Action, Decision, DocKind, RecordFacts};
 use crate::document::{Account, DocId, Document, Restricted, actor_id, actor_user, join};
 use crate::partition::{self, Part};
-use crate::projection::{self, RecordRow};
+use crate::projection;
 use crate::review::Reviews;
 use crate::rules;
 use crate::sync::{Accepted, DocChanges, Refusal, RefusalCode, parse_changes, wire_hashes};
 use crate::webhook::{self, EventType};
-use crate::{DeviceId, Record, RecordId, ReviewId, SchoolId, Timestamp, UserId};
+use crate::{DeviceId, Record, RecordId, UserId};
 use automerge::Change;
+use refusals::{account_first, forbidden, invalid, refuse, unreadable};
 use std::collections::{HashMap, HashSet};
-use thiserror::Error;
-
-/// One document as the server holds it before the request.
-#[derive(Clone, Debug)]
-pub struct Held {
-    pub officer: UserId,
-    pub school: SchoolId,
-    pub snapshot: Vec<u8>,
-    /// Which history the server's log holds (`redaction`).
-    pub generation: u32,
-}
-
-/// What the judgement rests on besides the documents.
-#[derive(Clone, Copy, Debug)]
-pub struct Context<'a> {
-    pub policy: &'a Policy,
-    pub actor: &'a Actor,
-    /// The server's clock.
-    pub now: Timestamp,
-    /// When this deployment first ran the current rules (`rules::version`).
-    pub rules_adopted_at: Timestamp,
-    /// When the server first received each touched record as submitted,
-    /// from before this request (lateness, the school years and the rules
-    /// stamp rest on it).
-    pub first_submitted: &'a HashMap<RecordId, Timestamp>,
-}
-
-/// One accepted change, ready to append; its author is the caller.
-#[derive(Clone, Debug)]
-pub struct NewChange {
-    pub hash: [u8; 32],
-    pub bytes: Vec<u8>,
-}
-
-/// A document to store: its new snapshot and the changes to append.
-#[derive(Clone, Debug)]
-pub struct Write {
-    pub doc: DocId,
-    pub officer: UserId,
-    pub school: SchoolId,
-    pub snapshot: Vec<u8>,
-    pub generation: u32,
-    pub changes: Vec<NewChange>,
-}
-
-/// A webhook event the accepted changes make (`webhook`).
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Event {
-    pub kind: EventType,
-    pub record: RecordId,
-    /// The record's officer: the event's organisation is theirs.
-    pub officer: UserId,
-    pub review: Option<ReviewId>,
-}
-
-/// Everything a request's push comes to.
-#[derive(Debug, Default)]
-pub struct Verdicts {
-    /// Per pushed document stored, in push order: the server's heads.
-    pub accepted: Vec<Accepted>,
-    pub refused: Vec<Refusal>,
-    /// One per document with something new, in the order first accepted.
-    pub writes: Vec<Write>,
-    /// One per record whose account or restricted part was accepted.
-    pub rows: Vec<RecordRow>,
-    pub events: Vec<Event>,
-}
-
-impl Verdicts {
-    /// The hashes of every change to be stored.
-    pub fn stored_hashes(&self) -> impl Iterator<Item = [u8; 32]> + '_ {
-        self.writes
-            .iter()
-            .flat_map(|w| w.changes.iter().map(|c| c.hash))
-    }
-}
-
-/// What the server holds cannot be read: not the caller's fault, and the
-/// request must fail rather than be judged against a guess.
-#[derive(Debug, Error, PartialEq, Eq)]
-pub enum Damaged {
-    #[error("the stored snapshot of {0} cannot be read: {1}")]
-    Snapshot(DocId, String),
-    #[error("the stored {0} cannot be read: {1}")]
-    Part(DocId, String),
-}
-
-fn refuse(doc: DocId, code: RefusalCode, reason: impl Into<String>) -> Refusal {
-    Refusal {
-        doc,
-        code,
-        reason: reason.into(),
-        field: None,
-    }
-}
-
-fn invalid(doc: DocId, reason: impl Into<String>, field: &str) -> Refusal {
-    Refusal {
-        field: Some(field.into()),
-        ..refuse(doc, RefusalCode::Invalid, reason)
-    }
-}
-
-/// A record's other parts take their officer and school from its account.
-fn account_first(doc: DocId) -> Refusal {
-    refuse(
-        doc,
-        RefusalCode::MissingDependencies,
-        "push the record's account first",
-    )
-}
-
-fn unreadable(doc: DocId, e: impl std::fmt::Display) -> Refusal {
-    refuse(
-        doc,
-        RefusalCode::Invalid,
-        format!("the record cannot be read: {e}"),
-    )
-}
-
-fn forbidden(doc: DocId) -> Refusal {
-    refuse(
-        doc,
-        RefusalCode::Forbidden,
-        "you may not change this document",
-    )
-}
 
 fn doc_id(record: RecordId, kind: DocKind) -> DocId {
     DocId { record, kind }
@@ -207,8 +86,6 @@ struct Judge<'a> {
     /// a request of a thousand records never holds a thousand live
     /// Automerge documents (its server's memory stays that of one).
     live: HashMap<DocId, Document>,
-    /// Officer and school of every document held or accepted.
-    facts: HashMap<DocId, RecordFacts>,
     /// Per record: as at the request's start (the amendment rule and the
     /// rules stamp compare with it) and as accepted so far.
     original: HashMap<RecordId, Option<Record>>,
@@ -234,21 +111,10 @@ pub fn judge(
     mut push: Vec<DocChanges>,
 ) -> Result<Verdicts, Damaged> {
     push.sort_by_key(|d| (d.doc.kind != DocKind::Account, d.doc));
-    let facts = held
-        .iter()
-        .map(|(id, h)| {
-            let f = RecordFacts {
-                officer: h.officer,
-                school: h.school,
-            };
-            (*id, f)
-        })
-        .collect();
     let mut j = Judge {
         cx,
         held,
         live: HashMap::new(),
-        facts,
         original: HashMap::new(),
         current: HashMap::new(),
         submitted_now: HashSet::new(),
@@ -272,6 +138,14 @@ pub fn judge(
         }
     }
     j.finish(out)
+}
+
+/// Whose document `id` is: every document held or accepted is in `held`.
+fn owner(held: &HashMap<DocId, Held>, id: DocId) -> Option<RecordFacts> {
+    held.get(&id).map(|h| RecordFacts {
+        officer: h.officer,
+        school: h.school,
+    })
 }
 
 impl Judge<'_> {
@@ -362,11 +236,11 @@ impl Judge<'_> {
         let account = doc_id(id.record, DocKind::Account);
         // Permission first when the record is known: a push onto a document
         // the caller may not change is refused before anything is applied.
-        let known = self.facts.get(&id).or_else(|| self.facts.get(&account));
+        let known = owner(&self.held, id).or_else(|| owner(&self.held, account));
         if let Some(f) = known
             && cx
                 .policy
-                .decide(cx.actor, Some(f), Action::sync_write(id.kind))
+                .decide(cx.actor, Some(&f), Action::sync_write(id.kind))
                 != Decision::Allow
         {
             return Ok(Err(forbidden(id)));
@@ -430,8 +304,8 @@ impl Judge<'_> {
         };
         let account_id = doc_id(id.record, DocKind::Account);
         let mut new_parts = before.clone();
-        let facts = match (id.kind, self.facts.get(&id)) {
-            (_, Some(f)) => *f,
+        let facts = match (id.kind, owner(&self.held, id)) {
+            (_, Some(f)) => f,
             (DocKind::Account, None) => match &part {
                 Some(Part::Account(a)) => RecordFacts {
                     officer: a.officer_id,
@@ -439,8 +313,8 @@ impl Judge<'_> {
                 },
                 _ => return Ok(Err(unreadable(id, "it holds no account"))),
             },
-            (_, None) => match self.facts.get(&account_id) {
-                Some(f) => *f,
+            (_, None) => match owner(&self.held, account_id) {
+                Some(f) => f,
                 None => return Ok(Err(account_first(id))),
             },
         };
@@ -589,7 +463,6 @@ impl Judge<'_> {
                 }
             }
         }
-        self.facts.insert(id, facts);
         self.current.insert(id.record, new_parts);
         self.events.extend(events);
         Ok(Ok(Accepted {
