@@ -386,3 +386,44 @@ async fn an_amendment_cannot_be_written_in_someone_elses_name() -> anyhow::Resul
     }
     Ok(())
 }
+
+/// A push whose document carries the same change twice is one change: it
+/// is stored once and the request succeeds. Before the judgement moved into
+/// client-core, both copies reached the change log's unique index and the
+/// whole request answered 500.
+#[tokio::test]
+async fn a_change_sent_twice_in_one_push_is_stored_once() -> anyhow::Result<()> {
+    use client_core::sync::SyncRequest;
+    for db in Db::all() {
+        let s = TestServer::start(&db).await?;
+        let officer = s.login("sro.martinez").await?;
+        let mut phone = officer.replica(1);
+        let r = contact(officer.user, officer.first_school());
+        phone.create(&r, now())?;
+        let mut req = SyncRequest::decode(&phone.prepare_sync(), usize::MAX)?;
+        for d in &mut req.push {
+            let again = d.changes.clone();
+            d.changes.extend(again);
+        }
+        let resp = s
+            .http
+            .post(s.url("/api/v1/sync"))
+            .bearer_auth(&officer.token)
+            .body(req.encode())
+            .send()
+            .await?;
+        assert_eq!(resp.status(), 200, "{}", db.name());
+        let reply = client_core::sync::SyncResponse::decode(&resp.bytes().await?)?;
+        assert_eq!(
+            reply.accepted.len(),
+            2,
+            "{}: {:?}",
+            db.name(),
+            reply.refused
+        );
+        let mut fresh = officer.replica(2);
+        s.sync(&officer.token, &mut fresh).await?;
+        assert_eq!(fresh.record(r.id)?, r, "{}", db.name());
+    }
+    Ok(())
+}
