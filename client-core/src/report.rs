@@ -19,6 +19,8 @@ mod cube;
 #[cfg(not(target_arch = "wasm32"))]
 mod interior;
 #[cfg(not(target_arch = "wasm32"))]
+mod joint;
+#[cfg(not(target_arch = "wasm32"))]
 mod margins;
 #[cfg(not(target_arch = "wasm32"))]
 mod rank;

@@ -40,12 +40,17 @@ pub(super) fn movable(
     let asked = |t: usize| only.is_none_or(|o| o == t);
     let rooms: Vec<Room> = unknown.iter().map(|&t| room(t)).collect();
     if rooms.iter().all(|r| r.down && r.up) {
+        let fixed = determined(eqs, hidden);
         for &t in unknown.iter().filter(|&&t| asked(t)) {
-            free[t] = !determined(eqs, hidden, t);
+            free[t] = !fixed[t];
         }
         return free;
     }
-    let var = |t: usize| unknown.iter().position(|&u| u == t);
+    let mut at = vec![None; hidden.len()];
+    for (j, &t) in unknown.iter().enumerate() {
+        at[t] = Some(j);
+    }
+    let var = |t: usize| at.get(t).copied().flatten();
     for (k, &t) in unknown.iter().enumerate() {
         if free[t] || !asked(t) {
             continue;

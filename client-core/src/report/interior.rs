@@ -90,6 +90,7 @@ impl Table<'_> {
             eqs: &eqs,
             values: &values,
             caps: &caps,
+            floors: &[],
         };
         // A cell whose row or column total is a published zero is known
         // to be zero whether withheld or not.

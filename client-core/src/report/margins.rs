@@ -44,6 +44,7 @@ impl Margins {
                 eqs,
                 values: &vals,
                 caps: &caps,
+                floors: &[],
             };
             let mut hidden: Vec<bool> = vals
                 .iter()
@@ -187,7 +188,7 @@ pub(super) fn margin_values(pairs: &Pairs, terms: &Terms, m: usize) -> Vec<u64> 
 /// meet no others, each block's row margins add up to its column margins
 /// (an empty row or column is a block whose margin is zero).
 #[allow(clippy::type_complexity)]
-fn equations(
+pub(super) fn equations(
     pairs: &Pairs,
     terms: &Terms,
 ) -> (Vec<(std::ops::Range<usize>, Equation)>, Vec<Equation>) {

@@ -193,6 +193,7 @@ pub fn suppress_within(cells: &[Vec<u64>], threshold: u64, base: Option<&[Vec<u6
         eqs: &signed_eqs,
         values: &values,
         caps: &caps,
+        floors: &[],
     };
     // Each round withholds at least one more cell; there are finitely many.
     while let Some(exposed) = system.exposed(&hidden) {

@@ -25,11 +25,20 @@ pub(super) struct System<'a> {
     /// be). `Some(0)` is a known zero: it discloses nothing when pinned and
     /// protects nothing when withheld.
     pub caps: &'a [Option<u64>],
+    /// The least a term can be as the attacker knows it, where more than
+    /// zero (empty: zero for all): a group had at least as many
+    /// interactions as any outcome of it that is published, or pinned
+    /// from below.
+    pub floors: &'a [u64],
 }
 
 impl System<'_> {
     fn known_zero(&self, t: usize) -> bool {
         self.caps[t] == Some(0)
+    }
+
+    fn floor(&self, t: usize) -> u64 {
+        self.floors.get(t).copied().unwrap_or(0)
     }
 
     /// Each term's range as the attacker narrows it: a published term is
@@ -39,7 +48,8 @@ impl System<'_> {
         let mut r: Vec<(i128, i128)> = (0..self.values.len())
             .map(|t| {
                 if hidden[t] {
-                    (0, self.caps[t].map_or(UNBOUNDED, i128::from))
+                    let floor = i128::from(self.floor(t));
+                    (floor, self.caps[t].map_or(UNBOUNDED, i128::from))
                 } else {
                     let v = i128::from(self.values[t]);
                     (v, v)
@@ -78,7 +88,7 @@ impl System<'_> {
 
     /// The first withheld number the attacker pins down: narrowed to one
     /// value by the bounds, or with no room to move under the sums, counts
-    /// never negative and the caps (`cone`). Known zeros are not numbers to
+    /// never negative (nor below a floor) and the caps (`cone`). Known zeros are not numbers to
     /// protect.
     pub fn exposed(&self, hidden: &[bool]) -> Option<usize> {
         let ranges = self.ranges(hidden);
@@ -91,15 +101,20 @@ impl System<'_> {
     fn room(&self, t: usize) -> Room {
         let v = self.values[t];
         Room {
-            down: v > 0,
+            down: v > self.floor(t),
             up: self.caps[t] != Some(v),
         }
     }
 
-    fn related(&self, a: usize, b: usize) -> bool {
-        self.eqs
-            .iter()
-            .any(|eq| eq.iter().any(|&(t, _)| t == a) && eq.iter().any(|&(t, _)| t == b))
+    /// Which terms share an equation with `a`.
+    fn related(&self, a: usize) -> Vec<bool> {
+        let mut out = vec![false; self.values.len()];
+        for eq in self.eqs.iter().filter(|eq| eq.iter().any(|&(t, _)| t == a)) {
+            for &(t, _) in eq {
+                out[t] = true;
+            }
+        }
+        out
     }
 
     /// Whether withheld term `t` is pinned.
@@ -136,11 +151,8 @@ impl System<'_> {
                 h[t] = true;
                 !self.is_pinned(&h, pinned)
             };
-            let related: Vec<usize> = open
-                .iter()
-                .copied()
-                .filter(|&t| self.related(pinned, t))
-                .collect();
+            let near = self.related(pinned);
+            let related: Vec<usize> = open.iter().copied().filter(|&t| near[t]).collect();
             // Freeing partners are looked for among related terms first
             // (they usually are), then among all.
             let candidate = related
@@ -151,7 +163,7 @@ impl System<'_> {
                 .or_else(|| {
                     open.iter()
                         .copied()
-                        .filter(|&t| !self.related(pinned, t) && frees(t))
+                        .filter(|&t| !near[t] && frees(t))
                         .min_by_key(|&t| key(t))
                 })
                 .or_else(|| related.iter().copied().min_by_key(|&t| key(t)))
@@ -181,6 +193,7 @@ mod tests {
             eqs: &eqs,
             values: &values,
             caps: &[Some(2), Some(11), None],
+            floors: &[],
         };
         assert_eq!(tight.ranges(&hidden)[0], (2, 2));
         assert_eq!(tight.exposed(&hidden), Some(0));
@@ -189,6 +202,7 @@ mod tests {
             eqs: &eqs,
             values: &values,
             caps: &[Some(2), Some(30), None],
+            floors: &[],
         };
         assert_eq!(room.ranges(&hidden)[0], (0, 2));
         assert_eq!(room.exposed(&hidden), None);
@@ -205,6 +219,7 @@ mod tests {
             eqs: &eqs,
             values: &values,
             caps: &caps,
+            floors: &[],
         };
         let mut hidden = [true, false, false, false];
         s.protect(&mut hidden, |_, _| true);

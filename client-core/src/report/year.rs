@@ -21,7 +21,8 @@
 //! left them (`Year::table`), and never touches a total.
 
 use super::interior::Table;
-use super::margins::{Margins, Terms, margin_values};
+use super::joint::Joint;
+use super::margins::{Margins, Terms, equations, margin_values};
 use super::suppress::transpose;
 use super::{Cell, Dimension, MIN_THRESHOLD, Outcome, Published};
 use crate::vocabulary::Source;
@@ -98,6 +99,12 @@ impl Year {
             })
             .collect();
         let terms = Terms::new(sources.len());
+        let (sums, blocks) = equations(&pairs, &terms);
+        let joint = Joint::new(
+            &pairs,
+            &terms,
+            sums.into_iter().map(|(_, e)| e).chain(blocks).collect(),
+        );
         // The margins, then every two-way table's interior; a number an
         // interior cannot protect without withholding a margin sends the
         // margin back to the family, which then finds it partners.
@@ -135,7 +142,13 @@ impl Year {
                         })
                         .collect()
                 })
-                .collect();
+                .collect::<Vec<Vec<Vec<Published>>>>();
+            // Then every table at once: what combining them pins.
+            let checked = joint.suppress(&margins, &tables);
+            for (m, k) in checked.wanted {
+                more |= !std::mem::replace(&mut demand[m][k], true);
+            }
+            let tables = checked.tables;
             // Each round withholds at least one more margin, or ends.
             if !more {
                 return Self {

@@ -1,0 +1,217 @@
+//! Every table of a year, one measure at a time, as one system (issue 16).
+//!
+//! Each two-way table's interior is first suppressed on its own with its
+//! totals fixed (`interior`), but tables share their totals: a withheld
+//! total that one table's published cells bound from below and another's
+//! from above is narrower than either table alone lets it be, and cells of
+//! both then pinned. And a published outcome is a floor for its group's
+//! interactions (a group had at least as many interactions as arrests),
+//! which pinned interactions margins. So the year's terms (its margins and
+//! every two-way table's interior, both sources) are checked together, the
+//! interactions with the floors the outcomes give them, and further
+//! numbers withheld until none is pinned: interior cells first; a margin
+//! only when no cell frees it, and then the family (`margins`) takes it
+//! and finds it partners.
+
+use super::Published;
+use super::margins::{Margins, Pairs, Terms, margin_values};
+use super::rank::{Equation, signed};
+use super::suppress::Layout;
+use super::system::System;
+use super::year::Measure;
+
+/// The year's terms: the family's margins (`Terms`), then each source's
+/// two-way tables' interior cells, row-major, in `Pairs` order.
+pub(super) struct Joint<'a> {
+    pairs: &'a Pairs,
+    terms: &'a Terms,
+    /// Per source, per pair: its interior's first term.
+    start: Vec<Vec<usize>>,
+    /// Per interior term (from `terms.len`): its row's and column's margin.
+    sides: Vec<(usize, usize)>,
+    eqs: Vec<Equation>,
+}
+
+/// The year's tables as `Joint::suppress` left them, and the margins it
+/// withheld that the family had published (by measure).
+pub(super) struct Checked {
+    pub tables: Vec<Vec<Vec<Published>>>,
+    pub wanted: Vec<(usize, usize)>,
+}
+
+impl<'a> Joint<'a> {
+    /// `family`: the margins' own equations (`margins::equations`).
+    pub fn new(pairs: &'a Pairs, terms: &'a Terms, family: Vec<Equation>) -> Self {
+        let mut eqs = family;
+        let mut start = Vec::new();
+        let mut sides = Vec::new();
+        for (s, pairs) in pairs.iter().enumerate() {
+            let mut starts = Vec::new();
+            for ((a, b), _) in pairs {
+                let first = terms.len + sides.len();
+                starts.push(first);
+                let (rows, cols) = (a.categories().len(), b.categories().len());
+                for r in 0..rows {
+                    for c in 0..cols {
+                        sides.push((terms.of(s, *a, r), terms.of(s, *b, c)));
+                    }
+                    let row: Vec<usize> = (0..cols).map(|c| first + r * cols + c).collect();
+                    eqs.push(signed(&row, terms.of(s, *a, r)));
+                }
+                for c in 0..cols {
+                    let col: Vec<usize> = (0..rows).map(|r| first + r * cols + c).collect();
+                    eqs.push(signed(&col, terms.of(s, *b, c)));
+                }
+            }
+            start.push(starts);
+        }
+        Self {
+            pairs,
+            terms,
+            start,
+            sides,
+            eqs,
+        }
+    }
+
+    fn len(&self) -> usize {
+        self.terms.len + self.sides.len()
+    }
+
+    /// Every term's value for measure `m`.
+    fn values(&self, m: usize) -> Vec<u64> {
+        let mut v = margin_values(self.pairs, self.terms, m);
+        for pairs in self.pairs {
+            for (_, grids) in pairs {
+                v.extend(grids[m].iter().flatten());
+            }
+        }
+        v
+    }
+
+    /// Rechecks the year's tables (`tables[source][pair][measure]`, as the
+    /// family and each interior left them) together.
+    pub fn suppress(&self, margins: &[Margins], tables: &[Vec<Vec<Published>>]) -> Checked {
+        let values: Vec<Vec<u64>> = (0..Measure::COUNT).map(|m| self.values(m)).collect();
+        let mut hidden: Vec<Vec<bool>> = (0..Measure::COUNT)
+            .map(|m| self.hidden(&margins[m].hidden, tables, m))
+            .collect();
+        let mut wanted = Vec::new();
+        let mut floors = vec![0u64; self.len()];
+        // Interactions first (an outcome's caps are what they let its
+        // groups be), then each outcome; then again while the outcomes
+        // raise a floor under the interactions. Floors never exceed the
+        // true values and only rise, so this ends.
+        loop {
+            let mut most: Option<Vec<u64>> = None;
+            let mut next = vec![0u64; self.len()];
+            for m in 0..Measure::COUNT {
+                let caps: Vec<Option<u64>> = match &most {
+                    // A group with no interactions is a published zero.
+                    None => values[0].iter().map(|&v| (v == 0).then_some(0)).collect(),
+                    Some(most) => most.iter().map(|&x| Some(x)).collect(),
+                };
+                let system = System {
+                    eqs: &self.eqs,
+                    values: &values[m],
+                    caps: &caps,
+                    floors: if m == 0 { &floors } else { &[] },
+                };
+                self.protect(&system, &mut hidden[m], m, &mut wanted);
+                let ranges = system.ranges(&hidden[m]);
+                if m == 0 {
+                    most = Some(
+                        ranges
+                            .iter()
+                            .map(|r| u64::try_from(r.1).unwrap_or(u64::MAX))
+                            .collect(),
+                    );
+                } else {
+                    for (n, r) in next.iter_mut().zip(&ranges) {
+                        *n = (*n).max(u64::try_from(r.0).unwrap_or(0));
+                    }
+                }
+            }
+            if next.iter().zip(&floors).all(|(n, f)| n <= f) {
+                break;
+            }
+            for (f, n) in floors.iter_mut().zip(next) {
+                *f = (*f).max(n);
+            }
+        }
+        let tables = (0..self.pairs.len())
+            .map(|s| {
+                (0..self.pairs[s].len())
+                    .map(|k| {
+                        (0..Measure::COUNT)
+                            .map(|m| self.published(s, k, &values[m], &hidden[m]))
+                            .collect()
+                    })
+                    .collect()
+            })
+            .collect();
+        Checked { tables, wanted }
+    }
+
+    /// Withholds further terms of measure `m` until none is pinned:
+    /// interior cells, and margins (noted in `wanted`) only when no cell
+    /// frees a number.
+    fn protect(
+        &self,
+        system: &System,
+        hidden: &mut [bool],
+        m: usize,
+        wanted: &mut Vec<(usize, usize)>,
+    ) {
+        let values = system.values;
+        // A cell whose row or column total is a published zero is known
+        // to be zero whether withheld or not.
+        let published_zero = |t: usize, hidden: &[bool]| !hidden[t] && values[t] == 0;
+        let cell = |t: usize, hidden: &[bool]| {
+            t >= self.terms.len && {
+                let (r, c) = self.sides[t - self.terms.len];
+                !published_zero(r, hidden) && !published_zero(c, hidden)
+            }
+        };
+        if system.protect(hidden, cell).is_none() {
+            return;
+        }
+        let before = hidden.to_vec();
+        let _ = system.protect(hidden, |t, h| t < self.terms.len || cell(t, h));
+        for k in (0..self.terms.len).filter(|&k| hidden[k] && !before[k]) {
+            wanted.push((m, k));
+        }
+    }
+
+    /// The terms of measure `m` withheld in the margins and the tables.
+    fn hidden(&self, margins: &[bool], tables: &[Vec<Vec<Published>>], m: usize) -> Vec<bool> {
+        let mut h = margins.to_vec();
+        for per_source in tables {
+            for per_pair in per_source {
+                h.extend(per_pair[m].cells.iter().flatten().map(|c| c.suppressed));
+            }
+        }
+        h
+    }
+
+    /// Table `k` of source `s` as published with `hidden`.
+    fn published(&self, s: usize, k: usize, values: &[u64], hidden: &[bool]) -> Published {
+        let ((a, b), _) = &self.pairs[s][k];
+        let layout = Layout {
+            rows: a.categories().len(),
+            cols: b.categories().len(),
+        };
+        // The table's terms in `Layout` order: its interior, row totals,
+        // column totals, grand total.
+        let first = self.start[s][k];
+        let mut at: Vec<usize> = (first..first + layout.rows * layout.cols).collect();
+        if layout.row_total_count() > 0 {
+            at.extend((0..layout.rows).map(|r| self.terms.of(s, *a, r)));
+        }
+        at.extend((0..layout.cols).map(|c| self.terms.of(s, *b, c)));
+        at.push(0);
+        let v: Vec<u64> = at.iter().map(|&t| values[t]).collect();
+        let h: Vec<bool> = at.iter().map(|&t| hidden[t]).collect();
+        layout.published(&v, &h)
+    }
+}
