@@ -151,6 +151,16 @@ fn key(scope: &str, measure: &str, mut constraints: Vec<(&str, &str)>) -> String
     )
 }
 
+/// Outcomes every one of which is also another (as the CRDC defines them,
+/// written out here rather than taken from client-core): an arrest or a
+/// citation is a referral, a physical or mechanical restraint a restraint.
+pub const WITHIN: [(&str, &str); 4] = [
+    ("arrest", "referral_to_law_enforcement"),
+    ("citation", "referral_to_law_enforcement"),
+    ("physical_restraint", "restraint"),
+    ("mechanical_restraint", "restraint"),
+];
+
 /// Every number withheld in some of `tables` that the attacker pins down
 /// from all of them together: each table's sums, the same number shared
 /// between tables, counts not negative, and no outcome count above the
@@ -162,7 +172,8 @@ pub fn recover_joint(tables: &[Labelled]) -> Vec<Recovered> {
 }
 
 /// `recover_joint`, with or without the bound of an outcome by its
-/// interactions (without it, the attacker uses only the tables' sums).
+/// interactions and by the outcome that contains it (an arrest is a
+/// referral); without it, the attacker uses only the tables' sums.
 pub fn recover_joint_with(
     tables: &[Labelled],
     outcome_at_most_interactions: bool,
@@ -230,19 +241,26 @@ pub fn recover_joint_with(
     let hidden: Vec<&String> = all.iter().filter(|k| !known.contains_key(*k)).collect();
     let index: std::collections::HashMap<&String, usize> =
         hidden.iter().enumerate().map(|(i, k)| (*k, i)).collect();
-    // outcome <= interactions of the same group, where either is withheld.
+    // outcome <= interactions of the same group, and <= the outcome it is
+    // within (`WITHIN`); where either is withheld.
     let mut at_most: Vec<(String, String)> = Vec::new();
     for k in &all {
         let mut parts = k.splitn(3, '|');
         let (scope, measure, group) = (parts.next(), parts.next(), parts.next());
         if let (Some(scope), Some(measure), Some(group)) = (scope, measure, group) {
-            let base = format!("{scope}|interactions|{group}");
-            if outcome_at_most_interactions
-                && measure != "interactions"
-                && all.contains(&base)
-                && (index.contains_key(k) || index.contains_key(&base))
-            {
-                at_most.push((k.clone(), base));
+            if !outcome_at_most_interactions || measure == "interactions" {
+                continue;
+            }
+            let parents = WITHIN
+                .iter()
+                .filter(|(m, _)| *m == measure)
+                .map(|(_, p)| *p)
+                .chain(["interactions"]);
+            for parent in parents {
+                let base = format!("{scope}|{parent}|{group}");
+                if all.contains(&base) && (index.contains_key(k) || index.contains_key(&base)) {
+                    at_most.push((k.clone(), base));
+                }
             }
         }
     }

@@ -197,17 +197,20 @@ fn groups() -> impl Strategy<Value = Vec<([usize; 6], u64, u64)>> {
 }
 
 /// Every table of a year the server answers (one-way and two-way, both
-/// orders; interactions and arrests), labelled for the attacker: each table
+/// orders; interactions, referrals and arrests: a group's referrals are its
+/// arrests and a third of the rest), labelled for the attacker: each table
 /// suppressed on its own beside its interactions table (`suppress_by`, as
 /// before issue 16's last fix), or the year as one family (`Year`).
 fn answers(gs: &[([usize; 6], u64, u64)], family: bool) -> Vec<Labelled> {
     let arrest = Measure::Outcome(Outcome::Arrest).index();
+    let referral = Measure::Outcome(Outcome::ReferralToLawEnforcement).index();
     let at = |d: Dimension| Dimension::ALL.iter().position(|x| *x == d).unwrap_or(0);
     let grids = |a: Dimension, b: Dimension| -> Grids {
         let mut g = vec![vec![vec![0; b.categories().len()]; a.categories().len()]; Measure::COUNT];
         for (cats, n, arrests) in gs {
             g[0][cats[at(a)]][cats[at(b)]] += n;
             g[arrest][cats[at(a)]][cats[at(b)]] += arrests;
+            g[referral][cats[at(a)]][cats[at(b)]] += arrests + (n - arrests) / 3;
         }
         g
     };
@@ -237,10 +240,12 @@ fn answers(gs: &[([usize; 6], u64, u64)], family: bool) -> Vec<Labelled> {
                     .map(|m| m.iter().map(|r| vec![r.iter().sum()]).collect())
                     .collect(),
             };
-            for (m, measure) in [
-                (0, Measure::Interactions),
-                (arrest, Measure::Outcome(Outcome::Arrest)),
+            for measure in [
+                Measure::Interactions,
+                Measure::Outcome(Outcome::ReferralToLawEnforcement),
+                Measure::Outcome(Outcome::Arrest),
             ] {
+                let m = measure.index();
                 let published = if family {
                     year.table(Source::SchoolRecord, a, cols, measure)
                         .expect("the year's source")
@@ -251,7 +256,11 @@ fn answers(gs: &[([usize; 6], u64, u64)], family: bool) -> Vec<Labelled> {
                 out.push(Labelled {
                     published,
                     scope: "year".into(),
-                    measure: if m == 0 { "interactions" } else { "arrest" }.into(),
+                    measure: match measure {
+                        Measure::Interactions => "interactions",
+                        Measure::Outcome(o) => o.as_str(),
+                    }
+                    .into(),
                     rows: names(a),
                     cols: cols.map(names),
                 });

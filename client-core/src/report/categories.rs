@@ -94,6 +94,23 @@ impl Outcome {
     }
 }
 
+impl Outcome {
+    /// The outcome every interaction counted toward this one also counts
+    /// toward (`in_actions`): an arrest or a citation is a referral to law
+    /// enforcement, and physical or mechanical restraint is restraint. A
+    /// reader of the tables knows it too, so suppression bounds each by the
+    /// other (`report/joint.rs`).
+    pub fn within(self) -> Option<Self> {
+        match self {
+            Self::Citation | Self::Arrest => Some(Self::ReferralToLawEnforcement),
+            Self::PhysicalRestraint | Self::MechanicalRestraint => Some(Self::Restraint),
+            Self::Search | Self::ReferralToLawEnforcement | Self::Restraint | Self::UseOfForce => {
+                None
+            }
+        }
+    }
+}
+
 closed_set!(
     /// What a report can be broken down by.
     Dimension {
@@ -163,6 +180,21 @@ mod tests {
             RaceEthnicity::Asian
         );
         assert_eq!(RaceEthnicity::of(&d(vec![], None)), RaceEthnicity::Unknown);
+    }
+
+    /// `within` names every containment `in_actions` makes, and only
+    /// those (`in_actions` is true of a set when it is of one of its
+    /// actions, so single actions decide it).
+    #[test]
+    fn within_is_every_outcome_one_contains() {
+        for &o in Outcome::ALL {
+            for &p in Outcome::ALL.iter().filter(|p| **p != o) {
+                let contained = ActionTaken::ALL
+                    .iter()
+                    .all(|a| !o.in_actions(&[*a]) || p.in_actions(&[*a]));
+                assert_eq!(contained, o.within() == Some(p), "{o:?} within {p:?}");
+            }
+        }
     }
 
     #[test]

@@ -6,9 +6,10 @@
 //! from above is narrower than either table alone lets it be, and cells of
 //! both then pinned. And a published outcome is a floor for its group's
 //! interactions (a group had at least as many interactions as arrests),
-//! which pinned interactions margins. So the year's terms (its margins and
-//! every two-way table's interior, both sources) are checked together, the
-//! interactions with the floors the outcomes give them, and further
+//! which pinned interactions margins; as does a published arrest for the
+//! referrals (`Measure::within`). So the year's terms (its margins and
+//! every two-way table's interior, both sources) are checked together, each
+//! measure with the floors the measures within it give it, and further
 //! numbers withheld until none is pinned: interior cells first; a margin
 //! only when no cell frees it, and then the family (`margins`) takes it
 //! and finds it partners.
@@ -97,45 +98,60 @@ impl<'a> Joint<'a> {
             .map(|m| self.hidden(&margins[m].hidden, tables, m))
             .collect();
         let mut wanted = Vec::new();
-        let mut floors = vec![0u64; self.len()];
-        // Interactions first (an outcome's caps are what they let its
-        // groups be), then each outcome; then again while the outcomes
-        // raise a floor under the interactions. Floors never exceed the
-        // true values and only rise, so this ends.
+        let mut floors = vec![vec![0u64; self.len()]; Measure::COUNT];
+        // Each measure after those that contain it (`Measure::within`):
+        // its caps are what they let its groups be. Then again while a
+        // measure raises a floor under those containing it. Floors never
+        // exceed the true values and only rise, so this ends.
+        let order = Measure::containing_first();
         loop {
-            let mut most: Option<Vec<u64>> = None;
-            let mut next = vec![0u64; self.len()];
-            for m in 0..Measure::COUNT {
-                let caps: Vec<Option<u64>> = match &most {
+            let mut most: Vec<Vec<u64>> = vec![Vec::new(); Measure::COUNT];
+            let mut next = vec![vec![0u64; self.len()]; Measure::COUNT];
+            for measure in &order {
+                let m = measure.index();
+                let caps: Vec<Option<u64>> = match measure.within() {
                     // A group with no interactions is a published zero.
                     None => values[0].iter().map(|&v| (v == 0).then_some(0)).collect(),
-                    Some(most) => most.iter().map(|&x| Some(x)).collect(),
+                    Some(_) => (0..self.len())
+                        .map(|t| measure.containing().map(|c| most[c.index()][t]).min())
+                        .collect(),
                 };
+                // Counts that break a containment (the projection makes
+                // none: `Outcome::in_actions`) widen the bounds rather than
+                // contradict them.
+                let caps: Vec<Option<u64>> = caps
+                    .iter()
+                    .zip(&values[m])
+                    .map(|(c, &v)| c.map(|c| c.max(v)))
+                    .collect();
                 let system = System {
                     eqs: &self.eqs,
                     values: &values[m],
                     caps: &caps,
-                    floors: if m == 0 { &floors } else { &[] },
+                    floors: &floors[m],
                 };
                 self.protect(&system, &mut hidden[m], m, &mut wanted);
                 let ranges = system.ranges(&hidden[m]);
-                if m == 0 {
-                    most = Some(
-                        ranges
-                            .iter()
-                            .map(|r| u64::try_from(r.1).unwrap_or(u64::MAX))
-                            .collect(),
-                    );
-                } else {
-                    for (n, r) in next.iter_mut().zip(&ranges) {
-                        *n = (*n).max(u64::try_from(r.0).unwrap_or(0));
+                most[m] = ranges
+                    .iter()
+                    .map(|r| u64::try_from(r.1).unwrap_or(u64::MAX))
+                    .collect();
+                for c in measure.containing() {
+                    let c = c.index();
+                    for ((n, r), &v) in next[c].iter_mut().zip(&ranges).zip(&values[c]) {
+                        *n = (*n).max(u64::try_from(r.0).unwrap_or(0).min(v));
                     }
                 }
             }
-            if next.iter().zip(&floors).all(|(n, f)| n <= f) {
+            if next
+                .iter()
+                .flatten()
+                .zip(floors.iter().flatten())
+                .all(|(n, f)| n <= f)
+            {
                 break;
             }
-            for (f, n) in floors.iter_mut().zip(next) {
+            for (f, n) in floors.iter_mut().flatten().zip(next.into_iter().flatten()) {
                 *f = (*f).max(n);
             }
         }

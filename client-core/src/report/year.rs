@@ -46,6 +46,30 @@ impl Measure {
             Self::Outcome(o) => 1 + Outcome::ALL.iter().position(|x| *x == o).unwrap_or(0),
         }
     }
+
+    /// The measure that counts every interaction this one counts, next
+    /// above it: an outcome's group had at least as many interactions, and
+    /// an arrest is a referral (`Outcome::within`).
+    pub fn within(self) -> Option<Self> {
+        match self {
+            Self::Interactions => None,
+            Self::Outcome(o) => Some(o.within().map_or(Self::Interactions, Self::Outcome)),
+        }
+    }
+
+    /// Every measure that contains this one, nearest first.
+    pub fn containing(self) -> impl Iterator<Item = Self> {
+        std::iter::successors(self.within(), |m| m.within())
+    }
+
+    /// Every measure, each after those that contain it.
+    pub fn containing_first() -> Vec<Self> {
+        let mut all: Vec<Self> = std::iter::once(Self::Interactions)
+            .chain(Outcome::ALL.iter().map(|o| Self::Outcome(*o)))
+            .collect();
+        all.sort_by_key(|m| m.containing().count());
+        all
+    }
 }
 
 /// Each measure's counts by two dimensions (in `Measure::index` order):
@@ -272,6 +296,35 @@ mod tests {
             .iter()
             .map(|r| vec![r.iter().sum()])
             .collect()
+    }
+
+    #[test]
+    fn each_measure_comes_after_those_containing_it() {
+        use Outcome as O;
+        let cases = [
+            (Measure::Interactions, vec![]),
+            (Measure::Outcome(O::Search), vec![Measure::Interactions]),
+            (
+                Measure::Outcome(O::Arrest),
+                vec![
+                    Measure::Outcome(O::ReferralToLawEnforcement),
+                    Measure::Interactions,
+                ],
+            ),
+            (
+                Measure::Outcome(O::MechanicalRestraint),
+                vec![Measure::Outcome(O::Restraint), Measure::Interactions],
+            ),
+        ];
+        let order = Measure::containing_first();
+        assert_eq!(order.len(), Measure::COUNT);
+        let at = |m: Measure| order.iter().position(|x| *x == m);
+        for (m, containing) in cases {
+            assert_eq!(m.containing().collect::<Vec<_>>(), containing, "{m:?}");
+            for c in containing {
+                assert!(at(c) < at(m), "{c:?} before {m:?}");
+            }
+        }
     }
 
     #[test]

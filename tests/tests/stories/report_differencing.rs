@@ -12,7 +12,7 @@ use client_core::report::Published;
 use client_core::school_year::SchoolYear;
 use client_core::vocabulary::*;
 use client_core::{RecordId, StudentKey, Timestamp};
-use fieldlog_tests::attack::{Labelled, Recovered, recover_joint_with};
+use fieldlog_tests::attack::{Labelled, Recovered, WITHIN, recover_joint_with};
 use fieldlog_tests::{Db, TestServer};
 use serde_json::Value;
 
@@ -234,8 +234,9 @@ async fn every_answer(s: &TestServer, name: &str) -> anyhow::Result<Vec<Labelled
 }
 
 /// Per outcome, every answer's tables of it at once (and, when `bounded`,
-/// the interactions tables too, with "an outcome never exceeds the
-/// interactions of its group"). Any two answers give the attacker a subset
+/// the interactions tables and those of the outcome it is within too, with
+/// "an outcome never exceeds the interactions of its group, nor an arrest
+/// its referrals"). Any two answers give the attacker a subset
 /// of these constraints, so nothing recovered here means nothing recovered
 /// from any pair.
 fn attack(answers: &[Labelled], bounded: bool) -> Vec<(String, Vec<Recovered>)> {
@@ -246,9 +247,11 @@ fn attack(answers: &[Labelled], bounded: bool) -> Vec<(String, Vec<Recovered>)> 
         .collect();
     let mut out = Vec::new();
     for m in measures {
+        // Bounded: with the interactions, and the outcome it is within.
+        let bound = |t: &str| t == "interactions" || WITHIN.iter().any(|(o, p)| o == m && *p == t);
         let family: Vec<Labelled> = answers
             .iter()
-            .filter(|t| &t.measure == m || (bounded && t.measure == "interactions"))
+            .filter(|t| &t.measure == m || (bounded && bound(&t.measure)))
             .cloned()
             .collect();
         let found = recover_joint_with(&family, bounded);
