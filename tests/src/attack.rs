@@ -161,6 +161,12 @@ pub const WITHIN: [(&str, &str); 4] = [
     ("mechanical_restraint", "restraint"),
 ];
 
+/// Outcomes that are exactly the union of others: every restraint is
+/// physical or mechanical, so a group's restraints are at most the two
+/// together.
+pub const MADE_OF: [(&str, [&str; 2]); 1] =
+    [("restraint", ["physical_restraint", "mechanical_restraint"])];
+
 /// Every number withheld in some of `tables` that the attacker pins down
 /// from all of them together: each table's sums, the same number shared
 /// between tables, counts not negative, and no outcome count above the
@@ -171,9 +177,10 @@ pub fn recover_joint(tables: &[Labelled]) -> Vec<Recovered> {
     recover_joint_with(tables, true)
 }
 
-/// `recover_joint`, with or without the bound of an outcome by its
-/// interactions and by the outcome that contains it (an arrest is a
-/// referral); without it, the attacker uses only the tables' sums.
+/// `recover_joint`, with or without the bounds between measures: an
+/// outcome by its interactions and by the outcome that contains it (an
+/// arrest is a referral), and a restraint by its physical and mechanical
+/// ones together; without them, the attacker uses only the tables' sums.
 pub fn recover_joint_with(
     tables: &[Labelled],
     outcome_at_most_interactions: bool,
@@ -264,6 +271,23 @@ pub fn recover_joint_with(
             }
         }
     }
+    // restraint <= physical + mechanical of the same group (`MADE_OF`).
+    let mut at_most_sum: Vec<(String, [String; 2])> = Vec::new();
+    for k in &all {
+        let mut parts = k.splitn(3, '|');
+        let (scope, measure, group) = (parts.next(), parts.next(), parts.next());
+        if let (Some(scope), Some(measure), Some(group)) = (scope, measure, group) {
+            for (_, of) in MADE_OF.iter().filter(|(w, _)| *w == measure) {
+                let of = of.map(|p| format!("{scope}|{p}|{group}"));
+                if outcome_at_most_interactions
+                    && of.iter().all(|p| all.contains(p))
+                    && (index.contains_key(k) || of.iter().any(|p| index.contains_key(p)))
+                {
+                    at_most_sum.push((k.clone(), of));
+                }
+            }
+        }
+    }
     // The smallest and largest value each unknown took in any solution found
     // so far: one that took two values is not recovered, so most need no
     // solve of their own (every solution shows every unknown's value).
@@ -304,6 +328,9 @@ pub fn recover_joint_with(
             }
             for (o, base) in &at_most {
                 linear(&[(o, 1.0), (base, -1.0)], ComparisonOp::Le);
+            }
+            for (whole, [a, b]) in &at_most_sum {
+                linear(&[(whole, 1.0), (a, -1.0), (b, -1.0)], ComparisonOp::Le);
             }
             match lp.solve() {
                 Ok(SolveOutcome::Solution(s)) => {

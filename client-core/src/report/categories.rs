@@ -111,6 +111,21 @@ impl Outcome {
     }
 }
 
+impl Outcome {
+    /// The outcomes this one is exactly the union of: every restraint is
+    /// physical or mechanical (`in_actions`), so a group had at most as
+    /// many restraints as physical and mechanical ones together, and a
+    /// reader of the tables knows it (`report/joint.rs`). Empty where an
+    /// outcome is not a union of published ones (a referral may be a court
+    /// referral, which no table counts).
+    pub fn made_of(self) -> &'static [Self] {
+        match self {
+            Self::Restraint => &[Self::PhysicalRestraint, Self::MechanicalRestraint],
+            _ => &[],
+        }
+    }
+}
+
 closed_set!(
     /// What a report can be broken down by.
     Dimension {
@@ -194,6 +209,23 @@ mod tests {
                     .all(|a| !o.in_actions(&[*a]) || p.in_actions(&[*a]));
                 assert_eq!(contained, o.within() == Some(p), "{o:?} within {p:?}");
             }
+        }
+    }
+
+    /// `made_of` is every outcome that is exactly the union of others.
+    #[test]
+    fn made_of_is_every_outcome_that_is_a_union_of_others() {
+        for &o in Outcome::ALL {
+            let within: Vec<Outcome> = Outcome::ALL
+                .iter()
+                .copied()
+                .filter(|p| p.within() == Some(o))
+                .collect();
+            let union = ActionTaken::ALL
+                .iter()
+                .all(|a| o.in_actions(&[*a]) == within.iter().any(|p| p.in_actions(&[*a])));
+            let want: &[Outcome] = if union { &within } else { &[] };
+            assert_eq!(o.made_of(), want, "{o:?}");
         }
     }
 

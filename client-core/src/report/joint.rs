@@ -7,7 +7,8 @@
 //! both then pinned. And a published outcome is a floor for its group's
 //! interactions (a group had at least as many interactions as arrests),
 //! which pinned interactions margins; as does a published arrest for the
-//! referrals (`Measure::within`). So the year's terms (its margins and
+//! referrals (`Measure::within`), and published physical and mechanical
+//! restraints cap the restraints (`Measure::made_of`). So the year's terms (its margins and
 //! every two-way table's interior, both sources) are checked together, each
 //! measure with the floors the measures within it give it, and further
 //! numbers withheld until none is pinned: interior cells first; a margin
@@ -99,31 +100,22 @@ impl<'a> Joint<'a> {
             .collect();
         let mut wanted = Vec::new();
         let mut floors = vec![vec![0u64; self.len()]; Measure::COUNT];
+        // The most a measure made of others (`Measure::made_of`) can be:
+        // what its parts together could be, as the last pass left them.
+        let mut sums: Vec<Option<Vec<u64>>> = vec![None; Measure::COUNT];
         // Each measure after those that contain it (`Measure::within`):
         // its caps are what they let its groups be. Then again while a
-        // measure raises a floor under those containing it. Floors never
-        // exceed the true values and only rise, so this ends.
+        // measure raises a floor under those containing it, or its parts
+        // lower its sum. Floors never exceed the true values and only rise;
+        // sums never fall below them and only fall; so this ends.
         let order = Measure::containing_first();
+        let mut known_zero = vec![Vec::new(); Measure::COUNT];
         loop {
             let mut most: Vec<Vec<u64>> = vec![Vec::new(); Measure::COUNT];
             let mut next = vec![vec![0u64; self.len()]; Measure::COUNT];
             for measure in &order {
                 let m = measure.index();
-                let caps: Vec<Option<u64>> = match measure.within() {
-                    // A group with no interactions is a published zero.
-                    None => values[0].iter().map(|&v| (v == 0).then_some(0)).collect(),
-                    Some(_) => (0..self.len())
-                        .map(|t| measure.containing().map(|c| most[c.index()][t]).min())
-                        .collect(),
-                };
-                // Counts that break a containment (the projection makes
-                // none: `Outcome::in_actions`) widen the bounds rather than
-                // contradict them.
-                let caps: Vec<Option<u64>> = caps
-                    .iter()
-                    .zip(&values[m])
-                    .map(|(c, &v)| c.map(|c| c.max(v)))
-                    .collect();
+                let caps = self.caps(*measure, &values[m], &most, sums[m].as_deref());
                 let system = System {
                     eqs: &self.eqs,
                     values: &values[m],
@@ -131,6 +123,7 @@ impl<'a> Joint<'a> {
                     floors: &floors[m],
                 };
                 self.protect(&system, &mut hidden[m], m, &mut wanted);
+                known_zero[m] = caps.iter().map(|c| *c == Some(0)).collect();
                 let ranges = system.ranges(&hidden[m]);
                 most[m] = ranges
                     .iter()
@@ -143,16 +136,50 @@ impl<'a> Joint<'a> {
                     }
                 }
             }
-            if next
-                .iter()
-                .flatten()
-                .zip(floors.iter().flatten())
-                .all(|(n, f)| n <= f)
-            {
+            let mut moved = false;
+            for (f, n) in floors.iter_mut().flatten().zip(next.into_iter().flatten()) {
+                moved |= n > *f;
+                *f = (*f).max(n);
+            }
+            for measure in &order {
+                let parts = measure.made_of();
+                if parts.is_empty() {
+                    continue;
+                }
+                let sum: Vec<u64> = (0..self.len())
+                    .map(|t| {
+                        parts
+                            .iter()
+                            .map(|p| most[p.index()][t])
+                            .fold(0, u64::saturating_add)
+                    })
+                    .collect();
+                let kept = &mut sums[measure.index()];
+                match kept {
+                    None => {
+                        moved = true;
+                        *kept = Some(sum);
+                    }
+                    Some(kept) => {
+                        for (k, s) in kept.iter_mut().zip(sum) {
+                            moved |= s < *k;
+                            *k = (*k).min(s);
+                        }
+                    }
+                }
+            }
+            if !moved {
                 break;
             }
-            for (f, n) in floors.iter_mut().flatten().zip(next.into_iter().flatten()) {
-                *f = (*f).max(n);
+        }
+        // A cell withheld as a partner before the measures containing it
+        // were known, and that they show to be zero (a withheld arrest where
+        // the referrals of the group are a published zero), protects
+        // nothing and hides nothing: it is published as the zero a reader
+        // works out. Margins stay as the family left them.
+        for (h, zero) in hidden.iter_mut().zip(&known_zero) {
+            for t in self.terms.len..self.len() {
+                h[t] &= !zero[t];
             }
         }
         let tables = (0..self.pairs.len())
@@ -167,6 +194,34 @@ impl<'a> Joint<'a> {
             })
             .collect();
         Checked { tables, wanted }
+    }
+
+    /// The caps of `measure`'s terms: what the measures containing it let
+    /// them be, and (`sum`) what its parts together could be. Counts that
+    /// break a containment (the projection makes none:
+    /// `Outcome::in_actions`) widen the bounds rather than contradict them.
+    fn caps(
+        &self,
+        measure: Measure,
+        values: &[u64],
+        most: &[Vec<u64>],
+        sum: Option<&[u64]>,
+    ) -> Vec<Option<u64>> {
+        (0..self.len())
+            .map(|t| {
+                let cap = match measure.within() {
+                    // A group with no interactions is a published zero.
+                    None => (values[t] == 0).then_some(0),
+                    Some(_) => measure.containing().map(|c| most[c.index()][t]).min(),
+                };
+                let cap = match (cap, sum) {
+                    (Some(c), Some(s)) => Some(c.min(s[t])),
+                    (None, Some(s)) => Some(s[t]),
+                    (c, None) => c,
+                };
+                cap.map(|c| c.max(values[t]))
+            })
+            .collect()
     }
 
     /// Withholds further terms of measure `m` until none is pinned:

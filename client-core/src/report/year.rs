@@ -57,6 +57,14 @@ impl Measure {
         }
     }
 
+    /// The measures this one is exactly the union of (`Outcome::made_of`).
+    pub fn made_of(self) -> Vec<Self> {
+        match self {
+            Self::Interactions => Vec::new(),
+            Self::Outcome(o) => o.made_of().iter().map(|p| Self::Outcome(*p)).collect(),
+        }
+    }
+
     /// Every measure that contains this one, nearest first.
     pub fn containing(self) -> impl Iterator<Item = Self> {
         std::iter::successors(self.within(), |m| m.within())
