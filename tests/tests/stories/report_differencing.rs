@@ -236,9 +236,12 @@ async fn every_answer(s: &TestServer, name: &str) -> anyhow::Result<Vec<Labelled
 /// Per outcome, every answer's tables of it at once (and, when `bounded`,
 /// the interactions tables and those of the outcome it is within too, with
 /// "an outcome never exceeds the interactions of its group, nor an arrest
-/// its referrals"). Any two answers give the attacker a subset
-/// of these constraints, so nothing recovered here means nothing recovered
-/// from any pair.
+/// its referrals"). Unbounded, any two answers give the attacker a subset
+/// of these constraints, so nothing recovered means nothing recovered from
+/// any pair. Bounded, it is weaker than one answer, which holds every
+/// measure: no family holds two sibling outcomes (a search and an arrest
+/// both floor the interactions) or a referral with its arrests. The
+/// property test in `tests/suppression.rs` attacks all its measures at once.
 fn attack(answers: &[Labelled], bounded: bool) -> Vec<(String, Vec<Recovered>)> {
     let measures: std::collections::BTreeSet<&String> = answers
         .iter()
