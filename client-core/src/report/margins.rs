@@ -23,15 +23,16 @@ impl Margins {
     /// Every measure's margins, interactions first: an outcome's caps are
     /// what the interactions let its groups be. `demand`: per measure, the
     /// margins a table's interior could not protect a number without.
+    /// `family`: `Family::new(pairs, terms)`, the same every round.
     pub fn suppress(
         pairs: &Pairs,
         terms: &Terms,
+        family: &Family,
         threshold: u64,
         demand: &[Vec<bool>],
     ) -> Vec<Self> {
-        let (sums, blocks) = equations(pairs, terms);
-        let eqs: Vec<Equation> = sums.iter().map(|(_, e)| e.clone()).chain(blocks).collect();
-        let same = Same::new(&eqs, terms.len);
+        let Family { sums, eqs } = family;
+        let same = Same::new(eqs, terms.len);
         let mut out: Vec<Self> = Vec::new();
         for (m, forced) in demand.iter().enumerate().take(Measure::COUNT) {
             let vals = margin_values(pairs, terms, m);
@@ -56,7 +57,7 @@ impl Margins {
                 let before = hidden.clone();
                 // Each dimension on its own first (its margins add up to
                 // the grand total): the partners a one-way table needs.
-                for (range, sum) in &sums {
+                for (range, sum) in sums {
                     same.close(&mut hidden);
                     let _ = system(std::slice::from_ref(sum))
                         .protect(&mut hidden, |t, _| range.contains(&t));
@@ -183,12 +184,26 @@ pub(super) fn margin_values(pairs: &Pairs, terms: &Terms, m: usize) -> Vec<u64> 
 }
 
 /// The family's equations: each dimension's margins add up to the grand
-/// total (with the dimension's terms); and in each two-way table, where the
-/// interactions are non-zero only within blocks of rows and columns that
-/// meet no others, each block's row margins add up to its column margins
-/// (an empty row or column is a block whose margin is zero).
+/// total (`sums`, with the dimension's terms); and in each two-way table,
+/// where the interactions are non-zero only within blocks of rows and
+/// columns that meet no others, each block's row margins add up to its
+/// column margins (an empty row or column is a block whose margin is zero).
+/// `eqs` holds both kinds.
+pub(super) struct Family {
+    pub sums: Vec<(std::ops::Range<usize>, Equation)>,
+    pub eqs: Vec<Equation>,
+}
+
+impl Family {
+    pub fn new(pairs: &Pairs, terms: &Terms) -> Self {
+        let (sums, blocks) = equations(pairs, terms);
+        let eqs = sums.iter().map(|(_, e)| e.clone()).chain(blocks).collect();
+        Self { sums, eqs }
+    }
+}
+
 #[allow(clippy::type_complexity)]
-pub(super) fn equations(
+fn equations(
     pairs: &Pairs,
     terms: &Terms,
 ) -> (Vec<(std::ops::Range<usize>, Equation)>, Vec<Equation>) {

@@ -22,7 +22,7 @@
 
 use super::interior::Table;
 use super::joint::Joint;
-use super::margins::{Margins, Terms, equations, margin_values};
+use super::margins::{Family, Margins, Terms, margin_values};
 use super::suppress::transpose;
 use super::{Cell, Dimension, MIN_THRESHOLD, Outcome, Published};
 use crate::vocabulary::Source;
@@ -131,18 +131,14 @@ impl Year {
             })
             .collect();
         let terms = Terms::new(sources.len());
-        let (sums, blocks) = equations(&pairs, &terms);
-        let joint = Joint::new(
-            &pairs,
-            &terms,
-            sums.into_iter().map(|(_, e)| e).chain(blocks).collect(),
-        );
+        let family = Family::new(&pairs, &terms);
+        let joint = Joint::new(&pairs, &terms, family.eqs.clone());
         // The margins, then every two-way table's interior; a number an
         // interior cannot protect without withholding a margin sends the
         // margin back to the family, which then finds it partners.
         let mut demand = vec![vec![false; terms.len]; Measure::COUNT];
         loop {
-            let margins = Margins::suppress(&pairs, &terms, threshold, &demand);
+            let margins = Margins::suppress(&pairs, &terms, &family, threshold, &demand);
             let mut more = false;
             let tables = pairs
                 .iter()
