@@ -288,6 +288,16 @@ impl Judge<'_> {
             Ok(p) => p,
             Err(e) => return Ok(Err(e.refusal(id))),
         };
+        // Saved before anything else is decided: a document saved past the
+        // limit could never be loaded again, and every later push to it
+        // would fail as damage. Refused here, before a submission or an
+        // event is counted, it stays as it was.
+        let written = !fresh.is_empty() || !exists;
+        let snapshot = if written { live.save() } else { Vec::new() };
+        if snapshot.len() > crate::document::MAX_DOC_BYTES {
+            let why = "the record's document would grow past its limit; start a new record";
+            return Ok(Err(refuse(id, RefusalCode::TooLarge, why)));
+        }
         let repaired = read.is_some() || !exists;
         // Nothing new: the part as it stood (hydrated once per request).
         let part = match read {
@@ -430,7 +440,7 @@ impl Judge<'_> {
         }
 
         let heads = live.heads();
-        if !fresh.is_empty() || !exists {
+        if written {
             let changes = fresh
                 .into_iter()
                 .map(|mut c| NewChange {
@@ -439,12 +449,12 @@ impl Judge<'_> {
                 })
                 .collect::<Vec<_>>();
             let generation = self.held.get(&id).map_or(0, |h| h.generation);
-            // Saved now, so the live copy can go (the snapshot is sent to the
+            // Saved above, so the live copy can go (the snapshot is sent to the
             // store from `held` at the end).
             let held = Held {
                 officer: facts.officer,
                 school: facts.school,
-                snapshot: live.save(),
+                snapshot,
                 generation,
             };
             self.held.insert(id, held);

@@ -6,7 +6,7 @@
 mod common;
 
 use client_core::access::Actor;
-use client_core::document::{Document, actor_id};
+use client_core::document::{DocId, Document, actor_id};
 use client_core::sync::{DocChanges, RefusalCode};
 use client_core::vocabulary::Finding;
 use client_core::{DocKind, Record};
@@ -27,6 +27,52 @@ fn new_record(r: Record) -> (Server, Actor, Vec<DocChanges>) {
     (Server::default(), officer(who), whole(&mut phone(&r, who)))
 }
 
+/// Grows the held document `doc` to within `room` bytes of the limit, as
+/// years of edits would: bytes written into its history and deleted, so the
+/// record still reads as it did.
+fn pad(s: &mut Server, doc: DocId, room: usize) {
+    use automerge::transaction::Transactable;
+    let held = s.held.get_mut(&doc).unwrap();
+    let limit = client_core::document::MAX_DOC_BYTES;
+    let mut noise = 0x9e37_79b9_7f4a_7c15_u64;
+    let mut bytes = |n: usize| -> Vec<u8> {
+        (0..n)
+            .map(|_| {
+                noise ^= noise << 13;
+                noise ^= noise >> 7;
+                noise ^= noise << 17;
+                noise as u8
+            })
+            .collect()
+    };
+    // Random bytes barely compress: two tries land within `room`.
+    let mut size = held.snapshot.len();
+    while size + room < limit || size > limit {
+        let mut d = Document::load(doc, &held.snapshot, actor_id(OFFICER, PHONE)).unwrap();
+        let want = (limit - room).saturating_sub(size).max(1);
+        let am = d.automerge();
+        am.put(automerge::ROOT, "padding", bytes(want)).unwrap();
+        am.delete(automerge::ROOT, "padding").unwrap();
+        let saved = d.save();
+        assert!(saved.len() <= limit, "{} over the limit", saved.len());
+        size = saved.len();
+        held.snapshot = saved;
+    }
+}
+
+/// Text that does not compress much: letters drawn at random.
+fn text(n: usize) -> String {
+    let mut x = 0x2545_f491_4f6c_dd1d_u64;
+    (0..n)
+        .map(|_| {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            char::from(b'a' + (x % 26) as u8)
+        })
+        .collect()
+}
+
 fn cases() -> Vec<Case> {
     use RefusalCode::*;
     vec![
@@ -40,6 +86,18 @@ fn cases() -> Vec<Case> {
                     changes: vec![huge],
                 }];
                 (Server::default(), officer(OFFICER), push)
+            },
+            kind: DocKind::Account,
+            code: TooLarge,
+            field: None,
+        },
+        Case {
+            name: "an edit that would save the document past the limit",
+            given: || {
+                let mut s = Server::holding(&draft());
+                pad(&mut s, id(RECORD, DocKind::Account), 2_000);
+                let push = edited(&s, OFFICER, |r| r.narrative = Some(text(8_000)));
+                (s, officer(OFFICER), push)
             },
             kind: DocKind::Account,
             code: TooLarge,
