@@ -25,6 +25,10 @@ mod margins;
 #[cfg(not(target_arch = "wasm32"))]
 mod rank;
 #[cfg(not(target_arch = "wasm32"))]
+mod rates;
+#[cfg(not(target_arch = "wasm32"))]
+mod requests;
+#[cfg(not(target_arch = "wasm32"))]
 mod suppress;
 #[cfg(not(target_arch = "wasm32"))]
 mod system;
@@ -33,6 +37,10 @@ mod year;
 
 #[cfg(not(target_arch = "wasm32"))]
 pub use cube::Cube;
+#[cfg(not(target_arch = "wasm32"))]
+pub use rates::{per_100, percent};
+#[cfg(not(target_arch = "wasm32"))]
+pub use requests::StaffRequests;
 #[cfg(not(target_arch = "wasm32"))]
 pub use suppress::{
     Cell, DEFAULT_THRESHOLD, MIN_THRESHOLD, Published, suppress, suppress_by, suppress_within,

@@ -190,6 +190,7 @@ async fn serve(settings: Settings, store: Store) -> anyhow::Result<()> {
         policy: Arc::new(policy),
         metrics,
         years: Default::default(),
+        staff_requests: Default::default(),
     };
     // The webhook outbox's sender, in every process (they share it by lease).
     tokio::spawn(crate::webhooks::run(

@@ -19,24 +19,45 @@ use std::sync::{Arc, Mutex};
 const KEPT: usize = 8;
 
 type Key = (SchoolYear, u64);
-/// Kept families, oldest first.
-type Kept = Vec<(Key, Arc<Year>)>;
+/// Kept answers, oldest first.
+type Kept<T> = Vec<(Key, Arc<T>)>;
 
-#[derive(Clone, Debug, Default)]
-pub struct PublishedYears {
-    kept: Arc<Mutex<Kept>>,
+/// What a closed year publishes, kept per year and threshold: its family
+/// (`Year`), or another figure as fixed as the family is (the public
+/// page's staff requests, counted from the same frozen rows).
+#[derive(Debug)]
+pub struct PublishedYears<T = Year> {
+    kept: Arc<Mutex<Kept<T>>>,
     computing: Arc<tokio::sync::Mutex<()>>,
 }
 
-impl PublishedYears {
-    /// The family of `year` at `threshold`: kept, or computed by `compute`
+impl<T> Default for PublishedYears<T> {
+    fn default() -> Self {
+        Self {
+            kept: Default::default(),
+            computing: Default::default(),
+        }
+    }
+}
+
+impl<T> Clone for PublishedYears<T> {
+    fn clone(&self) -> Self {
+        Self {
+            kept: self.kept.clone(),
+            computing: self.computing.clone(),
+        }
+    }
+}
+
+impl<T> PublishedYears<T> {
+    /// The answer for `year` at `threshold`: kept, or computed by `compute`
     /// and kept.
     pub async fn family<E>(
         &self,
         year: SchoolYear,
         threshold: u64,
-        compute: impl Future<Output = Result<Year, E>>,
-    ) -> Result<Arc<Year>, E> {
+        compute: impl Future<Output = Result<T, E>>,
+    ) -> Result<Arc<T>, E> {
         let key = (year, threshold);
         if let Some(found) = self.find(key) {
             return Ok(found);
@@ -55,7 +76,7 @@ impl PublishedYears {
         Ok(family)
     }
 
-    fn find(&self, key: Key) -> Option<Arc<Year>> {
+    fn find(&self, key: Key) -> Option<Arc<T>> {
         self.lock()
             .iter()
             .find(|(k, _)| *k == key)
@@ -63,7 +84,7 @@ impl PublishedYears {
     }
 
     /// The list survives a panic elsewhere: it holds only finished families.
-    fn lock(&self) -> std::sync::MutexGuard<'_, Kept> {
+    fn lock(&self) -> std::sync::MutexGuard<'_, Kept<T>> {
         self.kept.lock().unwrap_or_else(|e| e.into_inner())
     }
 }

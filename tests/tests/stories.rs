@@ -62,6 +62,8 @@ mod static_assets;
 mod time_zones;
 #[path = "stories/training.rs"]
 mod training;
+#[path = "stories/transparency.rs"]
+mod transparency;
 #[path = "stories/transport.rs"]
 mod transport;
 #[path = "stories/year_freeze.rs"]

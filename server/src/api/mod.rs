@@ -60,6 +60,9 @@ pub struct AppState {
     pub metrics: Option<PrometheusHandle>,
     /// Closed years' report families, kept once computed.
     pub years: crate::published_years::PublishedYears,
+    /// Closed years' staff requests, for the public page.
+    pub staff_requests:
+        crate::published_years::PublishedYears<crate::store::reports::StaffRequestCounts>,
 }
 
 impl AppState {
@@ -158,6 +161,11 @@ pub fn router(state: AppState) -> Router {
         )
         .route("/public/complaints/status", get(public_page::status_page))
         .route("/public/public.css", get(public_page::css))
+        .route("/public/transparency", get(public_page::transparency_latest))
+        .route(
+            "/public/transparency/{school_year}",
+            get(public_page::transparency_page),
+        )
         // Metrics have their own address (`metrics_listen`).
         .route("/metrics", any(transport::not_found))
         .route("/api", any(transport::not_found))

@@ -16,7 +16,7 @@ use axum::http::{HeaderMap, header};
 use axum::response::{IntoResponse, Response};
 use client_core::Timestamp;
 use client_core::access::Action;
-use client_core::report::{Cell, Dimension, Measure, Outcome, Published, Year};
+use client_core::report::{Cell, Dimension, Measure, Outcome, Published, Year, per_100};
 use client_core::school_year::SchoolYear;
 use client_core::vocabulary::Source;
 use serde::{Deserialize, Serialize};
@@ -212,17 +212,7 @@ fn rates(p: &Published, base: &Published) -> Vec<Vec<Option<f64>>> {
     p.cells
         .iter()
         .zip(&base.cells)
-        .map(|(row, brow)| {
-            row.iter()
-                .zip(brow)
-                .map(|(c, b)| match (c.count, b.count) {
-                    (Some(k), Some(n)) if n > 0 => {
-                        Some((k as f64 * 1000.0 / n as f64).round() / 10.0)
-                    }
-                    _ => None,
-                })
-                .collect()
-        })
+        .map(|(row, brow)| row.iter().zip(brow).map(|(c, b)| per_100(*c, *b)).collect())
         .collect()
 }
 

@@ -55,7 +55,7 @@ pub struct Asked {
 }
 
 impl Store {
-    fn statement(&self, sql: &str, values: Vec<Value>) -> Statement {
+    pub(super) fn statement(&self, sql: &str, values: Vec<Value>) -> Statement {
         let backend = self.backend();
         let sql = if backend == DatabaseBackend::Postgres {
             let mut n = 0;

@@ -9,6 +9,13 @@ use client_core::report::{Cube, Dimension, Outcome};
 use sea_orm::sea_query::{Alias, Expr, Func};
 use sea_orm::{ColumnTrait, EntityTrait, FromQueryResult, QueryFilter, QuerySelect};
 
+/// A year's staff requests among the interactions its tables count.
+#[derive(Clone, Copy, Debug, Default, FromQueryResult)]
+pub struct StaffRequestCounts {
+    pub requested: Option<i64>,
+    pub not_safety: Option<i64>,
+}
+
 // `Grouped` has one column per outcome and per dimension.
 const _: () = assert!(Outcome::ALL.len() == 8 && Dimension::ALL.len() == 6);
 
@@ -106,5 +113,36 @@ impl Store {
             cube.add(values, &counts);
         }
         Ok(cube)
+    }
+
+    /// Of the student interactions `report_cube` counts for `source` (the
+    /// same rows, the same filters), those whose record school staff asked
+    /// for, and of those the ones that were not safety matters, as the
+    /// core decided when it projected the record.
+    pub async fn staff_requests(
+        &self,
+        source: &str,
+        from: i64,
+        to: i64,
+        received_before: i64,
+    ) -> Result<StaffRequestCounts, StoreError> {
+        let sql = "SELECT CAST(COUNT(*) AS BIGINT) AS requested, \
+             CAST(SUM(CASE WHEN r.not_safety_matter = TRUE THEN 1 ELSE 0 END) AS BIGINT) AS not_safety \
+             FROM record_students s JOIN records r ON r.record_id = s.record_id \
+             WHERE s.source = ? AND s.occurred_at >= ? AND s.occurred_at < ? \
+             AND s.submitted = TRUE AND s.received_submitted_at < ? \
+             AND r.initiated_by = 'school_staff'";
+        let values = vec![
+            source.into(),
+            from.into(),
+            to.into(),
+            received_before.into(),
+        ];
+        Ok(
+            StaffRequestCounts::find_by_statement(self.statement(sql, values))
+                .one(self.db())
+                .await?
+                .unwrap_or_default(),
+        )
     }
 }
