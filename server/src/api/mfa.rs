@@ -217,3 +217,36 @@ pub async fn verify(
     let tokens = signed_in(&state, &user, req.device_cookie, req.device, endpoint).await?;
     Ok(Json(LoginAnswer::Tokens(Box::new(tokens))))
 }
+
+/// An admin removes a user's second factor (a lost or replaced phone): the
+/// user signs in with their password alone and enrols again. Every session
+/// of the user ends with it. Not for oneself: another admin confirms who is
+/// asking, as for a password reset.
+#[utoipa::path(delete, path = "/api/v1/admin/users/{id}/mfa",
+    responses((status = 204, description = "removed; every session of the user ended"), (status = 401, body = super::error::ErrorBody), (status = 403, body = super::error::ErrorBody), (status = 404, body = super::error::ErrorBody), (status = 409, body = super::error::ErrorBody)))]
+pub async fn reset(
+    State(state): State<AppState>,
+    auth: Auth,
+    axum::extract::Path(id): axum::extract::Path<client_core::UserId>,
+) -> Result<axum::http::StatusCode, ApiError> {
+    let mine = super::admin::admin(&state, &auth).await?;
+    super::admin::managed(&state, mine, id).await?;
+    if id == auth.actor.user {
+        return Err(ApiError::Conflict(
+            "another admin resets your second factor: ask them".into(),
+        ));
+    }
+    let log = auth.view_entry(
+        "admin_mfa_reset",
+        "DELETE /api/v1/admin/users/{id}/mfa",
+        format!("user={id}"),
+        vec![],
+    );
+    if state.store.reset_mfa(id, log).await? {
+        Ok(axum::http::StatusCode::NO_CONTENT)
+    } else {
+        Err(ApiError::Conflict(
+            "this user has no second factor to reset".into(),
+        ))
+    }
+}

@@ -103,6 +103,7 @@ pub fn router(state: AppState) -> Router {
             get(admin::user).patch(admin::change_user),
         )
         .route("/admin/users/{id}/assignments", put(admin::assign))
+        .route("/admin/users/{id}/mfa", delete(mfa::reset))
         .route(
             "/admin/users/{id}/password-reset",
             post(invites::password_reset),

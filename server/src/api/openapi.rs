@@ -20,6 +20,7 @@ use utoipa::OpenApi;
         super::mfa::enrol,
         super::mfa::confirm,
         super::mfa::verify,
+        super::mfa::reset,
         super::sync::sync,
         super::incidents::create,
         super::incidents::get_one,

@@ -1,9 +1,10 @@
 //! TOTP enrolments as stored (`crate::mfa` derives the secrets).
 
-use super::entity::totp;
+use super::audit::Entry;
+use super::entity::{totp, user};
 use super::{Store, StoreError};
 use client_core::UserId;
-use sea_orm::{ActiveModelTrait, EntityTrait, Set};
+use sea_orm::{ActiveModelTrait, EntityTrait, ModelTrait, Set};
 
 /// What accepting a code did.
 #[derive(Debug, PartialEq, Eq)]
@@ -77,5 +78,30 @@ impl Store {
         .await?;
         w.commit().await?;
         Ok(Accepted::Yes)
+    }
+
+    /// An admin's reset of `user`'s second factor, for a lost or replaced
+    /// phone: the enrolment is removed, and since whoever holds the old
+    /// phone may hold a session too, every session ends and the security
+    /// stamp moves on, with the log entry, in one transaction. `false` (and
+    /// nothing changed or logged) when the user had no enrolment.
+    pub async fn reset_mfa(&self, target: UserId, log: Entry) -> Result<bool, StoreError> {
+        let w = self.begin_write().await?;
+        let Some(t) = totp::Entity::find_by_id(target.0).one(&w.tx).await? else {
+            return Ok(false);
+        };
+        t.delete(&w.tx).await?;
+        user::ActiveModel {
+            id: Set(target.0),
+            security_stamp: Set(crate::auth::random_token()),
+            ..Default::default()
+        }
+        .update(&w.tx)
+        .await?;
+        super::directory::end_sessions(&w.tx, target).await?;
+        let signed = self.log_access_in(&w, &[log]).await?;
+        w.commit().await?;
+        self.anchored_by(signed)?;
+        Ok(true)
     }
 }

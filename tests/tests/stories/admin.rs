@@ -468,6 +468,21 @@ async fn every_admin_endpoint_answers_each_role_as_the_policy_says() -> anyhow::
                     Agency(404),
                 ),
                 (
+                    // Nobody in the demo has a second factor to reset.
+                    "DELETE /admin/users/{agency's}/mfa",
+                    {
+                        let r = s.http.delete(s.url(&user(&format!("{other}/mfa"))));
+                        let r = match tok {
+                            Some(t) => r.bearer_auth(t),
+                            None => r,
+                        };
+                        let r = r.send().await?;
+                        (r.status().as_u16(), r.json().await.unwrap_or(Value::Null))
+                    },
+                    409,
+                    Agency(404),
+                ),
+                (
                     "POST /admin/users/{agency's}/password-reset",
                     s.post_json(tok, &user(&format!("{other}/password-reset")), &json!({}))
                         .await?,
@@ -491,7 +506,7 @@ async fn every_admin_endpoint_answers_each_role_as_the_policy_says() -> anyhow::
             wrong.len(),
             wrong.join("\n")
         );
-        assert_eq!(cells, 104, "{name}");
+        assert_eq!(cells, 112, "{name}");
     }
     Ok(())
 }

@@ -201,3 +201,92 @@ async fn every_role_may_enrol_itself_and_no_one_else() -> anyhow::Result<()> {
     }
     Ok(())
 }
+
+async fn delete(s: &TestServer, token: Option<&str>, path: &str) -> anyhow::Result<(u16, Value)> {
+    let mut r = s.http.delete(s.url(path));
+    if let Some(t) = token {
+        r = r.bearer_auth(t);
+    }
+    let r = r.send().await?;
+    let st = r.status().as_u16();
+    let text = r.text().await?;
+    Ok((st, serde_json::from_str(&text).unwrap_or(Value::Null)))
+}
+
+/// Issue 18: a supervisor loses the phone with their authenticator. Their
+/// agency's admin removes the second factor: every session ends, the
+/// password alone signs in again (to enrol anew), the log has it; the
+/// district's admin, the supervisor themself and an admin on their own
+/// account cannot.
+#[tokio::test]
+async fn an_admin_resets_a_lost_second_factor_and_every_session_ends() -> anyhow::Result<()> {
+    for db in Db::all() {
+        let name = db.name();
+        let s = TestServer::start(&db).await?;
+        let sup = s.login("sgt.alvarez").await?;
+        let tok = Some(sup.token.as_str());
+        let (_, e) = s.post_json(tok, "/api/v1/me/mfa/totp", &json!({})).await?;
+        let phone = app(e["secret"].as_str().unwrap_or_default())?;
+        let c = phone.generate(now_secs()).to_string();
+        let (st, b) = s
+            .post_json(tok, "/api/v1/me/mfa/totp/confirm", &json!({"code": c}))
+            .await?;
+        assert_eq!(st, 200, "{name}: {b}");
+        let (_, b) = password_step(&s, "sgt.alvarez").await?;
+        assert_eq!(b["mfa_required"], true, "{name}: {b}");
+
+        let path = format!("/api/v1/admin/users/{}/mfa", sup.user);
+        let district = s.login("admin.district").await?;
+        let (st, b) = delete(&s, Some(&district.token), &path).await?;
+        assert_eq!(st, 404, "{name}: another organisation's user: {b}");
+        let (st, _) = delete(&s, tok, &path).await?;
+        assert_eq!(st, 403, "{name}: not an admin");
+        let (st, _) = delete(&s, None, &path).await?;
+        assert_eq!(st, 401, "{name}");
+        let admin = s.login("admin.agency").await?;
+        let own = format!("/api/v1/admin/users/{}/mfa", admin.user);
+        let (st, b) = delete(&s, Some(&admin.token), &own).await?;
+        assert_eq!(st, 409, "{name}: another admin resets an admin's: {b}");
+        let (_, b) = password_step(&s, "sgt.alvarez").await?;
+        assert_eq!(b["mfa_required"], true, "{name}: nothing changed yet: {b}");
+
+        let (st, b) = delete(&s, Some(&admin.token), &path).await?;
+        assert_eq!(st, 204, "{name}: {b}");
+        // The session on the lost phone ends, its refresh token with it.
+        let (st, _) = s.get(tok, "/api/v1/me").await?;
+        assert_eq!(st, 401, "{name}: the old session");
+        let (st, _) = s
+            .post_json(
+                None,
+                "/api/v1/auth/refresh",
+                &json!({"refresh_token": sup.refresh}),
+            )
+            .await?;
+        assert_eq!(st, 401, "{name}: the old refresh token");
+        // The password alone signs in, and enrolment starts anew.
+        let again = s.login("sgt.alvarez").await?;
+        assert!(!again.token.is_empty(), "{name}");
+        let (st, _) = s
+            .post_json(Some(&again.token), "/api/v1/me/mfa/totp", &json!({}))
+            .await?;
+        assert_eq!(st, 200, "{name}: enrols again");
+        // A half-finished enrolment goes too; then nothing is left to
+        // reset, and the admin is told so.
+        let (st, b) = delete(&s, Some(&admin.token), &path).await?;
+        assert_eq!(st, 204, "{name}: {b}");
+        let (st, b) = delete(&s, Some(&admin.token), &path).await?;
+        assert_eq!(st, 409, "{name}: {b}");
+
+        let auditor = s.login("auditor.district").await?;
+        let (_, log) = s
+            .get(Some(&auditor.token), "/api/v1/audit?event=admin_mfa_reset")
+            .await?;
+        let entries = log.as_array().cloned().unwrap_or_default();
+        assert_eq!(entries.len(), 2, "{name}: {log}");
+        assert!(
+            entries.iter().all(|e| e["username"] == "admin.agency"),
+            "{name}: {log}"
+        );
+    }
+    Ok(())
+}
