@@ -20,6 +20,7 @@ mod m20261206_000014_totp;
 mod m20261207_000015_complaints;
 mod m20261207_000016_training;
 mod m20261207_000017_webhooks;
+mod m20261207_000018_report_requests;
 
 #[derive(Debug)]
 pub struct Migrator;
@@ -45,6 +46,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261207_000015_complaints::Migration),
             Box::new(m20261207_000016_training::Migration),
             Box::new(m20261207_000017_webhooks::Migration),
+            Box::new(m20261207_000018_report_requests::Migration),
         ]
     }
 }

@@ -9,11 +9,22 @@
 //! count and each difference with the count above it must be 0 or at least
 //! the threshold; a count is also withheld when the count above it is,
 //! since a published part would bound the withheld whole (and, through the
-//! family's equations, the margins that add up to it). Nothing else the
-//! year publishes counts requests, so the chain is all there is to check.
+//! family's equations, the margins that add up to it).
+//!
+//! One more thing ties the chain to the tables: every code-of-conduct
+//! matter is not a safety matter, so the requests that were safety matters
+//! are all outside code of conduct, and code of conduct is at most the
+//! interactions nobody asked for plus the non-safety requests. That cap
+//! would bound a withheld code-of-conduct margin of the offense tables, so
+//! the non-safety requests are published only beside a published one.
 
-use super::Cell;
 use super::rates::percent;
+use super::{Cell, MIN_THRESHOLD};
+
+const HIDDEN: Cell = Cell {
+    count: None,
+    suppressed: true,
+};
 
 /// The chain as published.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -29,8 +40,16 @@ pub struct StaffRequests {
 
 impl StaffRequests {
     /// Publishes `requested` and `not_safety` under `interactions` (already
-    /// suppressed by the family) at `threshold`.
-    pub fn suppress(interactions: Cell, requested: u64, not_safety: u64, threshold: u64) -> Self {
+    /// suppressed by the family) at `threshold`, beside the family's
+    /// code-of-conduct interactions margin as published.
+    pub fn suppress(
+        interactions: Cell,
+        code_of_conduct: Cell,
+        requested: u64,
+        not_safety: u64,
+        threshold: u64,
+    ) -> Self {
+        let threshold = threshold.max(MIN_THRESHOLD);
         let small = |n: u64| (1..threshold).contains(&n);
         let under = |whole: Cell, part: u64| match whole.count {
             Some(w) if !small(part) && !small(w.saturating_sub(part)) => Cell {
@@ -43,10 +62,14 @@ impl StaffRequests {
             },
         };
         let requested_cell = under(interactions, requested);
+        let not_safety = match code_of_conduct.count {
+            Some(_) => under(requested_cell, not_safety),
+            None => under(HIDDEN, not_safety),
+        };
         Self {
             interactions,
             requested: requested_cell,
-            not_safety: under(requested_cell, not_safety),
+            not_safety,
         }
     }
 
@@ -71,44 +94,51 @@ mod tests {
             suppressed: false,
         }
     }
-    const HIDDEN: Cell = Cell {
-        count: None,
-        suppressed: true,
-    };
 
     #[test]
     fn each_count_and_each_difference_is_zero_or_at_least_the_threshold() {
-        // interactions as published, requested, not safety; what is
-        // published of requested and not safety.
+        // interactions and code of conduct as published, requested, not
+        // safety; what is published of requested and not safety.
+        let c = shown(30);
         let cases = [
-            (shown(100), 40, 20, Some(40), Some(20)),
-            (shown(100), 0, 0, Some(0), Some(0)),
-            (shown(100), 100, 100, Some(100), Some(100)),
+            (shown(100), c, 40, 20, Some(40), Some(20)),
+            (shown(100), c, 0, 0, Some(0), Some(0)),
+            (shown(100), c, 100, 100, Some(100), Some(100)),
             // A small count.
-            (shown(100), 7, 0, None, None),
-            (shown(100), 40, 3, Some(40), None),
+            (shown(100), c, 7, 0, None, None),
+            (shown(100), c, 40, 3, Some(40), None),
             // A small difference: the self-initiated, or the requests
             // that were safety matters, would be 1 to 9.
-            (shown(100), 95, 20, None, None),
-            (shown(100), 40, 35, Some(40), None),
+            (shown(100), c, 95, 20, None, None),
+            (shown(100), c, 40, 35, Some(40), None),
             // Under a withheld count nothing is published, not even a
             // zero or a count of at least the threshold: each would bound
             // the withheld one.
-            (HIDDEN, 40, 20, None, None),
-            (HIDDEN, 0, 0, None, None),
-            (shown(100), 95, 0, None, None),
+            (HIDDEN, c, 40, 20, None, None),
+            (HIDDEN, c, 0, 0, None, None),
+            (shown(100), c, 95, 0, None, None),
+            // Beside a withheld code-of-conduct margin the non-safety
+            // requests would cap it: withheld, even a zero.
+            (shown(100), HIDDEN, 40, 20, Some(40), None),
+            (shown(100), HIDDEN, 40, 0, Some(40), None),
             // An empty year publishes its zeros.
-            (shown(0), 0, 0, Some(0), Some(0)),
+            (shown(0), shown(0), 0, 0, Some(0), Some(0)),
         ];
-        for (total, requested, not_safety, want_r, want_n) in cases {
-            let p = StaffRequests::suppress(total, requested, not_safety, 10);
+        for (total, coc, requested, not_safety, want_r, want_n) in cases {
+            let p = StaffRequests::suppress(total, coc, requested, not_safety, 10);
             assert_eq!(
                 (p.requested.count, p.not_safety.count),
                 (want_r, want_n),
-                "{total:?} {requested} {not_safety}"
+                "{total:?} {coc:?} {requested} {not_safety}"
             );
             assert_eq!(p.requested.suppressed, want_r.is_none());
             assert_eq!(p.not_safety.suppressed, want_n.is_none());
         }
+    }
+
+    #[test]
+    fn a_threshold_below_the_floor_is_the_floor() {
+        let p = StaffRequests::suppress(shown(100), shown(30), 4, 0, 2);
+        assert_eq!(p.requested.count, None);
     }
 }

@@ -1,6 +1,6 @@
 # The public transparency page (issue 20): a closed school year's figures.
 tr-title = School resource officers in our schools
-tr-intro = Every time a school resource officer deals with a student, the officer records it. These are the district's figures for one school year, counted from the school's own records of each student. Sign-in is not needed, and no student can be identified from them.
+tr-intro = Every time a school resource officer deals with a student, the officer records it. These are the district's figures for one school year. Students' race or ethnicity, sex, disability and English-learner status come from the school's records. Small numbers are withheld to protect students' privacy.
 tr-legend-before = A dash (—) means a number is withheld so that no student can be identified: every count above zero and below
 tr-legend-after = , and any count from which one of those could be worked out.
 tr-withheld = Withheld so that no student can be identified
@@ -45,3 +45,11 @@ disability-unknown = Not recorded
 english_learner-yes = English learner
 english_learner-no = Not an English learner
 english_learner-unknown = Not recorded
+tr-unit = An interaction is one student in one incident: an incident with two students counts twice. An outcome counts every student in an incident that led to it. Referrals to law enforcement include citations and arrests, so the outcomes do not add up.
+tr-not-safety-means = Not a safety matter: the officer judged it would not have warranted a 911 call, or it was a matter for the school's code of conduct.
+tr-who = Interactions
+tr-share = Share
+tr-table-race_ethnicity = Table by race or ethnicity
+tr-table-sex = Table by sex
+tr-table-disability = Table by disability
+tr-table-english_learner = Table of English learners

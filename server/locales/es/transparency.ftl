@@ -1,6 +1,6 @@
 # La página pública de transparencia (issue 20): las cifras de un año escolar cerrado.
 tr-title = Los oficiales de recursos escolares en nuestras escuelas
-tr-intro = Cada vez que un oficial de recursos escolares trata con un estudiante, el oficial lo registra. Estas son las cifras del distrito para un año escolar, contadas a partir de los registros escolares de cada estudiante. No hace falta iniciar sesión, y ningún estudiante puede ser identificado con ellas.
+tr-intro = Cada vez que un oficial de recursos escolares trata con un estudiante, el oficial lo registra. Estas son las cifras del distrito para un año escolar. La raza o etnia, el sexo, la discapacidad y si el estudiante aprende inglés vienen de los registros de la escuela. Los números pequeños se omiten para proteger la privacidad de los estudiantes.
 tr-legend-before = Un guion (—) significa que un número se omite para que ningún estudiante pueda ser identificado: todo conteo mayor que cero y menor que
 tr-legend-after = , y todo conteo del que se pudiera deducir uno de ellos.
 tr-withheld = Omitido para que ningún estudiante pueda ser identificado
@@ -45,3 +45,11 @@ disability-unknown = Sin registrar
 english_learner-yes = Aprende inglés
 english_learner-no = No aprende inglés
 english_learner-unknown = Sin registrar
+tr-unit = Una interacción es un estudiante en un incidente: un incidente con dos estudiantes cuenta dos veces. Un resultado cuenta a cada estudiante de un incidente que llevó a él. Las remisiones a las autoridades incluyen las citaciones y los arrestos, así que los resultados no se suman.
+tr-not-safety-means = No era un asunto de seguridad: el oficial juzgó que no habría justificado una llamada al 911, o era un asunto del código de conducta de la escuela.
+tr-who = Interacciones
+tr-share = Proporción
+tr-table-race_ethnicity = Tabla por raza o etnia
+tr-table-sex = Tabla por sexo
+tr-table-disability = Tabla por discapacidad
+tr-table-english_learner = Tabla de estudiantes de inglés

@@ -348,6 +348,11 @@ pub mod record_student {
         pub o_physical_restraint: i32,
         pub o_mechanical_restraint: i32,
         pub o_use_of_force: i32,
+        /// School staff asked for the interaction, and whether it was not
+        /// a safety matter (migration 18): frozen with the row, for the
+        /// public page's staff requests.
+        pub staff_requested: bool,
+        pub not_safety_matter: bool,
     }
 
     impl ActiveModelBehavior for ActiveModel {}

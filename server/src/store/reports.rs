@@ -118,7 +118,8 @@ impl Store {
     /// Of the student interactions `report_cube` counts for `source` (the
     /// same rows, the same filters), those whose record school staff asked
     /// for, and of those the ones that were not safety matters, as the
-    /// core decided when it projected the record.
+    /// core decided when it projected the record, and as they stood at the
+    /// year's cutoff.
     pub async fn staff_requests(
         &self,
         source: &str,
@@ -126,12 +127,13 @@ impl Store {
         to: i64,
         received_before: i64,
     ) -> Result<StaffRequestCounts, StoreError> {
+        // The frozen rows only: the record's own row follows amendments.
         let sql = "SELECT CAST(COUNT(*) AS BIGINT) AS requested, \
-             CAST(SUM(CASE WHEN r.not_safety_matter = TRUE THEN 1 ELSE 0 END) AS BIGINT) AS not_safety \
-             FROM record_students s JOIN records r ON r.record_id = s.record_id \
-             WHERE s.source = ? AND s.occurred_at >= ? AND s.occurred_at < ? \
-             AND s.submitted = TRUE AND s.received_submitted_at < ? \
-             AND r.initiated_by = 'school_staff'";
+             CAST(SUM(CASE WHEN not_safety_matter = TRUE THEN 1 ELSE 0 END) AS BIGINT) AS not_safety \
+             FROM record_students \
+             WHERE source = ? AND occurred_at >= ? AND occurred_at < ? \
+             AND submitted = TRUE AND received_submitted_at < ? \
+             AND staff_requested = TRUE";
         let values = vec![
             source.into(),
             from.into(),

@@ -22,7 +22,7 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use client_core::report::{Cell, Dimension, Measure, Outcome, StaffRequests, Year, per_100};
 use client_core::school_year::SchoolYear;
-use client_core::vocabulary::Source;
+use client_core::vocabulary::{Category, Source};
 use maud::{Markup, html};
 
 /// What the page counts, in its order: interactions, then what they led to.
@@ -97,10 +97,23 @@ fn figures(
             .collect();
         by.push((d, rows));
     }
+    let offense = table(Dimension::Offense, Measure::Interactions)?;
+    let code_of_conduct = Dimension::Offense
+        .categories()
+        .iter()
+        .position(|c| *c == Category::CodeOfConduct.as_str())
+        .and_then(|i| offense.cells.get(i))
+        .map_or(offense.total, |row| row[0]);
     Ok(Figures {
         year,
         threshold,
-        requests: StaffRequests::suppress(totals[0], requested, not_safety, threshold),
+        requests: StaffRequests::suppress(
+            totals[0],
+            code_of_conduct,
+            requested,
+            not_safety,
+            threshold,
+        ),
         totals,
         by,
     })
@@ -152,6 +165,9 @@ fn public(status: StatusCode, body: String, kind: &'static str) -> Response {
         header::CACHE_CONTROL,
         HeaderValue::from_static("public, max-age=300"),
     );
+    // Without `lang` the words follow Accept-Language: a shared cache must
+    // not hand one reader's language to another.
+    h.insert(header::VARY, HeaderValue::from_static("Accept-Language"));
     r
 }
 
@@ -177,16 +193,18 @@ pub async fn year_page(
         None => (asked.as_str(), false),
     };
     let now = crate::api::now();
-    let year = match SchoolYear::reportable(name, now) {
-        Ok(y) => y,
-        Err(_) if csv => {
-            return Err(ApiError::Field {
-                code: "invalid_field",
-                field: "school_year".into(),
-                message: "a closed school year, YYYY-YY (e.g. 2025-26)".into(),
-            });
-        }
-        Err(_) => {
+    // Only the years the page lists: each is computed once and kept, and
+    // a visitor cycling through every year since 1970 would push the
+    // analysts' years out of the cache (and read years before the
+    // program began as zeros).
+    let newest = SchoolYear::latest_closed(now);
+    let listed = SchoolYear::reportable(name, now)
+        .ok()
+        .filter(|y| listed_years(newest).contains(y));
+    let year = match listed {
+        Some(y) => y,
+        None if csv => return Err(ApiError::NotFound),
+        None => {
             let body = html! {
                 p role="alert" { (words.t("tr-no-year")) }
                 (years_nav(&words, SchoolYear::latest_closed(now), None))
@@ -221,7 +239,9 @@ pub async fn year_page(
 fn count(words: &Words, c: Cell) -> Markup {
     match c.count {
         Some(n) => html! { td data-count=(n) { (n) } },
-        None => html! { td data-count="withheld" { abbr title=(words.t("tr-withheld")) { "—" } } },
+        None => html! {
+            td data-count="withheld" { span aria-hidden="true" { "—" } span.sr-only { (words.t("tr-withheld")) } }
+        },
     }
 }
 
@@ -229,10 +249,15 @@ fn share(p: Option<u64>) -> String {
     p.map_or_else(|| "—".into(), |p| format!("{p}%"))
 }
 
-fn years_nav(words: &Words, newest: SchoolYear, current: Option<SchoolYear>) -> Markup {
-    let years: Vec<SchoolYear> = std::iter::successors(Some(newest), |y| Some(y.previous()))
+/// The closed years the page serves, newest first.
+fn listed_years(newest: SchoolYear) -> Vec<SchoolYear> {
+    std::iter::successors(Some(newest), |y| Some(y.previous()))
         .take(YEARS_LISTED)
-        .collect();
+        .collect()
+}
+
+fn years_nav(words: &Words, newest: SchoolYear, current: Option<SchoolYear>) -> Markup {
+    let years = listed_years(newest);
     html! {
         nav aria-labelledby="other-years" {
             h2 #other-years { (words.t("tr-years")) }
@@ -261,9 +286,9 @@ fn chart(words: &Words, d: Dimension, rows: &[Row]) -> Markup {
         .unwrap_or(0)
         .max(1);
     html! {
-        figure.chart {
+        figure.chart aria-hidden="true" {
             figcaption { (words.t("tr-chart")) }
-            div.bars aria-hidden="true" {
+            div.bars {
                 @for (cat, cells) in rows {
                     div.bar-row {
                         span.bar-label { (words.t(&format!("{}-{cat}", d.as_str()))) }
@@ -289,16 +314,19 @@ fn render(words: &Words, f: &Figures, newest: SchoolYear) -> Markup {
     let lang = words.tag();
     html! {
         p { (words.t("tr-intro")) }
+        p { (words.t("tr-unit")) }
         p.legend { (words.t("tr-legend-before")) " " (f.threshold) (words.t("tr-legend-after")) }
         section aria-labelledby="requests" {
             h2 #requests { (words.t("tr-requests")) }
             table.figures {
+                thead { tr { th scope="col" { (words.t("tr-who")) } th scope="col" { (words.t("tr-count")) } th scope="col" { (words.t("tr-share")) } } }
                 tbody {
                     tr { th scope="row" { (words.t("measure-interactions")) } (count(words, r.interactions)) td {} }
                     tr { th scope="row" { (words.t("tr-requested")) } (count(words, r.requested)) td { (share(r.requested_percent())) } }
                     tr { th scope="row" { (words.t("tr-not-safety")) } (count(words, r.not_safety)) td { (share(r.not_safety_percent())) } }
                 }
             }
+            p { (words.t("tr-not-safety-means")) }
         }
         section aria-labelledby="outcomes" {
             h2 #outcomes { (words.t("tr-outcomes")) }
@@ -316,7 +344,7 @@ fn render(words: &Words, f: &Figures, newest: SchoolYear) -> Markup {
             section aria-labelledby=(id) {
                 h2 id=(id) { (words.t(&format!("tr-by-{id}"))) }
                 (chart(words, *d, rows))
-                div.scroll role="region" aria-labelledby=(id) tabindex="0" {
+                div.scroll role="region" aria-label=(words.t(&format!("tr-table-{id}"))) tabindex="0" {
                     table.figures {
                         thead {
                             tr {
