@@ -6,7 +6,9 @@
 //! `directory`; this module loads, asks and persists.
 
 use super::audit::Entry;
-use super::entity::{assignment, invite, organization, school, supervision, user, user_school};
+use super::entity::{
+    assignment, invite, organization, school, supervision, totp, user, user_school,
+};
 use super::{Store, StoreError};
 use client_core::directory::{OrgKind, keeps_an_admin, org_kind_for};
 use client_core::{Role, SchoolId, Timestamp, UserId};
@@ -57,6 +59,9 @@ pub struct AdminUser {
     pub supervisor_id: Option<UserId>,
     #[schema(value_type = String)]
     pub created_at: Timestamp,
+    /// Signs in with a second factor (a confirmed TOTP enrolment), which
+    /// an admin may reset for a lost phone.
+    pub two_step: bool,
     /// Every assignment made, oldest first (one user's answer only).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub assignments: Option<Vec<Assignment>>,
@@ -259,6 +264,14 @@ impl Store {
                 .or_default()
                 .push(SchoolId(r.school_id));
         }
+        let two_step: std::collections::HashSet<Uuid> = totp::Entity::find()
+            .filter(totp::Column::UserId.is_in(ids.clone()))
+            .filter(totp::Column::Confirmed.eq(true))
+            .all(self.db())
+            .await?
+            .into_iter()
+            .map(|t| t.user_id)
+            .collect();
         let supervisors: HashMap<Uuid, Uuid> = supervision::Entity::find()
             .filter(supervision::Column::OfficerId.is_in(ids))
             .all(self.db())
@@ -282,6 +295,7 @@ impl Store {
                     schools: own,
                     supervisor_id: supervisors.get(&u.id).copied().map(UserId),
                     created_at: Timestamp::from_millis(u.created_at),
+                    two_step: two_step.contains(&u.id),
                     assignments: None,
                 })
             })

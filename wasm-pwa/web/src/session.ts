@@ -344,6 +344,8 @@ export class Session {
   async fetchJson<T>(path: string, init: { method?: string; body?: unknown } = {}): Promise<T> {
     return this.withToken(async (token) => {
       const res = await api.authed(token, path, init);
+      // No content (a DELETE done): there is nothing to read.
+      if (res.status === 204) return null as T;
       return (await res.json()) as T;
     });
   }

@@ -1,7 +1,8 @@
 // Issue 18's desk screens: the admin brings an officer on board from the
 // directory (an invite, a school and a supervisor, then a disable), the
 // auditor reads, narrows, verifies and downloads the access log, and a
-// supervisor with two-step sign-in types their code. At a desk
+// supervisor with two-step sign-in types their code, and has it reset by
+// the admin when the phone is lost. At a desk
 // (1280x800) and on a phone (360x640), with axe and screenshots.
 import AxeBuilder from "@axe-core/playwright";
 import { expect, test, type Page } from "@playwright/test";
@@ -124,4 +125,32 @@ test("a supervisor with two-step sign-in types the code from their app", async (
   await code.fill(totp(enrol.secret, now + 30));
   await page.getByRole("button", { name: "Continue" }).click();
   await page.getByRole("heading", { name: "Review queue" }).waitFor();
+});
+
+test("the admin resets a supervisor's lost second factor from the directory", async ({ page }) => {
+  const token = await apiToken(server.url, "sgt.alvarez");
+  const auth = { authorization: `Bearer ${token}`, "content-type": "application/json" };
+  const enrol = (await (await fetch(`${server.url}/api/v1/me/mfa/totp`, { method: "POST", headers: auth, body: "{}" })).json()) as { secret: string };
+  const confirmed = await fetch(`${server.url}/api/v1/me/mfa/totp/confirm`, { method: "POST", headers: auth, body: JSON.stringify({ code: totp(enrol.secret, Date.now() / 1000) }) });
+  expect(confirmed.status).toBe(200);
+
+  const admin = page;
+  await signIn(admin, server.url, "admin.agency", "Directory");
+  const row = admin.locator('tr[data-user="sgt.alvarez"]');
+  await expect(row).toContainText("two-step sign-in");
+  // Only those who have one get the button, and never the admin themself.
+  await expect(admin.locator('tr[data-user="sro.martinez"]').getByRole("button", { name: /two-step/ })).toHaveCount(0);
+  await expect(admin.locator('tr[data-user="admin.agency"]').getByRole("button", { name: /two-step/ })).toHaveCount(0);
+  await row.getByRole("button", { name: "Reset two-step sign-in of sgt.alvarez" }).click();
+  await expect(admin.getByRole("status")).toContainText("sgt.alvarez now signs in with their password alone");
+  await expect(row).not.toContainText("two-step sign-in");
+  await axeBothSizes(admin, "admin-directory-two-step-reset");
+
+  // The session on the lost phone has ended; the password alone signs in.
+  const me = await fetch(`${server.url}/api/v1/me`, { headers: auth });
+  expect(me.status).toBe(401);
+  const login = await fetch(`${server.url}/api/v1/auth/login`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ username: "sgt.alvarez", password: PASSWORD }) });
+  const answer = (await login.json()) as { access_token?: string; mfa_required?: boolean };
+  expect(answer.mfa_required ?? false).toBe(false);
+  expect(answer.access_token).toBeTruthy();
 });

@@ -1,5 +1,6 @@
 // The admin's directory (issue 18): users (add with a password or an
-// invite, change role or name, disable, reset a password, assign schools
+// invite, change role or name, disable, reset a password or a lost second
+// factor, assign schools
 // and a supervisor), schools with their time zones, and organisations.
 // Every rule is the server's; this screen shows its answers.
 import type { Nav } from "../nav";
@@ -116,6 +117,12 @@ export function directoryScreen(app: Nav): HTMLElement {
         const t = await call<InviteToken>(`/api/v1/admin/users/${u.id}/password-reset`, "POST", {}, "");
         if (t) showToken(u.username, t.invite_token);
       } }, `Reset password of ${u.username}`),
+      // A lost or replaced phone: the server refuses it on one's own account.
+      u.two_step && u.id !== session.user.id ? h("button", { type: "button", class: "secondary", onclick: async () => {
+        const done = `${u.username} now signs in with their password alone and sets up two-step sign-in again; every session of theirs has ended.`;
+        // `call` answers undefined on an error (shown), null for no content.
+        if ((await call<null>(`/api/v1/admin/users/${u.id}/mfa`, "DELETE", undefined, done)) === null) await load();
+      } }, `Reset two-step sign-in of ${u.username}`) : "",
     ];
     return h("div", { class: "scroll-x" }, h("table", { class: "data dir" },
       h("caption", {}, "Users"),
@@ -123,7 +130,7 @@ export function directoryScreen(app: Nav): HTMLElement {
       h("tbody", {}, data.users.map((u) => h("tr", { "data-user": u.username },
         h("th", { scope: "row" }, u.username), h("td", {}, u.display_name ?? ""), h("td", {}, label(u.role)),
         h("td", {}, orgName(u.organization_id)), h("td", {}, u.schools.map(schoolName).join(", ")),
-        h("td", {}, userName(u.supervisor_id)), h("td", {}, u.disabled ? "Disabled" : "Active"),
+        h("td", {}, userName(u.supervisor_id)), h("td", {}, `${u.disabled ? "Disabled" : "Active"}${u.two_step ? " · two-step sign-in" : ""}`),
         h("td", {}, action(u)))))));
   }
 
