@@ -12,6 +12,8 @@ closed_set!(
         Queue = "queue",
         /// The over-calling view.
         Overcalling = "overcalling",
+        /// The SRO activity profile of a school (`activity`).
+        Activity = "activity",
         /// The analyst's reports.
         Report = "report",
         /// The auditor's access log.
@@ -28,7 +30,9 @@ impl DeskView {
     pub const fn needs(self) -> Action {
         match self {
             Self::Queue => Action::RunReviewQueue,
-            Self::Overcalling => Action::ReadOvercalling,
+            // The same people, for the same schools: it counts the same
+            // record columns.
+            Self::Overcalling | Self::Activity => Action::ReadOvercalling,
             Self::Report => Action::ReadReport,
             Self::Audit => Action::ReadAuditLog,
             Self::Directory => Action::ManageDirectory,
@@ -65,8 +69,11 @@ mod tests {
         let p = Policy::federal_default();
         let cases: [(Role, &[DeskView]); 7] = [
             (Role::Sro, &[]),
-            (Role::Supervisor, &[Queue, Overcalling, Complaints]),
-            (Role::SchoolLeader, &[Overcalling]),
+            (
+                Role::Supervisor,
+                &[Queue, Overcalling, Activity, Complaints],
+            ),
+            (Role::SchoolLeader, &[Overcalling, Activity]),
             (Role::Analyst, &[Report]),
             (Role::Admin, &[Directory]),
             (Role::Auditor, &[Audit]),

@@ -9,6 +9,7 @@
 #![warn(clippy::unwrap_used, missing_debug_implementations)]
 
 pub mod access;
+pub mod activity;
 pub mod closed_set;
 pub mod complaint;
 pub mod desk;

@@ -4,6 +4,8 @@
 
 #[path = "stories/accounts.rs"]
 mod accounts;
+#[path = "stories/activity.rs"]
+mod activity;
 #[path = "stories/admin.rs"]
 mod admin;
 #[path = "stories/audit.rs"]

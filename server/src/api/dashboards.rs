@@ -133,6 +133,49 @@ async fn by_local_time(
     ))
 }
 
+/// Whole, ended months only, so that no window shows single incidents
+/// (`client_core::month_window`).
+pub(super) fn months(from: Option<&str>, to: Option<&str>) -> Result<MonthWindow, ApiError> {
+    MonthWindow::new(
+        from.map(|v| parse_time("from", v)).transpose()?,
+        to.map(|v| parse_time("to", v)).transpose()?,
+        super::now(),
+    )
+    .map_err(|e| ApiError::Field {
+        code: "invalid_field",
+        field: e.field().into(),
+        message: e.to_string(),
+    })
+}
+
+/// The school asked for, if the caller may look at it (a leader's own
+/// schools; a supervisor's officers' schools), else the first they may; 404
+/// for another (it exists only as part of the district median).
+pub(super) async fn school_in_scope(
+    state: &AppState,
+    auth: &Auth,
+    asked: Option<&str>,
+) -> Result<SchoolId, ApiError> {
+    let readable = Readable::of(&state.policy, &auth.actor);
+    let mut schools = readable.schools.clone();
+    let officers: Vec<UserId> = readable.officers.iter().copied().collect();
+    schools.extend(state.store.schools_of_officers(&officers).await?);
+    match asked {
+        Some(v) => {
+            let id: SchoolId = v.parse().map_err(|_| ApiError::Field {
+                code: "invalid_field",
+                field: "school_id".into(),
+                message: format!("{v:?} is not a school id"),
+            })?;
+            if !readable.everywhere && !schools.contains(&id) {
+                return Err(ApiError::NotFound);
+            }
+            Ok(id)
+        }
+        None => schools.iter().next().copied().ok_or(ApiError::NotFound),
+    }
+}
+
 fn share(part: u64, whole: u64) -> f64 {
     if whole == 0 {
         0.0
@@ -149,43 +192,9 @@ pub async fn overcalling(
     Query(q): Query<OvercallingQuery>,
 ) -> Result<Json<Overcalling>, ApiError> {
     require_grant(&state.policy, &auth.actor, Action::ReadOvercalling)?;
-    // Whole, ended months only, so that no window shows single incidents
-    // (`client_core::month_window`).
-    let window = MonthWindow::new(
-        q.from
-            .as_deref()
-            .map(|v| parse_time("from", v))
-            .transpose()?,
-        q.to.as_deref().map(|v| parse_time("to", v)).transpose()?,
-        super::now(),
-    )
-    .map_err(|e| ApiError::Field {
-        code: "invalid_field",
-        field: e.field().into(),
-        message: e.to_string(),
-    })?;
+    let window = months(q.from.as_deref(), q.to.as_deref())?;
     let (from, to) = (window.from, window.to);
-    // The schools the caller may look at: those whose records the policy lets
-    // them read (a leader's own schools; a supervisor's officers' schools).
-    let readable = Readable::of(&state.policy, &auth.actor);
-    let mut schools = readable.schools.clone();
-    let officers: Vec<UserId> = readable.officers.iter().copied().collect();
-    schools.extend(state.store.schools_of_officers(&officers).await?);
-    let school = match q.school_id.as_deref() {
-        Some(v) => {
-            let id: SchoolId = v.parse().map_err(|_| ApiError::Field {
-                code: "invalid_field",
-                field: "school_id".into(),
-                message: format!("{v:?} is not a school id"),
-            })?;
-            if !readable.everywhere && !schools.contains(&id) {
-                // Another school exists only as part of the district median.
-                return Err(ApiError::NotFound);
-            }
-            id
-        }
-        None => *schools.iter().next().ok_or(ApiError::NotFound)?,
-    };
+    let school = school_in_scope(&state, &auth, q.school_id.as_deref()).await?;
     let (f, t) = (from.millis(), to.millis());
     let per_school = state.store.overcalling_counts(f, t).await?;
     // Every school with a staff request in range counts toward the median.

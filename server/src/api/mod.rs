@@ -1,5 +1,6 @@
 //! The HTTP surface of API.md: one route table, one state, one error type.
 
+pub mod activity;
 pub mod admin;
 pub mod audit;
 pub mod auth;
@@ -121,6 +122,7 @@ pub fn router(state: AppState) -> Router {
         .route("/incidents/{id}/redactions", post(redactions::create))
         .route("/incidents/{id}/history", get(history::get))
         .route("/dashboards/overcalling", get(dashboards::overcalling))
+        .route("/dashboards/activity", get(activity::activity))
         .route("/reviews/queue", get(reviews::queue))
         .route("/reviews", post(reviews::create))
         .route(

@@ -27,6 +27,7 @@ use utoipa::OpenApi;
         super::incidents::list,
         super::redactions::create,
         super::history::get,
+        super::activity::activity,
         super::dashboards::overcalling,
         super::reviews::queue,
         super::reviews::create,

@@ -7,6 +7,7 @@
 //! every `serve` process on the database, behind an in-process queue; on the
 //! embedded SQLite file, which only one process opens, the queue alone.
 
+pub mod activity;
 pub mod admin;
 pub mod audit;
 pub mod audit_query;

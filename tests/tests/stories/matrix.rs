@@ -203,6 +203,15 @@ async fn every_cell_of_the_access_matrix_matches_the_policy() -> anyhow::Result<
                 expected(&policy, c, None, Action::ReadOvercalling, 403),
                 &body,
             );
+            // GET /dashboards/activity: read under the over-calling grant.
+            let (st, body) = s.get(tok, "/api/v1/dashboards/activity").await?;
+            check(
+                &mut t,
+                "GET /dashboards/activity".into(),
+                st,
+                expected(&policy, c, None, Action::ReadOvercalling, 403),
+                &body,
+            );
             // GET /reports/disaggregated: the analyst's grant.
             let (st, body) = s
                 .get(tok, "/api/v1/reports/disaggregated?by=race_ethnicity,sex")
@@ -477,13 +486,13 @@ async fn every_cell_of_the_access_matrix_matches_the_policy() -> anyhow::Result<
         assert_eq!(
             t.cells,
             // GET /me, /me/sessions, /admin/webhooks, /reviews/queue,
-            // /dashboards/overcalling,
+            // /dashboards/overcalling, /dashboards/activity,
             // /reports/disaggregated, /review-periods (GET and PUT),
             // /reviews/meetings, /incidents, /audit, /audit/verify, then for
             // the own and the other record: GET /incidents/{id}, GET
             // /incidents/{id}/history, POST /incidents, POST /reviews, POST
             // /reviews/meetings, POST /sync, POST /incidents/{id}/redactions.
-            callers.len() * 26,
+            callers.len() * 27,
             "every caller x endpoint x object ran"
         );
     }

@@ -94,6 +94,7 @@ export class App implements Nav {
     else if (screen === "shift") this.show(endOfShiftScreen(this), "End of shift");
     else if (screen === "queue") this.show((await import("./screens/queue")).queueScreen(this, id), "Review queue");
     else if (screen === "overcalling") this.show((await import("./screens/overcalling")).overcallingScreen(this, id), "Over-calling");
+    else if (screen === "activity") this.show((await import("./screens/activity")).activityScreen(this, id), "SRO activity");
     else if (screen === "report") this.show((await import("./screens/report")).reportScreen(this), "Reports");
     else if (screen === "audit") this.show((await import("./screens/audit")).auditScreen(this), "Access log");
     else if (screen === "directory") this.show((await import("./screens/directory")).directoryScreen(this), "Directory");

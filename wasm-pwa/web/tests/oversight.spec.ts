@@ -95,6 +95,28 @@ test("the school leader reads the over-calling chart and its table", async ({ pa
   await shot(page, "desk-overcalling");
 });
 
+test("the school leader reads what the SRO does on a typical day", async ({ page }) => {
+  await signIn(page, server.url, "principal.roosevelt", "Over-calling");
+  await page.getByRole("navigation", { name: "Views" }).getByRole("button", { name: "SRO activity" }).click();
+  await expect(page.getByRole("heading", { level: 1, name: "SRO activity" })).toBeVisible();
+  const headline = page.locator("[data-headline]");
+  await expect(headline).toContainText("on a day the SRO is involved");
+  expect(Number(await page.locator("[data-involvements]").getAttribute("data-involvements"))).toBeGreaterThan(20);
+  expect(Number(await page.locator("[data-per-day]").getAttribute("data-per-day"))).toBeGreaterThan(0);
+  await expect(headline).toContainText("started by the SRO");
+  const charts = page.locator("figure.chart");
+  await expect(charts).toHaveCount(4);
+  await expect(page.locator('figure.chart[data-drawn="true"]')).toHaveCount(4);
+  await expect(page.locator("figure.chart", { hasText: "By category" }).getByRole("table")).toContainText("Code of conduct");
+  await expect(page.locator("figure.chart", { hasText: "Staff requests by role" }).getByRole("table")).toContainText("Teacher");
+  await expect(page.locator("figure.chart", { hasText: "By who started it" }).getByRole("table")).toContainText("The SRO, unasked");
+  await expect(page.locator("figure.chart", { hasText: "By hour of day (America/Chicago)" })).toBeVisible();
+  await axe(page, "sro-activity");
+  await page.setViewportSize({ width: 360, height: 640 });
+  await axe(page, "sro-activity-phone");
+  await shot(page, "desk-sro-activity");
+});
+
 test("the analyst runs a report with suppressed cells and downloads it", async ({ page }) => {
   await signIn(page, server.url, "analyst.district", "Disaggregated report");
   // The newest ended school year is the default; the demo district fills it.

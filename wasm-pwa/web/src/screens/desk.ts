@@ -6,6 +6,7 @@ import { h } from "../ui";
 const TITLES: Record<DeskScreen, string> = {
   queue: "Review queue",
   overcalling: "Over-calling",
+  activity: "SRO activity",
   report: "Reports",
   audit: "Access log",
   directory: "Directory",

@@ -1,0 +1,155 @@
+//! Issue 20, the SRO activity profile: a leader sees what the SRO does at
+//! their school (by category, who started it, the asking staff's role, the
+//! school's local hour, a typical day) and the SRO's own enforcement there;
+//! every breakdown adds up to the involvements the over-calling view counts
+//! for the same school and months; another school is not found; the read
+//! is logged.
+
+use fieldlog_tests::{Db, TestServer};
+use serde_json::Value;
+
+fn school_id(me: &Value, name: &str) -> String {
+    me["schools"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .find(|x| x["name"].as_str().is_some_and(|n| n.contains(name)))
+        .and_then(|x| x["id"].as_str())
+        .unwrap_or_default()
+        .to_owned()
+}
+
+fn total(v: &Value, by: &str) -> u64 {
+    v["profile"][by]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|t| t["count"].as_u64().unwrap_or(0))
+        .sum()
+}
+
+fn count(v: &Value, by: &str, key: &str) -> u64 {
+    v["profile"][by]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .find(|t| t["key"] == key)
+        .and_then(|t| t["count"].as_u64())
+        .unwrap_or(0)
+}
+
+#[tokio::test]
+async fn a_leader_reads_what_the_sro_does_at_their_school() -> anyhow::Result<()> {
+    for db in Db::all() {
+        let s = TestServer::start(&db).await?;
+        let name = db.name();
+        let leader = s.login("principal.roosevelt").await?;
+        let tok = Some(leader.token.as_str());
+        let roosevelt = school_id(&leader.me, "Roosevelt");
+        let range = "from=2024-08-01&to=2026-11-01";
+        let (st, v) = s
+            .get(tok, &format!("/api/v1/dashboards/activity?{range}"))
+            .await?;
+        assert_eq!(st, 200, "{name}: {v}");
+        assert_eq!(v["school_id"], roosevelt.as_str(), "{name}");
+        assert_eq!(v["time_zone"], "America/Chicago", "{name}: {v}");
+        let p = &v["profile"];
+        let n = p["involvements"].as_u64().unwrap_or(0);
+        assert!(n > 20, "{name}: the demo school is busy: {v}");
+        // The same involvements the over-calling view counts.
+        let (_, oc) = s
+            .get(tok, &format!("/api/v1/dashboards/overcalling?{range}"))
+            .await?;
+        assert_eq!(Some(n), oc["involvements"].as_u64(), "{name}");
+        for by in ["by_category", "by_initiated_by", "by_hour"] {
+            assert_eq!(total(&v, by), n, "{name}: {by} adds up");
+        }
+        assert_eq!(
+            total(&v, "by_staff_role"),
+            count(&v, "by_initiated_by", "school_staff"),
+            "{name}: staff roles are of staff requests"
+        );
+        assert_eq!(
+            oc["requested"].as_u64(),
+            Some(count(&v, "by_initiated_by", "school_staff")),
+            "{name}"
+        );
+        let days = p["active_days"].as_u64().unwrap_or(0);
+        assert!(days > 0 && days <= n, "{name}: {v}");
+        let own = &p["self_initiated"];
+        assert_eq!(
+            own["involvements"].as_u64(),
+            Some(count(&v, "by_initiated_by", "self")),
+            "{name}"
+        );
+        for k in [
+            "arrests",
+            "citations",
+            "searches",
+            "use_of_force_or_restraint",
+            "code_of_conduct",
+        ] {
+            assert!(
+                own[k].as_u64() <= own["involvements"].as_u64(),
+                "{name}: {k}"
+            );
+        }
+        // Counts of record columns and nothing else.
+        let mut keys: Vec<&str> = p
+            .as_object()
+            .map(|o| o.keys().map(String::as_str).collect())
+            .unwrap_or_default();
+        keys.sort_unstable();
+        assert_eq!(
+            keys,
+            [
+                "active_days",
+                "by_category",
+                "by_hour",
+                "by_initiated_by",
+                "by_staff_role",
+                "involvements",
+                "per_active_day",
+                "self_initiated"
+            ],
+            "{name}"
+        );
+
+        // Another school's profile is not found; a supervisor sees their
+        // officers' schools.
+        let lincoln = school_id(&s.login("principal.lincoln").await?.me, "Lincoln");
+        let (st, _) = s
+            .get(
+                tok,
+                &format!("/api/v1/dashboards/activity?school_id={lincoln}"),
+            )
+            .await?;
+        assert_eq!(st, 404, "{name}");
+        let sup = s.login("sgt.alvarez").await?;
+        let (st, _) = s
+            .get(
+                Some(&sup.token),
+                &format!("/api/v1/dashboards/activity?school_id={lincoln}&{range}"),
+            )
+            .await?;
+        assert_eq!(st, 200, "{name}");
+        let (st, b) = s
+            .get(tok, "/api/v1/dashboards/activity?to=2026-11-15")
+            .await?;
+        assert_eq!(
+            (st, b["error"]["field"].as_str()),
+            (422, Some("to")),
+            "{name}: whole months only: {b}"
+        );
+
+        let auditor = s.login("auditor.district").await?;
+        let (_, log) = s
+            .get(Some(&auditor.token), "/api/v1/audit?event=read_activity")
+            .await?;
+        assert!(
+            log.as_array().is_some_and(|l| l.len() >= 2),
+            "{name}: each read logged: {log}"
+        );
+    }
+    Ok(())
+}
