@@ -98,6 +98,45 @@ pub fn may_create(admin: Option<Uuid>, target: Uuid, role: Role, target_has_admi
     manages(admin, Some(target)) || (role == Role::Admin && !target_has_admin)
 }
 
+/// Why an admin may not reset a user's second factor.
+#[derive(Clone, Debug, PartialEq, Eq, Error)]
+pub enum SecondFactorRefusal {
+    #[error("another admin resets your second factor: ask them")]
+    OwnAccount,
+    #[error(
+        "an admin's second factor is reset by the deployment's administrator (`server user reset-mfa`), never by another organisation admin"
+    )]
+    AnAdmin,
+    #[error("this account is disabled: enable it before resetting its second factor")]
+    Disabled,
+}
+
+/// Whether an admin of organisation `admin` may remove the second factor of
+/// a user of `role` (for a lost phone). With a password reset after it, a
+/// reset hands the account to whoever holds the reset's one-time code, so:
+/// never one's own (someone else confirms who asks); never an admin's from
+/// an organisation admin (one admin could otherwise take over another, or
+/// a second admin they created, and act in their name), only from the
+/// deployment's administrator; and not while disabled (as a password reset:
+/// enabling it is its own decision).
+pub fn may_reset_second_factor(
+    admin: Option<Uuid>,
+    own_account: bool,
+    role: Role,
+    disabled: bool,
+) -> Result<(), SecondFactorRefusal> {
+    if own_account {
+        return Err(SecondFactorRefusal::OwnAccount);
+    }
+    if role == Role::Admin && admin.is_some() {
+        return Err(SecondFactorRefusal::AnAdmin);
+    }
+    if disabled {
+        return Err(SecondFactorRefusal::Disabled);
+    }
+    Ok(())
+}
+
 /// The most characters of a display name.
 pub const DISPLAY_NAME_MAX_CHARS: usize = 100;
 
@@ -138,6 +177,31 @@ pub fn keeps_an_admin(after: impl IntoIterator<Item = (Role, bool)>) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn who_may_reset_a_second_factor() {
+        use SecondFactorRefusal as R;
+        let org = Some(Uuid::from_u128(7));
+        // caller's organisation, own account, target role, disabled: answer.
+        let cases = [
+            (org, false, Role::Sro, false, Ok(())),
+            (org, false, Role::Supervisor, false, Ok(())),
+            (org, false, Role::Auditor, false, Ok(())),
+            (org, true, Role::Admin, false, Err(R::OwnAccount)),
+            (None, true, Role::Admin, false, Err(R::OwnAccount)),
+            (org, false, Role::Admin, false, Err(R::AnAdmin)),
+            (None, false, Role::Admin, false, Ok(())),
+            (org, false, Role::Sro, true, Err(R::Disabled)),
+            (None, false, Role::Admin, true, Err(R::Disabled)),
+        ];
+        for (admin, own, role, disabled, want) in cases {
+            assert_eq!(
+                may_reset_second_factor(admin, own, role, disabled),
+                want,
+                "{admin:?} {own} {role} {disabled}"
+            );
+        }
+    }
 
     #[test]
     fn each_role_belongs_to_its_kind_of_organisation() {

@@ -129,4 +129,10 @@ pub enum UserCommand {
         #[arg(long)]
         username: String,
     },
+    /// Remove a second factor (a lost phone), an admin's included, which
+    /// only the deployment's administrator may; every session ends.
+    ResetMfa {
+        #[arg(long)]
+        username: String,
+    },
 }

@@ -52,6 +52,32 @@ pub async fn run(store: &Store, command: UserCommand) -> anyhow::Result<()> {
             println!("new password for {}: every session ended", user.username);
             Ok(())
         }
+        UserCommand::ResetMfa { username } => {
+            let user = existing(store, &username).await?;
+            let log = crate::store::audit::Entry {
+                at: chrono::Utc::now().timestamp_millis(),
+                user: None,
+                role: None,
+                event: "admin_mfa_reset".into(),
+                record: None,
+                student_refs: vec![],
+                fields: vec![],
+                endpoint: "server user reset-mfa".into(),
+                purpose: format!("user={} role={}", user.id, user.role),
+            };
+            match store.reset_mfa(user.id, log).await? {
+                crate::store::mfa::Reset::Done => {
+                    println!(
+                        "second factor of {} removed: every session ended",
+                        user.username
+                    )
+                }
+                crate::store::mfa::Reset::NotEnrolled => {
+                    bail!("{} has no second factor to reset", user.username)
+                }
+            }
+            Ok(())
+        }
     }
 }
 

@@ -98,7 +98,7 @@ async fn issue(
     let access_token = state.keys.issue(user, role, stamp, now / 1000, ttl);
     let refresh_token = random_token();
     let expires = (now + state.settings.refresh_token_days * 86_400_000).min(session_end);
-    state
+    let stored = state
         .store
         .add_refresh_token(
             &token_hash(&refresh_token),
@@ -106,8 +106,13 @@ async fn issue(
             family,
             expires,
             session_end,
+            stamp,
         )
         .await?;
+    if !stored {
+        // The account was disabled, or its stamp moved, while answering.
+        return Err(ApiError::Unauthenticated);
+    }
     let actor = state.store.actor(user, role).await?;
     Ok(Tokens {
         access_token,
@@ -322,6 +327,7 @@ pub async fn refresh(
             user,
             family,
             session_expires_at,
+            stamp,
         } => {
             let u = state
                 .store
@@ -331,15 +337,9 @@ pub async fn refresh(
             if u.disabled {
                 return Err(ApiError::AccountDisabled);
             }
-            let tokens = issue(
-                &state,
-                u.id,
-                u.role,
-                &u.security_stamp,
-                family,
-                session_expires_at,
-            )
-            .await?;
+            // Under the stamp as it stood when the old token was used: a
+            // reset committed since then refuses the successor.
+            let tokens = issue(&state, u.id, u.role, &stamp, family, session_expires_at).await?;
             state
                 .store
                 .log_access(&[event(Some(u.id), Some(u.role), "token_refreshed", endpoint)])

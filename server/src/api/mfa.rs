@@ -218,10 +218,9 @@ pub async fn verify(
     Ok(Json(LoginAnswer::Tokens(Box::new(tokens))))
 }
 
-/// An admin removes a user's second factor (a lost or replaced phone): the
-/// user signs in with their password alone and enrols again. Every session
-/// of the user ends with it. Not for oneself: another admin confirms who is
-/// asking, as for a password reset.
+/// An admin removes a user's second factor (a lost phone): the user signs
+/// in with their password alone and enrols again, and every session of
+/// theirs ends. Who may is `client_core::directory::may_reset_second_factor`.
 #[utoipa::path(delete, path = "/api/v1/admin/users/{id}/mfa",
     responses((status = 204, description = "removed; every session of the user ended"), (status = 401, body = super::error::ErrorBody), (status = 403, body = super::error::ErrorBody), (status = 404, body = super::error::ErrorBody), (status = 409, body = super::error::ErrorBody)))]
 pub async fn reset(
@@ -230,23 +229,24 @@ pub async fn reset(
     axum::extract::Path(id): axum::extract::Path<client_core::UserId>,
 ) -> Result<axum::http::StatusCode, ApiError> {
     let mine = super::admin::admin(&state, &auth).await?;
-    super::admin::managed(&state, mine, id).await?;
-    if id == auth.actor.user {
-        return Err(ApiError::Conflict(
-            "another admin resets your second factor: ask them".into(),
-        ));
-    }
+    let target = super::admin::managed(&state, mine, id).await?;
+    client_core::directory::may_reset_second_factor(
+        mine,
+        id == auth.actor.user,
+        target.role,
+        target.disabled,
+    )
+    .map_err(|e| ApiError::Conflict(e.to_string()))?;
     let log = auth.view_entry(
         "admin_mfa_reset",
         "DELETE /api/v1/admin/users/{id}/mfa",
-        format!("user={id}"),
+        format!("user={id} role={}", target.role),
         vec![],
     );
-    if state.store.reset_mfa(id, log).await? {
-        Ok(axum::http::StatusCode::NO_CONTENT)
-    } else {
-        Err(ApiError::Conflict(
+    match state.store.reset_mfa(id, log).await? {
+        crate::store::mfa::Reset::Done => Ok(axum::http::StatusCode::NO_CONTENT),
+        crate::store::mfa::Reset::NotEnrolled => Err(ApiError::Conflict(
             "this user has no second factor to reset".into(),
-        ))
+        )),
     }
 }

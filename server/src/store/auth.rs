@@ -2,7 +2,7 @@
 //! the lockout and the per-address limit). Both live in the database so that
 //! every `serve` process sees the same state.
 
-use super::entity::{login_attempt, refresh_token};
+use super::entity::{login_attempt, refresh_token, user};
 use super::{Store, StoreError};
 use client_core::UserId;
 use sea_orm::sea_query::Expr;
@@ -19,6 +19,10 @@ pub enum RefreshOutcome {
         user: UserId,
         family: Uuid,
         session_expires_at: i64,
+        /// The user's security stamp as it stood when the token was used:
+        /// the successor is issued under it, and stored only if it still
+        /// stands (`add_refresh_token`).
+        stamp: String,
     },
     /// Already used once: the family is revoked (a stolen token was replayed).
     Reused,
@@ -88,15 +92,31 @@ pub enum RefusedBy {
 }
 
 impl Store {
+    /// Stores a new refresh token for `user`, issued under `stamp`: only if
+    /// the account is enabled and the stamp still stands, in the same write
+    /// transaction. A disable, a new password or a reset of the second
+    /// factor that commits while a sign-in or a refresh is being answered
+    /// moves the stamp and revokes every stored token; without this check
+    /// the token stored after it would have kept the session alive.
+    /// `false`: nothing stored, the session has ended.
     pub async fn add_refresh_token(
         &self,
         hash: &str,
-        user: UserId,
+        user_id: UserId,
         family: Uuid,
         expires_at: i64,
         session_expires_at: i64,
-    ) -> Result<(), StoreError> {
+        stamp: &str,
+    ) -> Result<bool, StoreError> {
         let w = self.begin_write().await?;
+        let stands = user::Entity::find_by_id(user_id.0)
+            .one(&w.tx)
+            .await?
+            .is_some_and(|u| !u.disabled && u.security_stamp == stamp);
+        if !stands {
+            return Ok(false);
+        }
+        let user = user_id;
         refresh_token::ActiveModel {
             token_hash: Set(hash.to_owned()),
             user_id: Set(user.0),
@@ -108,7 +128,8 @@ impl Store {
         }
         .insert(&w.tx)
         .await?;
-        w.commit().await
+        w.commit().await?;
+        Ok(true)
     }
 
     /// Marks a refresh token used, atomically: of two concurrent uses of one
@@ -146,6 +167,9 @@ impl Store {
         if t.expires_at <= now {
             return Ok(RefreshOutcome::Invalid);
         }
+        let Some(owner) = user::Entity::find_by_id(t.user_id).one(&w.tx).await? else {
+            return Ok(RefreshOutcome::Invalid);
+        };
         refresh_token::ActiveModel {
             token_hash: Set(t.token_hash),
             used_at: Set(Some(now)),
@@ -158,6 +182,7 @@ impl Store {
             user: UserId(t.user_id),
             family: t.family,
             session_expires_at: t.session_expires_at,
+            stamp: owner.security_stamp,
         })
     }
 

@@ -6,6 +6,14 @@ use super::{Store, StoreError};
 use client_core::UserId;
 use sea_orm::{ActiveModelTrait, EntityTrait, ModelTrait, Set};
 
+/// What a reset of a second factor did.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Reset {
+    Done,
+    /// There was no enrolment, confirmed or not: nothing changed.
+    NotEnrolled,
+}
+
 /// What accepting a code did.
 #[derive(Debug, PartialEq, Eq)]
 pub enum Accepted {
@@ -83,12 +91,12 @@ impl Store {
     /// An admin's reset of `user`'s second factor, for a lost or replaced
     /// phone: the enrolment is removed, and since whoever holds the old
     /// phone may hold a session too, every session ends and the security
-    /// stamp moves on, with the log entry, in one transaction. `false` (and
-    /// nothing changed or logged) when the user had no enrolment.
-    pub async fn reset_mfa(&self, target: UserId, log: Entry) -> Result<bool, StoreError> {
+    /// stamp moves on, with the log entry, in one transaction. Nothing is
+    /// changed or logged when the user had no enrolment.
+    pub async fn reset_mfa(&self, target: UserId, log: Entry) -> Result<Reset, StoreError> {
         let w = self.begin_write().await?;
         let Some(t) = totp::Entity::find_by_id(target.0).one(&w.tx).await? else {
-            return Ok(false);
+            return Ok(Reset::NotEnrolled);
         };
         t.delete(&w.tx).await?;
         user::ActiveModel {
@@ -102,6 +110,6 @@ impl Store {
         let signed = self.log_access_in(&w, &[log]).await?;
         w.commit().await?;
         self.anchored_by(signed)?;
-        Ok(true)
+        Ok(Reset::Done)
     }
 }

@@ -185,6 +185,7 @@ impl Store {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use client_core::{Role, UserId};
     use sea_orm::{ActiveModelTrait, EntityTrait, PaginatorTrait, Set};
 
     /// Login attempts older than every window leave the table (they were
@@ -278,6 +279,51 @@ mod tests {
             succeeded.is_some_and(|a| a.success),
             "the other write ran after"
         );
+        let _ = std::fs::remove_dir_all(dir);
+    }
+
+    /// The review of the second-factor reset found it, made certain here: a
+    /// refresh uses its token, a disable commits (every token revoked, the
+    /// stamp moved), then the refresh stores its successor. Before, the
+    /// successor was stored unrevoked and signed the account in again once
+    /// it was enabled; now it is stored only under the stamp that stood
+    /// when the old token was used.
+    #[tokio::test]
+    async fn a_successor_stored_after_a_disable_is_refused() {
+        use auth::RefreshOutcome;
+        let dir = std::env::temp_dir().join(format!("fieldlog-store-{}", uuid::Uuid::new_v4()));
+        let settings = Settings {
+            data_dir: dir.clone(),
+            ..Settings::default()
+        };
+        let store = Store::open(&settings).await.expect("open");
+        let user = UserId::from_u128(42);
+        store
+            .add_user(user, "sro.race", Role::Sro, "x", "stamp-1", &[], None, 0)
+            .await
+            .expect("user");
+        let family = uuid::Uuid::from_u128(1);
+        let far = i64::MAX / 2;
+        let stored = store
+            .add_refresh_token("h0", user, family, far, far, "stamp-1")
+            .await
+            .expect("store");
+        assert!(stored);
+        let RefreshOutcome::Rotated { stamp, .. } =
+            store.use_refresh_token("h0", 1).await.expect("use")
+        else {
+            panic!("the token rotates");
+        };
+        assert_eq!(stamp, "stamp-1");
+        store.set_disabled(user, true).await.expect("disable");
+        let stored = store
+            .add_refresh_token("h1", user, family, far, far, &stamp)
+            .await
+            .expect("store");
+        assert!(!stored, "the successor of a token used before the disable");
+        store.set_disabled(user, false).await.expect("enable");
+        let next = store.use_refresh_token("h1", 2).await.expect("use");
+        assert!(matches!(next, RefreshOutcome::Invalid), "{next:?}");
         let _ = std::fs::remove_dir_all(dir);
     }
 }

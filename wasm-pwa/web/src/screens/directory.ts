@@ -117,8 +117,10 @@ export function directoryScreen(app: Nav): HTMLElement {
         const t = await call<InviteToken>(`/api/v1/admin/users/${u.id}/password-reset`, "POST", {}, "");
         if (t) showToken(u.username, t.invite_token);
       } }, `Reset password of ${u.username}`),
-      // A lost or replaced phone: the server refuses it on one's own account.
-      u.two_step && u.id !== session.user.id ? h("button", { type: "button", class: "secondary", onclick: async () => {
+      // A lost or replaced phone. Not one's own, not an admin's (the
+      // deployment's administrator resets those from the shell), not while
+      // disabled: client_core::directory::may_reset_second_factor.
+      u.two_step && u.role !== "admin" && !u.disabled ? h("button", { type: "button", class: "secondary", onclick: async () => {
         const done = `${u.username} now signs in with their password alone and sets up two-step sign-in again; every session of theirs has ended.`;
         // `call` answers undefined on an error (shown), null for no content.
         if ((await call<null>(`/api/v1/admin/users/${u.id}/mfa`, "DELETE", undefined, done)) === null) await load();
