@@ -102,17 +102,12 @@ pub fn profile(entries: &[Entry], zone: Zone) -> Profile {
         bump(&mut hour, format!("{:02}", zone.hour(e.occurred_at)));
         days.insert(zone.date(e.occurred_at));
         if e.initiated_by == Some(InitiatedBy::OfficerSelf) {
-            let has = |xs: &[ActionTaken]| e.actions.iter().any(|a| xs.contains(a));
-            use ActionTaken as A;
+            let has = |f: fn(&ActionTaken) -> bool| u64::from(e.actions.iter().any(f));
             own.involvements += 1;
-            own.arrests += u64::from(has(&[A::Arrest]));
-            own.citations += u64::from(has(&[A::Citation]));
-            own.searches += u64::from(has(&[A::SearchPerson, A::SearchProperty]));
-            own.use_of_force_or_restraint += u64::from(has(&[
-                A::UseOfForce,
-                A::PhysicalRestraint,
-                A::MechanicalRestraint,
-            ]));
+            own.arrests += has(|a| *a == ActionTaken::Arrest);
+            own.citations += has(|a| *a == ActionTaken::Citation);
+            own.searches += has(|a| a.is_search());
+            own.use_of_force_or_restraint += has(|a| a.is_force_or_restraint());
             own.code_of_conduct += u64::from(e.category == Some(Category::CodeOfConduct));
         }
     }
@@ -163,7 +158,8 @@ mod tests {
         use InitiatedBy as I;
         let zone = Zone::parse("America/Chicago").expect("a zone");
         // Chicago is UTC-6 in December: 14:30 UTC is 08:30 there, and
-        // 03:00 UTC on the 3rd is 21:00 on the 2nd.
+        // 03:00 UTC on the 2nd is 21:00 on the 1st (a day counted in UTC
+        // would be a third active day).
         let entries = [
             entry(
                 "2026-12-01T14:30:00Z",
@@ -184,7 +180,7 @@ mod tests {
                 &[A::Citation],
             ),
             entry(
-                "2026-12-03T03:00:00Z",
+                "2026-12-02T03:00:00Z",
                 C::Medical,
                 Some(I::Dispatch),
                 &[A::PhysicalRestraint],
@@ -193,9 +189,9 @@ mod tests {
         ];
         let p = profile(&entries, zone);
         assert_eq!(p.involvements, 5);
-        // 1 December (three), 2 December (one, local), 4 December (one).
-        assert_eq!(p.active_days, 3);
-        assert_eq!(p.per_active_day, 1.7);
+        // 1 December (four, local), 4 December (one).
+        assert_eq!(p.active_days, 2);
+        assert_eq!(p.per_active_day, 2.5);
         assert_eq!(count(&p.by_category, "code_of_conduct"), 2);
         assert_eq!(count(&p.by_initiated_by, "self"), 2);
         assert_eq!(count(&p.by_initiated_by, "not_recorded"), 1);

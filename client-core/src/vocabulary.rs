@@ -94,6 +94,21 @@ closed_set!(
 );
 
 impl ActionTaken {
+    /// A search of the person or of property.
+    pub fn is_search(self) -> bool {
+        matches!(self, Self::SearchPerson | Self::SearchProperty)
+    }
+
+    /// Force or restraint, as the oversight views count them together.
+    pub fn is_force_or_restraint(self) -> bool {
+        matches!(
+            self,
+            Self::UseOfForce | Self::PhysicalRestraint | Self::MechanicalRestraint
+        )
+    }
+}
+
+impl ActionTaken {
     /// Actions that need a custody justification under the rules of
     /// `version` (`rules::version`): from version 2 a frisk (a search of the
     /// person) is physical custody too (DOMAIN.md rule 7; 003 p4 "wrist

@@ -80,7 +80,7 @@ impl Outcome {
     pub fn in_actions(self, actions: &[ActionTaken]) -> bool {
         use ActionTaken as A;
         actions.iter().any(|a| match self {
-            Self::Search => matches!(a, A::SearchPerson | A::SearchProperty),
+            Self::Search => a.is_search(),
             Self::Citation => *a == A::Citation,
             Self::ReferralToLawEnforcement => {
                 matches!(a, A::Citation | A::CourtReferral | A::Arrest)

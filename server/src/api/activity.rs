@@ -8,12 +8,12 @@ use super::AppState;
 use super::dashboards::{months, school_in_scope};
 use super::error::ApiError;
 use super::extract::Auth;
-use super::scope::require_grant;
+use super::scope::{Readable, require_grant};
 use axum::Json;
 use axum::extract::{Query, State};
-use client_core::SchoolId;
 use client_core::access::Action;
 use client_core::activity::{Profile, profile};
+use client_core::{SchoolId, UserId};
 use serde::{Deserialize, Serialize};
 
 #[derive(Deserialize, utoipa::IntoParams)]
@@ -35,6 +35,9 @@ pub struct Activity {
     pub to: String,
     /// The school's IANA time zone, which hours and days are counted in.
     pub time_zone: String,
+    /// Whether the profile counts only the caller's officers' records (a
+    /// supervisor at a school other officers serve too).
+    pub own_officers_only: bool,
     /// `client_core::activity::Profile`.
     #[schema(value_type = Object)]
     pub profile: Profile,
@@ -56,9 +59,20 @@ pub async fn activity(
         .await?
         .map(|s| s.zone())
         .unwrap_or_default();
+    // A leader reads every record at their school; a supervisor only their
+    // officers', so at a school other officers also serve (another agency's
+    // among them) the profile counts their officers' records alone.
+    let readable = Readable::of(&state.policy, &auth.actor);
+    let only: Option<Vec<UserId>> = (!readable.everywhere && !readable.schools.contains(&school))
+        .then(|| readable.officers.iter().copied().collect());
     let entries = state
         .store
-        .activity(school, window.from.millis(), window.to.millis())
+        .activity(
+            school,
+            window.from.millis(),
+            window.to.millis(),
+            only.as_deref(),
+        )
         .await?;
     // Logged like the over-calling view; no record field it counts by
     // names anyone (`fields::FIELDS`).
@@ -76,6 +90,7 @@ pub async fn activity(
         from: window.from.to_string(),
         to: window.to.to_string(),
         time_zone: zone.name().to_owned(),
+        own_officers_only: only.is_some(),
         profile: profile(&entries, zone),
     }))
 }

@@ -5,7 +5,7 @@
 use super::{Store, StoreError};
 use client_core::activity::Entry;
 use client_core::vocabulary::{ActionTaken, Category, InitiatedBy, StaffRole};
-use client_core::{SchoolId, Timestamp};
+use client_core::{SchoolId, Timestamp, UserId};
 use sea_orm::FromQueryResult;
 
 #[derive(Debug, FromQueryResult)]
@@ -18,21 +18,32 @@ struct Row {
 }
 
 impl Store {
-    /// One school's submitted involvements in `[from, to)`. A value the
-    /// vocabulary no longer has counts as not recorded.
+    /// One school's submitted involvements in `[from, to)`, of `officers`
+    /// only when given. A value the vocabulary no longer has counts as not
+    /// recorded.
     pub async fn activity(
         &self,
         school: SchoolId,
         from: i64,
         to: i64,
+        officers: Option<&[UserId]>,
     ) -> Result<Vec<Entry>, StoreError> {
-        let sql = "SELECT occurred_at, category, initiated_by, staff_role, actions FROM records \
-             WHERE status = 'submitted' AND school_id = ? AND occurred_at >= ? AND occurred_at < ?";
-        let rows = Row::find_by_statement(
-            self.statement(sql, vec![school.0.into(), from.into(), to.into()]),
-        )
-        .all(self.db())
-        .await?;
+        let mut sql =
+            "SELECT occurred_at, category, initiated_by, staff_role, actions FROM records \
+             WHERE status = 'submitted' AND school_id = ? AND occurred_at >= ? AND occurred_at < ?"
+                .to_string();
+        let mut values = vec![school.0.into(), from.into(), to.into()];
+        if let Some(officers) = officers {
+            if officers.is_empty() {
+                return Ok(Vec::new());
+            }
+            let marks = vec!["?"; officers.len()].join(", ");
+            sql.push_str(&format!(" AND officer_id IN ({marks})"));
+            values.extend(officers.iter().map(|o| o.0.into()));
+        }
+        let rows = Row::find_by_statement(self.statement(&sql, values))
+            .all(self.db())
+            .await?;
         Ok(rows
             .into_iter()
             .map(|r| Entry {

@@ -82,6 +82,9 @@ async fn a_leader_reads_what_the_sro_does_at_their_school() -> anyhow::Result<()
             Some(count(&v, "by_initiated_by", "self")),
             "{name}"
         );
+        let own_n = own["involvements"]
+            .as_u64()
+            .expect("self-initiated involvements");
         for k in [
             "arrests",
             "citations",
@@ -89,11 +92,15 @@ async fn a_leader_reads_what_the_sro_does_at_their_school() -> anyhow::Result<()
             "use_of_force_or_restraint",
             "code_of_conduct",
         ] {
-            assert!(
-                own[k].as_u64() <= own["involvements"].as_u64(),
-                "{name}: {k}"
-            );
+            let k_n = own[k]
+                .as_u64()
+                .unwrap_or_else(|| panic!("{name}: {k} missing: {v}"));
+            assert!(k_n <= own_n, "{name}: {k}");
         }
+        assert_eq!(
+            v["own_officers_only"], false,
+            "{name}: a leader reads every record"
+        );
         // Counts of record columns and nothing else.
         let mut keys: Vec<&str> = p
             .as_object()
@@ -118,6 +125,7 @@ async fn a_leader_reads_what_the_sro_does_at_their_school() -> anyhow::Result<()
         // Another school's profile is not found; a supervisor sees their
         // officers' schools.
         let lincoln = school_id(&s.login("principal.lincoln").await?.me, "Lincoln");
+        assert!(!lincoln.is_empty(), "{name}");
         let (st, _) = s
             .get(
                 tok,
@@ -125,14 +133,21 @@ async fn a_leader_reads_what_the_sro_does_at_their_school() -> anyhow::Result<()
             )
             .await?;
         assert_eq!(st, 404, "{name}");
+        // Lincoln has two officers: martinez (sgt.alvarez's) and patel
+        // (sgt.brooks's). A supervisor's profile counts their own officers'
+        // records only; the school's leader counts both.
         let sup = s.login("sgt.alvarez").await?;
-        let (st, _) = s
-            .get(
-                Some(&sup.token),
-                &format!("/api/v1/dashboards/activity?school_id={lincoln}&{range}"),
-            )
-            .await?;
-        assert_eq!(st, 200, "{name}");
+        let lincoln_path = format!("/api/v1/dashboards/activity?school_id={lincoln}&{range}");
+        let (st, theirs) = s.get(Some(&sup.token), &lincoln_path).await?;
+        assert_eq!(st, 200, "{name}: {theirs}");
+        assert_eq!(theirs["own_officers_only"], true, "{name}");
+        let principal = s.login("principal.lincoln").await?;
+        let (_, whole) = s.get(Some(&principal.token), &lincoln_path).await?;
+        let (part, all) = (
+            theirs["profile"]["involvements"].as_u64().unwrap_or(0),
+            whole["profile"]["involvements"].as_u64().unwrap_or(0),
+        );
+        assert!(part > 0 && part < all, "{name}: {part} of {all}");
         let (st, b) = s
             .get(tok, "/api/v1/dashboards/activity?to=2026-11-15")
             .await?;

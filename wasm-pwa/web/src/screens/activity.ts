@@ -8,25 +8,18 @@ import type { Tally } from "../wire/Tally";
 import type { Profile } from "../wire/Profile";
 import { chartWithTable } from "../charts";
 import { h } from "../ui";
-import { deskHeader, errorBox } from "./desk";
+import { deskHeader, errorBox, monthWindow } from "./desk";
 
-type Activity = { school_id: string; from: string; to: string; time_zone: string; profile: Profile };
+type Activity = { school_id: string; from: string; to: string; time_zone: string; own_officers_only: boolean; profile: Profile };
 
 export function activityScreen(app: Nav, schoolId?: string): HTMLElement {
   const session = app.session!;
   const body = h("div", { class: "loading", role: "status" }, "Loading…");
   const root = h("div", { class: "screen wide" }, deskHeader(app, "activity", "SRO activity"), body);
-  // Whole, ended months, as the over-calling view: the twelve before this one.
-  const month = (y: number, m: number) => new Date(Date.UTC(y, m, 1)).toISOString().slice(0, 7);
-  const now = new Date();
-  const [y, m] = [now.getUTCFullYear(), now.getUTCMonth()];
-  const from = h("input", { id: "ac-from", type: "month", value: month(y - 1, m) });
-  const through = h("input", { id: "ac-through", type: "month", value: month(y, m - 1), max: month(y, m - 1) });
+  const { from, through, query } = monthWindow("ac");
 
   const load = async () => {
-    const [ty, tm] = through.value.split("-").map(Number);
-    const q = new URLSearchParams({ from: `${from.value}-01`, to: `${month(ty!, tm!)}-01` });
-    if (schoolId) q.set("school_id", schoolId);
+    const q = query(schoolId);
     try {
       body.replaceChildren(render(await session.fetchJson<Activity>(`/api/v1/dashboards/activity?${q}`)));
     } catch (e) {
@@ -51,6 +44,7 @@ export function activityScreen(app: Nav, schoolId?: string): HTMLElement {
             schools.map((s) => h("option", { value: s.id, selected: s.id === v.school_id }, s.name)))] : "",
         h("label", { for: from.id }, "From month"), from, h("label", { for: through.id }, "Through month"), through,
         h("button", { type: "submit", class: "secondary" }, "Show")),
+      v.own_officers_only ? h("p", { "data-own-officers": "" }, "Other officers serve this school too: these are your officers' involvements only.") : "",
       h("div", { class: "headline", "data-headline": "" },
         h("p", {}, h("span", { class: "big-number", "data-involvements": String(p.involvements) }, String(p.involvements)),
           ` involvements on ${p.active_days} days: about `, h("strong", { "data-per-day": String(p.per_active_day) }, String(p.per_active_day)), " on a day the SRO is involved"),

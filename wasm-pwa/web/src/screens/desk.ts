@@ -35,3 +35,27 @@ export function errorBox(e: unknown): HTMLElement {
 export function pct(x: number): string {
   return `${(x * 100).toFixed(0)}%`;
 }
+
+/**
+ * The from/through month inputs of the school views (over-calling, SRO
+ * activity) and the query they make: whole, ended months (UTC), as the
+ * server requires, so that no window shows a single incident; default the
+ * twelve months before this one.
+ */
+export function monthWindow(prefix: string): { from: HTMLInputElement; through: HTMLInputElement; query(schoolId?: string): URLSearchParams } {
+  const month = (y: number, m: number) => new Date(Date.UTC(y, m, 1)).toISOString().slice(0, 7);
+  const now = new Date();
+  const [y, m] = [now.getUTCFullYear(), now.getUTCMonth()];
+  const from = h("input", { id: `${prefix}-from`, type: "month", value: month(y - 1, m) });
+  const through = h("input", { id: `${prefix}-through`, type: "month", value: month(y, m - 1), max: month(y, m - 1) });
+  return {
+    from,
+    through,
+    query(schoolId?: string) {
+      const [ty, tm] = through.value.split("-").map(Number);
+      const q = new URLSearchParams({ from: `${from.value}-01`, to: `${month(ty!, tm!)}-01` });
+      if (schoolId) q.set("school_id", schoolId);
+      return q;
+    },
+  };
+}

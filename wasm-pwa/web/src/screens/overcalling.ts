@@ -6,25 +6,16 @@ import type { Nav } from "../nav";
 import type { Count, Overcalling } from "../api";
 import { chartWithTable } from "../charts";
 import { h } from "../ui";
-import { deskHeader, errorBox, pct } from "./desk";
+import { deskHeader, errorBox, monthWindow, pct } from "./desk";
 
 export function overcallingScreen(app: Nav, schoolId?: string): HTMLElement {
   const session = app.session!;
   const body = h("div", { class: "loading", role: "status" }, "Loading…");
   const root = h("div", { class: "screen wide" }, deskHeader(app, "overcalling", "Over-calling"), body);
-  // Whole, ended months (UTC): the server refuses anything finer, so that
-  // no window shows a single incident. Default: the twelve months before
-  // this one.
-  const month = (y: number, m: number) => new Date(Date.UTC(y, m, 1)).toISOString().slice(0, 7);
-  const now = new Date();
-  const [y, m] = [now.getUTCFullYear(), now.getUTCMonth()];
-  const from = h("input", { id: "oc-from", type: "month", value: month(y - 1, m) });
-  const through = h("input", { id: "oc-through", type: "month", value: month(y, m - 1), max: month(y, m - 1) });
+  const { from, through, query } = monthWindow("oc");
 
   const load = async () => {
-    const [ty, tm] = through.value.split("-").map(Number);
-    const q = new URLSearchParams({ from: `${from.value}-01`, to: `${month(ty!, tm!)}-01` });
-    if (schoolId) q.set("school_id", schoolId);
+    const q = query(schoolId);
     try {
       const v = await session.fetchJson<Overcalling>(`/api/v1/dashboards/overcalling?${q}`);
       body.replaceChildren(render(v));
