@@ -38,6 +38,8 @@ pub struct Activity {
     /// Whether the profile counts only the caller's officers' records (a
     /// supervisor at a school other officers serve too).
     pub own_officers_only: bool,
+    /// Every school the caller may look at.
+    pub schools: Vec<crate::store::directory::School>,
     /// `client_core::activity::Profile`.
     #[schema(value_type = Object)]
     pub profile: Profile,
@@ -52,7 +54,7 @@ pub async fn activity(
 ) -> Result<Json<Activity>, ApiError> {
     require_grant(&state.policy, &auth.actor, Action::ReadOvercalling)?;
     let window = months(q.from.as_deref(), q.to.as_deref())?;
-    let school = school_in_scope(&state, &auth, q.school_id.as_deref()).await?;
+    let (school, schools) = school_in_scope(&state, &auth, q.school_id.as_deref()).await?;
     let zone = state
         .store
         .school(school)
@@ -91,6 +93,7 @@ pub async fn activity(
         to: window.to.to_string(),
         time_zone: zone.name().to_owned(),
         own_officers_only: only.is_some(),
+        schools,
         profile: profile(&entries, zone),
     }))
 }

@@ -16,6 +16,7 @@ use client_core::{SchoolId, Timestamp, UserId};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
+use crate::store::directory::School;
 use crate::store::overcalling::By;
 
 #[derive(Deserialize, utoipa::IntoParams)]
@@ -74,6 +75,8 @@ pub struct Overcalling {
     pub outcomes: Outcomes,
     /// Weeks by their Monday, in the school's time zone.
     pub weekly: Vec<Count>,
+    /// Every school the caller may look at.
+    pub schools: Vec<School>,
 }
 
 /// One school's staff requests counted by `by`, keyed for people.
@@ -150,17 +153,26 @@ pub(super) fn months(from: Option<&str>, to: Option<&str>) -> Result<MonthWindow
 
 /// The school asked for, if the caller may look at it (a leader's own
 /// schools; a supervisor's officers' schools), else the first they may; 404
-/// for another (it exists only as part of the district median).
+/// for another (it exists only as part of the district median). With it,
+/// every school the caller may look at, for the screens' school picker (a
+/// supervisor has no schools of their own to pick from).
 pub(super) async fn school_in_scope(
     state: &AppState,
     auth: &Auth,
     asked: Option<&str>,
-) -> Result<SchoolId, ApiError> {
+) -> Result<(SchoolId, Vec<School>), ApiError> {
     let readable = Readable::of(&state.policy, &auth.actor);
     let mut schools = readable.schools.clone();
     let officers: Vec<UserId> = readable.officers.iter().copied().collect();
     schools.extend(state.store.schools_of_officers(&officers).await?);
-    match asked {
+    let choices: Vec<School> = state
+        .store
+        .schools()
+        .await?
+        .into_iter()
+        .filter(|s| readable.everywhere || schools.contains(&s.id))
+        .collect();
+    let school = match asked {
         Some(v) => {
             let id: SchoolId = v.parse().map_err(|_| ApiError::Field {
                 code: "invalid_field",
@@ -170,10 +182,11 @@ pub(super) async fn school_in_scope(
             if !readable.everywhere && !schools.contains(&id) {
                 return Err(ApiError::NotFound);
             }
-            Ok(id)
+            id
         }
-        None => schools.iter().next().copied().ok_or(ApiError::NotFound),
-    }
+        None => schools.iter().next().copied().ok_or(ApiError::NotFound)?,
+    };
+    Ok((school, choices))
 }
 
 fn share(part: u64, whole: u64) -> f64 {
@@ -194,7 +207,7 @@ pub async fn overcalling(
     require_grant(&state.policy, &auth.actor, Action::ReadOvercalling)?;
     let window = months(q.from.as_deref(), q.to.as_deref())?;
     let (from, to) = (window.from, window.to);
-    let school = school_in_scope(&state, &auth, q.school_id.as_deref()).await?;
+    let (school, schools) = school_in_scope(&state, &auth, q.school_id.as_deref()).await?;
     let (f, t) = (from.millis(), to.millis());
     let per_school = state.store.overcalling_counts(f, t).await?;
     // Every school with a staff request in range counts toward the median.
@@ -257,5 +270,6 @@ pub async fn overcalling(
         time_zone: zone.name().to_owned(),
         outcomes,
         weekly,
+        schools,
     }))
 }

@@ -141,6 +141,18 @@ async fn a_leader_reads_what_the_sro_does_at_their_school() -> anyhow::Result<()
         let (st, theirs) = s.get(Some(&sup.token), &lincoln_path).await?;
         assert_eq!(st, 200, "{name}: {theirs}");
         assert_eq!(theirs["own_officers_only"], true, "{name}");
+        // The schools they may pick among: their officers' two.
+        let picks: Vec<&str> = theirs["schools"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|x| x["name"].as_str())
+            .collect();
+        assert_eq!(
+            picks,
+            ["Lincoln High School", "Roosevelt Middle School"],
+            "{name}"
+        );
         let principal = s.login("principal.lincoln").await?;
         let (_, whole) = s.get(Some(&principal.token), &lincoln_path).await?;
         let (part, all) = (

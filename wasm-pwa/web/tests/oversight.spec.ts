@@ -117,6 +117,22 @@ test("the school leader reads what the SRO does on a typical day", async ({ page
   await shot(page, "desk-sro-activity");
 });
 
+test("a supervisor picks among their officers' schools", async ({ page }) => {
+  // sgt.alvarez supervises martinez at Lincoln and chen at Roosevelt, and
+  // has no schools of their own: the picker lists what the server allows.
+  await signIn(page, server.url, "sgt.alvarez", "Review queue");
+  await page.getByRole("navigation", { name: "Views" }).getByRole("button", { name: "SRO activity" }).click();
+  const picker = page.getByLabel("School");
+  await expect(picker.locator("option")).toHaveText(["Lincoln High School", "Roosevelt Middle School"]);
+  await picker.selectOption({ label: "Lincoln High School" });
+  // Patel (another supervisor's officer) serves Lincoln too.
+  await expect(page.locator("[data-own-officers]")).toBeVisible();
+  await expect(page.getByLabel("School")).toHaveValue(await page.getByLabel("School").locator("option", { hasText: "Lincoln" }).getAttribute("value") ?? "");
+  await axe(page, "sro-activity-supervisor");
+  await page.getByRole("navigation", { name: "Views" }).getByRole("button", { name: "Over-calling" }).click();
+  await expect(page.getByLabel("School").locator("option")).toHaveCount(2);
+});
+
 test("the analyst runs a report with suppressed cells and downloads it", async ({ page }) => {
   await signIn(page, server.url, "analyst.district", "Disaggregated report");
   // The newest ended school year is the default; the demo district fills it.

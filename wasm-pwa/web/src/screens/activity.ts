@@ -4,13 +4,14 @@
 // SRO started on their own. Charts with their tables; counts of records
 // only, every number the server's (client_core::activity).
 import type { Nav } from "../nav";
+import type { School } from "../api";
 import type { Tally } from "../wire/Tally";
 import type { Profile } from "../wire/Profile";
 import { chartWithTable } from "../charts";
 import { h } from "../ui";
 import { deskHeader, errorBox, monthWindow } from "./desk";
 
-type Activity = { school_id: string; from: string; to: string; time_zone: string; own_officers_only: boolean; profile: Profile };
+type Activity = { school_id: string; from: string; to: string; time_zone: string; own_officers_only: boolean; schools: School[]; profile: Profile };
 
 export function activityScreen(app: Nav, schoolId?: string): HTMLElement {
   const session = app.session!;
@@ -36,7 +37,8 @@ export function activityScreen(app: Nav, schoolId?: string): HTMLElement {
   function render(v: Activity): HTMLElement {
     const p = v.profile;
     const own = p.self_initiated;
-    const schools = session.user.schools;
+    // The server's list: a supervisor picks among their officers' schools.
+    const schools = v.schools;
     return h("div", { class: "desk" },
       h("form", { class: "controls", onsubmit: (e: Event) => { e.preventDefault(); void load(); } },
         schools.length > 1 ? [h("label", { for: "ac-school" }, "School"),

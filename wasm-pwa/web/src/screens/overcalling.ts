@@ -31,7 +31,8 @@ export function overcallingScreen(app: Nav, schoolId?: string): HTMLElement {
     ]);
 
   function render(v: Overcalling): HTMLElement {
-    const schools = session.user.schools;
+    // The server's list: a supervisor picks among their officers' schools.
+    const schools = v.schools;
     const stands = v.not_safety_share > v.district_median_share;
     const o = v.outcomes;
     return h("div", { class: "desk" },
