@@ -70,3 +70,5 @@ status-assigned = Being looked into
 status-closed = Closed
 file-another = Send a message
 check-status-link = Check on a message you sent
+nav-public = About the program
+nav-figures = The program's figures

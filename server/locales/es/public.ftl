@@ -68,3 +68,5 @@ status-assigned = En revisión
 status-closed = Cerrado
 file-another = Enviar un mensaje
 check-status-link = Consultar un mensaje que envió
+nav-public = Sobre el programa
+nav-figures = Las cifras del programa

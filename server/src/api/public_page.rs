@@ -105,6 +105,14 @@ fn page(words: &Words, path: &str, title: &str, body: Markup) -> Markup {
                     }
                 }
                 main { h1 { (title) } (body) }
+                footer {
+                    nav aria-label=(words.t("nav-public")) {
+                        ul.public-links {
+                            li { a href={ "/public/transparency?lang=" (words.tag()) } { (words.t("nav-figures")) } }
+                            li { a href={ "/public/complaints?lang=" (words.tag()) } { (words.t("file-another")) } }
+                        }
+                    }
+                }
             }
         }
     }
@@ -256,7 +264,6 @@ pub async fn status_page(
             input #code name="code" value=(code.unwrap_or_default()) autocomplete="off" autocapitalize="characters" spellcheck="false" required;
             button type="submit" { (words.t("status-check")) }
         }
-        p { a href={ "/public/complaints?lang=" (words.tag()) } { (words.t("file-another")) } }
     };
     Ok(answer(
         code_status,

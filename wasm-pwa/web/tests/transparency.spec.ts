@@ -42,6 +42,9 @@ test.describe("a parent on a phone, in Spanish", () => {
       await expect(section.getByRole("table")).toHaveCount(1);
     }
     await expect(page.getByRole("rowheader", { name: "Negro o afroamericano" })).toBeVisible();
+    // Nothing widens the page past the phone (hidden text in a sideways
+    // table, a chart's bars made it 751 px wide, and the phone zoomed out).
+    expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(360);
 
     // No count from 1 to 9: neither in a table cell nor anywhere in the text.
     const cells = await page.locator("[data-count]").evaluateAll((els) => els.map((e) => e.getAttribute("data-count") ?? ""));
@@ -64,9 +67,15 @@ test.describe("a parent on a phone, in Spanish", () => {
     expect(lines[0]).toBe("school_year,scope,dimension,category,measure,count,suppressed");
     expect(lines.length).toBe(1 + 3 + 5 + (8 + 4 + 4 + 3) * 6);
 
+    // Every public page leads to the figures and to the form.
+    await expect(page.getByRole("navigation", { name: "Sobre el programa" }).getByRole("link", { name: "Enviar un mensaje" })).toBeVisible();
     await page.getByRole("link", { name: "English" }).click();
     await expect(page.getByRole("heading", { level: 1 })).toContainText("School resource officers in our schools");
     await expect(page.getByRole("rowheader", { name: "Black or African American" })).toBeVisible();
     await axe(page, "transparency-en-phone");
+    await page.getByRole("navigation", { name: "About the program" }).getByRole("link", { name: "Send a message" }).click();
+    await expect(page.getByRole("heading", { level: 1 })).toHaveText("Tell us about a school resource officer");
+    await page.getByRole("link", { name: "The program's figures" }).click();
+    await expect(page.getByRole("heading", { level: 1 })).toContainText("School resource officers in our schools");
   });
 });

@@ -311,7 +311,6 @@ fn render(words: &Words, f: &Figures, newest: SchoolYear) -> Markup {
     let r = &f.requests;
     let per_100 =
         |c: Cell| per_100(c, f.totals[0]).map_or_else(|| "—".into(), |r| format!("{r:.1}"));
-    let lang = words.tag();
     html! {
         p { (words.t("tr-intro")) }
         p { (words.t("tr-unit")) }
@@ -366,7 +365,6 @@ fn render(words: &Words, f: &Figures, newest: SchoolYear) -> Markup {
         }
         p { a href={ "/public/transparency/" (f.year) ".csv" } download { (words.t("tr-csv")) } }
         (years_nav(words, newest, Some(f.year)))
-        p { a href={ "/public/complaints?lang=" (lang) } { (words.t("file-another")) } }
     }
 }
 
