@@ -25,6 +25,8 @@ pub struct RecordRow {
     pub would_warrant_911: Option<bool>,
     /// `client_core::record::not_a_safety_matter`.
     pub not_safety_matter: bool,
+    /// `Record::is_staff_request`.
+    pub staff_request: bool,
     pub actions: Vec<String>,
     pub flags: Vec<String>,
     pub needs_review: bool,
@@ -85,6 +87,7 @@ pub fn row(r: &Record, now: Timestamp, earlier: Option<Timestamp>) -> RecordRow 
         category: r.category.map(|x| x.as_str().into()),
         would_warrant_911: r.would_warrant_911,
         not_safety_matter: r.is_not_a_safety_matter(),
+        staff_request: r.is_staff_request(),
         actions: r.actions.iter().map(|a| a.as_str().into()).collect(),
         flags: f.iter().map(|x| x.code.as_str().into()).collect(),
         needs_review: needs_review(r, &f),

@@ -339,6 +339,12 @@ impl Record {
             && self.would_warrant_911 == Some(false)
     }
 
+    /// Whether school staff asked the SRO for this involvement (003 p7):
+    /// what the over-calling view and the public page count as a request.
+    pub fn is_staff_request(&self) -> bool {
+        self.initiated_by == Some(crate::vocabulary::InitiatedBy::SchoolStaff)
+    }
+
     /// `not_a_safety_matter` of this record.
     pub fn is_not_a_safety_matter(&self) -> bool {
         not_a_safety_matter(self.category, self.would_warrant_911)

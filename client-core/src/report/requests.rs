@@ -19,7 +19,8 @@
 //! the non-safety requests are published only beside a published one.
 
 use super::rates::percent;
-use super::{Cell, MIN_THRESHOLD};
+use super::{Cell, Dimension, MIN_THRESHOLD, Measure, Year};
+use crate::vocabulary::{Category, Source};
 
 const HIDDEN: Cell = Cell {
     count: None,
@@ -39,6 +40,28 @@ pub struct StaffRequests {
 }
 
 impl StaffRequests {
+    /// Publishes `requested` and `not_safety` beside `year`'s tables as
+    /// its family published them: under its grand total, and beside its
+    /// code-of-conduct interactions margin (the offense margins are every
+    /// source's, so the school records' are the ones).
+    pub fn beside(year: &Year, requested: u64, not_safety: u64, threshold: u64) -> Self {
+        let offense = year.table(
+            Source::SchoolRecord,
+            Dimension::Offense,
+            None,
+            Measure::Interactions,
+        );
+        let (total, code_of_conduct) = offense.map_or((HIDDEN, HIDDEN), |t| {
+            let at = Dimension::Offense
+                .categories()
+                .iter()
+                .position(|c| *c == Category::CodeOfConduct.as_str());
+            let coc = at.and_then(|i| t.cells.get(i)).map_or(HIDDEN, |row| row[0]);
+            (t.total, coc)
+        });
+        Self::suppress(total, code_of_conduct, requested, not_safety, threshold)
+    }
+
     /// Publishes `requested` and `not_safety` under `interactions` (already
     /// suppressed by the family) at `threshold`, beside the family's
     /// code-of-conduct interactions margin as published.

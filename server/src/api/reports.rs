@@ -171,6 +171,26 @@ pub async fn year_family(
     }))
 }
 
+/// The family of a closed `year`, kept once computed (`PublishedYears`):
+/// what every report and the public page answer from. A year counts only
+/// what the server received as submitted by its cutoff, so it never
+/// changes once closed.
+pub async fn kept_family(
+    state: &AppState,
+    year: SchoolYear,
+) -> Result<std::sync::Arc<Year>, ApiError> {
+    let threshold = state.settings.report_min_cell;
+    let (from, to, cutoff) = (year.start(), year.end(), year.cutoff());
+    Ok(state
+        .years
+        .family(
+            year,
+            threshold,
+            year_family(&state.store, from, to, cutoff, threshold),
+        )
+        .await?)
+}
+
 /// One of the year's tables.
 fn year_table(
     year: &Year,
@@ -226,10 +246,9 @@ pub async fn disaggregated(
 ) -> Result<Response, ApiError> {
     require_grant(&state.policy, &auth.actor, Action::ReadReport)?;
     let year = school_year(&q)?;
-    let (from, to) = (year.start(), year.end());
     // A year counts only what the server received as submitted by its
     // cutoff, so every answer for a closed year is the same forever.
-    let cutoff = year.cutoff();
+    let (from, to) = (year.start(), year.end());
     let crdc = match q.shape.as_deref() {
         None => false,
         Some("crdc") => true,
@@ -304,14 +323,7 @@ pub async fn disaggregated(
             },
         )])
         .await?;
-    let family = state
-        .years
-        .family(
-            year,
-            threshold,
-            year_family(&state.store, from, to, cutoff, threshold),
-        )
-        .await?;
+    let family = kept_family(&state, year).await?;
     if crdc {
         let body = crdc_csv(&family)?;
         return Ok(super::sheet::attachment(body, "fieldlog-crdc.csv"));

@@ -6,7 +6,6 @@ use super::entity::{record, record_student};
 use super::{Store, StoreError};
 pub use client_core::projection::{RecordRow, StudentRow};
 use client_core::report::Outcome;
-use client_core::vocabulary::InitiatedBy;
 use client_core::{RecordId, Timestamp};
 use sea_orm::sea_query::OnConflict;
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect, Set};
@@ -83,9 +82,7 @@ fn student_models(r: &RecordRow) -> Vec<record_student::ActiveModel> {
             o_physical_restraint: Set(o(Outcome::PhysicalRestraint)),
             o_mechanical_restraint: Set(o(Outcome::MechanicalRestraint)),
             o_use_of_force: Set(o(Outcome::UseOfForce)),
-            staff_requested: Set(
-                r.initiated_by.as_deref() == Some(InitiatedBy::SchoolStaff.as_str())
-            ),
+            staff_requested: Set(r.staff_request),
             not_safety_matter: Set(r.not_safety_matter),
         })
         .collect()

@@ -138,6 +138,7 @@ fn row(rng: &mut Rng, n: u64) -> RecordRow {
         staff_id: staff.then(|| format!("staff-{}", rng.below(40))),
         category: Some(category.as_str().into()),
         would_warrant_911: Some(w911),
+        staff_request: staff,
         not_safety_matter: client_core::record::not_a_safety_matter(Some(category), Some(w911)),
         outcomes: Outcome::ALL
             .iter()

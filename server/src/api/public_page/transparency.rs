@@ -15,14 +15,14 @@
 use super::{LangQuery, Words, page};
 use crate::api::AppState;
 use crate::api::error::ApiError;
-use crate::api::reports::year_family;
+use crate::api::reports::kept_family;
 use crate::api::sheet::{Sheet, attachment};
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use client_core::report::{Cell, Dimension, Measure, Outcome, StaffRequests, Year, per_100};
 use client_core::school_year::SchoolYear;
-use client_core::vocabulary::{Category, Source};
+use client_core::vocabulary::Source;
 use maud::{Markup, html};
 
 /// What the page counts, in its order: interactions, then what they led to.
@@ -97,23 +97,10 @@ fn figures(
             .collect();
         by.push((d, rows));
     }
-    let offense = table(Dimension::Offense, Measure::Interactions)?;
-    let code_of_conduct = Dimension::Offense
-        .categories()
-        .iter()
-        .position(|c| *c == Category::CodeOfConduct.as_str())
-        .and_then(|i| offense.cells.get(i))
-        .map_or(offense.total, |row| row[0]);
     Ok(Figures {
         year,
         threshold,
-        requests: StaffRequests::suppress(
-            totals[0],
-            code_of_conduct,
-            requested,
-            not_safety,
-            threshold,
-        ),
+        requests: StaffRequests::beside(family, requested, not_safety, threshold),
         totals,
         by,
     })
@@ -124,14 +111,7 @@ fn figures(
 async fn load(state: &AppState, year: SchoolYear) -> Result<Figures, ApiError> {
     let threshold = state.settings.report_min_cell;
     let (from, to, cutoff) = (year.start(), year.end(), year.cutoff());
-    let family = state
-        .years
-        .family(
-            year,
-            threshold,
-            year_family(&state.store, from, to, cutoff, threshold),
-        )
-        .await?;
+    let family = kept_family(state, year).await?;
     let counts = state
         .staff_requests
         .family(year, threshold, async {
