@@ -79,6 +79,18 @@ use client_core::vocabulary::*;
 use client_core::{DocKind, Record, RecordId, ReviewId, SchoolId, StudentKey, Timestamp, UserId};
 use fieldlog_tests::{Db, TestServer};
 
+/// The id of the first school in a `/me` answer whose name has `name`.
+pub fn school_id(me: &serde_json::Value, name: &str) -> String {
+    me["schools"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .find(|x| x["name"].as_str().is_some_and(|n| n.contains(name)))
+        .and_then(|x| x["id"].as_str())
+        .unwrap_or_default()
+        .to_owned()
+}
+
 pub fn now() -> Timestamp {
     Timestamp::from_millis(chrono::Utc::now().timestamp_millis())
 }

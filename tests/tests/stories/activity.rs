@@ -5,19 +5,9 @@
 //! for the same school and months; another school is not found; the read
 //! is logged.
 
+use super::school_id;
 use fieldlog_tests::{Db, TestServer};
 use serde_json::Value;
-
-fn school_id(me: &Value, name: &str) -> String {
-    me["schools"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .find(|x| x["name"].as_str().is_some_and(|n| n.contains(name)))
-        .and_then(|x| x["id"].as_str())
-        .unwrap_or_default()
-        .to_owned()
-}
 
 fn total(v: &Value, by: &str) -> u64 {
     v["profile"][by]

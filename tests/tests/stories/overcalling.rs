@@ -2,19 +2,8 @@
 //! district median and never another school; a supervisor sees their
 //! officers' schools; nothing about any student appears.
 
+use super::school_id;
 use fieldlog_tests::{Db, TestServer};
-use serde_json::Value;
-
-fn school_id(s: &Value, name: &str) -> String {
-    s["schools"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .find(|x| x["name"].as_str().is_some_and(|n| n.contains(name)))
-        .and_then(|x| x["id"].as_str())
-        .unwrap_or_default()
-        .to_owned()
-}
 
 #[tokio::test]
 async fn the_overcalling_view_shows_a_school_beside_the_district() -> anyhow::Result<()> {

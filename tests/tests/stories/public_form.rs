@@ -5,7 +5,8 @@
 
 use fieldlog_tests::{Db, TestServer};
 
-async fn page(
+/// A public page fetched as a browser in `lang` asks for it.
+pub(super) async fn page(
     s: &TestServer,
     path: &str,
     lang: &str,

@@ -6,6 +6,7 @@
 //! is not closed is refused.
 
 use super::now;
+use super::public_form::page;
 use client_core::school_year::SchoolYear;
 use fieldlog_tests::{Db, TestServer};
 use sea_orm::{ConnectionTrait, Statement};
@@ -15,21 +16,15 @@ use std::collections::HashMap;
 /// `(dimension, category, measure)` -> the published count, or `None`.
 type Sheet = HashMap<(String, String, String), Option<u64>>;
 
+/// A public page and its content type.
 async fn fetch(s: &TestServer, path: &str, lang: &str) -> anyhow::Result<(u16, String, String)> {
-    let r = s
-        .http
-        .get(s.url(path))
-        .header("accept-language", lang)
-        .send()
-        .await?;
-    let status = r.status().as_u16();
-    let kind = r
-        .headers()
+    let (status, body, headers) = page(s, path, lang).await?;
+    let kind = headers
         .get("content-type")
         .and_then(|v| v.to_str().ok())
         .unwrap_or_default()
         .to_string();
-    Ok((status, kind, r.text().await?))
+    Ok((status, kind, body))
 }
 
 fn sheet(body: &str, year: &str) -> anyhow::Result<Sheet> {

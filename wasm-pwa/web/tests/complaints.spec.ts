@@ -2,9 +2,8 @@
 // account, and checks on it with the tracking code; a commander assigns it
 // and closes it at the desk; the officer it is about cannot read the
 // complainant's contact details. axe on every page, at both sizes.
-import AxeBuilder from "@axe-core/playwright";
-import { expect, test, type Page } from "@playwright/test";
-import { apiToken, shot, signIn, startServer, type Server } from "./server";
+import { expect, test } from "@playwright/test";
+import { apiToken, axe, signIn, startServer, type Server } from "./server";
 
 let server: Server;
 test.beforeAll(async () => {
@@ -13,14 +12,6 @@ test.beforeAll(async () => {
 test.afterAll(async () => {
   await server?.stop();
 });
-
-async function axe(page: Page, name: string): Promise<void> {
-  const result = await new AxeBuilder({ page }).withTags(["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]).analyze();
-  const found = result.violations.map((v) => `${v.id}: ${v.help} (${v.nodes.map((n) => n.target.join(" ")).slice(0, 3).join(", ")})`);
-  expect(found, `axe violations on ${name}`).toEqual([]);
-  expect(result.passes.length, `axe checked ${name}`).toBeGreaterThan(5);
-  await shot(page, name);
-}
 
 test.describe.configure({ mode: "serial" });
 let code = "";

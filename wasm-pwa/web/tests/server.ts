@@ -4,7 +4,8 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { mkdtempSync, mkdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import type { Page } from "@playwright/test";
+import AxeBuilder from "@axe-core/playwright";
+import { expect, type Page } from "@playwright/test";
 
 export const PASSWORD = "fieldlog-demo-2026";
 const ROOT = resolve(import.meta.dirname, "../../..");
@@ -85,4 +86,13 @@ export async function apiToken(base: string, username: string): Promise<string> 
   });
   if (!res.ok) throw new Error(`login ${username}: ${res.status}`);
   return ((await res.json()) as { access_token: string }).access_token;
+}
+
+/** axe (WCAG 2.2 AA) finds nothing on the page as it is; then a full-page screenshot. */
+export async function axe(page: Page, name: string): Promise<void> {
+  const result = await new AxeBuilder({ page }).withTags(["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]).analyze();
+  const found = result.violations.map((v) => `${v.id}: ${v.help} (${v.nodes.map((n) => n.target.join(" ")).slice(0, 3).join(", ")})`);
+  expect(found, `axe violations on ${name}`).toEqual([]);
+  expect(result.passes.length, `axe checked ${name}`).toBeGreaterThan(5);
+  await shot(page, name);
 }

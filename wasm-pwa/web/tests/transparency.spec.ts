@@ -2,9 +2,8 @@
 // Spanish, with no account: charts beside tables, axe finds nothing, and no
 // count from 1 to 9 appears anywhere on it; the CSV is one tap away, and the
 // page switches to English.
-import AxeBuilder from "@axe-core/playwright";
 import { expect, test, type Page } from "@playwright/test";
-import { shot, startServer, type Server } from "./server";
+import { axe, startServer, type Server } from "./server";
 
 let server: Server;
 test.beforeAll(async () => {
@@ -13,14 +12,6 @@ test.beforeAll(async () => {
 test.afterAll(async () => {
   await server?.stop();
 });
-
-async function axe(page: Page, name: string): Promise<void> {
-  const result = await new AxeBuilder({ page }).withTags(["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]).analyze();
-  const found = result.violations.map((v) => `${v.id}: ${v.help} (${v.nodes.map((n) => n.target.join(" ")).slice(0, 3).join(", ")})`);
-  expect(found, `axe violations on ${name}`).toEqual([]);
-  expect(result.passes.length, `axe checked ${name}`).toBeGreaterThan(5);
-  await shot(page, name);
-}
 
 /// Every whole number the page shows as text that is not part of a
 /// decimal, a percentage or a year (2025-26): a count, wherever it is.
