@@ -30,6 +30,7 @@ pub mod period;
 pub mod projection;
 pub mod push;
 pub mod queue;
+pub mod reach;
 pub mod record;
 pub mod redaction;
 pub mod replica;

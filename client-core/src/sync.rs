@@ -22,9 +22,43 @@ pub const MAX_PULL_CHANGES: usize = 5_000;
 /// The most bytes of changes a device pushes in one request.
 pub const MAX_PUSH_BYTES: usize = 2 << 20;
 
-/// A position in the server's change log, opaque to devices.
+/// A position in the server's change log, opaque to devices: the low 40
+/// bits are the log's sequence number, the next 23 the stamp of the reach
+/// it was issued under (`reach::PullFilter::stamp`), so that a device whose
+/// reach changed pulls again from the start. The top bit stays clear: the
+/// store reads the position as a signed 64-bit number.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 pub struct Cursor(pub u64);
+
+impl Cursor {
+    const SEQ_BITS: u32 = 40;
+    const SEQ_MASK: u64 = (1 << Self::SEQ_BITS) - 1;
+    /// The stamp's bits, before shifting.
+    pub const STAMP_MASK: u32 = (1 << 23) - 1;
+    /// Past every change: a caller that only pushes pulls nothing.
+    pub const END: Cursor = Cursor(u64::MAX >> 1);
+
+    /// The cursor after log position `seq`, for a caller of reach `stamp`.
+    pub fn at(seq: u64, stamp: u32) -> Self {
+        Self((seq & Self::SEQ_MASK) | (u64::from(stamp & Self::STAMP_MASK) << Self::SEQ_BITS))
+    }
+
+    /// Where a pull continues for a caller whose reach stamp is now
+    /// `stamp`: after the cursor's position if it was issued under that
+    /// reach; from the start (0) for a fresh device or one whose reach
+    /// changed since, because it may now read records from before its
+    /// cursor; `None` (pull nothing) for `END`.
+    pub fn resume(cursor: Option<Cursor>, stamp: u32) -> Option<u64> {
+        match cursor {
+            None => Some(0),
+            Some(Self::END) => None,
+            Some(c) if (c.0 >> Self::SEQ_BITS) as u32 == stamp & Self::STAMP_MASK => {
+                Some(c.0 & Self::SEQ_MASK)
+            }
+            Some(_) => Some(0),
+        }
+    }
+}
 
 /// Device -> server.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]

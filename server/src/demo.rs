@@ -315,7 +315,7 @@ fn request(push: Vec<DocChanges>) -> SyncRequest {
     SyncRequest {
         version: PROTOCOL_VERSION,
         device: DEVICE,
-        cursor: Some(Cursor(u64::MAX >> 1)),
+        cursor: Some(Cursor::END),
         push,
     }
 }

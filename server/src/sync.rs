@@ -5,11 +5,14 @@
 
 use crate::store::StoreError;
 use crate::store::audit::Entry;
-use crate::store::documents::{NewChange, PullFilter, Reach, StoredDoc};
-use client_core::access::{Action, Actor, Policy, Scope};
+use crate::store::documents::{NewChange, StoredDoc};
+use client_core::access::{Actor, Policy};
 use client_core::document::DocId;
 use client_core::push::{Context, Held, Verdicts, judge};
-use client_core::sync::{DocChanges, PROTOCOL_VERSION, RefusalCode, SyncRequest, SyncResponse};
+use client_core::reach::pull_filter;
+use client_core::sync::{
+    Cursor, DocChanges, PROTOCOL_VERSION, RefusalCode, SyncRequest, SyncResponse,
+};
 use client_core::{DocKind, RecordId, Timestamp};
 use sea_orm::ConnectionTrait;
 use std::collections::{HashMap, HashSet};
@@ -28,33 +31,6 @@ pub struct Outcome {
     pub accepted_changes: usize,
     pub pulled_changes: usize,
     pub log: Vec<Entry>,
-}
-
-/// The officers and schools whose documents of each kind `actor` may pull,
-/// from the same policy table `decide` reads.
-pub fn pull_filter(policy: &Policy, actor: &Actor) -> PullFilter {
-    let mut clauses = Vec::new();
-    for kind in DocKind::ALL {
-        for reach in reach(policy, actor, Action::sync_read(*kind)) {
-            clauses.push((*kind, reach));
-        }
-    }
-    PullFilter { clauses }
-}
-
-/// The records `actor` may do `action` to, as conditions the store turns
-/// into SQL: the policy's grants for the role, bound to this actor.
-pub fn reach(policy: &Policy, actor: &Actor, action: Action) -> Vec<Reach> {
-    policy
-        .scopes(actor.role, action)
-        .into_iter()
-        .map(|scope| match scope {
-            Scope::OwnRecord => Reach::Officers(vec![actor.user]),
-            Scope::SupervisedOfficer => Reach::Officers(actor.supervises.clone()),
-            Scope::AssignedSchool => Reach::Schools(actor.schools.clone()),
-            Scope::Anywhere => Reach::Everywhere,
-        })
-        .collect()
 }
 
 pub async fn sync(
@@ -85,21 +61,27 @@ pub async fn sync(
     }
 
     let filter = pull_filter(state.policy, actor);
-    let cursor = request.cursor.map(|c| c.0 as i64).unwrap_or(0);
+    let stamp = filter.stamp();
     let window = client_core::retention::window_start(
         &store.calendar().await?,
         now,
         store.device_retention_periods().await?,
     );
-    let (pulled, next, more) = store
-        .pull(
-            &filter,
-            cursor,
-            client_core::sync::MAX_PULL_CHANGES as u64,
-            &echo,
-            window.millis(),
-        )
-        .await?;
+    let (pulled, next, more) = match Cursor::resume(request.cursor, stamp) {
+        Some(from) => {
+            let (pulled, next, more) = store
+                .pull(
+                    &filter,
+                    from as i64,
+                    client_core::sync::MAX_PULL_CHANGES as u64,
+                    &echo,
+                    window.millis(),
+                )
+                .await?;
+            (pulled, Cursor::at(next.max(0) as u64, stamp), more)
+        }
+        None => (Vec::new(), Cursor::END, false),
+    };
     // A device told its history was redacted gets the new generation now,
     // whatever its cursor or window: it carries its edits over at once.
     let mut pulled = pulled;
@@ -156,7 +138,7 @@ pub async fn sync(
     Ok(Outcome {
         response: SyncResponse {
             version: PROTOCOL_VERSION,
-            cursor: client_core::sync::Cursor(next.max(0) as u64),
+            cursor: next,
             accepted,
             refused,
             pull: groups,

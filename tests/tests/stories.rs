@@ -40,6 +40,8 @@ mod partition_ops;
 mod policy_reads;
 #[path = "stories/public_form.rs"]
 mod public_form;
+#[path = "stories/reach.rs"]
+mod reach;
 #[path = "stories/redaction.rs"]
 mod redaction;
 #[path = "stories/report.rs"]

@@ -34,7 +34,7 @@ pub async fn push_as_import(
         version: PROTOCOL_VERSION,
         device: IMPORT_DEVICE,
         // Nothing to pull: an import wants its own answer, not the log.
-        cursor: Some(client_core::sync::Cursor(u64::MAX >> 1)),
+        cursor: Some(client_core::sync::Cursor::END),
         push,
     };
     let outcome = crate::sync::sync(state.domain(), &auth.actor, request, at).await?;
@@ -269,7 +269,7 @@ pub async fn list(
         })
         .transpose()?;
     // The same grants `decide` reads, as SQL conditions.
-    let reach = crate::sync::reach(&state.policy, &auth.actor, Action::ReadRecord);
+    let reach = client_core::reach::reach(&state.policy, &auth.actor, Action::ReadRecord);
     let ids = state
         .store
         .list_records(&reach, school, from, to, before, PAGE)

@@ -3,8 +3,8 @@
 //! read, both straight from the policy.
 
 use super::error::ApiError;
-use crate::store::documents::Reach;
 use client_core::access::{Action, Actor, Policy};
+use client_core::reach::Reach;
 use client_core::{SchoolId, Timestamp, UserId};
 use std::collections::BTreeSet;
 
@@ -43,7 +43,7 @@ impl Readable {
             schools: BTreeSet::new(),
             everywhere: false,
         };
-        for reach in crate::sync::reach(policy, actor, Action::ReadRecord) {
+        for reach in client_core::reach::reach(policy, actor, Action::ReadRecord) {
             match reach {
                 Reach::Officers(ids) => r.officers.extend(ids),
                 Reach::Schools(ids) => r.schools.extend(ids),

@@ -32,19 +32,9 @@ pub struct NewChange {
     pub author: UserId,
 }
 
-/// Which changes a reader may pull: per document kind, the officers or
-/// schools whose documents it may read. Built from the access policy.
-#[derive(Clone, Debug, Default)]
-pub struct PullFilter {
-    pub clauses: Vec<(DocKind, Reach)>,
-}
-
-#[derive(Clone, Debug)]
-pub enum Reach {
-    Officers(Vec<UserId>),
-    Schools(Vec<SchoolId>),
-    Everywhere,
-}
+/// Who reaches what is the core's (`client_core::reach`); the store turns
+/// it into SQL.
+pub use client_core::reach::{PullFilter, Reach};
 
 #[derive(Clone, Debug)]
 pub struct Pulled {

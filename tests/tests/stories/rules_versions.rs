@@ -57,7 +57,7 @@ async fn push_from_old_app(
     let req = SyncRequest {
         version: PROTOCOL_VERSION,
         device,
-        cursor: Some(client_core::sync::Cursor(u64::MAX >> 1)),
+        cursor: Some(client_core::sync::Cursor::END),
         push,
     };
     Ok(s.sync_once(&officer.token, req.encode()).await?.0)
@@ -245,7 +245,7 @@ async fn a_reopened_record_cannot_fall_back_to_the_old_rules() -> anyhow::Result
             SyncRequest {
                 version: PROTOCOL_VERSION,
                 device,
-                cursor: Some(client_core::sync::Cursor(u64::MAX >> 1)),
+                cursor: Some(client_core::sync::Cursor::END),
                 push,
             }
             .encode()
