@@ -55,6 +55,9 @@ closed_set!(
         RecordTraining = "record_training",
         /// Register and remove webhooks, and read their deliveries.
         ManageWebhooks = "manage_webhooks",
+        /// Record the agreements (MOUs) between an agency and a district,
+        /// and read them (`agreement`).
+        ManageAgreements = "manage_agreements",
     }
 );
 
@@ -91,6 +94,7 @@ impl Action {
                 | Self::ReadTraining
                 | Self::RecordTraining
                 | Self::ManageWebhooks
+                | Self::ManageAgreements
         )
     }
 }
@@ -122,6 +126,17 @@ closed_set!(
 );
 
 impl View {
+    /// Whether this view shows everything `other` shows: each view is the
+    /// one before it with less taken out (Full, Supervisor, Pseudonymised).
+    pub fn shows_at_least(self, other: View) -> bool {
+        let rank = |v: View| match v {
+            View::Pseudonymised => 0,
+            View::Supervisor => 1,
+            View::Full => 2,
+        };
+        rank(self) >= rank(other)
+    }
+
     /// The student-value sources this view may contain.
     pub fn sources(self) -> &'static [Source] {
         match self {
@@ -251,6 +266,9 @@ impl Policy {
                 g(Admin, RecordTraining, Anywhere),
                 // Webhooks (issue 21): the admin's, for their organisation.
                 g(Admin, ManageWebhooks, Anywhere),
+                // Agreements (issue 21): the admin of either party records
+                // them (`agreement::may_record`).
+                g(Admin, ManageAgreements, Anywhere),
             ],
             views: vec![
                 (Sro, View::Full),
@@ -318,6 +336,45 @@ impl Policy {
     ) -> Option<View> {
         self.view(actor, facts)
             .filter(|v| status == Status::Submitted || *v != View::Pseudonymised)
+    }
+
+    /// Whether this table grants nothing `ceiling` does not, and shows no
+    /// role more of a record than `ceiling` does.
+    pub fn is_within(&self, ceiling: &Policy) -> bool {
+        self.grants.iter().all(|g| ceiling.grants.contains(g))
+            && self.views.iter().all(|(role, view)| {
+                ceiling
+                    .views
+                    .iter()
+                    .any(|(r, v)| r == role && v.shows_at_least(*view))
+            })
+    }
+
+    /// What both tables allow: the grants they share, and for each role the
+    /// narrower of its two views (none if either has none).
+    pub fn meet(&self, other: &Policy) -> Policy {
+        let grants = self
+            .grants
+            .iter()
+            .filter(|g| other.grants.contains(g))
+            .copied()
+            .collect();
+        let views = self
+            .views
+            .iter()
+            .filter_map(|(role, mine)| {
+                let theirs = other.views.iter().find(|(r, _)| r == role)?.1;
+                Some((
+                    *role,
+                    if mine.shows_at_least(theirs) {
+                        theirs
+                    } else {
+                        *mine
+                    },
+                ))
+            })
+            .collect();
+        Policy { grants, views }
     }
 
     /// The documents of a record that `actor` may receive by sync.

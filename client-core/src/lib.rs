@@ -10,6 +10,7 @@
 
 pub mod access;
 pub mod activity;
+pub mod agreement;
 pub mod closed_set;
 pub mod complaint;
 pub mod desk;

@@ -47,6 +47,7 @@ const TABLE: &[(Role, &[(Action, &str)])] = {
                 (ReadTraining, "AFAF"),
                 (RecordTraining, "FFFF"),
                 (ManageWebhooks, "FFFF"),
+                (ManageAgreements, "FFFF"),
             ],
         ),
         (
@@ -75,6 +76,7 @@ const TABLE: &[(Role, &[(Action, &str)])] = {
                 (ReadTraining, "AFAF"),
                 (RecordTraining, "AFAF"),
                 (ManageWebhooks, "FFFF"),
+                (ManageAgreements, "FFFF"),
             ],
         ),
         (
@@ -103,6 +105,7 @@ const TABLE: &[(Role, &[(Action, &str)])] = {
                 (ReadTraining, "FFFF"),
                 (RecordTraining, "FFFF"),
                 (ManageWebhooks, "FFFF"),
+                (ManageAgreements, "FFFF"),
             ],
         ),
         (
@@ -131,6 +134,7 @@ const TABLE: &[(Role, &[(Action, &str)])] = {
                 (ReadTraining, "FFFF"),
                 (RecordTraining, "FFFF"),
                 (ManageWebhooks, "FFFF"),
+                (ManageAgreements, "FFFF"),
             ],
         ),
         (
@@ -159,6 +163,7 @@ const TABLE: &[(Role, &[(Action, &str)])] = {
                 (ReadTraining, "AAAA"),
                 (RecordTraining, "AAAA"),
                 (ManageWebhooks, "AAAA"),
+                (ManageAgreements, "AAAA"),
             ],
         ),
         (
@@ -187,6 +192,7 @@ const TABLE: &[(Role, &[(Action, &str)])] = {
                 (ReadTraining, "FFFF"),
                 (RecordTraining, "FFFF"),
                 (ManageWebhooks, "FFFF"),
+                (ManageAgreements, "FFFF"),
             ],
         ),
         (
@@ -215,6 +221,7 @@ const TABLE: &[(Role, &[(Action, &str)])] = {
                 (ReadTraining, "AAAA"),
                 (RecordTraining, "FFFF"),
                 (ManageWebhooks, "FFFF"),
+                (ManageAgreements, "FFFF"),
             ],
         ),
     ]

@@ -21,6 +21,7 @@ mod m20261207_000015_complaints;
 mod m20261207_000016_training;
 mod m20261207_000017_webhooks;
 mod m20261207_000018_report_requests;
+mod m20261207_000019_agreements;
 
 #[derive(Debug)]
 pub struct Migrator;
@@ -47,6 +48,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261207_000016_training::Migration),
             Box::new(m20261207_000017_webhooks::Migration),
             Box::new(m20261207_000018_report_requests::Migration),
+            Box::new(m20261207_000019_agreements::Migration),
         ]
     }
 }

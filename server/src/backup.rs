@@ -63,6 +63,7 @@ macro_rules! each_table {
             $f::<training::Entity>($src, $dst).await?,
             $f::<webhook::Entity>($src, $dst).await?,
             $f::<webhook_delivery::Entity>($src, $dst).await?,
+            $f::<agreement::Entity>($src, $dst).await?,
         ]
     };
 }

@@ -8,6 +8,8 @@ mod accounts;
 mod activity;
 #[path = "stories/admin.rs"]
 mod admin;
+#[path = "stories/agreements.rs"]
+mod agreements;
 #[path = "stories/audit.rs"]
 mod audit;
 #[path = "stories/audit_query.rs"]

@@ -52,7 +52,7 @@ pub async fn activity(
     auth: Auth,
     Query(q): Query<ActivityQuery>,
 ) -> Result<Json<Activity>, ApiError> {
-    require_grant(&state.policy, &auth.actor, Action::ReadOvercalling)?;
+    require_grant(&auth.policy, &auth.actor, Action::ReadOvercalling)?;
     let window = months(q.from.as_deref(), q.to.as_deref())?;
     let (school, schools) = school_in_scope(&state, &auth, q.school_id.as_deref()).await?;
     let zone = state
@@ -61,10 +61,10 @@ pub async fn activity(
         .await?
         .map(|s| s.zone())
         .unwrap_or_default();
-    // A leader reads every record at their school; a supervisor only their
+    // A leader counts every record at their school; a supervisor only their
     // officers', so at a school other officers also serve (another agency's
     // among them) the profile counts their officers' records alone.
-    let readable = Readable::of(&state.policy, &auth.actor);
+    let readable = Readable::counted(&auth.policy, &auth.actor);
     let only: Option<Vec<UserId>> = (!readable.everywhere && !readable.schools.contains(&school))
         .then(|| readable.officers.iter().copied().collect());
     let entries = state

@@ -45,7 +45,7 @@ fn refused(r: AdminRefusal) -> ApiError {
 /// The caller may administer; answers with their organisation (`None` for
 /// the deployment's own admin), which bounds what they manage.
 pub(super) async fn admin(state: &AppState, auth: &Auth) -> Result<Option<uuid::Uuid>, ApiError> {
-    require_grant(&state.policy, &auth.actor, Action::ManageDirectory)?;
+    require_grant(&auth.policy, &auth.actor, Action::ManageDirectory)?;
     Ok(state
         .store
         .admin_user(auth.actor.user)

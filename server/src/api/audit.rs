@@ -118,8 +118,8 @@ impl AuditQuery {
     }
 }
 
-fn require(state: &AppState, auth: &Auth) -> Result<(), ApiError> {
-    if state
+fn require(auth: &Auth) -> Result<(), ApiError> {
+    if auth
         .policy
         .decide(&auth.actor, None, Action::ReadAuditLog)
         .is_allowed()
@@ -152,7 +152,7 @@ pub async fn list(
     auth: Auth,
     Query(q): Query<AuditQuery>,
 ) -> Result<Response, ApiError> {
-    require(&state, &auth)?;
+    require(&auth)?;
     let (filter, csv) = (q.filter()?, q.csv()?);
     let entries = state.store.access_log(&filter, PAGE).await?;
     log_view(
@@ -220,7 +220,7 @@ async fn verify_with(
     held: &[Checkpoint],
     endpoint: &str,
 ) -> Result<Json<Verification>, ApiError> {
-    require(state, auth)?;
+    require(auth)?;
     let v = state.store.verify_access_log(held).await?;
     let purpose = format!("checkpoints held: {}", held.len());
     log_view(state, auth, "verify_audit_log", endpoint, purpose).await?;
@@ -296,7 +296,7 @@ pub async fn checkpoints(
     State(state): State<AppState>,
     auth: Auth,
 ) -> Result<Json<Checkpoints>, ApiError> {
-    require(&state, &auth)?;
+    require(&auth)?;
     let head = state.store.access_log_head().await?;
     export(&state, &auth, "GET /api/v1/audit/checkpoints", head).await
 }
@@ -309,7 +309,7 @@ pub async fn make_checkpoint(
     State(state): State<AppState>,
     auth: Auth,
 ) -> Result<Json<Checkpoints>, ApiError> {
-    require(&state, &auth)?;
+    require(&auth)?;
     let head = state.store.checkpoint_access_log().await?;
     export(&state, &auth, "POST /api/v1/audit/checkpoints", head).await
 }

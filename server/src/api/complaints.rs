@@ -25,7 +25,7 @@ use uuid::Uuid;
 /// The caller as a complaint handler, or 403 for a role that neither
 /// manages nor investigates complaints.
 async fn handler(state: &AppState, auth: &Auth) -> Result<Handler, ApiError> {
-    let (policy, actor) = (&state.policy, &auth.actor);
+    let (policy, actor) = (&auth.policy, &auth.actor);
     require_any_grant(
         policy,
         actor,
@@ -312,7 +312,7 @@ pub async fn people(State(state): State<AppState>, auth: Auth) -> Result<Json<Pe
             username: username.clone(),
             display_name: display_name.clone(),
         };
-        if !state
+        if !auth
             .policy
             .scopes(role, Action::InvestigateComplaints)
             .is_empty()
@@ -373,7 +373,7 @@ pub async fn add_event(
                 named.push(Candidate {
                     user: *u,
                     org,
-                    investigates: !state
+                    investigates: !auth
                         .policy
                         .scopes(role, Action::InvestigateComplaints)
                         .is_empty(),

@@ -161,7 +161,7 @@ pub(super) async fn school_in_scope(
     auth: &Auth,
     asked: Option<&str>,
 ) -> Result<(SchoolId, Vec<School>), ApiError> {
-    let readable = Readable::of(&state.policy, &auth.actor);
+    let readable = Readable::counted(&auth.policy, &auth.actor);
     let mut schools = readable.schools.clone();
     let officers: Vec<UserId> = readable.officers.iter().copied().collect();
     schools.extend(state.store.schools_of_officers(&officers).await?);
@@ -204,7 +204,7 @@ pub async fn overcalling(
     auth: Auth,
     Query(q): Query<OvercallingQuery>,
 ) -> Result<Json<Overcalling>, ApiError> {
-    require_grant(&state.policy, &auth.actor, Action::ReadOvercalling)?;
+    require_grant(&auth.policy, &auth.actor, Action::ReadOvercalling)?;
     let window = months(q.from.as_deref(), q.to.as_deref())?;
     let (from, to) = (window.from, window.to);
     let (school, schools) = school_in_scope(&state, &auth, q.school_id.as_deref()).await?;

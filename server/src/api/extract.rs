@@ -9,12 +9,18 @@ use crate::auth::stamp_digest;
 use axum::extract::FromRequestParts;
 use axum::http::header::AUTHORIZATION;
 use axum::http::request::Parts;
-use client_core::Actor;
+use client_core::{Actor, Policy};
+use std::sync::Arc;
 
 /// A signed-in caller.
 #[derive(Clone, Debug)]
 pub struct Auth {
     pub actor: Actor,
+    /// The policy table the caller works under today: the federal default,
+    /// or what the agreements in force for their organisation leave of it
+    /// (`client_core::agreement::policy_for`). Read at every request, so a
+    /// new agreement binds in every process at once.
+    pub policy: Arc<Policy>,
 }
 
 impl FromRequestParts<AppState> for Auth {
@@ -50,8 +56,27 @@ impl FromRequestParts<AppState> for Auth {
         }
         let actor = state.store.actor(user.id, user.role).await?;
         tracing::Span::current().record("user", tracing::field::display(user.id));
-        Ok(Auth { actor })
+        let policy = policy_of(state, user.organization).await?;
+        Ok(Auth { actor, policy })
     }
+}
+
+/// The policy table a member of `org` works under today (`Auth::policy`).
+/// Days are UTC days: an agreement takes effect at midnight UTC.
+pub async fn policy_of(state: &AppState, org: Option<uuid::Uuid>) -> Result<Arc<Policy>, ApiError> {
+    let agreements = match org {
+        Some(org) => state.store.agreements(Some(org)).await?,
+        None => Vec::new(),
+    };
+    if agreements.is_empty() {
+        return Ok(state.policy.clone());
+    }
+    let today = chrono::Utc::now().date_naive();
+    Ok(Arc::new(client_core::agreement::policy_for(
+        &agreements,
+        org,
+        today,
+    )))
 }
 
 impl Auth {

@@ -37,7 +37,7 @@ pub async fn push_as_import(
         cursor: Some(client_core::sync::Cursor::END),
         push,
     };
-    let outcome = crate::sync::sync(state.domain(), &auth.actor, request, at).await?;
+    let outcome = crate::sync::sync(state.domain(&auth.policy), &auth.actor, request, at).await?;
     Ok(outcome.response.refused.into_iter().next())
 }
 
@@ -63,7 +63,7 @@ pub(super) async fn docs_for(
         officer: account.officer,
         school: account.school,
     };
-    let Some(view) = state.policy.view(&auth.actor, &facts) else {
+    let Some(view) = auth.policy.view(&auth.actor, &facts) else {
         return Ok(None);
     };
     let server = actor_id(UserId::from_u128(0), DeviceId::from_u128(0));
@@ -94,7 +94,7 @@ pub(super) async fn docs_for(
         review: review.map(load).transpose()?,
     };
     let record = docs.read()?;
-    let Some(view) = state
+    let Some(view) = auth
         .policy
         .view_in_status(&auth.actor, &facts, record.status)
     else {
@@ -245,7 +245,7 @@ pub async fn list(
     auth: Auth,
     Query(q): Query<ListQuery>,
 ) -> Result<Json<Page>, ApiError> {
-    if state.policy.decide(&auth.actor, None, Action::ListRecords) != Decision::Allow {
+    if auth.policy.decide(&auth.actor, None, Action::ListRecords) != Decision::Allow {
         return Err(ApiError::Forbidden);
     }
     let school = q
@@ -269,7 +269,7 @@ pub async fn list(
         })
         .transpose()?;
     // The same grants `decide` reads, as SQL conditions.
-    let reach = client_core::reach::reach(&state.policy, &auth.actor, Action::ReadRecord);
+    let reach = client_core::reach::reach(&auth.policy, &auth.actor, Action::ReadRecord);
     let ids = state
         .store
         .list_records(&reach, school, from, to, before, PAGE)
@@ -320,7 +320,7 @@ pub async fn create(
         officer: record.officer_id,
         school: record.school_id,
     };
-    match state
+    match auth
         .policy
         .decide(&auth.actor, Some(&facts), Action::CreateRecord)
     {
@@ -340,7 +340,7 @@ pub async fn create(
                 officer: d.officer,
                 school: d.school,
             };
-            state.policy.view(&auth.actor, &facts).is_some()
+            auth.policy.view(&auth.actor, &facts).is_some()
         });
     match judge_new_record_id(record.id, existing, at) {
         NewRecordId::Use => {}

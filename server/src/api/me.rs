@@ -33,6 +33,7 @@ pub async fn me_view(state: &AppState, actor: &Actor) -> Result<MeView, ApiError
         .user(actor.user)
         .await?
         .ok_or(ApiError::Unauthenticated)?;
+    let policy = super::extract::policy_of(state, user.organization).await?;
     let schools = state
         .store
         .schools()
@@ -46,8 +47,8 @@ pub async fn me_view(state: &AppState, actor: &Actor) -> Result<MeView, ApiError
         role: actor.role,
         schools,
         supervises: actor.supervises.clone(),
-        actions: client_core::desk::granted(&state.policy, actor.role),
-        desk_views: client_core::desk::views(&state.policy, actor.role),
+        actions: client_core::desk::granted(&policy, actor.role),
+        desk_views: client_core::desk::views(&policy, actor.role),
     })
 }
 

@@ -2,6 +2,7 @@
 
 pub mod activity;
 pub mod admin;
+pub mod agreements;
 pub mod audit;
 pub mod auth;
 pub mod complaints;
@@ -57,6 +58,8 @@ pub struct AppState {
     pub store: Store,
     pub keys: Keys,
     pub settings: Arc<Settings>,
+    /// The federal default: the table of a caller with no agreement in
+    /// force (each request's own is `Auth::policy`).
     pub policy: Arc<Policy>,
     pub metrics: Option<PrometheusHandle>,
     /// Closed years' report families, kept once computed.
@@ -67,10 +70,12 @@ pub struct AppState {
 }
 
 impl AppState {
-    pub fn domain(&self) -> crate::sync::Domain<'_> {
+    /// The sync and redaction use cases' dependencies, under the caller's
+    /// policy (`Auth::policy`).
+    pub fn domain<'a>(&'a self, policy: &'a Policy) -> crate::sync::Domain<'a> {
         crate::sync::Domain {
             store: &self.store,
-            policy: &self.policy,
+            policy,
         }
     }
 }
@@ -114,6 +119,10 @@ pub fn router(state: AppState) -> Router {
             get(webhooks::list).post(webhooks::create),
         )
         .route("/admin/webhooks/{id}", delete(webhooks::delete))
+        .route(
+            "/agreements",
+            get(agreements::list).post(agreements::create),
+        )
         .route("/admin/webhooks/{id}/deliveries", get(webhooks::deliveries))
         .route("/me", get(me::me))
         .route("/sync", post(sync::sync))

@@ -66,6 +66,8 @@ use utoipa::OpenApi;
         super::webhooks::list,
         super::webhooks::delete,
         super::webhooks::deliveries,
+        super::agreements::list,
+        super::agreements::create,
     ),
     components(schemas(super::error::ErrorBody))
 )]

@@ -90,7 +90,7 @@ fn periods(cal: &PeriodCalendar) -> Periods {
     responses((status = 200, body = Periods), (status = 401, body = super::error::ErrorBody), (status = 403, body = super::error::ErrorBody)))]
 pub async fn get(State(state): State<AppState>, auth: Auth) -> Result<Json<Periods>, ApiError> {
     require_any_grant(
-        &state.policy,
+        &auth.policy,
         &auth.actor,
         &[Action::RunReviewQueue, Action::ConfigureReviewPeriods],
     )?;
@@ -104,7 +104,7 @@ pub async fn put(
     auth: Auth,
     ApiJson(body): ApiJson<CalendarBody>,
 ) -> Result<Json<Periods>, ApiError> {
-    require_grant(&state.policy, &auth.actor, Action::ConfigureReviewPeriods)?;
+    require_grant(&auth.policy, &auth.actor, Action::ConfigureReviewPeriods)?;
     let cal = PeriodCalendar::new(
         body.starts
             .into_iter()

@@ -67,8 +67,15 @@ pub async fn create(
             vec![],
         )
     };
-    let done = match crate::redaction::redact(state.domain(), &auth.actor, record, &reason, at, log)
-        .await?
+    let done = match crate::redaction::redact(
+        state.domain(&auth.policy),
+        &auth.actor,
+        record,
+        &reason,
+        at,
+        log,
+    )
+    .await?
     {
         Ok(done) => done,
         Err(Refused::NotFound) => return Err(ApiError::NotFound),

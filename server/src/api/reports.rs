@@ -244,7 +244,7 @@ pub async fn disaggregated(
     headers: HeaderMap,
     Query(q): Query<ReportQuery>,
 ) -> Result<Response, ApiError> {
-    require_grant(&state.policy, &auth.actor, Action::ReadReport)?;
+    require_grant(&auth.policy, &auth.actor, Action::ReadReport)?;
     let year = school_year(&q)?;
     // A year counts only what the server received as submitted by its
     // cutoff, so every answer for a closed year is the same forever.

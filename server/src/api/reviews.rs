@@ -150,7 +150,7 @@ pub async fn queue(
     auth: Auth,
     Query(q): Query<QueueQuery>,
 ) -> Result<Json<Queue>, ApiError> {
-    require_grant(&state.policy, &auth.actor, Action::RunReviewQueue)?;
+    require_grant(&auth.policy, &auth.actor, Action::RunReviewQueue)?;
     let at = now();
     let calendar = state.store.calendar().await?;
     let period = period_asked(&calendar, q.period.as_deref(), at)?;
@@ -162,7 +162,7 @@ pub async fn queue(
     // Running a queue is a district-wide grant; whose records it holds is
     // whose records the caller may read (a supervisor: their officers'). A
     // queue is per officer, so a school-wide read grant adds none.
-    let readable = Readable::of(&state.policy, &auth.actor);
+    let readable = Readable::of(&auth.policy, &auth.actor);
     let officers: Vec<UserId> = if readable.everywhere {
         counted.iter().map(|(o, _, _)| *o).collect()
     } else {
@@ -185,7 +185,7 @@ pub async fn queue(
         .copied()
         .filter(|o| {
             client_core::training::may(
-                &state.policy,
+                &auth.policy,
                 &auth.actor,
                 org,
                 *o,
@@ -233,7 +233,7 @@ pub async fn queue(
             school: account.school,
         };
         // The SQL scope is the caller's officers; the policy has the last word.
-        if state.policy.view(&auth.actor, &facts).is_none() {
+        if auth.policy.view(&auth.actor, &facts).is_none() {
             continue;
         }
         let docs = RecordDocs {
@@ -378,7 +378,7 @@ pub async fn create(
         officer: account.officer,
         school: account.school,
     };
-    match state
+    match auth
         .policy
         .decide(&auth.actor, Some(&facts), Action::WriteReview)
     {
@@ -461,7 +461,7 @@ pub async fn add_meeting(
     auth: Auth,
     ApiJson(new): ApiJson<NewMeeting>,
 ) -> Result<(StatusCode, Json<Meeting>), ApiError> {
-    require_grant(&state.policy, &auth.actor, Action::RecordReviewMeeting)?;
+    require_grant(&auth.policy, &auth.actor, Action::RecordReviewMeeting)?;
     let calendar = state.store.calendar().await?;
     period_asked(&calendar, Some(&new.period), now())?;
     let held_on = chrono::NaiveDate::parse_from_str(&new.held_on, "%Y-%m-%d").map_err(|_| {
@@ -499,7 +499,7 @@ pub async fn add_meeting(
     }
     // The school must be one whose records the supervisor's officers keep;
     // any other is not theirs to know of.
-    let readable = Readable::of(&state.policy, &auth.actor);
+    let readable = Readable::of(&auth.policy, &auth.actor);
     let officers: Vec<UserId> = readable.officers.iter().copied().collect();
     let schools = state.store.schools_of_officers(&officers).await?;
     if !readable.everywhere && !schools.contains(&new.school_id) {
@@ -526,7 +526,7 @@ pub async fn meetings(
     auth: Auth,
     Query(q): Query<MeetingsQuery>,
 ) -> Result<Json<Vec<Meeting>>, ApiError> {
-    require_grant(&state.policy, &auth.actor, Action::RecordReviewMeeting)?;
+    require_grant(&auth.policy, &auth.actor, Action::RecordReviewMeeting)?;
     let calendar = state.store.calendar().await?;
     let period = period_asked(&calendar, q.period.as_deref(), now())?;
     Ok(Json(

@@ -53,6 +53,20 @@ impl Readable {
         r
     }
 
+    /// Whose records the aggregate views (over-calling, activity) count:
+    /// a leader's own schools, a supervisor's own officers, as DOMAIN.md
+    /// section 3 gives those views, whatever an agreement leaves of
+    /// row-level reads (an MOU may withhold records from the school and
+    /// keep the over-calling view); everywhere only for a role that reads
+    /// records everywhere.
+    pub fn counted(policy: &Policy, actor: &Actor) -> Self {
+        Self {
+            officers: actor.supervises.iter().copied().collect(),
+            schools: actor.schools.iter().copied().collect(),
+            everywhere: Self::of(policy, actor).everywhere,
+        }
+    }
+
     /// Whether every record of `officer` is readable.
     pub fn officer(&self, officer: UserId) -> bool {
         self.everywhere || self.officers.contains(&officer)

@@ -33,7 +33,7 @@ pub async fn sync(
     let span = tracing::Span::current();
     span.record("pushed", request.push.len());
     let now = super::now();
-    let outcome = crate::sync::sync(state.domain(), &auth.actor, request, now).await?;
+    let outcome = crate::sync::sync(state.domain(&auth.policy), &auth.actor, request, now).await?;
     span.record("accepted", outcome.response.accepted.len());
     span.record("refused", outcome.response.refused.len());
     span.record("pulled", outcome.pulled_changes);

@@ -40,7 +40,7 @@ async fn officers(
         .filter(|(_, _, _, role)| *role == Role::Sro)
         .map(|(id, username, _, _)| (UserId(id), username))
         // `members` is the caller's organisation, so the officer's is the same.
-        .filter(|(id, _)| may(&state.policy, &auth.actor, org, *id, org, action))
+        .filter(|(id, _)| may(&auth.policy, &auth.actor, org, *id, org, action))
         .collect())
 }
 
@@ -114,7 +114,7 @@ pub async fn list(
     auth: Auth,
     Query(q): Query<ListQuery>,
 ) -> Result<Json<Vec<CourseOut>>, ApiError> {
-    super::scope::require_grant(&state.policy, &auth.actor, Action::ReadTraining)?;
+    super::scope::require_grant(&auth.policy, &auth.actor, Action::ReadTraining)?;
     let mut readable: Vec<UserId> = officers(&state, &auth, Action::ReadTraining)
         .await?
         .into_iter()
@@ -151,7 +151,7 @@ pub async fn create(
     auth: Auth,
     ApiJson(body): ApiJson<NewCourse>,
 ) -> Result<(StatusCode, Json<CourseOut>), ApiError> {
-    super::scope::require_grant(&state.policy, &auth.actor, Action::RecordTraining)?;
+    super::scope::require_grant(&auth.policy, &auth.actor, Action::RecordTraining)?;
     let officer = UserId(body.officer_id);
     if !officers(&state, &auth, Action::RecordTraining)
         .await?
@@ -219,7 +219,7 @@ pub async fn compliance(
     State(state): State<AppState>,
     auth: Auth,
 ) -> Result<Json<Vec<ComplianceLine>>, ApiError> {
-    super::scope::require_grant(&state.policy, &auth.actor, Action::ReadTraining)?;
+    super::scope::require_grant(&auth.policy, &auth.actor, Action::ReadTraining)?;
     let readable = officers(&state, &auth, Action::ReadTraining).await?;
     let ids: Vec<UserId> = readable.iter().map(|(o, _)| *o).collect();
     let mut by = standings(&state, &ids).await?;

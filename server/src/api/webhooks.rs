@@ -22,7 +22,7 @@ pub const MAX_PER_ORGANIZATION: usize = 10;
 
 /// The caller's organisation, once their grant is checked.
 async fn admin(state: &AppState, auth: &Auth) -> Result<Option<Uuid>, ApiError> {
-    require_grant(&state.policy, &auth.actor, Action::ManageWebhooks)?;
+    require_grant(&auth.policy, &auth.actor, Action::ManageWebhooks)?;
     Ok(state
         .store
         .membership(auth.actor.user)

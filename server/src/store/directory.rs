@@ -19,6 +19,7 @@ pub struct User {
     pub disabled: bool,
     pub locked_until: Option<i64>,
     pub device_epoch: i32,
+    pub organization: Option<Uuid>,
 }
 
 #[derive(Clone, Debug, serde::Serialize, utoipa::ToSchema)]
@@ -59,6 +60,7 @@ fn to_user(m: user::Model) -> Result<User, StoreError> {
         disabled: m.disabled,
         locked_until: m.locked_until,
         device_epoch: m.device_epoch,
+        organization: m.organization_id,
     })
 }
 

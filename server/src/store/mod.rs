@@ -9,6 +9,7 @@
 
 pub mod activity;
 pub mod admin;
+pub mod agreements;
 pub mod audit;
 pub mod audit_query;
 pub mod auth;

@@ -11,7 +11,7 @@ use serde_json::{Value, json};
 const NEW_PASSWORD: &str = "Ox-lantern quietly folds 73 maps";
 const RESET_PASSWORD: &str = "Harbor violins drift past 19 cranes";
 
-async fn org_of(s: &TestServer, admin: &str, kind: &str) -> anyhow::Result<String> {
+pub(super) async fn org_of(s: &TestServer, admin: &str, kind: &str) -> anyhow::Result<String> {
     let (st, orgs) = s.get(Some(admin), "/api/v1/admin/organizations").await?;
     anyhow::ensure!(st == 200, "organizations: {st} {orgs}");
     orgs.as_array()

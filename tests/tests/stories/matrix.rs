@@ -84,7 +84,15 @@ fn edit_as(base: &mut Document, record: &Record, by: UserId) -> DocChanges {
 async fn every_cell_of_the_access_matrix_matches_the_policy() -> anyhow::Result<()> {
     for db in Db::all() {
         let s = TestServer::start(&db).await?;
-        let policy = Policy::federal_default();
+        every_cell(&s, db.name(), &Policy::federal_default()).await?;
+    }
+    Ok(())
+}
+
+/// Runs every cell against `s`, whose every caller works under `policy`
+/// (the federal default, or an agreement's: `agreements`).
+pub(super) async fn every_cell(s: &TestServer, name: &str, policy: &Policy) -> anyhow::Result<()> {
+    {
         let own_sro = s.login("sro.martinez").await?;
         let other_sro = s.login("sro.okafor").await?;
         // One submitted record of each officer, at their own school: a
@@ -146,7 +154,7 @@ async fn every_cell_of_the_access_matrix_matches_the_policy() -> anyhow::Result<
         });
         callers.push(Caller {
             label: "expired token",
-            token: Some(expired_token(&s, own_sro.user)?),
+            token: Some(expired_token(s, own_sro.user)?),
             actor: None,
         });
 
@@ -180,7 +188,16 @@ async fn every_cell_of_the_access_matrix_matches_the_policy() -> anyhow::Result<
                 &mut t,
                 "GET /admin/webhooks".into(),
                 st,
-                expected(&policy, c, None, Action::ManageWebhooks, 403),
+                expected(policy, c, None, Action::ManageWebhooks, 403),
+                &body,
+            );
+            // GET /agreements: the admins' of either party.
+            let (st, body) = s.get(tok, "/api/v1/agreements").await?;
+            check(
+                &mut t,
+                "GET /agreements".into(),
+                st,
+                expected(policy, c, None, Action::ManageAgreements, 403),
                 &body,
             );
             // GET /reviews/queue: a district-wide grant; its items are scoped
@@ -190,7 +207,7 @@ async fn every_cell_of_the_access_matrix_matches_the_policy() -> anyhow::Result<
                 &mut t,
                 "GET /reviews/queue".into(),
                 st,
-                expected(&policy, c, None, Action::RunReviewQueue, 403),
+                expected(policy, c, None, Action::RunReviewQueue, 403),
                 &body,
             );
             // GET /dashboards/overcalling: a grant of its own; which schools
@@ -200,7 +217,7 @@ async fn every_cell_of_the_access_matrix_matches_the_policy() -> anyhow::Result<
                 &mut t,
                 "GET /dashboards/overcalling".into(),
                 st,
-                expected(&policy, c, None, Action::ReadOvercalling, 403),
+                expected(policy, c, None, Action::ReadOvercalling, 403),
                 &body,
             );
             // GET /dashboards/activity: read under the over-calling grant.
@@ -209,7 +226,7 @@ async fn every_cell_of_the_access_matrix_matches_the_policy() -> anyhow::Result<
                 &mut t,
                 "GET /dashboards/activity".into(),
                 st,
-                expected(&policy, c, None, Action::ReadOvercalling, 403),
+                expected(policy, c, None, Action::ReadOvercalling, 403),
                 &body,
             );
             // GET /reports/disaggregated: the analyst's grant.
@@ -220,14 +237,14 @@ async fn every_cell_of_the_access_matrix_matches_the_policy() -> anyhow::Result<
                 &mut t,
                 "GET /reports/disaggregated".into(),
                 st,
-                expected(&policy, c, None, Action::ReadReport, 403),
+                expected(policy, c, None, Action::ReadReport, 403),
                 &body,
             );
             // GET /review-periods: whoever runs a queue or sets the calendar.
             let (st, body) = s.get(tok, "/api/v1/review-periods").await?;
             let want = match (
-                expected(&policy, c, None, Action::RunReviewQueue, 403),
-                expected(&policy, c, None, Action::ConfigureReviewPeriods, 403),
+                expected(policy, c, None, Action::RunReviewQueue, 403),
+                expected(policy, c, None, Action::ConfigureReviewPeriods, 403),
             ) {
                 (401, _) => 401,
                 (200, _) | (_, 200) => 200,
@@ -250,7 +267,7 @@ async fn every_cell_of_the_access_matrix_matches_the_policy() -> anyhow::Result<
                 &mut t,
                 "PUT /review-periods".into(),
                 st,
-                expected(&policy, c, None, Action::ConfigureReviewPeriods, 403),
+                expected(policy, c, None, Action::ConfigureReviewPeriods, 403),
                 &body,
             );
             // GET /reviews/meetings: the supervisor's own meetings only.
@@ -259,7 +276,7 @@ async fn every_cell_of_the_access_matrix_matches_the_policy() -> anyhow::Result<
                 &mut t,
                 "GET /reviews/meetings".into(),
                 st,
-                expected(&policy, c, None, Action::RecordReviewMeeting, 403),
+                expected(policy, c, None, Action::RecordReviewMeeting, 403),
                 &body,
             );
             // GET /incidents (list), and nothing listed that the policy would hide.
@@ -268,7 +285,7 @@ async fn every_cell_of_the_access_matrix_matches_the_policy() -> anyhow::Result<
                 &mut t,
                 "GET /incidents".into(),
                 st,
-                expected(&policy, c, None, Action::ListRecords, 404),
+                expected(policy, c, None, Action::ListRecords, 404),
                 &body,
             );
             if st == 200 {
@@ -303,7 +320,7 @@ async fn every_cell_of_the_access_matrix_matches_the_policy() -> anyhow::Result<
                 // GET /incidents/{id}, through the view the record's status
                 // allows (a school leader never sees a draft).
                 let read_want = match (
-                    expected(&policy, c, Some(&facts), Action::ReadRecord, 404),
+                    expected(policy, c, Some(&facts), Action::ReadRecord, 404),
                     &c.actor,
                 ) {
                     (200, Some(a)) if policy.view_in_status(a, &facts, r.status).is_none() => 404,
@@ -343,7 +360,7 @@ async fn every_cell_of_the_access_matrix_matches_the_policy() -> anyhow::Result<
                     school: r.school_id,
                 };
                 let want =
-                    match expected(&policy, c, Some(&create_facts), Action::CreateRecord, 403) {
+                    match expected(policy, c, Some(&create_facts), Action::CreateRecord, 403) {
                         200 => 201,
                         other => other,
                     };
@@ -358,7 +375,7 @@ async fn every_cell_of_the_access_matrix_matches_the_policy() -> anyhow::Result<
                     &body,
                 );
                 // POST /reviews on the record.
-                let want = match expected(&policy, c, Some(&facts), Action::WriteReview, 404) {
+                let want = match expected(policy, c, Some(&facts), Action::WriteReview, 404) {
                     200 => 201,
                     other => other,
                 };
@@ -372,7 +389,7 @@ async fn every_cell_of_the_access_matrix_matches_the_policy() -> anyhow::Result<
                 check(&mut t, format!("POST /reviews on {which}"), st, want, &body);
                 // POST /reviews/meetings at the record's school: a supervisor's
                 // own officers' schools only; another is not theirs to know of.
-                let want = match expected(&policy, c, None, Action::RecordReviewMeeting, 403) {
+                let want = match expected(policy, c, None, Action::RecordReviewMeeting, 403) {
                     200 => {
                         let theirs = c.actor.as_ref().is_some_and(|a| {
                             officer_schools.iter().any(|(o, schools)| {
@@ -415,7 +432,7 @@ async fn every_cell_of_the_access_matrix_matches_the_policy() -> anyhow::Result<
                         .post_raw(tok, "/api/v1/sync", "application/octet-stream", vec![1, 0])
                         .await?;
                     check(&mut t, "POST /sync".into(), st, 401, &body);
-                    redaction_cell(&s, &policy, c, r, which, &mut t).await?;
+                    redaction_cell(s, policy, c, r, which, &mut t).await?;
                     continue;
                 };
                 let mut base = Document::load(
@@ -461,7 +478,7 @@ async fn every_cell_of_the_access_matrix_matches_the_policy() -> anyhow::Result<
                 }
                 // Last: a redaction starts a new generation, after which the
                 // owner's sync cell above would be superseded.
-                redaction_cell(&s, &policy, c, r, which, &mut t).await?;
+                redaction_cell(s, policy, c, r, which, &mut t).await?;
             }
             // The auditor's endpoints.
             for path in ["/api/v1/audit", "/api/v1/audit/verify"] {
@@ -470,7 +487,7 @@ async fn every_cell_of_the_access_matrix_matches_the_policy() -> anyhow::Result<
                     &mut t,
                     format!("GET {path}"),
                     st,
-                    expected(&policy, c, None, Action::ReadAuditLog, 404),
+                    expected(policy, c, None, Action::ReadAuditLog, 404),
                     &body,
                 );
             }
@@ -478,21 +495,21 @@ async fn every_cell_of_the_access_matrix_matches_the_policy() -> anyhow::Result<
         assert!(
             t.failures.is_empty(),
             "{}: {} of {} cells wrong:\n{}",
-            db.name(),
+            name,
             t.failures.len(),
             t.cells,
             t.failures.join("\n")
         );
         assert_eq!(
             t.cells,
-            // GET /me, /me/sessions, /admin/webhooks, /reviews/queue,
+            // GET /me, /me/sessions, /admin/webhooks, /agreements, /reviews/queue,
             // /dashboards/overcalling, /dashboards/activity,
             // /reports/disaggregated, /review-periods (GET and PUT),
             // /reviews/meetings, /incidents, /audit, /audit/verify, then for
             // the own and the other record: GET /incidents/{id}, GET
             // /incidents/{id}/history, POST /incidents, POST /reviews, POST
             // /reviews/meetings, POST /sync, POST /incidents/{id}/redactions.
-            callers.len() * 27,
+            callers.len() * 28,
             "every caller x endpoint x object ran"
         );
     }

@@ -1,0 +1,171 @@
+//! Agreements (MOUs, issue 21; 003 p2): the memorandum between an agency
+//! and a district, its annual review, where the public reads it, and the
+//! access policy table it binds.
+//!
+//! DOMAIN.md section 3's table is what federal guidance allows; an agreement
+//! may share less, never more (`Policy::is_within`), so an MOU can take a
+//! role's reads away but cannot, say, hand supervisors school-record values
+//! (34 CFR 99.33) or sync a document to a role it was partitioned away from.
+//! Nor may it take away what keeps the program accountable: the admin's
+//! directory and agreements (or nobody could ever replace it) and the
+//! auditor's access log (`KEPT`).
+//!
+//! Which table applies to a user: every pair without an agreement in force
+//! keeps the federal default, and a user works under the meet of the
+//! agreements in force that their organisation is a party to
+//! (`policy_for`). A leader of a district served by two agencies, one of
+//! whose MOUs withholds row-level reads, thus loses them for both: the
+//! narrower reading, until the policy can be chosen per record.
+
+use crate::access::{Action, Policy};
+use crate::vocabulary::Role;
+use chrono::{Days, NaiveDate};
+use serde::{Deserialize, Serialize};
+use thiserror::Error;
+use uuid::Uuid;
+
+/// Grants no agreement may take away.
+pub const KEPT: &[(Role, Action)] = &[
+    (Role::Admin, Action::ManageDirectory),
+    (Role::Admin, Action::ManageAgreements),
+    (Role::Auditor, Action::ReadAuditLog),
+];
+
+/// The longest an agreement may go between reviews: 003 p2 asks the
+/// district to review it "on an annual basis" (a leap year's worth).
+pub const REVIEW_WITHIN_DAYS: u64 = 366;
+
+/// An agreement as recorded.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Agreement {
+    pub id: Uuid,
+    pub agency: Uuid,
+    pub district: Uuid,
+    pub effective_from: NaiveDate,
+    pub review_by: NaiveDate,
+    pub published_url: String,
+    pub policy: Policy,
+    /// When it was recorded (milliseconds): of two taking effect the same
+    /// day, the later recorded is in force.
+    pub recorded_at: i64,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Error)]
+pub enum AgreementProblem {
+    #[error("the review is due after the agreement takes effect")]
+    ReviewBeforeEffect,
+    #[error(
+        "an agreement is reviewed every year: review_by at most {REVIEW_WITHIN_DAYS} days after effective_from"
+    )]
+    ReviewTooLate,
+    #[error("the public copy's address must be an https:// URL")]
+    Url,
+    #[error("an agreement may share less than the federal default, never more: {0}")]
+    Widens(String),
+    #[error("no agreement may take away {0}")]
+    TakesAway(String),
+}
+
+impl AgreementProblem {
+    /// The request field at fault.
+    pub fn field(&self) -> &'static str {
+        match self {
+            Self::ReviewBeforeEffect | Self::ReviewTooLate => "review_by",
+            Self::Url => "published_url",
+            Self::Widens(_) | Self::TakesAway(_) => "policy",
+        }
+    }
+}
+
+/// Whether an agreement may be recorded as given.
+pub fn check(
+    effective_from: NaiveDate,
+    review_by: NaiveDate,
+    published_url: &str,
+    policy: &Policy,
+) -> Result<(), AgreementProblem> {
+    if review_by <= effective_from {
+        return Err(AgreementProblem::ReviewBeforeEffect);
+    }
+    if effective_from
+        .checked_add_days(Days::new(REVIEW_WITHIN_DAYS))
+        .is_some_and(|latest| review_by > latest)
+    {
+        return Err(AgreementProblem::ReviewTooLate);
+    }
+    let url = published_url.trim();
+    let host = url.strip_prefix("https://").unwrap_or_default();
+    if host.is_empty()
+        || host.starts_with('/')
+        || url.len() > 2_000
+        || url.contains(char::is_whitespace)
+    {
+        return Err(AgreementProblem::Url);
+    }
+    let ceiling = Policy::federal_default();
+    if let Some(g) = policy.grants.iter().find(|g| !ceiling.grants.contains(g)) {
+        return Err(AgreementProblem::Widens(format!(
+            "{} {} ({})",
+            g.role, g.action, g.scope
+        )));
+    }
+    if !policy.is_within(&ceiling) {
+        return Err(AgreementProblem::Widens("a role's view of a record".into()));
+    }
+    if let Some((role, action)) = KEPT
+        .iter()
+        .find(|(role, action)| policy.scopes(*role, *action).is_empty())
+    {
+        return Err(AgreementProblem::TakesAway(format!("{role} {action}")));
+    }
+    Ok(())
+}
+
+/// Whether an admin of `admin` (none: the deployment's own) may record or
+/// read an agreement between `agency` and `district`: one of the parties'.
+pub fn may_record(admin: Option<Uuid>, agency: Uuid, district: Uuid) -> bool {
+    admin.is_none_or(|a| a == agency || a == district)
+}
+
+/// The agreement in force between each pair on `today`: of those taking
+/// effect by then, the latest to take effect (then the latest recorded).
+pub fn in_force(agreements: &[Agreement], today: NaiveDate) -> Vec<&Agreement> {
+    let mut newest: Vec<&Agreement> = Vec::new();
+    for a in agreements.iter().filter(|a| a.effective_from <= today) {
+        let key = |x: &Agreement| (x.effective_from, x.recorded_at, x.id);
+        match newest
+            .iter_mut()
+            .find(|n| (n.agency, n.district) == (a.agency, a.district))
+        {
+            Some(n) if key(n) < key(a) => *n = a,
+            Some(_) => {}
+            None => newest.push(a),
+        }
+    }
+    newest
+}
+
+/// The table a member of `org` (none: the deployment's own staff) works
+/// under on `today`: the meet of the agreements in force that `org` is a
+/// party to, or the federal default where there is none.
+pub fn policy_for(agreements: &[Agreement], org: Option<Uuid>, today: NaiveDate) -> Policy {
+    let Some(org) = org else {
+        return Policy::federal_default();
+    };
+    in_force(agreements, today)
+        .into_iter()
+        .filter(|a| a.agency == org || a.district == org)
+        .fold(Policy::federal_default(), |p, a| p.meet(&a.policy))
+}
+
+/// Whether `agreement` is in force on `today` with its review past due:
+/// flagged to the admins until a reviewed agreement replaces it.
+pub fn review_overdue(agreements: &[Agreement], agreement: &Agreement, today: NaiveDate) -> bool {
+    agreement.review_by < today
+        && in_force(agreements, today)
+            .iter()
+            .any(|a| a.id == agreement.id)
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,78 @@
+//! Agreements as stored (issue 21): one row each, never changed; which one
+//! binds whom is `client_core::agreement`'s to say.
+
+use super::audit::Entry;
+use super::entity::agreement;
+use super::{Store, StoreError};
+use client_core::agreement::Agreement;
+use sea_orm::sea_query::Condition;
+use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, Set};
+use uuid::Uuid;
+
+fn to_agreement(m: agreement::Model) -> Result<Agreement, StoreError> {
+    let damaged = |what: &str| StoreError::Damaged(format!("agreement {}: {what}", m.id));
+    Ok(Agreement {
+        id: m.id,
+        agency: m.agency_id,
+        district: m.district_id,
+        effective_from: m
+            .effective_from
+            .parse()
+            .map_err(|_| damaged("effective_from"))?,
+        review_by: m.review_by.parse().map_err(|_| damaged("review_by"))?,
+        policy: serde_json::from_str(&m.policy).map_err(|_| damaged("policy"))?,
+        published_url: m.published_url,
+        recorded_at: m.recorded_at,
+    })
+}
+
+impl Store {
+    /// The agreements `org` is a party to (every one for `None`), oldest
+    /// recorded first. Every signed-in request reads its organisation's,
+    /// so an agreement binds in every process from the moment it is stored.
+    pub async fn agreements(&self, org: Option<Uuid>) -> Result<Vec<Agreement>, StoreError> {
+        let mut q = agreement::Entity::find();
+        if let Some(org) = org {
+            q = q.filter(
+                Condition::any()
+                    .add(agreement::Column::AgencyId.eq(org))
+                    .add(agreement::Column::DistrictId.eq(org)),
+            );
+        }
+        q.order_by_asc(agreement::Column::RecordedAt)
+            .order_by_asc(agreement::Column::Id)
+            .all(self.db())
+            .await?
+            .into_iter()
+            .map(to_agreement)
+            .collect()
+    }
+
+    /// Stores an agreement, with the admin's access-log entry.
+    pub async fn add_agreement(
+        &self,
+        a: &Agreement,
+        by: client_core::UserId,
+        log: Entry,
+    ) -> Result<(), StoreError> {
+        let policy = serde_json::to_string(&a.policy)
+            .map_err(|e| StoreError::Damaged(format!("agreement policy: {e}")))?;
+        let w = self.begin_write().await?;
+        agreement::ActiveModel {
+            id: Set(a.id),
+            agency_id: Set(a.agency),
+            district_id: Set(a.district),
+            effective_from: Set(a.effective_from.to_string()),
+            review_by: Set(a.review_by.to_string()),
+            published_url: Set(a.published_url.clone()),
+            policy: Set(policy),
+            recorded_by: Set(by.0),
+            recorded_at: Set(a.recorded_at),
+        }
+        .insert(&w.tx)
+        .await?;
+        let signed = self.log_access_in(&w, &[log]).await?;
+        w.commit().await?;
+        self.anchored_by(signed)
+    }
+}
