@@ -58,6 +58,9 @@ closed_set!(
         /// Record the agreements (MOUs) between an agency and a district,
         /// and read them (`agreement`).
         ManageAgreements = "manage_agreements",
+        /// Read the annual program assessment of one's organisation
+        /// (`assessment`).
+        ReadAssessment = "read_assessment",
     }
 );
 
@@ -95,6 +98,7 @@ impl Action {
                 | Self::RecordTraining
                 | Self::ManageWebhooks
                 | Self::ManageAgreements
+                | Self::ReadAssessment
         )
     }
 }
@@ -153,6 +157,7 @@ impl View {
 
 /// One line of the policy table.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 pub struct Grant {
     pub role: Role,
     pub action: Action,
@@ -161,6 +166,7 @@ pub struct Grant {
 
 /// The policy: grants plus which view each role reads records through.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 pub struct Policy {
     pub grants: Vec<Grant>,
     pub views: Vec<(Role, View)>,
@@ -269,6 +275,10 @@ impl Policy {
                 // Agreements (issue 21): the admin of either party records
                 // them (`agreement::may_record`).
                 g(Admin, ManageAgreements, Anywhere),
+                // The annual assessment (issue 21; 003 p10): for command
+                // staff and the district.
+                g(Commander, ReadAssessment, Anywhere),
+                g(Analyst, ReadAssessment, Anywhere),
             ],
             views: vec![
                 (Sro, View::Full),

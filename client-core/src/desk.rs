@@ -22,6 +22,10 @@ closed_set!(
         Directory = "directory",
         /// Complaints and feedback from the public.
         Complaints = "complaints",
+        /// The agreements (MOUs) between the agency and the district.
+        Agreements = "agreements",
+        /// The annual program assessment.
+        Assessment = "assessment",
     }
 );
 
@@ -37,6 +41,8 @@ impl DeskView {
             Self::Audit => Action::ReadAuditLog,
             Self::Directory => Action::ManageDirectory,
             Self::Complaints => Action::InvestigateComplaints,
+            Self::Agreements => Action::ManageAgreements,
+            Self::Assessment => Action::ReadAssessment,
         }
     }
 }
@@ -74,10 +80,10 @@ mod tests {
                 &[Queue, Overcalling, Activity, Complaints],
             ),
             (Role::SchoolLeader, &[Overcalling, Activity]),
-            (Role::Analyst, &[Report]),
-            (Role::Admin, &[Directory]),
+            (Role::Analyst, &[Report, Assessment]),
+            (Role::Admin, &[Directory, Agreements]),
             (Role::Auditor, &[Audit]),
-            (Role::Commander, &[Complaints]),
+            (Role::Commander, &[Complaints, Assessment]),
         ];
         for (role, want) in cases {
             assert_eq!(views(&p, role), want, "{role}");

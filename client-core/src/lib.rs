@@ -11,6 +11,9 @@
 pub mod access;
 pub mod activity;
 pub mod agreement;
+// Suppressed like reports, which are published by the server only.
+#[cfg(not(target_arch = "wasm32"))]
+pub mod assessment;
 pub mod closed_set;
 pub mod complaint;
 pub mod desk;

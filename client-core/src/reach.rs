@@ -5,7 +5,8 @@
 //! The stamp exists because a cursor alone cannot tell a device that it now
 //! may read records older than its cursor: a supervisor given a new officer,
 //! a school leader given a school, or an agreement coming into force that
-//! widens a role. The server issues every cursor under the caller's reach
+//! widens a role, or the deployment lengthening how long phones keep
+//! records. The server issues every cursor under the caller's reach
 //! stamp (`sync::Cursor::at`), and a cursor issued under another reach pulls
 //! from the start (`sync::Cursor::resume`).
 
@@ -61,7 +62,10 @@ impl PullFilter {
     /// from the start. Two different reaches share a stamp with odds of one
     /// in eight million; the cost would be a device that misses older
     /// records until its reach changes again.
-    pub fn stamp(&self) -> u32 {
+    ///
+    /// `retention` is the deployment's device retention setting (in
+    /// periods): lengthened, the devices are owed older records too.
+    pub fn stamp(&self, retention: u32) -> u32 {
         let mut clauses: Vec<(DocKind, Vec<u8>)> = self
             .clauses
             .iter()
@@ -69,6 +73,10 @@ impl PullFilter {
             .collect();
         clauses.sort();
         let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+        for b in retention.to_le_bytes() {
+            h ^= u64::from(b);
+            h = h.wrapping_mul(0x0000_0100_0000_01b3);
+        }
         for (kind, bytes) in clauses {
             for b in kind.as_str().bytes().chain([0xff]).chain(bytes) {
                 h ^= u64::from(b);

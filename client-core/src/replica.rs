@@ -107,6 +107,8 @@ struct Pending {
     answered: BTreeSet<RecordId>,
     /// Documents this reply replaced with a new generation (`redaction`).
     replaced: BTreeSet<DocId>,
+    /// Records a pull restarted under another reach let go (`reach`).
+    restart_dropped: Vec<RecordId>,
 }
 
 #[derive(Debug)]
@@ -241,6 +243,9 @@ impl Replica {
     fn set_summary(&mut self, s: Summary) {
         let b = summary::bucket(s.id);
         let slot = &mut self.index[b as usize];
+        // Back on the device (a pull restarted under another reach sends
+        // again what the user may still read): written, not deleted.
+        self.dropped.remove(&s.id);
         if slot.get(&s.id) != Some(&s) {
             if s.state == SyncStatus::SavedOnDevice {
                 self.unsynced.insert(s.id);

@@ -38,9 +38,19 @@ impl Cursor {
     /// Past every change: a caller that only pushes pulls nothing.
     pub const END: Cursor = Cursor(u64::MAX >> 1);
 
-    /// The cursor after log position `seq`, for a caller of reach `stamp`.
-    pub fn at(seq: u64, stamp: u32) -> Self {
-        Self((seq & Self::SEQ_MASK) | (u64::from(stamp & Self::STAMP_MASK) << Self::SEQ_BITS))
+    /// The cursor after log position `seq`, for a caller of reach `stamp`;
+    /// `None` past the 2^40th change, which a cursor cannot say.
+    pub fn at(seq: u64, stamp: u32) -> Option<Self> {
+        (seq <= Self::SEQ_MASK)
+            .then(|| Self(seq | (u64::from(stamp & Self::STAMP_MASK) << Self::SEQ_BITS)))
+    }
+
+    /// Whether a device that held `before` is told by `after` that its
+    /// reach changed: the pull restarted from the beginning, and what the
+    /// device holds that does not come back is no longer its user's. A
+    /// fresh device (no cursor) holds nothing to let go.
+    pub fn restarted(before: Option<Cursor>, after: Cursor) -> bool {
+        before.is_some_and(|b| b != Self::END && b.0 >> Self::SEQ_BITS != after.0 >> Self::SEQ_BITS)
     }
 
     /// Where a pull continues for a caller whose reach stamp is now

@@ -48,6 +48,7 @@ const TABLE: &[(Role, &[(Action, &str)])] = {
                 (RecordTraining, "FFFF"),
                 (ManageWebhooks, "FFFF"),
                 (ManageAgreements, "FFFF"),
+                (ReadAssessment, "FFFF"),
             ],
         ),
         (
@@ -77,6 +78,7 @@ const TABLE: &[(Role, &[(Action, &str)])] = {
                 (RecordTraining, "AFAF"),
                 (ManageWebhooks, "FFFF"),
                 (ManageAgreements, "FFFF"),
+                (ReadAssessment, "FFFF"),
             ],
         ),
         (
@@ -106,6 +108,7 @@ const TABLE: &[(Role, &[(Action, &str)])] = {
                 (RecordTraining, "FFFF"),
                 (ManageWebhooks, "FFFF"),
                 (ManageAgreements, "FFFF"),
+                (ReadAssessment, "FFFF"),
             ],
         ),
         (
@@ -135,6 +138,7 @@ const TABLE: &[(Role, &[(Action, &str)])] = {
                 (RecordTraining, "FFFF"),
                 (ManageWebhooks, "FFFF"),
                 (ManageAgreements, "FFFF"),
+                (ReadAssessment, "AAAA"),
             ],
         ),
         (
@@ -164,6 +168,7 @@ const TABLE: &[(Role, &[(Action, &str)])] = {
                 (RecordTraining, "AAAA"),
                 (ManageWebhooks, "AAAA"),
                 (ManageAgreements, "AAAA"),
+                (ReadAssessment, "FFFF"),
             ],
         ),
         (
@@ -193,6 +198,7 @@ const TABLE: &[(Role, &[(Action, &str)])] = {
                 (RecordTraining, "FFFF"),
                 (ManageWebhooks, "FFFF"),
                 (ManageAgreements, "FFFF"),
+                (ReadAssessment, "FFFF"),
             ],
         ),
         (
@@ -222,6 +228,7 @@ const TABLE: &[(Role, &[(Action, &str)])] = {
                 (RecordTraining, "FFFF"),
                 (ManageWebhooks, "FFFF"),
                 (ManageAgreements, "FFFF"),
+                (ReadAssessment, "AAAA"),
             ],
         ),
     ]

@@ -347,3 +347,79 @@ fn a_push_cut_at_the_budget_never_separates_a_records_two_documents() {
         assert_eq!(phone.status(id), SyncStatus::Synced);
     }
 }
+
+/// The records of `n` contacts by the officer, as a server would pull them.
+fn pulled_records(ids: &[u128]) -> Vec<DocChanges> {
+    let mut source = Replica::new(OFFICER, DeviceId::from_u128(0xd9));
+    for id in ids {
+        let mut r = routine();
+        r.id = client_core::RecordId::from_u128(*id);
+        source.create(&r, now()).unwrap();
+    }
+    SyncRequest::decode(&source.prepare_sync(), usize::MAX)
+        .unwrap()
+        .push
+}
+
+fn pull_reply(cursor: Cursor, pull: Vec<DocChanges>, more: bool) -> Vec<u8> {
+    SyncResponse {
+        version: PROTOCOL_VERSION,
+        cursor,
+        accepted: vec![],
+        refused: vec![],
+        pull,
+        more,
+        retain_from: None,
+    }
+    .encode()
+}
+
+#[test]
+fn a_pull_restarted_under_another_reach_replaces_what_the_device_held() {
+    let (a, b) = (0x0a, 0x0b);
+    let (kept, lost, local) = (0x1001, 0x1002, 0x1003);
+    let id = client_core::RecordId::from_u128;
+    let mut phone = Replica::new(OFFICER, PHONE);
+    let both = pulled_records(&[kept, lost]);
+    let report = phone
+        .receive_sync(&pull_reply(Cursor::at(5, a).unwrap(), both.clone(), false))
+        .unwrap();
+    assert_eq!(report.received.len(), 4);
+    // A record written here and not pushed yet.
+    let mut mine = routine();
+    mine.id = id(local);
+    phone.create(&mine, now()).unwrap();
+
+    // Under the same reach, a reply that leaves records out drops nothing.
+    let quiet = phone
+        .receive_sync(&pull_reply(Cursor::at(6, a).unwrap(), vec![], false))
+        .unwrap();
+    assert_eq!(quiet.dropped, 0);
+
+    // Under another reach the server pulls from the start: what the phone
+    // held goes, and what comes back (one record, on the first of two
+    // pages) is all it holds of the server's.
+    let again: Vec<DocChanges> = both
+        .iter()
+        .filter(|d| d.doc.record == id(kept))
+        .cloned()
+        .collect();
+    let first = phone
+        .receive_sync(&pull_reply(Cursor::at(9, b).unwrap(), again, true))
+        .unwrap();
+    assert_eq!(first.dropped, 1);
+    let last = phone
+        .receive_sync(&pull_reply(Cursor::at(12, b).unwrap(), vec![], false))
+        .unwrap();
+    assert_eq!(last.dropped, 0);
+    let mut held = phone.record_ids();
+    held.sort();
+    assert_eq!(held, vec![id(kept), id(local)], "the unpushed record stays");
+    assert_eq!(phone.record(id(kept)).unwrap().id, id(kept));
+    let dirty = phone.take_dirty();
+    assert!(dirty.dropped.contains(&id(lost)));
+    assert!(
+        !dirty.dropped.contains(&id(kept)),
+        "written again, not deleted"
+    );
+}

@@ -22,6 +22,7 @@ mod m20261207_000016_training;
 mod m20261207_000017_webhooks;
 mod m20261207_000018_report_requests;
 mod m20261207_000019_agreements;
+mod m20261207_000020_assessments;
 
 #[derive(Debug)]
 pub struct Migrator;
@@ -49,6 +50,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261207_000017_webhooks::Migration),
             Box::new(m20261207_000018_report_requests::Migration),
             Box::new(m20261207_000019_agreements::Migration),
+            Box::new(m20261207_000020_assessments::Migration),
         ]
     }
 }

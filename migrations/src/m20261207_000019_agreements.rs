@@ -1,7 +1,8 @@
 //! Agreements (issue 21): the MOUs between an agency and a district, each
-//! with the access policy table it binds (`client_core::agreement`), kept
-//! whole: a new agreement, or a reviewed one, is a new row from its
-//! `effective_from`, so the history of what bound whom stays.
+//! with its terms, what it withholds of the federal access table
+//! (`client_core::agreement::Terms`), and each party's signature: it binds
+//! once both have signed. A new agreement, or a reviewed one, is a new row
+//! from its `effective_from`, so the history of what bound whom stays.
 
 use sea_orm_migration::{prelude::*, schema::*};
 
@@ -17,9 +18,13 @@ enum Agreements {
     EffectiveFrom,
     ReviewBy,
     PublishedUrl,
-    Policy,
+    Terms,
     RecordedBy,
     RecordedAt,
+    AgencySignedBy,
+    AgencySignedAt,
+    DistrictSignedBy,
+    DistrictSignedAt,
 }
 
 #[async_trait::async_trait]
@@ -35,10 +40,14 @@ impl MigrationTrait for Migration {
                 .col(string(Agreements::EffectiveFrom))
                 .col(string(Agreements::ReviewBy))
                 .col(text(Agreements::PublishedUrl))
-                // The policy table as JSON (`client_core::access::Policy`).
-                .col(text(Agreements::Policy))
+                // `client_core::agreement::Terms` as JSON.
+                .col(text(Agreements::Terms))
                 .col(uuid(Agreements::RecordedBy))
                 .col(big_integer(Agreements::RecordedAt))
+                .col(uuid_null(Agreements::AgencySignedBy))
+                .col(big_integer_null(Agreements::AgencySignedAt))
+                .col(uuid_null(Agreements::DistrictSignedBy))
+                .col(big_integer_null(Agreements::DistrictSignedAt))
                 .to_owned(),
         )
         .await?;

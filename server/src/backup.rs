@@ -64,6 +64,7 @@ macro_rules! each_table {
             $f::<webhook::Entity>($src, $dst).await?,
             $f::<webhook_delivery::Entity>($src, $dst).await?,
             $f::<agreement::Entity>($src, $dst).await?,
+            $f::<assessment::Entity>($src, $dst).await?,
         ]
     };
 }

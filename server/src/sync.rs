@@ -61,12 +61,9 @@ pub async fn sync(
     }
 
     let filter = pull_filter(state.policy, actor);
-    let stamp = filter.stamp();
-    let window = client_core::retention::window_start(
-        &store.calendar().await?,
-        now,
-        store.device_retention_periods().await?,
-    );
+    let retention = store.device_retention_periods().await?;
+    let stamp = filter.stamp(retention.into());
+    let window = client_core::retention::window_start(&store.calendar().await?, now, retention);
     let (pulled, next, more) = match Cursor::resume(request.cursor, stamp) {
         Some(from) => {
             let (pulled, next, more) = store
@@ -78,7 +75,10 @@ pub async fn sync(
                     window.millis(),
                 )
                 .await?;
-            (pulled, Cursor::at(next.max(0) as u64, stamp), more)
+            let next = Cursor::at(next.max(0) as u64, stamp).ok_or_else(|| {
+                StoreError::Damaged("the change log is past what a cursor can say".into())
+            })?;
+            (pulled, next, more)
         }
         None => (Vec::new(), Cursor::END, false),
     };
@@ -92,7 +92,26 @@ pub async fn sync(
         .collect();
     let in_pull: HashSet<DocId> = pulled.iter().map(|p| p.doc).collect();
     for doc in superseded.difference(&in_pull) {
-        pulled.extend(store.changes_of(*doc).await?);
+        // Only to a caller who may pull that document: writing one (all a
+        // push is judged on) is not reading it.
+        let Some(row) = store.record_row(doc.record).await? else {
+            continue;
+        };
+        let facts = client_core::RecordFacts {
+            officer: client_core::UserId(row.officer_id),
+            school: client_core::SchoolId(row.school_id),
+        };
+        if state
+            .policy
+            .decide(
+                actor,
+                Some(&facts),
+                client_core::access::Action::sync_read(doc.kind),
+            )
+            .is_allowed()
+        {
+            pulled.extend(store.changes_of(*doc).await?);
+        }
     }
     let pulled_changes = pulled.len();
     let mut groups: Vec<DocChanges> = Vec::new();

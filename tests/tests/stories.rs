@@ -10,6 +10,8 @@ mod activity;
 mod admin;
 #[path = "stories/agreements.rs"]
 mod agreements;
+#[path = "stories/assessment.rs"]
+mod assessment;
 #[path = "stories/audit.rs"]
 mod audit;
 #[path = "stories/audit_query.rs"]

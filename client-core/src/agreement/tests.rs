@@ -1,138 +1,247 @@
 use super::*;
 use crate::access::{Grant, Scope, View};
+use crate::directory::OrgKind;
 
 fn day(s: &str) -> NaiveDate {
     s.parse().unwrap_or_default()
 }
 
-fn without(role: Role, action: Action) -> Policy {
+fn without(withheld: &[(Role, Action)]) -> Policy {
     let mut p = Policy::federal_default();
-    p.grants.retain(|g| !(g.role == role && g.action == action));
+    p.grants.retain(|g| !withheld.contains(&(g.role, g.action)));
+    p
+}
+
+fn with_views(mut p: Policy, views: &[(Role, View)]) -> Policy {
+    p.views = views.to_vec();
     p
 }
 
 const URL: &str = "https://district.example/mou-2026.pdf";
+const FROM: &str = "2026-08-01";
+const REVIEW: &str = "2027-07-31";
 
 #[test]
 fn what_an_agreement_may_hold() {
+    use Action::*;
+    use Role::*;
     let mut wider = Policy::federal_default();
     wider.grants.push(Grant {
-        role: Role::Supervisor,
-        action: Action::SyncReadRestricted,
+        role: Supervisor,
+        action: SyncReadRestricted,
         scope: Scope::SupervisedOfficer,
     });
-    let mut wider_view = Policy::federal_default();
-    wider_view.views = vec![(Role::SchoolLeader, View::Supervisor)];
-    let mut narrower_view = Policy::federal_default();
-    narrower_view.views = vec![(Role::Sro, View::Full)];
-    let no_leader_reads = without(Role::SchoolLeader, Action::ReadRecord);
+    let federal = Policy::federal_default;
+    let no_supervisor_rows = without(&[
+        (Supervisor, ReadRecord),
+        (Supervisor, SyncReadAccount),
+        (Supervisor, SyncReadReview),
+        (Supervisor, SyncWriteReview),
+        (Supervisor, WriteReview),
+    ]);
     // (why, effective_from, review_by, published_url, policy, the field at fault)
-    type Case<'a> = (
-        &'a str,
-        &'a str,
-        &'a str,
-        &'a str,
-        &'a Policy,
-        Option<&'a str>,
-    );
-    let cases: [Case; 11] = [
-        (
-            "the federal default",
-            "2026-08-01",
-            "2027-07-31",
-            URL,
-            &Policy::federal_default(),
-            None,
-        ),
+    type Case<'a> = (&'a str, &'a str, &'a str, &'a str, Policy, Option<&'a str>);
+    let cases: Vec<Case> = vec![
+        ("the federal default", FROM, REVIEW, URL, federal(), None),
         (
             "less for leaders",
-            "2026-08-01",
-            "2027-07-31",
+            FROM,
+            REVIEW,
             URL,
-            &no_leader_reads,
+            without(&[(SchoolLeader, ReadRecord)]),
             None,
         ),
         (
-            "a view taken away",
-            "2026-08-01",
-            "2027-07-31",
+            "leaders' view taken away",
+            FROM,
+            REVIEW,
             URL,
-            &narrower_view,
+            with_views(
+                federal(),
+                &[(Sro, View::Full), (Supervisor, View::Supervisor)],
+            ),
+            None,
+        ),
+        (
+            "supervisors read nothing, sync nothing",
+            FROM,
+            REVIEW,
+            URL,
+            with_views(
+                no_supervisor_rows.clone(),
+                &[(Sro, View::Full), (SchoolLeader, View::Pseudonymised)],
+            ),
             None,
         ),
         (
             "review a year and two days on",
-            "2026-08-01",
+            FROM,
             "2027-08-03",
             URL,
-            &no_leader_reads,
+            federal(),
             Some("review_by"),
         ),
         (
             "review on the day it starts",
-            "2026-08-01",
-            "2026-08-01",
+            FROM,
+            FROM,
             URL,
-            &no_leader_reads,
+            federal(),
             Some("review_by"),
         ),
         (
             "plain http",
-            "2026-08-01",
-            "2027-07-31",
+            FROM,
+            REVIEW,
             "http://district.example/mou",
-            &no_leader_reads,
+            federal(),
             Some("published_url"),
         ),
         (
             "no host",
-            "2026-08-01",
-            "2027-07-31",
+            FROM,
+            REVIEW,
             "https://",
-            &no_leader_reads,
+            federal(),
+            Some("published_url"),
+        ),
+        (
+            "a NUL in the address",
+            FROM,
+            REVIEW,
+            "https://district.example/\0",
+            federal(),
             Some("published_url"),
         ),
         (
             "supervisors given school records",
-            "2026-08-01",
-            "2027-07-31",
+            FROM,
+            REVIEW,
             URL,
-            &wider,
+            wider,
             Some("policy"),
         ),
         (
             "leaders given more of a record",
-            "2026-08-01",
-            "2027-07-31",
+            FROM,
+            REVIEW,
             URL,
-            &wider_view,
+            with_views(
+                federal(),
+                &[
+                    (Sro, View::Full),
+                    (Supervisor, View::Supervisor),
+                    (SchoolLeader, View::Supervisor),
+                ],
+            ),
             Some("policy"),
         ),
         (
             "the admin locked out",
-            "2026-08-01",
-            "2027-07-31",
+            FROM,
+            REVIEW,
             URL,
-            &without(Role::Admin, Action::ManageAgreements),
+            without(&[(Admin, ManageAgreements)]),
             Some("policy"),
         ),
         (
             "the log unread",
-            "2026-08-01",
-            "2027-07-31",
+            FROM,
+            REVIEW,
             URL,
-            &without(Role::Auditor, Action::ReadAuditLog),
+            without(&[(Auditor, ReadAuditLog)]),
             Some("policy"),
+        ),
+        // A phone shows what it holds: no document syncs to a role that
+        // may not read all of it.
+        (
+            "supervisors pseudonymised but synced",
+            FROM,
+            REVIEW,
+            URL,
+            with_views(
+                federal(),
+                &[
+                    (Sro, View::Full),
+                    (Supervisor, View::Pseudonymised),
+                    (SchoolLeader, View::Pseudonymised),
+                ],
+            ),
+            Some("policy"),
+        ),
+        (
+            "supervisors without a view but synced",
+            FROM,
+            REVIEW,
+            URL,
+            with_views(
+                federal(),
+                &[(Sro, View::Full), (SchoolLeader, View::Pseudonymised)],
+            ),
+            Some("policy"),
+        ),
+        (
+            "synced without reading",
+            FROM,
+            REVIEW,
+            URL,
+            without(&[(Supervisor, ReadRecord)]),
+            Some("policy"),
+        ),
+        (
+            "writes what it may not pull",
+            FROM,
+            REVIEW,
+            URL,
+            without(&[(Supervisor, SyncReadReview)]),
+            Some("policy"),
+        ),
+        (
+            "reviews without the review document",
+            FROM,
+            REVIEW,
+            URL,
+            without(&[(Supervisor, SyncReadReview), (Supervisor, SyncWriteReview)]),
+            Some("policy"),
+        ),
+        (
+            "creates without writing its account",
+            FROM,
+            REVIEW,
+            URL,
+            without(&[(Sro, SyncWriteAccount)]),
+            Some("policy"),
+        ),
+        (
+            "no reviews at all",
+            FROM,
+            REVIEW,
+            URL,
+            without(&[
+                (Supervisor, SyncReadReview),
+                (Supervisor, SyncWriteReview),
+                (Supervisor, WriteReview),
+            ]),
+            None,
         ),
     ];
     for (why, from, review, url, policy, fault) in cases {
-        let got = check(day(from), day(review), url, policy).err();
+        let got = check(day(from), day(review), url, &policy).err();
         assert_eq!(
             got.as_ref().map(AgreementProblem::field),
             fault,
             "{why}: {got:?}"
         );
     }
+    assert!(coherent(&Policy::federal_default()).is_ok());
+}
+
+#[test]
+fn terms_keep_what_an_agreement_changed_not_the_whole_table() {
+    let p = without(&[(Role::SchoolLeader, Action::ReadRecord)]);
+    let terms = Terms::of(&p);
+    assert_eq!(terms.withheld.len(), 1);
+    assert_eq!(terms.policy(), p);
 }
 
 fn agreement(
@@ -140,8 +249,8 @@ fn agreement(
     agency: u128,
     district: u128,
     from: &str,
-    recorded_at: i64,
-    policy: Policy,
+    signed: i64,
+    policy: &Policy,
 ) -> Agreement {
     Agreement {
         id: Uuid::from_u128(id),
@@ -150,23 +259,43 @@ fn agreement(
         effective_from: day(from),
         review_by: day(from) + Days::new(365),
         published_url: URL.into(),
-        policy,
-        recorded_at,
+        terms: Terms::of(policy),
+        recorded_at: signed - 1,
+        agency_signed_at: Some(signed - 1),
+        district_signed_at: Some(signed),
     }
 }
 
 #[test]
 fn which_agreement_binds_whom_and_when() {
     let (pd, sheriff, district) = (1, 2, 3);
-    let narrow = without(Role::SchoolLeader, Action::ReadRecord);
-    let no_reports = without(Role::Analyst, Action::ReadReport);
+    let narrow = without(&[(Role::SchoolLeader, Action::ReadRecord)]);
+    let no_reports = without(&[(Role::Analyst, Action::ReadReport)]);
+    let mut unsigned = agreement(
+        14,
+        pd,
+        district,
+        "2026-08-15",
+        50,
+        &Policy::federal_default(),
+    );
+    unsigned.district_signed_at = None;
     let all = [
-        agreement(10, pd, district, "2026-08-01", 1, narrow.clone()),
+        agreement(10, pd, district, "2026-08-01", 10, &narrow),
         // Replaced from January by a reviewed agreement.
-        agreement(11, pd, district, "2027-01-01", 2, Policy::federal_default()),
-        agreement(12, sheriff, district, "2026-08-01", 3, no_reports.clone()),
-        // Two the same day: the later recorded wins.
-        agreement(13, sheriff, district, "2026-08-01", 4, narrow.clone()),
+        agreement(
+            11,
+            pd,
+            district,
+            "2027-01-01",
+            20,
+            &Policy::federal_default(),
+        ),
+        agreement(12, sheriff, district, "2026-08-01", 30, &no_reports),
+        // Two the same day: the later signed wins.
+        agreement(13, sheriff, district, "2026-08-01", 40, &narrow),
+        // Recorded by the agency alone: it binds no one yet.
+        unsigned,
     ];
     let org = |n: u128| Some(Uuid::from_u128(n));
     let may = |p: &Policy, role, action| !p.scopes(role, action).is_empty();
@@ -188,7 +317,7 @@ fn which_agreement_binds_whom_and_when() {
             true,
         ),
         (
-            "the sheriff: the later recorded",
+            "the sheriff: the later signed",
             org(sheriff),
             "2026-09-01",
             false,
@@ -229,20 +358,22 @@ fn which_agreement_binds_whom_and_when() {
         );
     }
     // The meet narrows a view as well as grants.
-    let mut pseud_sup = Policy::federal_default();
-    pseud_sup.views = vec![
-        (Role::Sro, View::Full),
-        (Role::Supervisor, View::Pseudonymised),
-    ];
+    let pseud_leader = with_views(
+        Policy::federal_default(),
+        &[
+            (Role::Sro, View::Full),
+            (Role::Supervisor, View::Supervisor),
+        ],
+    );
     let both = [
-        agreement(20, pd, district, "2026-08-01", 1, pseud_sup),
+        agreement(20, pd, district, "2026-08-01", 1, &pseud_leader),
         agreement(
             21,
             sheriff,
             district,
             "2026-08-01",
             2,
-            Policy::federal_default(),
+            &Policy::federal_default(),
         ),
     ];
     let p = policy_for(&both, org(district), day("2026-09-01"));
@@ -250,15 +381,36 @@ fn which_agreement_binds_whom_and_when() {
         p.views,
         vec![
             (Role::Sro, View::Full),
-            (Role::Supervisor, View::Pseudonymised)
+            (Role::Supervisor, View::Supervisor)
         ]
     );
 }
 
 #[test]
+fn each_party_signs_for_itself_once() {
+    let mut a = agreement(1, 1, 3, FROM, 10, &Policy::federal_default());
+    a.district_signed_at = None;
+    let org = |n: u128| Some(Uuid::from_u128(n));
+    // (who, signs for)
+    let cases = [
+        ("the agency, which signed", org(1), None),
+        ("the district", org(3), Some(OrgKind::District)),
+        ("a third party", org(9), None),
+        ("the deployment's admin", None, None),
+    ];
+    for (why, who, party) in cases {
+        assert_eq!(may_sign(who, &a), party, "{why}");
+    }
+    assert_eq!(a.signed_at(), None);
+    assert!(may_record(None, a.agency, a.district));
+    assert!(may_record(Some(a.district), a.agency, a.district));
+    assert!(!may_record(Some(Uuid::from_u128(99)), a.agency, a.district));
+}
+
+#[test]
 fn a_review_is_overdue_only_for_the_agreement_in_force() {
-    let old = agreement(1, 1, 3, "2025-08-01", 1, Policy::federal_default());
-    let new = agreement(2, 1, 3, "2026-08-01", 2, Policy::federal_default());
+    let old = agreement(1, 1, 3, "2025-08-01", 1, &Policy::federal_default());
+    let new = agreement(2, 1, 3, "2026-08-01", 2, &Policy::federal_default());
     let all = [old.clone(), new.clone()];
     // (which, on, overdue)
     let cases = [
@@ -279,12 +431,5 @@ fn a_review_is_overdue_only_for_the_agreement_in_force() {
         std::slice::from_ref(&old),
         &old,
         day("2026-08-02")
-    ));
-    assert!(may_record(None, old.agency, old.district));
-    assert!(may_record(Some(old.district), old.agency, old.district));
-    assert!(!may_record(
-        Some(Uuid::from_u128(99)),
-        old.agency,
-        old.district
     ));
 }

@@ -71,6 +71,22 @@ impl Replica {
         // it) is dropped: its cursor was never saved, so it comes again.
         self.pending = None;
         let response = SyncResponse::decode(bytes)?;
+        // The server restarted the pull under another reach (`reach`): it
+        // sends again everything the user may hold now, document by
+        // document, so what the device holds goes first (a document the
+        // user may no longer read must not stay beside one they may).
+        // Records with edits the server lacks stay: they are pushed, and
+        // the server's verdict comes back.
+        let mut restart_dropped = Vec::new();
+        if crate::sync::Cursor::restarted(self.state.cursor, response.cursor) {
+            restart_dropped = self
+                .index
+                .iter()
+                .flat_map(|b| b.keys().copied())
+                .filter(|id| !self.unsynced.contains(id) && !self.unpushed.contains(id))
+                .collect();
+            self.drop_records(&restart_dropped);
+        }
         let mut records: Vec<Pulled> = Vec::new();
         let mut at: BTreeMap<RecordId, usize> = BTreeMap::new();
         for pulled in response.pull {
@@ -116,6 +132,7 @@ impl Replica {
             needed,
             answered,
             replaced: BTreeSet::new(),
+            restart_dropped,
         });
         Ok(load)
     }
@@ -275,8 +292,14 @@ impl Replica {
         }
         self.refresh();
         if look {
-            p.report.dropped = self.retain();
+            p.report.dropped += self.retain();
         }
+        // Of the records a restart let go, those not sent back (yet).
+        p.report.dropped += p
+            .restart_dropped
+            .iter()
+            .filter(|id| self.summary_of(**id).is_none())
+            .count();
         p.report
     }
 
@@ -309,7 +332,13 @@ impl Replica {
             .filter(|s| !retention::keeps(s, window))
             .map(|s| s.id)
             .collect();
-        for id in &gone {
+        self.drop_records(&gone);
+        gone.len()
+    }
+
+    /// Lets records go from the device (`Dirty::dropped` deletes them).
+    fn drop_records(&mut self, gone: &[RecordId]) {
+        for id in gone {
             self.index[summary::bucket(*id) as usize].remove(id);
             self.unsynced.remove(id);
             self.buckets.insert(summary::bucket(*id));
@@ -322,7 +351,6 @@ impl Replica {
         if !gone.is_empty() {
             self.order = None;
         }
-        gone.len()
     }
 
     /// What to persist now; afterwards records beyond the live capacity

@@ -1,6 +1,8 @@
-//! `GET|POST /api/v1/agreements` (issue 21; API.md Additions): the MOUs
-//! between an agency and a district. An admin of either party records one
-//! and reads their organisation's; each answer says which is in force and
+//! `GET|POST /api/v1/agreements` (issue 21; API.md Additions) and `POST
+//! /api/v1/agreements/{id}/sign`: the MOUs between an agency and a
+//! district. An admin of either party records one, signing for their
+//! organisation, and the other party's admin signs it; it binds once both
+//! have. Each answer says which is in force, which waits for whom, and
 //! whose annual review is overdue. What an agreement may hold and which
 //! binds whom is `client_core::agreement`; every signed-in request works
 //! under the result (`Auth::policy`).
@@ -10,11 +12,11 @@ use super::error::ApiError;
 use super::extract::{ApiJson, Auth};
 use super::scope::require_grant;
 use axum::Json;
-use axum::extract::State;
+use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use chrono::NaiveDate;
 use client_core::access::{Action, Policy};
-use client_core::agreement::{self, Agreement};
+use client_core::agreement::{self, Agreement, Terms};
 use client_core::directory::OrgKind;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
@@ -46,9 +48,15 @@ pub struct AgreementOut {
     pub effective_from: String,
     pub review_by: String,
     pub published_url: String,
+    /// The table it leaves of today's federal one.
     #[schema(value_type = Object)]
     pub policy: Policy,
     pub recorded_at: String,
+    pub agency_signed_at: Option<String>,
+    pub district_signed_at: Option<String>,
+    /// `agency` or `district` while that party has not signed.
+    #[schema(value_type = Option<String>)]
+    pub awaiting: Option<OrgKind>,
     /// It binds its pair of organisations today.
     pub in_force: bool,
     /// In force with its review past due: flagged until a reviewed
@@ -57,6 +65,7 @@ pub struct AgreementOut {
 }
 
 fn out(all: &[Agreement], a: &Agreement, today: NaiveDate) -> AgreementOut {
+    let at = |ms: Option<i64>| ms.map(|ms| client_core::Timestamp::from_millis(ms).to_string());
     AgreementOut {
         id: a.id,
         agency_id: a.agency,
@@ -64,8 +73,15 @@ fn out(all: &[Agreement], a: &Agreement, today: NaiveDate) -> AgreementOut {
         effective_from: a.effective_from.to_string(),
         review_by: a.review_by.to_string(),
         published_url: a.published_url.clone(),
-        policy: a.policy.clone(),
+        policy: a.terms.policy(),
         recorded_at: client_core::Timestamp::from_millis(a.recorded_at).to_string(),
+        agency_signed_at: at(a.agency_signed_at),
+        district_signed_at: at(a.district_signed_at),
+        awaiting: match (a.agency_signed_at, a.district_signed_at) {
+            (None, _) => Some(OrgKind::Agency),
+            (_, None) => Some(OrgKind::District),
+            _ => None,
+        },
         in_force: agreement::in_force(all, today).iter().any(|f| f.id == a.id),
         review_overdue: agreement::review_overdue(all, a, today),
     }
@@ -130,6 +146,21 @@ pub async fn create(
             "an agreement is recorded by an admin of one of its parties".into(),
         ));
     }
+    // An agreement is between partners: the agency's officers serve one
+    // of the district's schools.
+    let served = state
+        .store
+        .covered(body.agency_id, OrgKind::Agency)
+        .await?
+        .schools
+        .iter()
+        .any(|s| s.district_id == Some(body.district_id));
+    if !served {
+        return Err(field(
+            "district_id",
+            "the agency's officers serve none of this district's schools".into(),
+        ));
+    }
     agreement::check(
         body.effective_from,
         body.review_by,
@@ -137,6 +168,9 @@ pub async fn create(
         &body.policy,
     )
     .map_err(|p| field(p.field(), p.to_string()))?;
+    let now = super::now().millis();
+    // The recording admin signs for their organisation.
+    let signs = |party: Uuid| (org == Some(party)).then_some(now);
     let a = Agreement {
         id: Uuid::now_v7(),
         agency: body.agency_id,
@@ -144,8 +178,10 @@ pub async fn create(
         effective_from: body.effective_from,
         review_by: body.review_by,
         published_url: body.published_url.trim().to_owned(),
-        policy: body.policy,
-        recorded_at: super::now().millis(),
+        terms: Terms::of(&body.policy),
+        recorded_at: now,
+        agency_signed_at: signs(body.agency_id),
+        district_signed_at: signs(body.district_id),
     };
     let log = auth.view_entry(
         "agreement_recorded",
@@ -159,4 +195,38 @@ pub async fn create(
     state.store.add_agreement(&a, auth.actor.user, log).await?;
     let all = state.store.agreements(org).await?;
     Ok((StatusCode::CREATED, Json(out(&all, &a, today()))))
+}
+
+/// Signs an agreement for the caller's organisation, the party that has not
+/// signed it yet; it binds from its `effective_from` once both have.
+#[utoipa::path(post, path = "/api/v1/agreements/{id}/sign",
+    responses((status = 200, body = AgreementOut), (status = 401, body = super::error::ErrorBody), (status = 403, body = super::error::ErrorBody), (status = 404, body = super::error::ErrorBody), (status = 409, body = super::error::ErrorBody)))]
+pub async fn sign(
+    State(state): State<AppState>,
+    auth: Auth,
+    Path(id): Path<Uuid>,
+) -> Result<Json<AgreementOut>, ApiError> {
+    let org = admin(&state, &auth).await?;
+    let all = state.store.agreements(org).await?;
+    let a = all.iter().find(|a| a.id == id).ok_or(ApiError::NotFound)?;
+    let party = agreement::may_sign(org, a).ok_or_else(|| {
+        ApiError::Conflict("an agreement is signed once by each party's own admin".into())
+    })?;
+    let log = auth.view_entry(
+        "agreement_signed",
+        "POST /api/v1/agreements/{id}/sign",
+        format!("agreement={id} party={party}"),
+        vec![],
+    );
+    let now = super::now().millis();
+    if !state
+        .store
+        .sign_agreement(id, party, auth.actor.user, now, log)
+        .await?
+    {
+        return Err(ApiError::Conflict("it was signed meanwhile".into()));
+    }
+    let all = state.store.agreements(org).await?;
+    let a = all.iter().find(|a| a.id == id).ok_or(ApiError::NotFound)?;
+    Ok(Json(out(&all, a, today())))
 }

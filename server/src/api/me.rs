@@ -15,6 +15,9 @@ pub struct MeView {
     pub username: String,
     #[schema(value_type = String)]
     pub role: client_core::Role,
+    /// The agency or district the user belongs to (none: the deployment's
+    /// own staff).
+    pub organization_id: Option<uuid::Uuid>,
     pub schools: Vec<crate::store::directory::School>,
     #[schema(value_type = Vec<String>)]
     pub supervises: Vec<client_core::UserId>,
@@ -45,6 +48,7 @@ pub async fn me_view(state: &AppState, actor: &Actor) -> Result<MeView, ApiError
         id: actor.user,
         username: user.username,
         role: actor.role,
+        organization_id: user.organization,
         schools,
         supervises: actor.supervises.clone(),
         actions: client_core::desk::granted(&policy, actor.role),

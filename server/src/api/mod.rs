@@ -3,6 +3,7 @@
 pub mod activity;
 pub mod admin;
 pub mod agreements;
+pub mod assessments;
 pub mod audit;
 pub mod auth;
 pub mod complaints;
@@ -123,6 +124,8 @@ pub fn router(state: AppState) -> Router {
             "/agreements",
             get(agreements::list).post(agreements::create),
         )
+        .route("/agreements/{id}/sign", post(agreements::sign))
+        .route("/assessments/{school_year}", get(assessments::get_one))
         .route("/admin/webhooks/{id}/deliveries", get(webhooks::deliveries))
         .route("/me", get(me::me))
         .route("/sync", post(sync::sync))

@@ -68,6 +68,8 @@ use utoipa::OpenApi;
         super::webhooks::deliveries,
         super::agreements::list,
         super::agreements::create,
+        super::agreements::sign,
+        super::assessments::get_one,
     ),
     components(schemas(super::error::ErrorBody))
 )]

@@ -10,7 +10,7 @@
 //! English. HTML is written with maud, which escapes every value.
 
 mod form;
-mod transparency;
+pub(super) mod transparency;
 pub use transparency::{latest as transparency_latest, year_page as transparency_page};
 
 use super::AppState;

@@ -24,7 +24,7 @@ use client_core::review::{NOTE_MAX_CHARS, Review, Reviews, note_fits};
 use client_core::sync::{DocChanges, RefusalCode};
 use client_core::view::redact_received;
 use client_core::vocabulary::Finding;
-use client_core::{DeviceId, DocKind, RecordId, ReviewId, SchoolId, Timestamp, UserId, View};
+use client_core::{DeviceId, DocKind, RecordId, ReviewId, SchoolId, Timestamp, UserId};
 use serde::{Deserialize, Serialize};
 
 #[derive(Deserialize, utoipa::IntoParams)]
@@ -232,10 +232,11 @@ pub async fn queue(
             officer: account.officer,
             school: account.school,
         };
-        // The SQL scope is the caller's officers; the policy has the last word.
-        if auth.policy.view(&auth.actor, &facts).is_none() {
+        // The SQL scope is the caller's officers; the policy has the last
+        // word, and the flags are derived through the caller's own view.
+        let Some(view) = auth.policy.view(&auth.actor, &facts) else {
             continue;
-        }
+        };
         let docs = RecordDocs {
             account: Document::load(account.id, &account.snapshot, server.clone())?,
             restricted: None,
@@ -246,14 +247,7 @@ pub async fn queue(
         let record = docs.read()?;
         let reviews: Reviews = docs.reviews()?;
         let received = first.get(&record.id).map(|t| Timestamp::from_millis(*t));
-        let v = redact_received(
-            &record,
-            &reviews.reviews,
-            View::Supervisor,
-            &calendar,
-            at,
-            received,
-        );
+        let v = redact_received(&record, &reviews.reviews, view, &calendar, at, received);
         if !needs_review(&record, &v.flags) {
             continue;
         }

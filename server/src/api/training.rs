@@ -49,7 +49,16 @@ pub(super) async fn standings(
     state: &AppState,
     officers: &[UserId],
 ) -> Result<HashMap<UserId, (NaiveDate, Standing)>, ApiError> {
-    let today = chrono::Utc::now().date_naive();
+    standings_on(state, officers, chrono::Utc::now().date_naive()).await
+}
+
+/// Where each of `officers` stood on `today` (the annual assessment asks
+/// for a school year's last day).
+pub(super) async fn standings_on(
+    state: &AppState,
+    officers: &[UserId],
+    today: NaiveDate,
+) -> Result<HashMap<UserId, (NaiveDate, Standing)>, ApiError> {
     let refresher = state.store.training_refresher().await?;
     let rows = state.store.training_of(officers).await?;
     let mut done: HashMap<UserId, Vec<Completed>> = HashMap::new();

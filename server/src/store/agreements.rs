@@ -5,7 +5,8 @@ use super::audit::Entry;
 use super::entity::agreement;
 use super::{Store, StoreError};
 use client_core::agreement::Agreement;
-use sea_orm::sea_query::Condition;
+use client_core::directory::OrgKind;
+use sea_orm::sea_query::{Condition, Expr};
 use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, Set};
 use uuid::Uuid;
 
@@ -20,9 +21,11 @@ fn to_agreement(m: agreement::Model) -> Result<Agreement, StoreError> {
             .parse()
             .map_err(|_| damaged("effective_from"))?,
         review_by: m.review_by.parse().map_err(|_| damaged("review_by"))?,
-        policy: serde_json::from_str(&m.policy).map_err(|_| damaged("policy"))?,
+        terms: serde_json::from_str(&m.terms).map_err(|_| damaged("terms"))?,
         published_url: m.published_url,
         recorded_at: m.recorded_at,
+        agency_signed_at: m.agency_signed_at,
+        district_signed_at: m.district_signed_at,
     })
 }
 
@@ -48,15 +51,17 @@ impl Store {
             .collect()
     }
 
-    /// Stores an agreement, with the admin's access-log entry.
+    /// Stores an agreement, signed by the party `by` recorded it for (none
+    /// for the deployment's own admin), with the admin's access-log entry.
     pub async fn add_agreement(
         &self,
         a: &Agreement,
         by: client_core::UserId,
         log: Entry,
     ) -> Result<(), StoreError> {
-        let policy = serde_json::to_string(&a.policy)
-            .map_err(|e| StoreError::Damaged(format!("agreement policy: {e}")))?;
+        let terms = serde_json::to_string(&a.terms)
+            .map_err(|e| StoreError::Damaged(format!("agreement terms: {e}")))?;
+        let signer = |at: Option<i64>| at.map(|_| by.0);
         let w = self.begin_write().await?;
         agreement::ActiveModel {
             id: Set(a.id),
@@ -65,14 +70,57 @@ impl Store {
             effective_from: Set(a.effective_from.to_string()),
             review_by: Set(a.review_by.to_string()),
             published_url: Set(a.published_url.clone()),
-            policy: Set(policy),
+            terms: Set(terms),
             recorded_by: Set(by.0),
             recorded_at: Set(a.recorded_at),
+            agency_signed_by: Set(signer(a.agency_signed_at)),
+            agency_signed_at: Set(a.agency_signed_at),
+            district_signed_by: Set(signer(a.district_signed_at)),
+            district_signed_at: Set(a.district_signed_at),
         }
         .insert(&w.tx)
         .await?;
         let signed = self.log_access_in(&w, &[log]).await?;
         w.commit().await?;
         self.anchored_by(signed)
+    }
+
+    /// `party`'s signature on agreement `id`, by `by` at `at`, if that party
+    /// has not signed it yet; `false` otherwise (a concurrent signature won).
+    pub async fn sign_agreement(
+        &self,
+        id: Uuid,
+        party: OrgKind,
+        by: client_core::UserId,
+        at: i64,
+        log: Entry,
+    ) -> Result<bool, StoreError> {
+        let w = self.begin_write().await?;
+        let (signed_at, signed_by) = match party {
+            OrgKind::Agency => (
+                agreement::Column::AgencySignedAt,
+                agreement::Column::AgencySignedBy,
+            ),
+            OrgKind::District => (
+                agreement::Column::DistrictSignedAt,
+                agreement::Column::DistrictSignedBy,
+            ),
+        };
+        let done = agreement::Entity::update_many()
+            .col_expr(signed_at, Expr::value(at))
+            .col_expr(signed_by, Expr::value(by.0))
+            .filter(agreement::Column::Id.eq(id))
+            .filter(signed_at.is_null())
+            .exec(&w.tx)
+            .await?
+            .rows_affected
+            == 1;
+        if !done {
+            return Ok(false);
+        }
+        let signed = self.log_access_in(&w, &[log]).await?;
+        w.commit().await?;
+        self.anchored_by(signed)?;
+        Ok(true)
     }
 }

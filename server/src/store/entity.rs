@@ -436,5 +436,6 @@ pub mod totp {
 
 mod accountability;
 pub use accountability::{
-    agreement, complaint, complaint_event, public_post, training, webhook, webhook_delivery,
+    agreement, assessment, complaint, complaint_event, public_post, training, webhook,
+    webhook_delivery,
 };

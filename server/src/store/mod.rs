@@ -10,6 +10,7 @@
 pub mod activity;
 pub mod admin;
 pub mod agreements;
+pub mod assessments;
 pub mod audit;
 pub mod audit_query;
 pub mod auth;

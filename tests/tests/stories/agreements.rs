@@ -13,7 +13,8 @@ use fieldlog_tests::{Db, TestServer};
 use serde_json::{Value, json};
 
 /// An MOU that keeps row-level records from the school and reports from
-/// the district's analysts, and records off supervisors' phones.
+/// the district's analysts, and records off supervisors' phones (their
+/// reviews with them: a review is written into the record's documents).
 fn narrowed() -> Policy {
     let withheld = [
         (Role::SchoolLeader, Action::ReadRecord),
@@ -21,6 +22,8 @@ fn narrowed() -> Policy {
         (Role::Analyst, Action::ReadReport),
         (Role::Supervisor, Action::SyncReadAccount),
         (Role::Supervisor, Action::SyncReadReview),
+        (Role::Supervisor, Action::SyncWriteReview),
+        (Role::Supervisor, Action::WriteReview),
         (Role::Supervisor, Action::ReadOvercalling),
     ];
     let mut p = Policy::federal_default();
@@ -74,22 +77,43 @@ async fn the_agreement_in_force_decides_what_each_role_may_read() -> anyhow::Res
             )
             .await?;
         anyhow::ensure!(st == 201, "{name}: {st} {b}");
+        // Signed by the agency alone, it binds no one yet.
         anyhow::ensure!(
-            b["in_force"] == true && b["review_overdue"] == false,
+            b["in_force"] == false && b["awaiting"] == "district",
             "{name}: {b}"
         );
+        let leader = s.login("principal.lincoln").await?;
+        let (st, _) = s.get(Some(&leader.token), "/api/v1/incidents").await?;
+        anyhow::ensure!(st == 200, "{name}: one party's word changed a read: {st}");
+        let district_admin = s.login("admin.district").await?;
+        let sign = format!(
+            "/api/v1/agreements/{}/sign",
+            b["id"].as_str().unwrap_or_default()
+        );
+        let (st, again) = s.post_json(Some(&admin.token), &sign, &json!({})).await?;
+        anyhow::ensure!(st == 409, "{name}: the agency signs once: {st} {again}");
+        let (st, b) = s
+            .post_json(Some(&district_admin.token), &sign, &json!({}))
+            .await?;
+        anyhow::ensure!(
+            st == 200 && b["in_force"] == true && b["review_overdue"] == false,
+            "{name}: {st} {b}"
+        );
         every_cell(&s, &format!("{name} under the MOU"), &mou).await?;
-        // A new phone of the supervisor's receives no records now.
+        // A new phone of the supervisor's receives no records now, and the
+        // one that synced before lets them go.
         let mut fresh = sup.replica(0x62);
         s.sync(&sup.token, &mut fresh).await?;
+        s.sync(&sup.token, &mut phone).await?;
         anyhow::ensure!(
-            fresh.record_ids().is_empty(),
-            "{name}: the MOU keeps records off supervisors' phones"
+            fresh.record_ids().is_empty() && phone.record_ids().is_empty(),
+            "{name}: the MOU keeps records off supervisors' phones ({} and {} held)",
+            fresh.record_ids().len(),
+            phone.record_ids().len()
         );
 
         // The district records the reviewed agreement: the federal default
         // again, from the same day, recorded later, so it is in force.
-        let district_admin = s.login("admin.district").await?;
         let default = Policy::federal_default();
         let (st, b) = s
             .post_json(
@@ -98,7 +122,13 @@ async fn the_agreement_in_force_decides_what_each_role_may_read() -> anyhow::Res
                 &body(&agency, &district, &day, &a_year_on(&day), &default),
             )
             .await?;
-        anyhow::ensure!(st == 201, "{name}: {st} {b}");
+        anyhow::ensure!(st == 201 && b["awaiting"] == "agency", "{name}: {st} {b}");
+        let sign = format!(
+            "/api/v1/agreements/{}/sign",
+            b["id"].as_str().unwrap_or_default()
+        );
+        let (st, b) = s.post_json(Some(&admin.token), &sign, &json!({})).await?;
+        anyhow::ensure!(st == 200 && b["in_force"] == true, "{name}: {st} {b}");
         every_cell(&s, &format!("{name} under the reviewed MOU"), &default).await?;
         // The phone that synced under the MOU receives at its next sync.
         s.sync(&sup.token, &mut fresh).await?;
@@ -149,6 +179,16 @@ async fn what_an_agreement_may_hold_and_who_may_record_it() -> anyhow::Result<()
             b[key] = value;
             b
         };
+        // A district the agency serves no school of.
+        let (st, other) = s
+            .post_json(
+                Some(&admin.token),
+                "/api/v1/admin/organizations",
+                &json!({"kind": "district", "name": "Elsewhere Unified"}),
+            )
+            .await?;
+        anyhow::ensure!(st == 201, "{name}: {st} {other}");
+        let elsewhere = with("district_id", other["id"].clone());
         let mut unknown_role = ok.clone();
         unknown_role["policy"]["grants"][0]["role"] = json!("janitor");
         // (caller, why, body, status, the field at fault)
@@ -197,6 +237,14 @@ async fn what_an_agreement_may_hold_and_who_may_record_it() -> anyhow::Result<()
                 422,
                 "effective_from",
             ),
+            ("admin.agency", "no partner", elsewhere, 422, "district_id"),
+            (
+                "admin.agency",
+                "a NUL",
+                with("published_url", json!("https://x.example/\u{0}")),
+                422,
+                "published_url",
+            ),
         ];
         for (who, why, b, want, field) in cases {
             let caller = s.login(who).await?;
@@ -220,6 +268,15 @@ async fn what_an_agreement_may_hold_and_who_may_record_it() -> anyhow::Result<()
             .post_json(Some(&admin.token), "/api/v1/agreements", &late)
             .await?;
         anyhow::ensure!(st == 201, "{name}: {st} {b}");
+        let district_admin = s.login("admin.district").await?;
+        let sign = format!(
+            "/api/v1/agreements/{}/sign",
+            b["id"].as_str().unwrap_or_default()
+        );
+        let (st, b) = s
+            .post_json(Some(&district_admin.token), &sign, &json!({}))
+            .await?;
+        anyhow::ensure!(st == 200, "{name}: {st} {b}");
         let (_, list) = s.get(Some(&admin.token), "/api/v1/agreements").await?;
         anyhow::ensure!(
             list[0]["in_force"] == true && list[0]["review_overdue"] == true,

@@ -359,11 +359,11 @@ pub(super) async fn every_cell(s: &TestServer, name: &str, policy: &Policy) -> a
                     officer: new.officer_id,
                     school: r.school_id,
                 };
-                let want =
-                    match expected(policy, c, Some(&create_facts), Action::CreateRecord, 403) {
-                        200 => 201,
-                        other => other,
-                    };
+                let want = match expected(policy, c, Some(&create_facts), Action::CreateRecord, 403)
+                {
+                    200 => 201,
+                    other => other,
+                };
                 let (st, body) = s
                     .post_json(tok, "/api/v1/incidents", &serde_json::to_value(&new)?)
                     .await?;

@@ -1,7 +1,8 @@
 //! Whoever gains access receives the records they now may read at their
 //! next sync (API.md Additions, Administration), although those records are
 //! older than the device's cursor: the cursor carries the reach it was
-//! issued under (`client_core::reach`).
+//! issued under (`client_core::reach`). Whoever loses access loses the
+//! records from their phones at that sync too.
 
 use super::now;
 use fieldlog_tests::{Db, TestServer};
@@ -69,6 +70,21 @@ async fn a_supervisor_given_an_officer_receives_the_officers_older_records_at_th
             report.received.is_empty(),
             "{name}: a quiet sync pulled {}",
             report.received.len()
+        );
+
+        // Handed back to sgt.brooks: okafor's records leave the phone.
+        let brooks = directory_line(&s, &admin.token, "sgt.brooks").await?;
+        let body = json!({"schools": okafor["schools"], "supervisor_id": brooks["id"], "effective_from": today});
+        let (st, b) = s.put_json(Some(&admin.token), &path, &body).await?;
+        anyhow::ensure!(st == 200, "{name}: {b}");
+        let report = s.sync(&sup.token, &mut phone).await?;
+        let left: BTreeSet<_> = phone.record_ids().into_iter().collect();
+        anyhow::ensure!(
+            left == before,
+            "{name}: {} records held, {} dropped; the supervisor's own are {}",
+            left.len(),
+            report.dropped,
+            before.len()
         );
     }
     Ok(())

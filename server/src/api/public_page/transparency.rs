@@ -348,6 +348,36 @@ fn render(words: &Words, f: &Figures, newest: SchoolYear) -> Markup {
     }
 }
 
+/// The year's published figures as (dimension, category:measure, count):
+/// what the annual assessment's download carries beside its own tables.
+pub(in crate::api) async fn lines(
+    state: &AppState,
+    year: SchoolYear,
+) -> Result<Vec<(String, String, Cell)>, ApiError> {
+    let f = load(state, year).await?;
+    let r = &f.requests;
+    let mut out = vec![
+        ("all".into(), "all:interactions".into(), r.interactions),
+        ("all".into(), "all:requested_by_staff".into(), r.requested),
+        (
+            "all".into(),
+            "all:requested_not_safety_matter".into(),
+            r.not_safety,
+        ),
+    ];
+    for (m, c) in MEASURES.iter().zip(&f.totals).skip(1) {
+        out.push(("all".into(), format!("all:{}", measure_name(*m)), *c));
+    }
+    for (d, rows) in &f.by {
+        for (cat, cells) in rows {
+            for (m, c) in MEASURES.iter().zip(cells) {
+                out.push((d.as_str().into(), format!("{cat}:{}", measure_name(*m)), *c));
+            }
+        }
+    }
+    Ok(out)
+}
+
 /// The same figures, one per line: a withheld count is empty and marked.
 fn sheet(f: &Figures) -> Result<Vec<u8>, ApiError> {
     let mut w = Sheet::new(&[

@@ -162,10 +162,32 @@ pub mod agreement {
         pub effective_from: String,
         pub review_by: String,
         pub published_url: String,
-        /// `client_core::access::Policy` as JSON.
-        pub policy: String,
+        /// `client_core::agreement::Terms` as JSON.
+        pub terms: String,
         pub recorded_by: Uuid,
         pub recorded_at: i64,
+        pub agency_signed_by: Option<Uuid>,
+        pub agency_signed_at: Option<i64>,
+        pub district_signed_by: Option<Uuid>,
+        pub district_signed_at: Option<i64>,
+    }
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+pub mod assessment {
+    use sea_orm::entity::prelude::*;
+
+    #[sea_orm::model]
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "assessments")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub organization_id: Uuid,
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub school_year: String,
+        pub body: String,
+        pub made_at: i64,
     }
 
     impl ActiveModelBehavior for ActiveModel {}
