@@ -376,6 +376,14 @@ pub fn vocabulary() -> String {
     .to_string()
 }
 
+/// DOMAIN.md section 3's policy table, as `client_core::access::Policy`
+/// serialises it: what an agreement (MOU) starts from and may only narrow,
+/// so the agreements screen offers what there is to withhold.
+#[wasm_bindgen]
+pub fn federal_policy() -> String {
+    serde_json::to_string(&client_core::Policy::federal_default()).unwrap_or_default()
+}
+
 /// The school years a report may cover at `now_ms`, newest first: closed
 /// ones only (`school_year::SchoolYear::latest_closed`), so the report
 /// screen never offers a year the server refuses.

@@ -143,6 +143,7 @@ export type LoggedEntry = components["schemas"]["ListedEntry"];
 export type Verification = components["schemas"]["Verification"];
 export type AdminUser = components["schemas"]["AdminUser"];
 export type Organization = components["schemas"]["Organization"];
+export type AgreementOut = components["schemas"]["AgreementOut"];
 export type CreatedUser = components["schemas"]["Created"];
 export type InviteToken = components["schemas"]["InviteToken"];
 export type ComplaintLine = components["schemas"]["ComplaintLine"];

@@ -99,6 +99,8 @@ export class App implements Nav {
     else if (screen === "audit") this.show((await import("./screens/audit")).auditScreen(this), "Access log");
     else if (screen === "directory") this.show((await import("./screens/directory")).directoryScreen(this), "Directory");
     else if (screen === "complaints") this.show((await import("./screens/complaints")).complaintsScreen(this, id), "Complaints");
+    else if (screen === "agreements") this.show((await import("./screens/agreements")).agreementsScreen(this), "Agreements");
+    else if (screen === "assessment") this.show((await import("./screens/assessment")).assessmentScreen(this), "Annual assessment");
   }
 
   /** Where a role starts: officers on their records, the others on their first desk view. */

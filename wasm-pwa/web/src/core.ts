@@ -1,8 +1,9 @@
 // The domain core, compiled to wasm: every rule, flag and sync step comes from
 // it. This module only loads it and converts JSON at the boundary.
-import init, { Core, flags as coreFlags, report_years as coreReportYears, validate as coreValidate, vocabulary as coreVocabulary } from "../pkg/wasm_pwa.js";
+import init, { Core, federal_policy as coreFederalPolicy, flags as coreFlags, report_years as coreReportYears, validate as coreValidate, vocabulary as coreVocabulary } from "../pkg/wasm_pwa.js";
 import type { Record as IncidentRecord } from "./wire/Record";
 import type { Problem } from "./wire/Problem";
+import type { Policy } from "./wire/Policy";
 import type { Flag } from "./wire/Flag";
 import type { Review } from "./wire/Review";
 
@@ -62,6 +63,11 @@ function plainProblems(ps: Array<{ code: string; field: string; message: string;
     p.free();
     return out;
   });
+}
+
+/** DOMAIN.md section 3's table: what an agreement may only narrow. */
+export function federalPolicy(): Policy {
+  return JSON.parse(coreFederalPolicy()) as Policy;
 }
 
 /** The school years a report may cover now, newest first (the core's rule). */

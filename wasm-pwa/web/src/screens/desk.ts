@@ -11,6 +11,8 @@ const TITLES: Record<DeskScreen, string> = {
   audit: "Access log",
   directory: "Directory",
   complaints: "Complaints",
+  agreements: "Agreements",
+  assessment: "Annual assessment",
 };
 
 /** The desk views the server says the caller may open (from the policy's grants), in menu order. */
