@@ -255,10 +255,21 @@ pub fn may_record(admin: Option<Uuid>, agency: Uuid, district: Uuid) -> bool {
 
 /// The party an admin of `admin` signs `agreement` for: their own, if it is
 /// a party that has not signed yet. The deployment's own admin signs for
-/// no one: the parties agree, not the operator.
-pub fn may_sign(admin: Option<Uuid>, agreement: &Agreement) -> Option<crate::directory::OrgKind> {
+/// no one: the parties agree, not the operator. Nor does an account the
+/// other party vouches for (`vouched_by`: the organisation whose admin made
+/// it, or made the admin who made it, when not its own): an agency admin
+/// who made a district's first admin knows its password, and would sign
+/// for both.
+pub fn may_sign(
+    admin: Option<Uuid>,
+    vouched_by: Option<Uuid>,
+    agreement: &Agreement,
+) -> Option<crate::directory::OrgKind> {
     use crate::directory::OrgKind;
     let admin = admin?;
+    if vouched_by.is_some_and(|v| v != admin) {
+        return None;
+    }
     if admin == agreement.agency && agreement.agency_signed_at.is_none() {
         Some(OrgKind::Agency)
     } else if admin == agreement.district && agreement.district_signed_at.is_none() {
@@ -288,6 +299,23 @@ pub fn in_force(agreements: &[Agreement], today: NaiveDate) -> Vec<&Agreement> {
         }
     }
     newest
+}
+
+/// Whom a new account of `org` is vouched for by, made by an admin of
+/// `maker_org` whose own account is vouched for by `maker_vouched_by`: no
+/// one for the operator's (no organisation) or an organisation's own; else
+/// the maker's organisation, which an admin it made passes on to every
+/// account it makes in turn.
+pub fn vouched_by(
+    org: Uuid,
+    maker_org: Option<Uuid>,
+    maker_vouched_by: Option<Uuid>,
+) -> Option<Uuid> {
+    match maker_org {
+        None => None,
+        Some(m) if m == org => maker_vouched_by,
+        Some(m) => Some(m),
+    }
 }
 
 /// The table a member of `org` (none: the deployment's own staff) works

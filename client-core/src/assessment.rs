@@ -79,14 +79,22 @@ pub struct Assessment {
 pub const NOT_REVIEWED: &str = "not_reviewed";
 pub const OPEN: &str = "open";
 
+/// A one-way table, suppressed; with its total withheld, every row is: the
+/// zeros beside a withheld row would say it holds everyone (four officers,
+/// all overdue, and a reader of "0, withheld, 0, 0" knows each one is).
 fn table(rows: Vec<(String, u64)>, threshold: u64) -> Table {
     let cells: Vec<Vec<u64>> = rows.iter().map(|(_, n)| vec![*n]).collect();
     let published = suppress(&cells, threshold);
+    let hidden = Cell {
+        count: None,
+        suppressed: true,
+    };
+    let all_hidden = published.total.count.is_none();
     Table {
         rows: rows
             .into_iter()
             .zip(published.cells)
-            .map(|((name, _), row)| (name, row[0]))
+            .map(|((name, _), row)| (name, if all_hidden { hidden } else { row[0] }))
             .collect(),
         total: published.total,
     }

@@ -377,7 +377,7 @@ fn pull_reply(cursor: Cursor, pull: Vec<DocChanges>, more: bool) -> Vec<u8> {
 #[test]
 fn a_pull_restarted_under_another_reach_replaces_what_the_device_held() {
     let (a, b) = (0x0a, 0x0b);
-    let (kept, lost, local) = (0x1001, 0x1002, 0x1003);
+    let (kept, lost, local, refused) = (0x1001, 0x1002, 0x1003, 0x1004);
     let id = client_core::RecordId::from_u128;
     let mut phone = Replica::new(OFFICER, PHONE);
     let both = pulled_records(&[kept, lost]);
@@ -390,11 +390,35 @@ fn a_pull_restarted_under_another_reach_replaces_what_the_device_held() {
     mine.id = id(local);
     phone.create(&mine, now()).unwrap();
 
+    // And one the server refused: the officer still has work in it.
+    let mut bad = routine();
+    bad.id = id(refused);
+    phone.create(&bad, now()).unwrap();
+    let pushed = SyncRequest::decode(&phone.prepare_sync(), usize::MAX).unwrap();
+    let refusals = pushed
+        .push
+        .iter()
+        .filter(|d| d.doc.record == id(refused))
+        .map(|d| Refusal {
+            doc: d.doc,
+            code: RefusalCode::Invalid,
+            reason: "the location is required".into(),
+            field: Some("location".into()),
+        })
+        .collect();
+    let reply = SyncResponse {
+        version: PROTOCOL_VERSION,
+        cursor: Cursor::at(6, a).unwrap(),
+        accepted: vec![],
+        refused: refusals,
+        pull: vec![],
+        more: false,
+        retain_from: None,
+    };
     // Under the same reach, a reply that leaves records out drops nothing.
-    let quiet = phone
-        .receive_sync(&pull_reply(Cursor::at(6, a).unwrap(), vec![], false))
-        .unwrap();
+    let quiet = phone.receive_sync(&reply.encode()).unwrap();
     assert_eq!(quiet.dropped, 0);
+    assert!(matches!(phone.status(id(refused)), SyncStatus::Refused(_)));
 
     // Under another reach the server pulls from the start: what the phone
     // held goes, and what comes back (one record, on the first of two
@@ -404,6 +428,10 @@ fn a_pull_restarted_under_another_reach_replaces_what_the_device_held() {
         .filter(|d| d.doc.record == id(kept))
         .cloned()
         .collect();
+    // (As every round does, the phone asks first; the refused record is
+    // not pushed again until it changes.)
+    let asked = SyncRequest::decode(&phone.prepare_sync(), usize::MAX).unwrap();
+    assert!(asked.push.iter().all(|d| d.doc.record != id(refused)));
     let first = phone
         .receive_sync(&pull_reply(Cursor::at(9, b).unwrap(), again, true))
         .unwrap();
@@ -414,7 +442,11 @@ fn a_pull_restarted_under_another_reach_replaces_what_the_device_held() {
     assert_eq!(last.dropped, 0);
     let mut held = phone.record_ids();
     held.sort();
-    assert_eq!(held, vec![id(kept), id(local)], "the unpushed record stays");
+    assert_eq!(
+        held,
+        vec![id(kept), id(local), id(refused)],
+        "the unpushed and the refused records stay"
+    );
     assert_eq!(phone.record(id(kept)).unwrap().id, id(kept));
     let dirty = phone.take_dirty();
     assert!(dirty.dropped.contains(&id(lost)));

@@ -23,6 +23,7 @@ mod m20261207_000017_webhooks;
 mod m20261207_000018_report_requests;
 mod m20261207_000019_agreements;
 mod m20261207_000020_assessments;
+mod m20261207_000021_vouched_by;
 
 #[derive(Debug)]
 pub struct Migrator;
@@ -51,6 +52,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261207_000018_report_requests::Migration),
             Box::new(m20261207_000019_agreements::Migration),
             Box::new(m20261207_000020_assessments::Migration),
+            Box::new(m20261207_000021_vouched_by::Migration),
         ]
     }
 }

@@ -391,15 +391,44 @@ fn each_party_signs_for_itself_once() {
     let mut a = agreement(1, 1, 3, FROM, 10, &Policy::federal_default());
     a.district_signed_at = None;
     let org = |n: u128| Some(Uuid::from_u128(n));
-    // (who, signs for)
+    // (who, vouched for by, signs for)
     let cases = [
-        ("the agency, which signed", org(1), None),
-        ("the district", org(3), Some(OrgKind::District)),
-        ("a third party", org(9), None),
-        ("the deployment's admin", None, None),
+        ("the agency, which signed", org(1), None, None),
+        ("the district", org(3), None, Some(OrgKind::District)),
+        (
+            "the district's own admin's",
+            org(3),
+            org(3),
+            Some(OrgKind::District),
+        ),
+        ("a district admin the agency made", org(3), org(1), None),
+        ("a third party", org(9), None, None),
+        ("the deployment's admin", None, None, None),
     ];
-    for (why, who, party) in cases {
-        assert_eq!(may_sign(who, &a), party, "{why}");
+    for (why, who, vouched, party) in cases {
+        assert_eq!(may_sign(who, vouched, &a), party, "{why}");
+    }
+    // Who vouches for a new account: (its organisation, its maker's, the
+    // maker's voucher) -> the new account's voucher.
+    let cases = [
+        ("the operator's", org(3), None, None, None),
+        ("its own admin's", org(3), org(3), None, None),
+        ("another's admin's", org(3), org(1), None, org(1)),
+        ("passed on within", org(3), org(3), org(1), org(1)),
+        (
+            "a made admin making elsewhere",
+            org(5),
+            org(3),
+            org(1),
+            org(3),
+        ),
+    ];
+    for (why, new, maker, maker_voucher, want) in cases {
+        assert_eq!(
+            vouched_by(new.unwrap_or_default(), maker, maker_voucher),
+            want,
+            "{why}"
+        );
     }
     assert_eq!(a.signed_at(), None);
     assert!(may_record(None, a.agency, a.district));

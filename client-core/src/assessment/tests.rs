@@ -80,6 +80,17 @@ fn every_table_is_suppressed_as_reports_are() {
         published(&a.other_filings),
         vec![("compliment", Some(7)), ("feedback", Some(0))]
     );
+    // Four officers, all overdue: no zero beside them says so.
+    let few = Tallies {
+        training: many(4, (day(), overdue())),
+        last_day: day(),
+        ..Tallies::default()
+    };
+    let t = assess(&few, 5).training;
+    assert!(
+        t.rows.iter().all(|(_, c)| c.count.is_none()) && t.total.count.is_none(),
+        "{t:?}"
+    );
     // One officer overdue: withheld, and so is a complementary row, since
     // the total would give it away.
     let training = published(&a.training);

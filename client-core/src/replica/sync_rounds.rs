@@ -75,15 +75,16 @@ impl Replica {
         // sends again everything the user may hold now, document by
         // document, so what the device holds goes first (a document the
         // user may no longer read must not stay beside one they may).
-        // Records with edits the server lacks stay: they are pushed, and
-        // the server's verdict comes back.
+        // Records with edits the server lacks or refused stay: the officer
+        // still has work in them (pushed, or to fix), as at sign-out.
         let mut restart_dropped = Vec::new();
         if crate::sync::Cursor::restarted(self.state.cursor, response.cursor) {
             restart_dropped = self
                 .index
                 .iter()
-                .flat_map(|b| b.keys().copied())
-                .filter(|id| !self.unsynced.contains(id) && !self.unpushed.contains(id))
+                .flat_map(|b| b.values())
+                .filter(|s| s.state == SyncStatus::Synced && !self.unpushed.contains(&s.id))
+                .map(|s| s.id)
                 .collect();
             self.drop_records(&restart_dropped);
         }

@@ -239,6 +239,11 @@ pub async fn add_user(
         .map_err(|e| ApiError::Internal(e.to_string()))?;
     let id = UserId(uuid::Uuid::now_v7());
     let now = super::now().millis();
+    let vouched_by = client_core::agreement::vouched_by(
+        new.organization_id,
+        mine,
+        state.store.vouched_by(auth.actor.user).await?,
+    );
     let log = change_entry(
         &auth,
         "admin_add_user",
@@ -255,6 +260,7 @@ pub async fn add_user(
                 role: new.role,
                 organization: new.organization_id,
                 password_hash,
+                vouched_by,
             },
             now,
             log,

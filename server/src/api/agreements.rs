@@ -209,8 +209,12 @@ pub async fn sign(
     let org = admin(&state, &auth).await?;
     let all = state.store.agreements(org).await?;
     let a = all.iter().find(|a| a.id == id).ok_or(ApiError::NotFound)?;
-    let party = agreement::may_sign(org, a).ok_or_else(|| {
-        ApiError::Conflict("an agreement is signed once by each party's own admin".into())
+    let vouched_by = state.store.vouched_by(auth.actor.user).await?;
+    let party = agreement::may_sign(org, vouched_by, a).ok_or_else(|| {
+        ApiError::Conflict(
+            "an agreement is signed once by each party's own admin, whose account the other party did not make"
+                .into(),
+        )
     })?;
     let log = auth.view_entry(
         "agreement_signed",

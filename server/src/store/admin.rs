@@ -76,6 +76,8 @@ pub struct NewUser {
     pub role: Role,
     pub organization: Uuid,
     pub password_hash: String,
+    /// `client_core::agreement::vouched_by`.
+    pub vouched_by: Option<Uuid>,
 }
 
 /// What a `PATCH` changes; `None` leaves it.
@@ -346,6 +348,7 @@ impl Store {
             device_epoch: Set(0),
             display_name: Set(new.display_name),
             organization_id: Set(Some(new.organization)),
+            vouched_by: Set(new.vouched_by),
         }
         .insert(&w.tx)
         .await;

@@ -30,6 +30,14 @@ fn to_agreement(m: agreement::Model) -> Result<Agreement, StoreError> {
 }
 
 impl Store {
+    /// `client_core::agreement::vouched_by` of `user`'s account.
+    pub async fn vouched_by(&self, user: client_core::UserId) -> Result<Option<Uuid>, StoreError> {
+        Ok(super::entity::user::Entity::find_by_id(user.0)
+            .one(self.db())
+            .await?
+            .and_then(|u| u.vouched_by))
+    }
+
     /// The agreements `org` is a party to (every one for `None`), oldest
     /// recorded first. Every signed-in request reads its organisation's,
     /// so an agreement binds in every process from the moment it is stored.

@@ -123,14 +123,29 @@ impl Store {
     }
 
     /// Review meetings held at each covered school on `[from, to)` (days).
+    /// An agency's are its own supervisors' (another agency's officers may
+    /// serve the same school); a district's are every one at its schools.
     pub async fn meetings_held(
         &self,
         c: &Covered,
         from: &str,
         to: &str,
     ) -> Result<HashMap<SchoolId, u64>, StoreError> {
+        let mut whose = Condition::all();
+        if c.kind == OrgKind::Agency {
+            let supervisors: Vec<Uuid> = user::Entity::find()
+                .filter(user::Column::Role.eq(Role::Supervisor.as_str()))
+                .filter(user::Column::OrganizationId.eq(c.org))
+                .all(self.db())
+                .await?
+                .into_iter()
+                .map(|u| u.id)
+                .collect();
+            whose = whose.add(review_meeting::Column::SupervisorId.is_in(supervisors));
+        }
         let mut out = HashMap::new();
         for m in review_meeting::Entity::find()
+            .filter(whose)
             .filter(review_meeting::Column::SchoolId.is_in(c.schools.iter().map(|s| s.id.0)))
             .filter(review_meeting::Column::HeldOn.gte(from))
             .filter(review_meeting::Column::HeldOn.lt(to))

@@ -173,6 +173,8 @@ impl Store {
             device_epoch: Set(0),
             display_name: Set(None),
             organization_id: Set(None),
+            // The operator's, from the shell: vouched for by no party.
+            vouched_by: Set(None),
         }
         .insert(&w.tx)
         .await?;

@@ -42,6 +42,8 @@ pub mod user {
         pub device_epoch: i32,
         pub display_name: Option<String>,
         pub organization_id: Option<Uuid>,
+        /// `client_core::agreement::vouched_by` (migration 21).
+        pub vouched_by: Option<Uuid>,
     }
 
     impl ActiveModelBehavior for ActiveModel {}

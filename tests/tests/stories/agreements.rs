@@ -290,3 +290,79 @@ async fn what_an_agreement_may_hold_and_who_may_record_it() -> anyhow::Result<()
     }
     Ok(())
 }
+
+/// Strong enough for zxcvbn, and nobody's real password.
+const NORTHSIDE_PASSWORD: &str = "Copper kites hum over 41 quiet dunes";
+
+#[tokio::test]
+async fn an_admin_the_other_party_made_signs_nothing() -> anyhow::Result<()> {
+    for db in Db::all() {
+        let name = db.name();
+        let s = TestServer::start(&db).await?;
+        let admin = s.login("admin.agency").await?;
+        let agency = org_of(&s, &admin.token, "agency").await?;
+        // The agency's admin makes a new district and its first admin, who
+        // adds a school the agency's officer then serves.
+        let (st, north) = s
+            .post_json(
+                Some(&admin.token),
+                "/api/v1/admin/organizations",
+                &json!({"kind": "district", "name": "Northside Unified"}),
+            )
+            .await?;
+        anyhow::ensure!(st == 201, "{name}: {st} {north}");
+        let (st, made) = s
+            .post_json(
+                Some(&admin.token),
+                "/api/v1/admin/users",
+                &json!({"username": "admin.northside", "role": "admin",
+                        "organization_id": north["id"], "password": NORTHSIDE_PASSWORD}),
+            )
+            .await?;
+        anyhow::ensure!(st == 201, "{name}: {st} {made}");
+        let northside = s.login_with("admin.northside", NORTHSIDE_PASSWORD).await?;
+        let (st, school) = s
+            .post_json(
+                Some(&northside.token),
+                "/api/v1/admin/schools",
+                &json!({"name": "Northside High School", "district_id": north["id"],
+                        "time_zone": "America/Chicago"}),
+            )
+            .await?;
+        anyhow::ensure!(st == 201, "{name}: {st} {school}");
+        let martinez = super::reach::directory_line(&s, &admin.token, "sro.martinez").await?;
+        let mut schools = martinez["schools"].as_array().cloned().unwrap_or_default();
+        schools.push(school["id"].clone());
+        let (st, b) = s
+            .put_json(
+                Some(&admin.token),
+                &format!("/api/v1/admin/users/{}/assignments", martinez["id"].as_str().unwrap_or_default()),
+                &json!({"schools": schools, "supervisor_id": martinez["supervisor_id"], "effective_from": today()}),
+            )
+            .await?;
+        anyhow::ensure!(st == 200, "{name}: {st} {b}");
+        let north_id = north["id"].as_str().unwrap_or_default();
+        let mou = narrowed();
+        let (st, a) = s
+            .post_json(
+                Some(&admin.token),
+                "/api/v1/agreements",
+                &body(&agency, north_id, &today(), &a_year_on(&today()), &mou),
+            )
+            .await?;
+        anyhow::ensure!(st == 201, "{name}: {st} {a}");
+        // The admin the agency made knows nothing the agency does not: its
+        // signature would be the agency's twice.
+        let sign = format!(
+            "/api/v1/agreements/{}/sign",
+            a["id"].as_str().unwrap_or_default()
+        );
+        let (st, b) = s
+            .post_json(Some(&northside.token), &sign, &json!({}))
+            .await?;
+        anyhow::ensure!(st == 409, "{name}: the agency signed for both: {st} {b}");
+        let (_, list) = s.get(Some(&northside.token), "/api/v1/agreements").await?;
+        anyhow::ensure!(list[0]["in_force"] == false, "{name}: {list}");
+    }
+    Ok(())
+}

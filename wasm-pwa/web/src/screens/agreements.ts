@@ -60,11 +60,15 @@ export function agreementsScreen(app: Nav): HTMLElement {
     const status = (a: AgreementOut) =>
       a.awaiting ? `Awaiting the ${a.awaiting}'s signature` : a.in_force ? (a.review_overdue ? "In force · review overdue" : "In force") : "Not in force";
     // The other party's admin signs; the server has the last word.
-    const canSign = (a: AgreementOut) => (a.awaiting === "agency" && mine === a.agency_id) || (a.awaiting === "district" && mine === a.district_id);
+    const canSign = (a: AgreementOut) =>
+      (mine === a.agency_id && !a.agency_signed_at) || (mine === a.district_id && !a.district_signed_at);
+    const party = (a: AgreementOut) => (mine === a.agency_id ? "agency" : "district");
     const sign = async (a: AgreementOut) => {
       try {
-        await session.fetchJson<AgreementOut>(`/api/v1/agreements/${a.id}/sign`, { method: "POST", body: {} });
-        notice.replaceChildren(h("p", { class: "ok" }, `Signed. Both parties have signed: from ${a.effective_from} it decides what each role of both may read.`));
+        const signed = await session.fetchJson<AgreementOut>(`/api/v1/agreements/${a.id}/sign`, { method: "POST", body: {} });
+        notice.replaceChildren(h("p", { class: "ok" }, signed.awaiting
+          ? `Signed. It binds once the ${signed.awaiting}'s admin signs it too.`
+          : `Signed. Both parties have signed: from ${a.effective_from} it decides what each role of both may read.`));
         await load();
       } catch (e) {
         notice.replaceChildren(errorBox(e));
@@ -79,7 +83,7 @@ export function agreementsScreen(app: Nav): HTMLElement {
           h("th", { scope: "row" }, parties(a)), h("td", {}, a.effective_from), h("td", {}, a.review_by), h("td", {}, status(a)),
           h("td", {}, less.length ? h("ul", {}, less.map((g) => h("li", {}, `${label(g.role)}: ${grantText(g)}`))) : "Nothing"),
           h("td", {}, h("a", { href: a.published_url, rel: "noopener", target: "_blank" }, "Read it"),
-            canSign(a) ? h("button", { type: "button", class: "primary", onclick: () => void sign(a) }, `Sign for ${label(a.awaiting!)}`) : ""));
+            canSign(a) ? h("button", { type: "button", class: "primary", onclick: () => void sign(a) }, `Sign for ${label(party(a))}`) : ""));
       }))));
   }
 
