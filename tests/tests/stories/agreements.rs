@@ -46,6 +46,15 @@ fn body(agency: &str, district: &str, from: &str, review: &str, policy: &Policy)
     })
 }
 
+/// `POST /agreements/{id}/sign` as `token`, for agreement `a` as answered.
+async fn sign(s: &TestServer, token: &str, a: &Value) -> anyhow::Result<(u16, Value)> {
+    let path = format!(
+        "/api/v1/agreements/{}/sign",
+        a["id"].as_str().unwrap_or_default()
+    );
+    s.post_json(Some(token), &path, &json!({})).await
+}
+
 /// A year after `day` (`YYYY-MM-DD`), less a day.
 fn a_year_on(day: &str) -> String {
     let d: chrono::NaiveDate = day.parse().unwrap_or_default();
@@ -86,15 +95,9 @@ async fn the_agreement_in_force_decides_what_each_role_may_read() -> anyhow::Res
         let (st, _) = s.get(Some(&leader.token), "/api/v1/incidents").await?;
         anyhow::ensure!(st == 200, "{name}: one party's word changed a read: {st}");
         let district_admin = s.login("admin.district").await?;
-        let sign = format!(
-            "/api/v1/agreements/{}/sign",
-            b["id"].as_str().unwrap_or_default()
-        );
-        let (st, again) = s.post_json(Some(&admin.token), &sign, &json!({})).await?;
+        let (st, again) = sign(&s, &admin.token, &b).await?;
         anyhow::ensure!(st == 409, "{name}: the agency signs once: {st} {again}");
-        let (st, b) = s
-            .post_json(Some(&district_admin.token), &sign, &json!({}))
-            .await?;
+        let (st, b) = sign(&s, &district_admin.token, &b).await?;
         anyhow::ensure!(
             st == 200 && b["in_force"] == true && b["review_overdue"] == false,
             "{name}: {st} {b}"
@@ -123,11 +126,7 @@ async fn the_agreement_in_force_decides_what_each_role_may_read() -> anyhow::Res
             )
             .await?;
         anyhow::ensure!(st == 201 && b["awaiting"] == "agency", "{name}: {st} {b}");
-        let sign = format!(
-            "/api/v1/agreements/{}/sign",
-            b["id"].as_str().unwrap_or_default()
-        );
-        let (st, b) = s.post_json(Some(&admin.token), &sign, &json!({})).await?;
+        let (st, b) = sign(&s, &admin.token, &b).await?;
         anyhow::ensure!(st == 200 && b["in_force"] == true, "{name}: {st} {b}");
         every_cell(&s, &format!("{name} under the reviewed MOU"), &default).await?;
         // The phone that synced under the MOU receives at its next sync.
@@ -269,13 +268,7 @@ async fn what_an_agreement_may_hold_and_who_may_record_it() -> anyhow::Result<()
             .await?;
         anyhow::ensure!(st == 201, "{name}: {st} {b}");
         let district_admin = s.login("admin.district").await?;
-        let sign = format!(
-            "/api/v1/agreements/{}/sign",
-            b["id"].as_str().unwrap_or_default()
-        );
-        let (st, b) = s
-            .post_json(Some(&district_admin.token), &sign, &json!({}))
-            .await?;
+        let (st, b) = sign(&s, &district_admin.token, &b).await?;
         anyhow::ensure!(st == 200, "{name}: {st} {b}");
         let (_, list) = s.get(Some(&admin.token), "/api/v1/agreements").await?;
         anyhow::ensure!(
@@ -353,13 +346,7 @@ async fn an_admin_the_other_party_made_signs_nothing() -> anyhow::Result<()> {
         anyhow::ensure!(st == 201, "{name}: {st} {a}");
         // The admin the agency made knows nothing the agency does not: its
         // signature would be the agency's twice.
-        let sign = format!(
-            "/api/v1/agreements/{}/sign",
-            a["id"].as_str().unwrap_or_default()
-        );
-        let (st, b) = s
-            .post_json(Some(&northside.token), &sign, &json!({}))
-            .await?;
+        let (st, b) = sign(&s, &northside.token, &a).await?;
         anyhow::ensure!(st == 409, "{name}: the agency signed for both: {st} {b}");
         let (_, list) = s.get(Some(&northside.token), "/api/v1/agreements").await?;
         anyhow::ensure!(list[0]["in_force"] == false, "{name}: {list}");
