@@ -26,6 +26,8 @@ closed_set!(
         Agreements = "agreements",
         /// The annual program assessment.
         Assessment = "assessment",
+        /// The training register of the officers whose training one keeps.
+        Training = "training",
     }
 );
 
@@ -43,6 +45,9 @@ impl DeskView {
             Self::Complaints => Action::InvestigateComplaints,
             Self::Agreements => Action::ManageAgreements,
             Self::Assessment => Action::ReadAssessment,
+            // Who keeps an officer's register: reading alone (an officer's
+            // own, command staff's) is the queue's officer lines and the API.
+            Self::Training => Action::RecordTraining,
         }
     }
 }
@@ -77,11 +82,11 @@ mod tests {
             (Role::Sro, &[]),
             (
                 Role::Supervisor,
-                &[Queue, Overcalling, Activity, Complaints],
+                &[Queue, Overcalling, Activity, Complaints, Training],
             ),
             (Role::SchoolLeader, &[Overcalling, Activity]),
             (Role::Analyst, &[Report, Assessment]),
-            (Role::Admin, &[Directory, Agreements]),
+            (Role::Admin, &[Directory, Agreements, Training]),
             (Role::Auditor, &[Audit]),
             (Role::Commander, &[Complaints, Assessment]),
         ];

@@ -369,6 +369,7 @@ pub fn vocabulary() -> String {
         "search_actions": pick(ActionTaken::is_search_or_seizure),
         "charge_actions": pick(ActionTaken::may_charge),
         "court_involvement": names(CourtInvolvement::ALL),
+        "topic": names(client_core::training::Topic::ALL),
         "late_entry_hours": client_core::rules::limits::LATE_ENTRY_HOURS,
         "max_duration_minutes": client_core::rules::MAX_DURATION_MINUTES,
         "rules_version": CURRENT,

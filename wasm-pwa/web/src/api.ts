@@ -144,6 +144,7 @@ export type Verification = components["schemas"]["Verification"];
 export type AdminUser = components["schemas"]["AdminUser"];
 export type Organization = components["schemas"]["Organization"];
 export type AgreementOut = components["schemas"]["AgreementOut"];
+export type ComplianceLine = components["schemas"]["ComplianceLine"];
 export type CreatedUser = components["schemas"]["Created"];
 export type InviteToken = components["schemas"]["InviteToken"];
 export type ComplaintLine = components["schemas"]["ComplaintLine"];

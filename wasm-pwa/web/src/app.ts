@@ -101,6 +101,7 @@ export class App implements Nav {
     else if (screen === "complaints") this.show((await import("./screens/complaints")).complaintsScreen(this, id), "Complaints");
     else if (screen === "agreements") this.show((await import("./screens/agreements")).agreementsScreen(this), "Agreements");
     else if (screen === "assessment") this.show((await import("./screens/assessment")).assessmentScreen(this), "Annual assessment");
+    else if (screen === "training") this.show((await import("./screens/training")).trainingScreen(this), "Training");
   }
 
   /** Where a role starts: officers on their records, the others on their first desk view. */

@@ -34,6 +34,8 @@ export interface Vocabulary {
   search_actions: string[];
   charge_actions: string[];
   court_involvement: string[];
+  /** Training topics (`training::Topic`). */
+  topic: string[];
   late_entry_hours: number;
   max_duration_minutes: number;
   /** The rules a submission today is checked against (`rules::version`). */

@@ -4,7 +4,7 @@
 import type { Session } from "./session";
 
 /** The desk views of supervisors, school leaders, analysts, auditors, admins and command staff. */
-export type DeskScreen = "queue" | "overcalling" | "activity" | "report" | "audit" | "directory" | "complaints" | "agreements" | "assessment";
+export type DeskScreen = "queue" | "overcalling" | "activity" | "report" | "audit" | "directory" | "complaints" | "agreements" | "assessment" | "training";
 export type Screen = "list" | "form" | "detail" | "shift" | DeskScreen;
 
 export interface Nav {

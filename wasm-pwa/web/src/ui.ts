@@ -22,6 +22,14 @@ export function h<K extends keyof HTMLElementTagNameMap>(tag: K, props: Props = 
 }
 
 const LABELS: Record<string, string> = {
+  // Training topics (`training::Topic`).
+  sro_basic: "SRO basic course",
+  ferpa: "FERPA",
+  cpted: "CPTED (safety by design)",
+  de_escalation: "De-escalation",
+  bias_free_policing: "Bias-free policing",
+  drug_alcohol: "Drugs and alcohol",
+  seclusion_restraint: "Seclusion and restraint",
   self: "I started it",
   school_staff: "School staff asked",
   parent_guardian: "Parent or guardian",

@@ -13,6 +13,7 @@ const TITLES: Record<DeskScreen, string> = {
   complaints: "Complaints",
   agreements: "Agreements",
   assessment: "Annual assessment",
+  training: "Training",
 };
 
 /** The desk views the server says the caller may open (from the policy's grants), in menu order. */
@@ -60,4 +61,16 @@ export function monthWindow(prefix: string): { from: HTMLInputElement; through: 
       return q;
     },
   };
+}
+
+/** An officer's training standing in words (client-core's `training::Standing`). */
+export function trainingStanding(t: unknown): HTMLElement | string {
+  const s = t as { state?: string; by?: string; since?: string; hours?: number; basic_done_on?: string; late?: boolean } | null | undefined;
+  switch (s?.state) {
+    case "basic_due": return `Basic course due by ${s.by} (${s.hours ?? 0} of 40 h)`;
+    case "basic_overdue": return h("span", { class: "flag" }, `Basic course overdue since ${s.since} (${s.hours ?? 0} of 40 h)`);
+    case "refresher_overdue": return h("span", { class: "flag" }, `Refresher overdue since ${s.since}`);
+    case "compliant": return `Up to date${s.late ? " (basic course finished late)" : ""}`;
+    default: return "—";
+  }
 }

@@ -5,7 +5,7 @@
 import type { Nav } from "../nav";
 import type { Meeting, Periods, Queue, QueueItem } from "../api";
 import { h, label, when } from "../ui";
-import { deskHeader, errorBox } from "./desk";
+import { deskHeader, errorBox, trainingStanding } from "./desk";
 import { recordParts, type OnlineRecord } from "./detail";
 import { historySection, type HistoryEntry } from "./history";
 
@@ -47,7 +47,7 @@ export function queueScreen(app: Nav, period?: string): HTMLElement {
             h("th", { scope: "row" }, o.username || o.officer_id.slice(0, 8)),
             h("td", {}, o.interactions), h("td", {}, o.enforcement), h("td", {}, o.per_100.toFixed(1)),
             h("td", {}, o.flag ? h("span", { class: "flag" }, o.flag.reason) : "—"),
-            h("td", { "data-training": "" }, training(o.training))))))),
+            h("td", { "data-training": "" }, trainingStanding(o.training))))))),
       h("section", { "aria-labelledby": "items-h" },
         h("h2", { id: "items-h" }, `Records to review (${q.items.length})`),
         q.items.length ? h("ul", { class: "queue" }, q.items.map((i) => item(i, q))) : h("p", { class: "help" }, "Nothing in this period's queue.")),
@@ -167,16 +167,4 @@ export function queueScreen(app: Nav, period?: string): HTMLElement {
 
   void load(period);
   return root;
-}
-
-/** An officer's training standing in words (client-core's `training::Standing`). */
-function training(t: unknown): HTMLElement | string {
-  const s = t as { state?: string; by?: string; since?: string; hours?: number; basic_done_on?: string; late?: boolean } | null | undefined;
-  switch (s?.state) {
-    case "basic_due": return `Basic course due by ${s.by} (${s.hours ?? 0} of 40 h)`;
-    case "basic_overdue": return h("span", { class: "flag" }, `Basic course overdue since ${s.since} (${s.hours ?? 0} of 40 h)`);
-    case "refresher_overdue": return h("span", { class: "flag" }, `Refresher overdue since ${s.since}`);
-    case "compliant": return `Up to date${s.late ? " (basic course finished late)" : ""}`;
-    default: return "—";
-  }
 }
