@@ -43,6 +43,16 @@ pub const KEPT: &[(Role, Action)] = &[
     (Role::Auditor, Action::ReadAuditLog),
 ];
 
+/// The federal grants an agreement may withhold: all but `KEPT` (what the
+/// agreements screen offers).
+pub fn withholdable() -> Vec<Grant> {
+    Policy::federal_default()
+        .grants
+        .into_iter()
+        .filter(|g| !KEPT.contains(&(g.role, g.action)))
+        .collect()
+}
+
 /// The longest an agreement may go between reviews: 003 p2 asks the
 /// district to review it "on an annual basis" (a leap year's worth).
 pub const REVIEW_WITHIN_DAYS: u64 = 366;

@@ -15,8 +15,8 @@
 //! closed complaint would otherwise move a count by one between two reads
 //! and tell a reader which.
 
-use crate::complaint::ComplaintKind;
 use crate::complaint::workflow::Finding as Disposition;
+use crate::complaint::{ComplaintKind, ComplaintStatus};
 use crate::ids::SchoolId;
 use crate::report::{Cell, suppress};
 use crate::training::Standing;
@@ -33,9 +33,9 @@ pub struct Tallies {
     /// Review meetings held in the year, by school (every school of the
     /// organisation, with 0 where none was held).
     pub meetings: Vec<(SchoolId, String, u64)>,
-    /// Each complaint filed in the year: its kind and its finding once
-    /// closed.
-    pub complaints: Vec<(ComplaintKind, Option<Disposition>)>,
+    /// Each filing received in the year: its kind, where it stands, and
+    /// its finding (a disposition counts once the complaint is closed).
+    pub complaints: Vec<(ComplaintKind, ComplaintStatus, Option<Disposition>)>,
     /// Each officer's placement in a school and training standing on the
     /// year's last day.
     pub training: Vec<(NaiveDate, Standing)>,
@@ -138,24 +138,36 @@ pub fn assess(t: &Tallies, threshold: u64) -> Assessment {
             suppressed: true,
         },
     };
+    let disposition =
+        |(_, status, finding): &&(ComplaintKind, ComplaintStatus, Option<Disposition>)| {
+            finding.filter(|_| *status == ComplaintStatus::Closed)
+        };
     let complaints_only: Vec<_> = t
         .complaints
         .iter()
-        .filter(|(k, _)| *k == ComplaintKind::Complaint)
+        .filter(|(k, _, _)| *k == ComplaintKind::Complaint)
         .collect();
     let mut dispositions: Vec<(String, u64)> = Disposition::ALL
         .iter()
         .map(|d| {
             (
                 d.to_string(),
-                count(&complaints_only, |(_, f)| *f == Some(*d)),
+                count(&complaints_only, |c| disposition(c) == Some(*d)),
             )
         })
         .collect();
-    dispositions.push((OPEN.into(), count(&complaints_only, |(_, f)| f.is_none())));
+    dispositions.push((
+        OPEN.into(),
+        count(&complaints_only, |c| disposition(c).is_none()),
+    ));
     let other: Vec<(String, u64)> = [ComplaintKind::Compliment, ComplaintKind::Feedback]
         .iter()
-        .map(|k| (k.to_string(), count(&t.complaints, |(kind, _)| kind == k)))
+        .map(|k| {
+            (
+                k.to_string(),
+                count(&t.complaints, |(kind, _, _)| kind == k),
+            )
+        })
         .collect();
     // Officers placed in a school by the year's last day: one placed later
     // was no part of that year's program.

@@ -385,6 +385,13 @@ pub fn federal_policy() -> String {
     serde_json::to_string(&client_core::Policy::federal_default()).unwrap_or_default()
 }
 
+/// The federal grants an agreement may withhold
+/// (`client_core::agreement::withholdable`), as JSON `Grant`s.
+#[wasm_bindgen]
+pub fn withholdable_grants() -> String {
+    serde_json::to_string(&client_core::agreement::withholdable()).unwrap_or_default()
+}
+
 /// The school years a report may cover at `now_ms`, newest first: closed
 /// ones only (`school_year::SchoolYear::latest_closed`), so the report
 /// screen never offers a year the server refuses.

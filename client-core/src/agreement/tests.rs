@@ -237,6 +237,16 @@ fn what_an_agreement_may_hold() {
 }
 
 #[test]
+fn every_grant_but_the_kept_ones_may_be_withheld() {
+    let offered = withholdable();
+    assert_eq!(
+        offered.len() + KEPT.len(),
+        Policy::federal_default().grants.len()
+    );
+    assert!(offered.iter().all(|g| !KEPT.contains(&(g.role, g.action))));
+}
+
+#[test]
 fn terms_keep_what_an_agreement_changed_not_the_whole_table() {
     let p = without(&[(Role::SchoolLeader, Action::ReadRecord)]);
     let terms = Terms::of(&p);

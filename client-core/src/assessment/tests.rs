@@ -40,9 +40,22 @@ fn every_table_is_suppressed_as_reports_are() {
         .concat(),
         meetings: vec![(SchoolId::from_u128(1), "Lincoln".into(), 2)],
         complaints: [
-            many(6, (ComplaintKind::Complaint, Some(Disposition::Unfounded))),
-            many(5, (ComplaintKind::Complaint, None)),
-            many(7, (ComplaintKind::Compliment, None)),
+            many(
+                6,
+                (
+                    ComplaintKind::Complaint,
+                    ComplaintStatus::Closed,
+                    Some(Disposition::Unfounded),
+                ),
+            ),
+            many(
+                5,
+                (ComplaintKind::Complaint, ComplaintStatus::Assigned, None),
+            ),
+            many(
+                7,
+                (ComplaintKind::Compliment, ComplaintStatus::Received, None),
+            ),
         ]
         .concat(),
         training: [

@@ -51,6 +51,9 @@ pub struct AgreementOut {
     /// The table it leaves of today's federal one.
     #[schema(value_type = Object)]
     pub policy: Policy,
+    /// The federal grants it withholds (`{role, action, scope}`).
+    #[schema(value_type = Vec<Object>)]
+    pub withheld: Vec<client_core::access::Grant>,
     pub recorded_at: String,
     pub agency_signed_at: Option<String>,
     pub district_signed_at: Option<String>,
@@ -74,6 +77,7 @@ fn out(all: &[Agreement], a: &Agreement, today: NaiveDate) -> AgreementOut {
         review_by: a.review_by.to_string(),
         published_url: a.published_url.clone(),
         policy: a.terms.policy(),
+        withheld: a.terms.withheld.clone(),
         recorded_at: client_core::Timestamp::from_millis(a.recorded_at).to_string(),
         agency_signed_at: at(a.agency_signed_at),
         district_signed_at: at(a.district_signed_at),

@@ -114,6 +114,8 @@ async fn issue(
         return Err(ApiError::Unauthenticated);
     }
     let actor = state.store.actor(user, role).await?;
+    let org = state.store.user(user).await?.and_then(|u| u.organization);
+    let policy = super::extract::policy_of(state, org).await?;
     Ok(Tokens {
         access_token,
         refresh_token,
@@ -125,7 +127,7 @@ async fn issue(
         device_secret: None,
         previous_device_secrets: Vec::new(),
         offline_unlock_hours: state.settings.offline_unlock_hours,
-        user: me_view(state, &actor).await?,
+        user: me_view(state, &actor, &policy).await?,
     })
 }
 

@@ -5,7 +5,7 @@ use super::error::ApiError;
 use super::extract::Auth;
 use axum::Json;
 use axum::extract::State;
-use client_core::Actor;
+use client_core::{Actor, Policy};
 use serde::Serialize;
 
 #[derive(Serialize, utoipa::ToSchema)]
@@ -30,13 +30,13 @@ pub struct MeView {
     pub desk_views: Vec<client_core::desk::DeskView>,
 }
 
-pub async fn me_view(state: &AppState, actor: &Actor) -> Result<MeView, ApiError> {
+/// `policy`: the caller's (`Auth::policy`; at sign-in, `extract::policy_of`).
+pub async fn me_view(state: &AppState, actor: &Actor, policy: &Policy) -> Result<MeView, ApiError> {
     let user = state
         .store
         .user(actor.user)
         .await?
         .ok_or(ApiError::Unauthenticated)?;
-    let policy = super::extract::policy_of(state, user.organization).await?;
     let schools = state
         .store
         .schools()
@@ -51,12 +51,12 @@ pub async fn me_view(state: &AppState, actor: &Actor) -> Result<MeView, ApiError
         organization_id: user.organization,
         schools,
         supervises: actor.supervises.clone(),
-        actions: client_core::desk::granted(&policy, actor.role),
-        desk_views: client_core::desk::views(&policy, actor.role),
+        actions: client_core::desk::granted(policy, actor.role),
+        desk_views: client_core::desk::views(policy, actor.role),
     })
 }
 
 #[utoipa::path(get, path = "/api/v1/me", responses((status = 200, body = MeView), (status = 401, body = super::error::ErrorBody)))]
 pub async fn me(State(state): State<AppState>, auth: Auth) -> Result<Json<MeView>, ApiError> {
-    Ok(Json(me_view(&state, &auth.actor).await?))
+    Ok(Json(me_view(&state, &auth.actor, &auth.policy).await?))
 }

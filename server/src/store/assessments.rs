@@ -5,8 +5,8 @@
 use super::directory::School;
 use super::entity::{assessment, complaint, record, review_meeting, user, user_school};
 use super::{Store, StoreError};
-use client_core::complaint::ComplaintKind;
 use client_core::complaint::workflow::Finding as Disposition;
+use client_core::complaint::{ComplaintKind, ComplaintStatus};
 use client_core::directory::OrgKind;
 use client_core::document::{DocId, Document, actor_id};
 use client_core::review::Reviews;
@@ -164,7 +164,7 @@ impl Store {
         c: &Covered,
         from: i64,
         to: i64,
-    ) -> Result<Vec<(ComplaintKind, Option<Disposition>)>, StoreError> {
+    ) -> Result<Vec<(ComplaintKind, ComplaintStatus, Option<Disposition>)>, StoreError> {
         let whose = match c.kind {
             OrgKind::Agency => Condition::all().add(complaint::Column::AgencyId.eq(c.org)),
             OrgKind::District => Condition::all()
@@ -180,8 +180,13 @@ impl Store {
             .map(|m| {
                 let kind = ComplaintKind::parse(&m.kind)
                     .ok_or_else(|| StoreError::Damaged(format!("complaint {}: kind", m.id)))?;
-                let finding = m.finding.as_deref().and_then(Disposition::parse);
-                Ok((kind, finding.filter(|_| m.status == "closed")))
+                let status = ComplaintStatus::parse(&m.status)
+                    .ok_or_else(|| StoreError::Damaged(format!("complaint {}: status", m.id)))?;
+                Ok((
+                    kind,
+                    status,
+                    m.finding.as_deref().and_then(Disposition::parse),
+                ))
             })
             .collect()
     }

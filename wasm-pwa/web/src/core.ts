@@ -1,9 +1,10 @@
 // The domain core, compiled to wasm: every rule, flag and sync step comes from
 // it. This module only loads it and converts JSON at the boundary.
-import init, { Core, federal_policy as coreFederalPolicy, flags as coreFlags, report_years as coreReportYears, validate as coreValidate, vocabulary as coreVocabulary } from "../pkg/wasm_pwa.js";
+import init, { Core, federal_policy as coreFederalPolicy, withholdable_grants as coreWithholdable, flags as coreFlags, report_years as coreReportYears, validate as coreValidate, vocabulary as coreVocabulary } from "../pkg/wasm_pwa.js";
 import type { Record as IncidentRecord } from "./wire/Record";
 import type { Problem } from "./wire/Problem";
 import type { Policy } from "./wire/Policy";
+import type { Grant } from "./wire/Grant";
 import type { Flag } from "./wire/Flag";
 import type { Review } from "./wire/Review";
 
@@ -70,6 +71,11 @@ function plainProblems(ps: Array<{ code: string; field: string; message: string;
 /** DOMAIN.md section 3's table: what an agreement may only narrow. */
 export function federalPolicy(): Policy {
   return JSON.parse(coreFederalPolicy()) as Policy;
+}
+
+/** The federal grants an agreement may withhold (the core's rule). */
+export function withholdableGrants(): Grant[] {
+  return JSON.parse(coreWithholdable()) as Grant[];
 }
 
 /** The school years a report may cover now, newest first (the core's rule). */

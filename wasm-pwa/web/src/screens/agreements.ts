@@ -8,25 +8,17 @@ import type { Nav } from "../nav";
 import type { AgreementOut, Organization } from "../api";
 import type { Grant } from "../wire/Grant";
 import type { Policy } from "../wire/Policy";
-import { federalPolicy } from "../core";
+import { federalPolicy, withholdableGrants } from "../core";
 import { h, label } from "../ui";
 import { deskHeader, errorBox } from "./desk";
-
-/** What no agreement may take away (client_core::agreement::KEPT): not offered. */
-const KEPT = new Set(["admin/manage_directory", "admin/manage_agreements", "auditor/read_audit_log"]);
 
 const key = (g: Grant) => `${g.role}/${g.action}/${g.scope}`;
 const grantText = (g: Grant) => `${label(g.action)} (${label(g.scope)})`;
 
-/** The federal table's grants this policy leaves out. */
-function withheld(federal: Policy, p: Policy): Grant[] {
-  const kept = new Set(p.grants.map(key));
-  return federal.grants.filter((g) => !kept.has(key(g)));
-}
-
 export function agreementsScreen(app: Nav): HTMLElement {
   const session = app.session!;
   const federal = federalPolicy();
+  const offered = withholdableGrants();
   const out = h("div", { "aria-live": "polite" });
   const notice = h("div", { role: "status" });
   let orgs: Organization[] = [];
@@ -78,7 +70,7 @@ export function agreementsScreen(app: Nav): HTMLElement {
       h("caption", {}, "Agreements, newest first"),
       h("thead", {}, h("tr", {}, ["Parties", "From", "Review by", "Status", "Withholds", "Public copy and signature"].map((c) => h("th", { scope: "col" }, c)))),
       h("tbody", {}, list.map((a) => {
-        const less = withheld(federal, a.policy as unknown as Policy);
+        const less = a.withheld as unknown as Grant[];
         return h("tr", { "data-agreement": a.id, "data-in-force": String(a.in_force) },
           h("th", { scope: "row" }, parties(a)), h("td", {}, a.effective_from), h("td", {}, a.review_by), h("td", {}, status(a)),
           h("td", {}, less.length ? h("ul", {}, less.map((g) => h("li", {}, `${label(g.role)}: ${grantText(g)}`))) : "Nothing"),
@@ -99,7 +91,7 @@ export function agreementsScreen(app: Nav): HTMLElement {
     const boxes: Array<{ grant: Grant; input: HTMLInputElement }> = [];
     const roles = [...new Set(federal.grants.map((g) => g.role))];
     const sets = roles.map((role) => {
-      const mine = federal.grants.filter((g) => g.role === role && !KEPT.has(`${g.role}/${g.action}`));
+      const mine = offered.filter((g) => g.role === role);
       if (!mine.length) return "";
       return h("fieldset", { class: "grants" }, h("legend", {}, label(role)), mine.map((grant) => {
         const id = `w-${key(grant).replace(/\//g, "-")}`;
