@@ -23,6 +23,7 @@ pub mod document;
 pub mod fields;
 pub mod flag;
 pub mod history;
+pub mod identity;
 pub mod ids;
 pub mod json;
 pub mod local_time;

@@ -24,6 +24,7 @@ mod m20261207_000018_report_requests;
 mod m20261207_000019_agreements;
 mod m20261207_000020_assessments;
 mod m20261207_000021_vouched_by;
+mod m20261207_000022_identity_links;
 
 #[derive(Debug)]
 pub struct Migrator;
@@ -53,6 +54,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261207_000019_agreements::Migration),
             Box::new(m20261207_000020_assessments::Migration),
             Box::new(m20261207_000021_vouched_by::Migration),
+            Box::new(m20261207_000022_identity_links::Migration),
         ]
     }
 }

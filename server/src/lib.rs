@@ -14,6 +14,7 @@ pub mod demo;
 pub mod device_cookie;
 pub mod files;
 pub mod mfa;
+pub mod oidc;
 pub mod projection;
 pub mod proxies;
 pub mod published_years;

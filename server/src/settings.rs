@@ -72,6 +72,14 @@ pub struct Settings {
     /// The first wait before a failed webhook delivery is tried again; it
     /// doubles each time, to an hour at most.
     pub webhook_retry_base_ms: i64,
+    /// Identity providers users may sign in with (OpenID Connect), each
+    /// bound to one organisation; each one's client secret is the file
+    /// `oidc-<id>.secret` in the secrets folder.
+    pub oidc: Vec<crate::oidc::ProviderSettings>,
+    /// Where users reach Fieldlog (`https://fieldlog.county.example`): the
+    /// address an identity provider sends them back to. Unset, the
+    /// request's own (its `Host`, and https behind a trusted TLS proxy).
+    pub public_url: Option<String>,
 }
 
 /// A yes/no setting as an environment variable may spell it: true, false,
@@ -125,6 +133,8 @@ impl Default for Settings {
             report_min_cell: client_core::report::DEFAULT_THRESHOLD,
             webhook_allow_private: false,
             webhook_retry_base_ms: 30_000,
+            oidc: Vec::new(),
+            public_url: None,
         }
     }
 }
@@ -153,8 +163,11 @@ impl Settings {
                 }
                 s.validate_limits()
                     .map_err(|e| Box::new(figment::Error::from(e)))?;
-                s.keys_dir()
+                let keys = s
+                    .keys_dir()
                     .map_err(|e| Box::new(figment::Error::from(e.to_string())))?;
+                crate::oidc::check(&s.oidc, &keys)
+                    .map_err(|e| Box::new(figment::Error::from(e)))?;
                 Ok(s)
             })
     }

@@ -4,6 +4,7 @@
 
 pub mod attack;
 pub mod bench_support;
+pub mod idp;
 
 use anyhow::{Context, Result, bail};
 use client_core::replica::Replica;

@@ -87,6 +87,8 @@ fn setup() -> Result {
 }
 
 const WEB: &str = "wasm-pwa/web";
+/// node's oidc-provider, the identity provider of the sign-in tests.
+const IDP: &str = "tests/idp";
 
 /// npm packages at the versions package-lock.json pins, unless already there.
 fn web_setup() -> Result {
@@ -243,6 +245,8 @@ fn test() -> Result {
              tests will be SKIPPED (CI sets it). ***\n"
         );
     }
+    // The real OpenID provider the sign-in stories and browser tests use.
+    npm_install(IDP)?;
     let (mut passed, mut failed) = cargo_test()?;
     web_build(false)?;
     browser_setup()?;

@@ -51,7 +51,8 @@ pub struct Tokens {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub device_cookie: Option<String>,
     /// The device's wrapping secret (base64url), when `device` was given:
-    /// only a password sign-in releases it, never a bearer token (login only).
+    /// only a sign-in releases it (a password, or an identity provider's
+    /// ticket), never a bearer token (login only).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub device_secret: Option<String>,
     /// Secrets the device may have wrapped with before (the previous epoch,
@@ -217,30 +218,44 @@ pub async fn login(
     // With a second factor enrolled, the password alone yields no tokens;
     // and its attempt stays counted until the code is right, so signing in
     // again never buys more guesses at the code.
-    if state
+    if let Some(challenge) = second_factor(&state, &user, endpoint, now).await? {
+        return Ok(Json(LoginAnswer::Mfa(challenge)));
+    }
+    state.store.login_succeeded(attempt).await?;
+    let tokens = signed_in(&state, &user, req.device_cookie, req.device, endpoint).await?;
+    Ok(Json(LoginAnswer::Tokens(Box::new(tokens))))
+}
+
+/// The challenge a sign-in answers instead of tokens when the user has a
+/// second factor enrolled (logged); `None` without one.
+pub(super) async fn second_factor(
+    state: &AppState,
+    user: &crate::store::directory::User,
+    endpoint: &str,
+    now: i64,
+) -> Result<Option<MfaChallenge>, ApiError> {
+    if !state
         .store
         .totp(user.id)
         .await?
         .is_some_and(|t| t.confirmed)
     {
-        state
-            .store
-            .log_access(&[event(
-                Some(user.id),
-                Some(user.role),
-                "login_mfa_required",
-                endpoint,
-            )])
-            .await?;
-        return Ok(Json(LoginAnswer::Mfa(MfaChallenge {
-            mfa_required: true,
-            mfa_token: crate::mfa::issue_token(&state.keys, user.id, &user.security_stamp, now),
-            methods: vec!["totp".into()],
-        })));
+        return Ok(None);
     }
-    state.store.login_succeeded(attempt).await?;
-    let tokens = signed_in(&state, &user, req.device_cookie, req.device, endpoint).await?;
-    Ok(Json(LoginAnswer::Tokens(Box::new(tokens))))
+    state
+        .store
+        .log_access(&[event(
+            Some(user.id),
+            Some(user.role),
+            "login_mfa_required",
+            endpoint,
+        )])
+        .await?;
+    Ok(Some(MfaChallenge {
+        mfa_required: true,
+        mfa_token: crate::mfa::issue_token(&state.keys, user.id, &user.security_stamp, now),
+        methods: vec!["totp".into()],
+    }))
 }
 
 /// What a sign-in answers: the tokens, or, with a second factor enrolled,

@@ -16,6 +16,7 @@ pub mod incidents;
 pub mod invites;
 pub mod me;
 pub mod mfa;
+pub mod oidc;
 pub mod openapi;
 pub mod periods;
 pub mod public_complaints;
@@ -93,6 +94,10 @@ pub fn router(state: AppState) -> Router {
         .route("/me/sessions/{id}", delete(sessions::end))
         .route("/auth/invite", post(invites::redeem))
         .route("/auth/mfa", post(mfa::verify))
+        .route("/auth/oidc/providers", get(oidc::providers))
+        .route("/auth/oidc/{provider}/start", get(oidc::start))
+        .route("/auth/oidc/{provider}/callback", get(oidc::callback))
+        .route("/auth/oidc/redeem", post(oidc::redeem))
         .route("/me/mfa/totp", post(mfa::enrol))
         .route("/me/mfa/totp/confirm", post(mfa::confirm))
         .route(

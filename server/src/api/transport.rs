@@ -59,6 +59,12 @@ pub fn secure(router: Router<AppState>, settings: &Settings) -> Router<AppState>
         ))
 }
 
+/// Whether the request reached the client's side over TLS (directly, or
+/// through a trusted proxy that says so), for the addresses a handler
+/// builds (an identity provider's return address).
+#[derive(Clone, Copy, Debug)]
+pub struct OverTls(pub bool);
+
 /// Behind a trusted proxy, the client's address (for the per-address login
 /// limit) replaces the proxy's in `ConnectInfo`, so every handler that asks
 /// for the peer gets the client. Answers under `/api/` carry tokens or
@@ -94,6 +100,7 @@ async fn forwarded(
         req.extensions_mut()
             .insert(ConnectInfo(SocketAddr::new(client, 0)));
     }
+    req.extensions_mut().insert(OverTls(tls));
     let path = req.uri().path();
     let api = path == "/api" || path.starts_with("/api/");
     let mut res = next.run(req).await;

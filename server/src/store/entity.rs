@@ -441,3 +441,6 @@ pub use accountability::{
     agreement, assessment, complaint, complaint_event, public_post, training, webhook,
     webhook_delivery,
 };
+
+mod identity;
+pub use identity::{identity_link, oidc_login, oidc_ticket};

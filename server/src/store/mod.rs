@@ -18,6 +18,7 @@ pub mod complaints;
 pub mod directory;
 pub mod documents;
 pub mod entity;
+pub mod identities;
 pub mod invites;
 pub mod meetings;
 pub mod mfa;

@@ -7,7 +7,7 @@ use fieldlog_tests::{Db, PASSWORD, TestServer};
 use serde_json::{Value, json};
 use totp_rs::{Algorithm, Builder, Secret, Totp};
 
-fn app(secret: &str) -> anyhow::Result<Totp> {
+pub(super) fn app(secret: &str) -> anyhow::Result<Totp> {
     Ok(Builder::new()
         .with_algorithm(Algorithm::SHA1)
         .with_digits(6)
@@ -17,7 +17,7 @@ fn app(secret: &str) -> anyhow::Result<Totp> {
         .build_noncompliant())
 }
 
-fn now_secs() -> u64 {
+pub(super) fn now_secs() -> u64 {
     chrono::Utc::now().timestamp() as u64
 }
 
