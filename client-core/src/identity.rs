@@ -1,27 +1,22 @@
 //! Signing in through an agency's or district's identity provider (issue 18,
 //! OpenID Connect): which Fieldlog account an identity the provider vouched
-//! for opens. The server verifies the provider's ID token, loads the
-//! accounts named here, asks [`opens`], and persists a new link.
+//! for opens, and who may link one. The server verifies the provider's ID
+//! token, loads the account the identity is linked to, asks [`opens`]; its
+//! admin endpoints ask [`may_link`] and persist.
 //!
 //! An identity is the provider's `sub`, which never changes for a person;
-//! names and addresses do. So a link, once made, holds by `sub` alone. A
-//! first sign-in may make the link by a name claim when the provider's
-//! settings say so; no account is ever created (issue 18: "no account is
-//! created automatically unless an admin allowed it").
+//! names and addresses do, and at many providers a person can edit their
+//! own. So a link is made by an admin (or from the shell), never from a
+//! claim the provider passes on, and no account is ever created by a
+//! sign-in (issue 18: "no account is created automatically unless an admin
+//! allowed it").
 
-use crate::closed_set;
 use crate::ids::UserId;
 use crate::vocabulary::Role;
 use thiserror::Error;
 use uuid::Uuid;
 
-closed_set!(
-    /// The claim whose value, read as a username, names the account a
-    /// first sign-in links to.
-    LinkClaim { PreferredUsername = "preferred_username", Email = "email" }
-);
-
-/// An account as the rule needs it.
+/// An account as the rules need it.
 #[derive(Clone, Copy, Debug)]
 pub struct Account {
     pub user: UserId,
@@ -30,35 +25,10 @@ pub struct Account {
     pub disabled: bool,
 }
 
-/// A provider as configured: whose it is, and whether (and by which claim)
-/// a first sign-in links an account.
-#[derive(Clone, Copy, Debug)]
-pub struct Provider {
-    pub organization: Uuid,
-    pub link_by: Option<LinkClaim>,
-}
-
-/// The account the claim names, and whether that account is already linked
-/// to another identity at this provider.
-#[derive(Clone, Copy, Debug)]
-pub struct Named {
-    pub account: Account,
-    pub linked_elsewhere: bool,
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Opens {
-    /// The identity was linked before.
-    Linked(UserId),
-    /// The first sign-in: link the identity to this account, then open it.
-    LinkNow(UserId),
-}
-
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Error)]
 pub enum Refusal {
-    /// No account is linked and none may be: the admin links it. Also the
-    /// answer for an account of another organisation, so a provider cannot
-    /// learn which names exist elsewhere.
+    /// No account is linked: the admin links it. Also the answer for an
+    /// account of another organisation (moved since it was linked).
     #[error("this sign-in is not linked to a Fieldlog account: ask your administrator")]
     NotLinked,
     #[error("this account is disabled")]
@@ -75,54 +45,55 @@ impl Refusal {
     }
 }
 
-/// Which account the provider's identity opens.
-///
-/// - A link holds while its account stays in the provider's organisation:
-///   one organisation's provider never opens another's accounts.
-/// - A first sign-in links by claim only where the provider is set to, and
-///   an email only once the provider says it verified it.
-/// - An account already linked to another identity is not taken over by a
-///   second one with the same name (a renamed or recreated person at the
-///   provider): the admin unlinks first.
-/// - Admins and auditors are never linked by a claim: whoever controls the
-///   provider's names would hold the deployment's keys and its log.
-pub fn opens(
-    provider: Provider,
-    linked: Option<Account>,
-    named: Option<Named>,
-    email_verified: bool,
-) -> Result<Opens, Refusal> {
-    let own = |a: &Account| a.organization == Some(provider.organization);
-    if let Some(a) = linked {
-        if !own(&a) {
-            return Err(Refusal::NotLinked);
-        }
-        return if a.disabled {
-            Err(Refusal::Disabled)
-        } else {
-            Ok(Opens::Linked(a.user))
-        };
-    }
-    let Some(by) = provider.link_by else {
-        return Err(Refusal::NotLinked);
-    };
-    if by == LinkClaim::Email && !email_verified {
+/// Which account an identity at a provider of `provider_org` opens, given
+/// the account it is linked to: one organisation's provider never opens
+/// another's accounts, and a disabled account opens for no one.
+pub fn opens(provider_org: Uuid, linked: Option<Account>) -> Result<UserId, Refusal> {
+    let a = linked.ok_or(Refusal::NotLinked)?;
+    if a.organization != Some(provider_org) {
         return Err(Refusal::NotLinked);
     }
-    let Some(Named {
-        account,
-        linked_elsewhere,
-    }) = named
-    else {
-        return Err(Refusal::NotLinked);
-    };
-    if linked_elsewhere || !own(&account) || matches!(account.role, Role::Admin | Role::Auditor) {
-        return Err(Refusal::NotLinked);
-    }
-    if account.disabled {
+    if a.disabled {
         return Err(Refusal::Disabled);
     }
-    Ok(Opens::LinkNow(account.user))
+    Ok(a.user)
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Error)]
+pub enum LinkRefusal {
+    #[error("an admin does not link their own account: another admin confirms who asks")]
+    OwnAccount,
+    #[error(
+        "an admin's or an auditor's account is linked from the deployment's shell (server user link)"
+    )]
+    Privileged,
+    #[error("this identity provider signs in another organisation's users")]
+    OtherOrganization,
+}
+
+/// Whether an admin of organisation `admin` (none: the deployment's own)
+/// may link `target` to an identity at a provider of `provider_org`. A link
+/// hands the account to whoever holds the identity, so, as a second
+/// factor's reset: never one's own, and never an admin's or an auditor's
+/// from an organisation admin (one admin could otherwise take over
+/// another, or the log's reader); and only to the account's own
+/// organisation's provider.
+pub fn may_link(
+    admin: Option<Uuid>,
+    own_account: bool,
+    target: Account,
+    provider_org: Uuid,
+) -> Result<(), LinkRefusal> {
+    if own_account {
+        return Err(LinkRefusal::OwnAccount);
+    }
+    if admin.is_some() && matches!(target.role, Role::Admin | Role::Auditor) {
+        return Err(LinkRefusal::Privileged);
+    }
+    if target.organization != Some(provider_org) {
+        return Err(LinkRefusal::OtherOrganization);
+    }
+    Ok(())
 }
 
 #[cfg(test)]
@@ -133,61 +104,50 @@ mod tests {
     const OTHER: Uuid = Uuid::from_u128(2);
     const USER: UserId = UserId(Uuid::from_u128(10));
 
-    fn account(role: Role, org: Uuid, disabled: bool) -> Account {
+    fn account(role: Role, org: Option<Uuid>, disabled: bool) -> Account {
         Account {
             user: USER,
             role,
-            organization: Some(org),
+            organization: org,
             disabled,
         }
     }
 
-    fn named(role: Role, org: Uuid, disabled: bool, elsewhere: bool) -> Option<Named> {
-        Some(Named {
-            account: account(role, org, disabled),
-            linked_elsewhere: elsewhere,
-        })
-    }
-
-    /// What it is, how the provider links, the linked account, the named
-    /// one, whether the email was verified, and the verdict.
-    type Case = (
-        &'static str,
-        Option<LinkClaim>,
-        Option<Account>,
-        Option<Named>,
-        bool,
-        Result<Opens, Refusal>,
-    );
-
     #[test]
     fn which_account_an_identity_opens() {
-        use LinkClaim::{Email, PreferredUsername as Name};
         use Refusal::{Disabled, NotLinked};
-        let officer = account(Role::Sro, ORG, false);
         #[rustfmt::skip]
-        let cases: Vec<Case> = vec![
-            ("a link opens its account", None, Some(officer), None, false, Ok(Opens::Linked(USER))),
-            ("a link opens an admin too (the shell made it)", None, Some(account(Role::Admin, ORG, false)), None, false, Ok(Opens::Linked(USER))),
-            ("a linked account that is disabled", None, Some(account(Role::Sro, ORG, true)), None, false, Err(Disabled)),
-            ("a linked account moved to another organisation", Some(Name), Some(account(Role::Sro, OTHER, false)), named(Role::Sro, ORG, false, false), false, Err(NotLinked)),
-            ("no link, and the provider links none", None, None, named(Role::Sro, ORG, false, false), true, Err(NotLinked)),
-            ("first sign-in by name", Some(Name), None, named(Role::Sro, ORG, false, false), false, Ok(Opens::LinkNow(USER))),
-            ("first sign-in by a verified email", Some(Email), None, named(Role::Analyst, ORG, false, false), true, Ok(Opens::LinkNow(USER))),
-            ("an email the provider did not verify", Some(Email), None, named(Role::Sro, ORG, false, false), false, Err(NotLinked)),
-            ("no account has that name", Some(Name), None, None, true, Err(NotLinked)),
-            ("the named account is another organisation's", Some(Name), None, named(Role::Sro, OTHER, false, false), false, Err(NotLinked)),
-            ("the named account has another identity here", Some(Name), None, named(Role::Sro, ORG, false, true), false, Err(NotLinked)),
-            ("an admin is never linked by a claim", Some(Name), None, named(Role::Admin, ORG, false, false), false, Err(NotLinked)),
-            ("an auditor is never linked by a claim", Some(Name), None, named(Role::Auditor, ORG, false, false), false, Err(NotLinked)),
-            ("a disabled account is not linked", Some(Name), None, named(Role::Supervisor, ORG, true, false), false, Err(Disabled)),
+        let cases = [
+            ("a link opens its account", Some(account(Role::Sro, Some(ORG), false)), Ok(USER)),
+            ("an admin's too (the shell linked it)", Some(account(Role::Admin, Some(ORG), false)), Ok(USER)),
+            ("no link", None, Err(NotLinked)),
+            ("a disabled account", Some(account(Role::Supervisor, Some(ORG), true)), Err(Disabled)),
+            ("an account moved to another organisation", Some(account(Role::Sro, Some(OTHER), false)), Err(NotLinked)),
+            ("moved, and disabled: says nothing of the other organisation", Some(account(Role::Sro, Some(OTHER), true)), Err(NotLinked)),
+            ("the deployment's own staff", Some(account(Role::Auditor, None, false)), Err(NotLinked)),
         ];
-        for (what, link_by, linked, named, verified, want) in cases {
-            let provider = Provider {
-                organization: ORG,
-                link_by,
-            };
-            assert_eq!(opens(provider, linked, named, verified), want, "{what}");
+        for (what, linked, want) in cases {
+            assert_eq!(opens(ORG, linked), want, "{what}");
+        }
+    }
+
+    #[test]
+    fn who_may_link_an_identity() {
+        use LinkRefusal::{OtherOrganization, OwnAccount, Privileged};
+        #[rustfmt::skip]
+        let cases = [
+            ("an organisation admin links an officer", Some(ORG), false, account(Role::Sro, Some(ORG), false), ORG, Ok(())),
+            ("a disabled one too (it opens nothing until enabled)", Some(ORG), false, account(Role::Analyst, Some(ORG), true), ORG, Ok(())),
+            ("never their own account", Some(ORG), true, account(Role::Admin, Some(ORG), false), ORG, Err(OwnAccount)),
+            ("nor the deployment's admin their own", None, true, account(Role::Admin, Some(ORG), false), ORG, Err(OwnAccount)),
+            ("an organisation admin, another admin", Some(ORG), false, account(Role::Admin, Some(ORG), false), ORG, Err(Privileged)),
+            ("an organisation admin, an auditor", Some(ORG), false, account(Role::Auditor, Some(ORG), false), ORG, Err(Privileged)),
+            ("the deployment's admin, an organisation's admin", None, false, account(Role::Admin, Some(ORG), false), ORG, Ok(())),
+            ("to another organisation's provider", Some(ORG), false, account(Role::Sro, Some(ORG), false), OTHER, Err(OtherOrganization)),
+            ("an account of no organisation", None, false, account(Role::Auditor, None, false), ORG, Err(OtherOrganization)),
+        ];
+        for (what, admin, own, target, provider, want) in cases {
+            assert_eq!(may_link(admin, own, target, provider), want, "{what}");
         }
     }
 

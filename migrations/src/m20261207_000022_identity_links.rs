@@ -7,7 +7,8 @@
 //!   cookie's digest), the nonce and PKCE verifier. Kept in the database,
 //!   not in a process, because several processes serve one database.
 //! - `oidc_tickets`: the one-time ticket the app redeems for tokens after
-//!   the provider sent the browser back (its digest), for two minutes.
+//!   the provider sent the browser back (its digest), for two minutes, in
+//!   the browser the sign-in was started in (the cookie's digest again).
 
 use sea_orm_migration::{prelude::*, schema::*};
 
@@ -40,6 +41,7 @@ enum OidcTickets {
     Table,
     TicketHash,
     UserId,
+    BrowserHash,
     ExpiresAt,
 }
 
@@ -89,6 +91,7 @@ impl MigrationTrait for Migration {
                 .table(OidcTickets::Table)
                 .col(string(OidcTickets::TicketHash).primary_key())
                 .col(uuid(OidcTickets::UserId))
+                .col(string(OidcTickets::BrowserHash))
                 .col(big_integer(OidcTickets::ExpiresAt))
                 .to_owned(),
         )

@@ -135,4 +135,23 @@ pub enum UserCommand {
         #[arg(long)]
         username: String,
     },
+    /// Link an identity at an identity provider (its `sub`) to the account,
+    /// so that signing in there opens it; the one way an admin's or an
+    /// auditor's account is linked.
+    Link {
+        #[arg(long)]
+        username: String,
+        /// The provider's id in the settings (`oidc`).
+        #[arg(long)]
+        provider: String,
+        #[arg(long)]
+        subject: String,
+    },
+    /// Remove the account's link at an identity provider.
+    Unlink {
+        #[arg(long)]
+        username: String,
+        #[arg(long)]
+        provider: String,
+    },
 }

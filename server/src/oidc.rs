@@ -9,14 +9,13 @@
 //! sign-in is rare, and a provider that rotates its keys is then never
 //! answered with old ones.
 
-use client_core::identity::LinkClaim;
 use openidconnect::core::{
     CoreAuthenticationFlow, CoreClient, CoreIdTokenClaims, CoreProviderMetadata,
 };
 use openidconnect::{
     AccessTokenHash, AuthorizationCode, ClientId, ClientSecret, CsrfToken, EndpointMaybeSet,
     EndpointNotSet, EndpointSet, IssuerUrl, Nonce, OAuth2TokenResponse, PkceCodeChallenge,
-    PkceCodeVerifier, RedirectUrl, Scope, TokenResponse,
+    PkceCodeVerifier, RedirectUrl, TokenResponse,
 };
 use serde::{Deserialize, Serialize};
 use std::path::Path;
@@ -34,10 +33,6 @@ pub struct ProviderSettings {
     pub client_id: String,
     /// The agency or district whose accounts it opens, and no other's.
     pub organization_id: uuid::Uuid,
-    /// Whether (and by which claim, read as a username) a first sign-in
-    /// links an account; unset, only links made by an admin hold.
-    #[serde(default)]
-    pub link_by: Option<LinkClaim>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -89,8 +84,15 @@ pub fn check(providers: &[ProviderSettings], keys_dir: &Path) -> Result<(), Stri
         if !seen.insert(p.id.as_str()) {
             return Err(format!("oidc provider id {:?} is given twice", p.id));
         }
-        IssuerUrl::new(p.issuer.clone())
+        let issuer = IssuerUrl::new(p.issuer.clone())
             .map_err(|e| format!("oidc provider {}: issuer: {e}", p.id))?;
+        // Plain http only on this machine (a lab, the tests): elsewhere the
+        // code, the tokens and the provider's keys would cross in clear.
+        let url = issuer.url();
+        let loopback = matches!(url.host_str(), Some("127.0.0.1" | "localhost" | "[::1]"));
+        if url.scheme() != "https" && !loopback {
+            return Err(format!("oidc provider {}: the issuer must be https", p.id));
+        }
         let file = secret_file(keys_dir, &p.id);
         if !file.is_file() {
             return Err(format!(
@@ -103,23 +105,11 @@ pub fn check(providers: &[ProviderSettings], keys_dir: &Path) -> Result<(), Stri
     Ok(())
 }
 
-/// What a provider asserted about the person who signed in there.
+/// Who the provider says signed in: its `sub`, the one claim a link holds
+/// by (names and addresses change, and people edit their own).
 #[derive(Debug)]
 pub struct Identity {
     pub subject: String,
-    pub preferred_username: Option<String>,
-    pub email: Option<String>,
-    pub email_verified: bool,
-}
-
-impl Identity {
-    /// The value of the claim a first sign-in links by.
-    pub fn claim(&self, by: LinkClaim) -> Option<&str> {
-        match by {
-            LinkClaim::PreferredUsername => self.preferred_username.as_deref(),
-            LinkClaim::Email => self.email.as_deref(),
-        }
-    }
 }
 
 /// Where to send the browser, and what to keep until it comes back.
@@ -234,23 +224,15 @@ pub async fn authorize(
     let http = http()?;
     let client = client(p, secret, redirect_uri, &http).await?;
     let (challenge, verifier) = PkceCodeChallenge::new_random_sha256();
-    let mut request = client
+    // The `openid` scope alone: the `sub` is all a sign-in needs.
+    let (url, state, nonce) = client
         .authorize_url(
             CoreAuthenticationFlow::AuthorizationCode,
             CsrfToken::new_random,
             Nonce::new_random,
         )
-        .set_pkce_challenge(challenge);
-    if let Some(by) = p.link_by {
-        request = request.add_scope(Scope::new(
-            match by {
-                LinkClaim::PreferredUsername => "profile",
-                LinkClaim::Email => "email",
-            }
-            .into(),
-        ));
-    }
-    let (url, state, nonce) = request.url();
+        .set_pkce_challenge(challenge)
+        .url();
     Ok(Authorization {
         url: url.to_string(),
         state: state.secret().clone(),
@@ -302,9 +284,6 @@ pub async fn finish(
     }
     Ok(Identity {
         subject: claims.subject().as_str().to_owned(),
-        preferred_username: claims.preferred_username().map(|u| u.as_str().to_owned()),
-        email: claims.email().map(|e| e.as_str().to_owned()),
-        email_verified: claims.email_verified().unwrap_or(false),
     })
 }
 
@@ -319,7 +298,6 @@ mod tests {
             issuer: issuer.into(),
             client_id: "fieldlog".into(),
             organization_id: uuid::Uuid::nil(),
-            link_by: None,
         }
     }
 
@@ -353,6 +331,16 @@ mod tests {
                 "no secret file",
                 vec![provider("city", "https://id.city.example")],
                 Some("oidc-city.secret"),
+            ),
+            (
+                "plain http elsewhere",
+                vec![provider("county", "http://id.county.example")],
+                Some("https"),
+            ),
+            (
+                "plain http on this machine",
+                vec![provider("county", "http://127.0.0.1:4000")],
+                None,
             ),
         ];
         for (what, providers, problem) in cases {

@@ -78,6 +78,49 @@ pub async fn run(store: &Store, command: UserCommand) -> anyhow::Result<()> {
             }
             Ok(())
         }
+        UserCommand::Link {
+            username,
+            provider,
+            subject,
+        } => {
+            let user = existing(store, &username).await?;
+            let log = shell_entry("identity_linked", "server user link", &user);
+            let now = chrono::Utc::now().timestamp_millis();
+            if !store
+                .link_identity(&provider, &subject, user.id, now, log)
+                .await?
+            {
+                bail!(
+                    "{} already has an identity at {provider}, or that identity opens another account: unlink first",
+                    user.username
+                );
+            }
+            println!("{} is linked to {subject} at {provider}", user.username);
+            Ok(())
+        }
+        UserCommand::Unlink { username, provider } => {
+            let user = existing(store, &username).await?;
+            let log = shell_entry("identity_unlinked", "server user unlink", &user);
+            if !store.unlink_identity(&provider, user.id, log).await? {
+                bail!("{} has no identity at {provider}", user.username);
+            }
+            println!("{} is no longer linked at {provider}", user.username);
+            Ok(())
+        }
+    }
+}
+
+fn shell_entry(event: &str, endpoint: &str, user: &User) -> crate::store::audit::Entry {
+    crate::store::audit::Entry {
+        at: chrono::Utc::now().timestamp_millis(),
+        user: None,
+        role: None,
+        event: event.into(),
+        record: None,
+        student_refs: vec![],
+        fields: vec![],
+        endpoint: endpoint.into(),
+        purpose: format!("user={} role={}", user.id, user.role),
     }
 }
 

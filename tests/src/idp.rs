@@ -59,12 +59,9 @@ impl Idp {
     }
 
     /// The `FIELDLOG_OIDC` setting for this provider.
-    pub fn setting(&self, id: &str, organization: &str, link_by: Option<&str>) -> String {
-        let link = link_by
-            .map(|l| format!(", link_by = \"{l}\""))
-            .unwrap_or_default();
+    pub fn setting(&self, id: &str, organization: &str) -> String {
         format!(
-            "[{{ id = \"{id}\", name = \"County ID\", issuer = \"{}\", client_id = \"fieldlog\", organization_id = \"{organization}\"{link} }}]",
+            "[{{ id = \"{id}\", name = \"County ID\", issuer = \"{}\", client_id = \"fieldlog\", organization_id = \"{organization}\" }}]",
             self.issuer
         )
     }

@@ -12,6 +12,7 @@ pub mod error;
 pub mod extract;
 pub mod health;
 pub mod history;
+pub mod identities;
 pub mod incidents;
 pub mod invites;
 pub mod me;
@@ -116,6 +117,11 @@ pub fn router(state: AppState) -> Router {
         )
         .route("/admin/users/{id}/assignments", put(admin::assign))
         .route("/admin/users/{id}/mfa", delete(mfa::reset))
+        .route("/admin/users/{id}/identities", get(identities::list))
+        .route(
+            "/admin/users/{id}/identities/{provider}",
+            put(identities::link).delete(identities::unlink),
+        )
         .route(
             "/admin/users/{id}/password-reset",
             post(invites::password_reset),

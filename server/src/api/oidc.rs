@@ -4,13 +4,16 @@
 //! - `GET {provider}/start`: leaves for the provider (303), with a cookie
 //!   that ties the sign-in to this browser;
 //! - `GET {provider}/callback`: the provider sends the browser back; the
-//!   identity is checked, linked on a first sign-in where the settings
-//!   allow, and the browser goes to the app with a one-time ticket in the
-//!   fragment (`/#oidc=...`, never sent to a server or in a `Referer`), or
-//!   with the reason it was refused (`/#oidc-error=<code>`);
-//! - `POST redeem`: the app trades the ticket, within two minutes, for what
-//!   a password sign-in answers (the tokens, or the second-factor
-//!   challenge when one is enrolled).
+//!   identity is checked and must be linked to an account (by an admin:
+//!   `api::identities`), and the browser goes to the app with a one-time
+//!   ticket in the fragment (`/#oidc=...`, never sent to a server or in a
+//!   `Referer`), or with the reason it was refused (`/#oidc-error=<code>`);
+//! - `POST redeem`: the app trades the ticket, within two minutes and in
+//!   the same browser, for what a password sign-in answers (the tokens, or
+//!   the second-factor challenge when one is enrolled).
+//!
+//! Every refusal is in the access log, with a digest of the provider's
+//! subject where there is one.
 
 use super::AppState;
 use super::auth::{LoginAnswer, Tokens, event, second_factor, signed_in};
@@ -18,15 +21,13 @@ use super::error::ApiError;
 use super::extract::ApiJson;
 use super::transport::OverTls;
 use crate::auth::{random_token, token_hash};
-use crate::credentials::normalize_username;
 use crate::oidc::{self, ProviderSettings};
-use crate::store::entity::oidc_login;
-use crate::store::identities::Finished;
+use crate::store::entity::{oidc_login, oidc_ticket};
 use axum::Json;
 use axum::extract::{Extension, Path, Query, State};
 use axum::http::{HeaderMap, HeaderValue, header};
 use axum::response::{IntoResponse, Redirect, Response};
-use client_core::identity::{self, Account, Named, Opens, Provider};
+use client_core::identity::{self, Account};
 use serde::{Deserialize, Serialize};
 
 const COOKIE: &str = "fieldlog_oidc";
@@ -176,6 +177,22 @@ pub struct CallbackQuery {
     iss: Option<String>,
 }
 
+/// Logs why a sign-in at the provider opened nothing, and sends the
+/// browser to the sign-in screen with the reason (its cookie cleared).
+async fn refuse(
+    state: &AppState,
+    tls: bool,
+    entry: crate::store::audit::Entry,
+    code: &str,
+) -> Result<Response, ApiError> {
+    state.store.log_access(&[entry]).await?;
+    Ok((
+        [(header::SET_COOKIE, cookie("", 0, tls))],
+        Redirect::to(&format!("/#oidc-error={code}")),
+    )
+        .into_response())
+}
+
 /// The provider sends the browser back here; it goes on to the app.
 #[utoipa::path(get, path = "/api/v1/auth/oidc/{provider}/callback",
     params(("provider" = String, Path)),
@@ -188,15 +205,17 @@ pub async fn callback(
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
     let tls = tls.is_some_and(|t| t.0.0);
-    let to_app = |fragment: String| {
-        (
-            [(header::SET_COOKIE, cookie("", 0, tls))],
-            Redirect::to(&format!("/#{fragment}")),
-        )
-            .into_response()
-    };
-    let refused = |code: &str| to_app(format!("oidc-error={code}"));
     let p = provider(&state, &id)?;
+    let endpoint = format!("GET /api/v1/auth/oidc/{}/callback", p.id);
+    let note = |user: Option<&crate::store::directory::User>, name: &str, subject: Option<&str>| {
+        let mut e = event(user.map(|u| u.id), user.map(|u| u.role), name, &endpoint);
+        // Which identity, without its value: a digest ties the entries of
+        // one person at the provider together.
+        if let Some(sub) = subject {
+            e.purpose = format!("authentication; subject#{}", &token_hash(sub)[..16]);
+        }
+        e
+    };
     let now = now_ms();
     // The state is used up whatever follows: one try per sign-in.
     let login = match q.state.as_deref() {
@@ -204,18 +223,27 @@ pub async fn callback(
         None => None,
     };
     let Some(login) = login.filter(|l| l.provider == p.id) else {
-        return Ok(refused("expired"));
+        return refuse(
+            &state,
+            tls,
+            note(None, "oidc_refused_expired", None),
+            "expired",
+        )
+        .await;
     };
     // Started in another browser: someone else's sign-in, brought here to
     // open their account in this one (login CSRF).
-    if browser_cookie(&headers).map(token_hash) != Some(login.browser_hash) {
-        return Ok(refused("wrong_browser"));
+    let browser = browser_cookie(&headers).map(token_hash);
+    if browser.as_deref() != Some(login.browser_hash.as_str()) {
+        let e = note(None, "oidc_refused_wrong_browser", None);
+        return refuse(&state, tls, e, "wrong_browser").await;
     }
     if q.error.is_some() {
-        return Ok(refused("cancelled"));
+        return refuse(&state, tls, note(None, "oidc_cancelled", None), "cancelled").await;
     }
     let (Some(code), true) = (q.code, q.iss.as_deref().is_none_or(|i| i == p.issuer)) else {
-        return Ok(refused("provider_failed"));
+        let e = note(None, "oidc_refused_provider_failed", None);
+        return refuse(&state, tls, e, "provider_failed").await;
     };
     let who = match oidc::finish(
         p,
@@ -230,135 +258,107 @@ pub async fn callback(
         Ok(who) => who,
         Err(e) => {
             tracing::warn!(provider = %p.id, problem = e.kind(), "oidc sign-in failed at the provider");
-            return Ok(refused("provider_failed"));
+            let e = note(None, "oidc_refused_provider_failed", None);
+            return refuse(&state, tls, e, "provider_failed").await;
         }
     };
-    let endpoint = "GET /api/v1/auth/oidc/{provider}/callback";
-    let account = |u: &crate::store::directory::User| Account {
-        user: u.id,
-        role: u.role,
-        organization: u.organization,
-        disabled: u.disabled,
-    };
+    let sub = Some(who.subject.as_str());
     let linked = match state.store.identity_link(&p.id, &who.subject).await? {
         Some(u) => state.store.user(u).await?,
         None => None,
     };
-    let mut named = None;
-    if linked.is_none()
-        && let Some(name) = p.link_by.and_then(|by| who.claim(by))
-        && let Some(u) = state.store.user_by_name(&normalize_username(name)).await?
-    {
-        let elsewhere = state.store.linked_at(&p.id, u.id).await?;
-        named = Some((u, elsewhere));
-    }
-    let verdict = identity::opens(
-        Provider {
-            organization: p.organization_id,
-            link_by: p.link_by,
-        },
-        linked.as_ref().map(account),
-        named.as_ref().map(|(u, elsewhere)| Named {
-            account: account(u),
-            linked_elsewhere: *elsewhere,
-        }),
-        who.email_verified,
-    );
-    let user = match (&verdict, &linked, &named) {
-        (Ok(Opens::Linked(_)), Some(u), _) | (Ok(Opens::LinkNow(_)), _, Some((u, _))) => u,
-        (Err(r), ..) => {
-            let who = linked.as_ref().or(named.as_ref().map(|(u, _)| u));
-            let name = format!("oidc_refused_{}", r.code());
-            state
-                .store
-                .log_access(&[event(
-                    who.map(|u| u.id),
-                    who.map(|u| u.role),
-                    &name,
-                    endpoint,
-                )])
-                .await?;
-            return Ok(refused(r.code()));
-        }
-        _ => {
-            return Err(ApiError::Internal(
-                "oidc verdict without its account".into(),
-            ));
+    let user = match identity::opens(p.organization_id, linked.as_ref().map(account)) {
+        Ok(_) => linked
+            .as_ref()
+            .ok_or_else(|| ApiError::Internal("opened no account".into()))?,
+        Err(r) => {
+            // An account of another organisation is not named in the log
+            // entry of this one's provider.
+            let named = linked.as_ref().filter(|_| r == identity::Refusal::Disabled);
+            let e = note(named, &format!("oidc_refused_{}", r.code()), sub);
+            return refuse(&state, tls, e, r.code()).await;
         }
     };
-    let link = matches!(verdict, Ok(Opens::LinkNow(_)));
     let ticket = random_token();
-    let mut log = vec![event(
-        Some(user.id),
-        Some(user.role),
-        "oidc_signed_in",
-        endpoint,
-    )];
-    if link {
-        log.insert(
-            0,
-            event(Some(user.id), Some(user.role), "identity_linked", endpoint),
-        );
-    }
-    let kept = state
+    state
         .store
-        .finish_oidc_login(
-            Finished {
-                provider: &p.id,
-                subject: &who.subject,
-                user: user.id,
-                link,
+        .add_oidc_ticket(
+            oidc_ticket::Model {
                 ticket_hash: token_hash(&ticket),
-                ticket_expires_at: now + TICKET_MS,
+                user_id: user.id.0,
+                browser_hash: login.browser_hash,
+                expires_at: now + TICKET_MS,
             },
-            now,
-            &log,
+            &[note(Some(user), "oidc_signed_in", sub)],
         )
         .await?;
-    if !kept {
-        return Ok(refused(identity::Refusal::NotLinked.code()));
+    // The browser cookie stays: the ticket is redeemed in this browser only.
+    Ok(Redirect::to(&format!("/#oidc={ticket}")).into_response())
+}
+
+fn account(u: &crate::store::directory::User) -> Account {
+    Account {
+        user: u.id,
+        role: u.role,
+        organization: u.organization,
+        disabled: u.disabled,
     }
-    Ok(to_app(format!("oidc={ticket}")))
 }
 
 #[derive(Deserialize, utoipa::ToSchema)]
 pub struct RedeemRequest {
     pub ticket: String,
-    /// As at `POST /auth/login`.
-    #[serde(default)]
-    pub device_cookie: Option<String>,
     /// As at `POST /auth/login`: the answer then carries the device's secret.
     #[serde(default)]
     #[schema(value_type = Option<String>)]
     pub device: Option<uuid::Uuid>,
 }
 
-/// Trades the ticket for what a password sign-in answers.
+/// Trades the ticket for what a password sign-in answers, in the browser
+/// the sign-in was started in (its cookie): a ticket sent to someone else
+/// opens nothing there.
 #[utoipa::path(post, path = "/api/v1/auth/oidc/redeem", request_body = RedeemRequest,
     responses((status = 200, body = LoginAnswer), (status = 401, body = super::error::ErrorBody)))]
 pub async fn redeem(
     State(state): State<AppState>,
+    tls: Option<Extension<OverTls>>,
+    headers: HeaderMap,
     ApiJson(req): ApiJson<RedeemRequest>,
-) -> Result<Json<LoginAnswer>, ApiError> {
+) -> Result<Response, ApiError> {
+    let tls = tls.is_some_and(|t| t.0.0);
     let now = now_ms();
     let endpoint = "POST /api/v1/auth/oidc/redeem";
-    let user = match state
+    let ticket = state
         .store
         .take_oidc_ticket(&token_hash(&req.ticket), now)
         .await?
-    {
-        Some(id) => state.store.user(id).await?,
-        None => None,
+        .ok_or(ApiError::Unauthenticated)?;
+    let user = state
+        .store
+        .user(client_core::UserId(ticket.user_id))
+        .await?
+        .ok_or(ApiError::Unauthenticated)?;
+    if browser_cookie(&headers).map(token_hash).as_deref() != Some(ticket.browser_hash.as_str()) {
+        state
+            .store
+            .log_access(&[event(
+                Some(user.id),
+                Some(user.role),
+                "oidc_ticket_wrong_browser",
+                endpoint,
+            )])
+            .await?;
+        return Err(ApiError::Unauthenticated);
     }
-    .ok_or(ApiError::Unauthenticated)?;
     if user.disabled {
         return Err(ApiError::AccountDisabled);
     }
+    let clear = [(header::SET_COOKIE, cookie("", 0, tls))];
     // The provider's sign-in stands for the password; a second factor
     // enrolled here is still asked for, as after a password.
     if let Some(challenge) = second_factor(&state, &user, endpoint, now).await? {
-        return Ok(Json(LoginAnswer::Mfa(challenge)));
+        return Ok((clear, Json(LoginAnswer::Mfa(challenge))).into_response());
     }
-    let tokens: Tokens = signed_in(&state, &user, req.device_cookie, req.device, endpoint).await?;
-    Ok(Json(LoginAnswer::Tokens(Box::new(tokens))))
+    let tokens: Tokens = signed_in(&state, &user, None, req.device, endpoint).await?;
+    Ok((clear, Json(LoginAnswer::Tokens(Box::new(tokens)))).into_response())
 }

@@ -1,27 +1,20 @@
 //! Sign-in through an identity provider, as stored (issue 18): links from a
 //! provider's subject to an account, sign-ins under way, and the one-time
-//! tickets the app redeems. Each take is a delete under the write lock, so
-//! a state or a ticket is used once however many requests race for it.
+//! tickets the app redeems. Each take is one `DELETE ... RETURNING`, so a
+//! state or a ticket is used once however many requests (and processes)
+//! race for it, without the global write lock: an unsigned-in caller can
+//! make these requests, and must not stall everyone's sync.
 
 use super::audit::Entry;
 use super::entity::{identity_link, oidc_login, oidc_ticket};
 use super::{Store, StoreError};
 use client_core::UserId;
-use sea_orm::{ActiveModelTrait, ColumnTrait, Condition, EntityTrait, QueryFilter, Set};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, Condition, EntityTrait, QueryFilter, QueryOrder, Set,
+};
 
 /// How long a sign-in may stay at the provider.
 pub const LOGIN_MAX_AGE_MS: i64 = 10 * 60_000;
-
-/// A sign-in that came back: the identity to link, if this is its first,
-/// and the ticket for the account it opens.
-pub struct Finished<'a> {
-    pub provider: &'a str,
-    pub subject: &'a str,
-    pub user: UserId,
-    pub link: bool,
-    pub ticket_hash: String,
-    pub ticket_expires_at: i64,
-}
 
 impl Store {
     /// The account `subject` at `provider` is linked to.
@@ -38,31 +31,109 @@ impl Store {
         )
     }
 
-    /// Whether `user` is linked to an identity at `provider`.
-    pub async fn linked_at(&self, provider: &str, user: UserId) -> Result<bool, StoreError> {
+    /// `user`'s identities, by provider.
+    pub async fn identities_of(
+        &self,
+        user: UserId,
+    ) -> Result<Vec<identity_link::Model>, StoreError> {
         Ok(identity_link::Entity::find()
+            .filter(identity_link::Column::UserId.eq(user.0))
+            .order_by_asc(identity_link::Column::Provider)
+            .all(self.db())
+            .await?)
+    }
+
+    /// Links `subject` at `provider` to `user` (an admin, or the shell's
+    /// `server user link`), with the log entry; `false` when either
+    /// already has a link there.
+    pub async fn link_identity(
+        &self,
+        provider: &str,
+        subject: &str,
+        user: UserId,
+        now: i64,
+        log: Entry,
+    ) -> Result<bool, StoreError> {
+        let w = self.begin_write().await?;
+        if !Self::link_in(&w, provider, subject, user, now).await? {
+            return Ok(false);
+        }
+        let signed = self.log_access_in(&w, &[log]).await?;
+        w.commit().await?;
+        self.anchored_by(signed)?;
+        Ok(true)
+    }
+
+    /// Removes `user`'s link at `provider`; `false` when there was none.
+    pub async fn unlink_identity(
+        &self,
+        provider: &str,
+        user: UserId,
+        log: Entry,
+    ) -> Result<bool, StoreError> {
+        let w = self.begin_write().await?;
+        let gone = identity_link::Entity::delete_many()
             .filter(identity_link::Column::Provider.eq(provider))
             .filter(identity_link::Column::UserId.eq(user.0))
-            .one(self.db())
+            .exec(&w.tx)
             .await?
-            .is_some())
+            .rows_affected;
+        if gone == 0 {
+            return Ok(false);
+        }
+        let signed = self.log_access_in(&w, &[log]).await?;
+        w.commit().await?;
+        self.anchored_by(signed)?;
+        Ok(true)
+    }
+
+    /// Inserts the link unless the subject or the account has one there.
+    async fn link_in(
+        w: &super::WriteTx,
+        provider: &str,
+        subject: &str,
+        user: UserId,
+        now: i64,
+    ) -> Result<bool, StoreError> {
+        let taken = identity_link::Entity::find()
+            .filter(identity_link::Column::Provider.eq(provider))
+            .filter(
+                Condition::any()
+                    .add(identity_link::Column::Subject.eq(subject))
+                    .add(identity_link::Column::UserId.eq(user.0)),
+            )
+            .one(&w.tx)
+            .await?
+            .is_some();
+        if taken {
+            return Ok(false);
+        }
+        identity_link::ActiveModel {
+            provider: Set(provider.to_owned()),
+            subject: Set(subject.to_owned()),
+            user_id: Set(user.0),
+            linked_at: Set(now),
+        }
+        .insert(&w.tx)
+        .await?;
+        Ok(true)
     }
 
     /// Keeps a sign-in that is leaving for the provider, and forgets those
-    /// that never came back.
+    /// that never came back and tickets never redeemed.
     pub async fn begin_oidc_login(&self, login: oidc_login::Model) -> Result<(), StoreError> {
-        let w = self.begin_write().await?;
         let now = login.created_at;
         oidc_login::Entity::delete_many()
             .filter(oidc_login::Column::CreatedAt.lt(now - LOGIN_MAX_AGE_MS))
-            .exec(&w.tx)
+            .exec(self.db())
             .await?;
         oidc_ticket::Entity::delete_many()
             .filter(oidc_ticket::Column::ExpiresAt.lt(now))
-            .exec(&w.tx)
+            .exec(self.db())
             .await?;
-        oidc_login::ActiveModel::from(login).insert(&w.tx).await?;
-        w.commit().await?;
+        oidc_login::ActiveModel::from(login)
+            .insert(self.db())
+            .await?;
         Ok(())
     }
 
@@ -73,83 +144,39 @@ impl Store {
         state_hash: &str,
         now: i64,
     ) -> Result<Option<oidc_login::Model>, StoreError> {
-        let w = self.begin_write().await?;
-        let found = oidc_login::Entity::find_by_id(state_hash.to_owned())
-            .one(&w.tx)
+        let taken = oidc_login::Entity::delete_many()
+            .filter(oidc_login::Column::StateHash.eq(state_hash))
+            .exec_with_returning(self.db())
             .await?;
-        if found.is_some() {
-            oidc_login::Entity::delete_by_id(state_hash.to_owned())
-                .exec(&w.tx)
-                .await?;
-        }
-        w.commit().await?;
-        Ok(found.filter(|l| now - l.created_at <= LOGIN_MAX_AGE_MS))
+        Ok(taken
+            .into_iter()
+            .next()
+            .filter(|l| now - l.created_at <= LOGIN_MAX_AGE_MS))
     }
 
-    /// Links the identity (on its first sign-in) and keeps the ticket, with
-    /// the log entries, in one transaction. `false` when the identity or the
-    /// account was linked by a sign-in that finished in between.
-    pub async fn finish_oidc_login(
+    /// Keeps a ticket for the account a sign-in opened, with its log.
+    pub async fn add_oidc_ticket(
         &self,
-        f: Finished<'_>,
-        now: i64,
+        ticket: oidc_ticket::Model,
         log: &[Entry],
-    ) -> Result<bool, StoreError> {
+    ) -> Result<(), StoreError> {
         let w = self.begin_write().await?;
-        if f.link {
-            let taken = identity_link::Entity::find()
-                .filter(identity_link::Column::Provider.eq(f.provider))
-                .filter(
-                    Condition::any()
-                        .add(identity_link::Column::Subject.eq(f.subject))
-                        .add(identity_link::Column::UserId.eq(f.user.0)),
-                )
-                .one(&w.tx)
-                .await?
-                .is_some();
-            if taken {
-                return Ok(false);
-            }
-            identity_link::ActiveModel {
-                provider: Set(f.provider.to_owned()),
-                subject: Set(f.subject.to_owned()),
-                user_id: Set(f.user.0),
-                linked_at: Set(now),
-            }
-            .insert(&w.tx)
-            .await?;
-        }
-        oidc_ticket::ActiveModel {
-            ticket_hash: Set(f.ticket_hash),
-            user_id: Set(f.user.0),
-            expires_at: Set(f.ticket_expires_at),
-        }
-        .insert(&w.tx)
-        .await?;
+        oidc_ticket::ActiveModel::from(ticket).insert(&w.tx).await?;
         let signed = self.log_access_in(&w, log).await?;
         w.commit().await?;
-        self.anchored_by(signed)?;
-        Ok(true)
+        self.anchored_by(signed)
     }
 
-    /// The account an unexpired ticket opens, once.
+    /// The ticket, once: gone after this call, fresh or not.
     pub async fn take_oidc_ticket(
         &self,
         ticket_hash: &str,
         now: i64,
-    ) -> Result<Option<UserId>, StoreError> {
-        let w = self.begin_write().await?;
-        let found = oidc_ticket::Entity::find_by_id(ticket_hash.to_owned())
-            .one(&w.tx)
+    ) -> Result<Option<oidc_ticket::Model>, StoreError> {
+        let taken = oidc_ticket::Entity::delete_many()
+            .filter(oidc_ticket::Column::TicketHash.eq(ticket_hash))
+            .exec_with_returning(self.db())
             .await?;
-        if found.is_some() {
-            oidc_ticket::Entity::delete_by_id(ticket_hash.to_owned())
-                .exec(&w.tx)
-                .await?;
-        }
-        w.commit().await?;
-        Ok(found
-            .filter(|t| t.expires_at > now)
-            .map(|t| UserId(t.user_id)))
+        Ok(taken.into_iter().next().filter(|t| t.expires_at > now))
     }
 }

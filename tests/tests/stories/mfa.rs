@@ -202,7 +202,11 @@ async fn every_role_may_enrol_itself_and_no_one_else() -> anyhow::Result<()> {
     Ok(())
 }
 
-async fn delete(s: &TestServer, token: Option<&str>, path: &str) -> anyhow::Result<(u16, Value)> {
+pub(super) async fn delete(
+    s: &TestServer,
+    token: Option<&str>,
+    path: &str,
+) -> anyhow::Result<(u16, Value)> {
     let mut r = s.http.delete(s.url(path));
     if let Some(t) = token {
         r = r.bearer_auth(t);

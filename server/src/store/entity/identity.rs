@@ -51,6 +51,7 @@ pub mod oidc_ticket {
         #[sea_orm(primary_key, auto_increment = false)]
         pub ticket_hash: String,
         pub user_id: Uuid,
+        pub browser_hash: String,
         pub expires_at: i64,
     }
 
