@@ -38,10 +38,9 @@ async function failure(res: Response): Promise<ApiError> {
 // sign-out.
 const cookieKey = (username: string) => `fieldlog.device-cookie.${username.trim().toLowerCase()}`;
 
-/**
- * Signs in from `device`: the answer carries that device's wrapping secret
- * (only a password sign-in releases it, never a bearer token).
- */
+// A sign-in names its `device`: the answer carries that device's wrapping
+// secret (only a sign-in releases it, never a bearer token).
+
 /** Asks the person for the code from their authenticator app. */
 export type AskCode = () => Promise<string>;
 
@@ -58,17 +57,43 @@ async function post<T>(path: string, body: unknown): Promise<T> {
   return (await res.json()) as T;
 }
 
-/** Signs in; with two-step sign-in set up, asks for the code and sends it. */
-export async function login(username: string, password: string, device: string, askCode: AskCode): Promise<Tokens> {
-  const device_cookie = localStorage.getItem(cookieKey(username)) ?? undefined;
-  let answer = await post<Tokens | Challenge>("/api/v1/auth/login", { username, password, device_cookie, device });
+/** The tokens of a first step's answer; with two-step sign-in set up, asks for the code and sends it. */
+async function completed(answer: Tokens | Challenge, device: string, device_cookie: string | undefined, askCode: AskCode): Promise<Tokens> {
   if ("mfa_required" in answer) {
     const code = await askCode();
     answer = await post<Tokens>("/api/v1/auth/mfa", { mfa_token: answer.mfa_token, code, device_cookie, device });
   }
   const tokens = answer as Tokens;
-  if (tokens.device_cookie) localStorage.setItem(cookieKey(username), tokens.device_cookie);
+  if (tokens.device_cookie) localStorage.setItem(cookieKey(tokens.user.username), tokens.device_cookie);
   return tokens;
+}
+
+/** Signs in with a password. */
+export async function login(username: string, password: string, device: string, askCode: AskCode): Promise<Tokens> {
+  const device_cookie = localStorage.getItem(cookieKey(username)) ?? undefined;
+  const answer = await post<Tokens | Challenge>("/api/v1/auth/login", { username, password, device_cookie, device });
+  return completed(answer, device, device_cookie, askCode);
+}
+
+export type IdentityProvider = components["schemas"]["ProviderOut"];
+
+/** The identity providers the server offers (none when offline). */
+export async function identityProviders(): Promise<IdentityProvider[]> {
+  try {
+    const res = await fetch("/api/v1/auth/oidc/providers", { cache: "no-store" });
+    return res.ok ? ((await res.json()) as IdentityProvider[]) : [];
+  } catch {
+    return [];
+  }
+}
+
+/** Where the browser goes to sign in with a provider. */
+export const providerStart = (id: string) => `/api/v1/auth/oidc/${encodeURIComponent(id)}/start`;
+
+/** Trades the one-time ticket the provider's sign-in brought back for the tokens. */
+export async function redeemTicket(ticket: string, device: string, askCode: AskCode): Promise<Tokens> {
+  const answer = await post<Tokens | Challenge>("/api/v1/auth/oidc/redeem", { ticket, device });
+  return completed(answer, device, undefined, askCode);
 }
 
 export async function refresh(refreshToken: string): Promise<Tokens> {

@@ -6,7 +6,8 @@ import { detailScreen, type OnlineRecord } from "./screens/detail";
 import { formScreen } from "./screens/form";
 import { listScreen, syncLine } from "./screens/list";
 import { endOfShiftScreen } from "./screens/shift";
-import { signInScreen, unlockScreen } from "./screens/signin";
+import { providerProblem, providerReturnScreen, signInScreen, unlockScreen } from "./screens/signin";
+import { ApiError } from "./api";
 import { h } from "./ui";
 import type { Nav, Screen } from "./nav";
 
@@ -28,7 +29,10 @@ export class App implements Nav {
   async start(): Promise<void> {
     this.db = await openDb();
     const meta = await getMeta(this.db);
-    if (meta?.session) this.show(unlockScreen(this), "Unlock");
+    const back = providerReturn();
+    if (back?.ticket) void this.finishProviderSignIn(back.ticket);
+    else if (back?.error) this.show(signInScreen(this, providerProblem(back.error)), "Sign in");
+    else if (meta?.session) this.show(unlockScreen(this, meta.passphrase), "Unlock");
     else this.show(signInScreen(this, meta ? "This phone holds records that have not reached the server yet. Sign in to sync them." : undefined), "Sign in");
     for (const ev of ["pointerdown", "keydown", "touchstart"]) window.addEventListener(ev, () => this.resetIdle(), { passive: true });
     window.addEventListener("online", () => {
@@ -140,6 +144,19 @@ export class App implements Nav {
     await this.opened(await Session.signIn(this.db, username, password, askCode));
   }
 
+  /** The identity provider sent the browser back with a ticket: redeem it, then open the phone. */
+  private async finishProviderSignIn(ticket: string): Promise<void> {
+    const { el, askCode, choosePassphrase } = providerReturnScreen();
+    this.show(el, "Sign in");
+    try {
+      await this.opened(await Session.withTicket(this.db, ticket, askCode, choosePassphrase));
+    } catch (e) {
+      const disabled = e instanceof ApiError && e.code === "account_disabled";
+      const why = e instanceof ApiError ? providerProblem(disabled ? "account_disabled" : "expired") : e instanceof Error ? e.message : String(e);
+      this.show(signInScreen(this, why), "Sign in");
+    }
+  }
+
   async unlock(password: string): Promise<void> {
     await this.opened(await Session.unlock(this.db, password));
   }
@@ -155,7 +172,7 @@ export class App implements Nav {
       this.beforeLeave = () => Promise.resolve();
       this.session = undefined;
       window.clearTimeout(this.idleTimer);
-      this.show(unlockScreen(this), "Unlock");
+      void getMeta(this.db).then((meta) => this.show(unlockScreen(this, meta?.passphrase), "Unlock"));
     });
   }
 
@@ -169,6 +186,18 @@ export class App implements Nav {
     const meta = await getMeta(this.db);
     this.show(signInScreen(this, meta ? "Signed out. Records that had not reached the server stay on this phone, encrypted, until you sign in again." : "Signed out."), "Sign in");
   }
+}
+
+/**
+ * What the identity provider's sign-in brought back in the fragment
+ * (`#oidc=<ticket>` or `#oidc-error=<code>`), taken out of the address at
+ * once so that the ticket is in no history entry, bookmark or screenshot.
+ */
+function providerReturn(): { ticket?: string; error?: string } | undefined {
+  const m = /^#oidc(-error)?=([A-Za-z0-9_-]+)$/.exec(location.hash);
+  if (!m) return undefined;
+  history.replaceState(null, "", location.pathname + location.search);
+  return m[1] ? { error: m[2] } : { ticket: m[2] };
 }
 
 export function fatal(root: HTMLElement, e: unknown): void {

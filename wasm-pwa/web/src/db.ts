@@ -22,6 +22,8 @@ export interface Meta {
   format?: number;
   /** Record blobs may lack summaries (after sign-out): rebuild them at the next open. */
   heal?: boolean;
+  /** The phone unlocks with a passphrase the officer chose (a sign-in through an identity provider), not their password. */
+  passphrase?: boolean;
 }
 
 export type Db = IDBPDatabase;

@@ -92,11 +92,25 @@ export class Session {
     return this.tokens.user;
   }
 
-  /** Online sign-in. Opens (or creates) this device's encrypted store. */
-  static async signIn(db: Db, username: string, password: string, askCode: api.AskCode): Promise<Session> {
+  /** Online sign-in with a password, which also unlocks the phone offline. */
+  static signIn(db: Db, username: string, password: string, askCode: api.AskCode): Promise<Session> {
+    return Session.begin(db, (device) => api.login(username, password, device, askCode), async () => password, false);
+  }
+
+  /**
+   * Online sign-in through the agency's identity provider: the ticket it
+   * brought back, then a passphrase the officer chooses for unlocking this
+   * phone offline (no password of theirs ever reaches the app).
+   */
+  static withTicket(db: Db, ticket: string, askCode: api.AskCode, choosePassphrase: () => Promise<string>): Promise<Session> {
+    return Session.begin(db, (device) => api.redeemTicket(ticket, device, askCode), choosePassphrase, true);
+  }
+
+  /** Opens (or creates) this device's encrypted store after a sign-in. */
+  private static async begin(db: Db, obtain: (device: string) => Promise<api.Tokens>, unlockSecret: () => Promise<string>, passphrase: boolean): Promise<Session> {
     let meta = await getMeta(db);
     const device = meta?.device ?? uuidv7();
-    const { device_secret, previous_device_secrets, ...tokens } = await api.login(username, password, device, askCode);
+    const { device_secret, previous_device_secrets, ...tokens } = await obtain(device);
     if (!device_secret) throw new SignInError("The server sent no key for this phone.");
     const secret = api.secretBytes(device_secret);
     const previous = (previous_device_secrets ?? []).map(api.secretBytes);
@@ -105,6 +119,7 @@ export class Session {
         "This phone still holds another officer's unsynced records. They must sign in and sync before anyone else uses it.",
       );
     }
+    const password = await unlockSecret();
     let dek: CryptoKey;
     if (meta) {
       ({ dek, wrapped: meta.keys } = await recoverWithServer(meta.keys, secret, previous, password));
@@ -113,6 +128,7 @@ export class Session {
       dek = created.dek;
       meta = { device, user: tokens.user.id, keys: created.wrapped };
     }
+    meta.passphrase = passphrase;
     secret.fill(0);
     for (const p of previous) p.fill(0);
     meta.session = await sealJson(dek, "session", { tokens, contact: Date.now() } satisfies Secrets);
@@ -139,7 +155,7 @@ export class Session {
     try {
       dek = await unlockWithPassword(meta.keys, password);
     } catch {
-      throw new SignInError("That password does not unlock this phone.");
+      throw new SignInError(`That ${meta.passphrase ? "passphrase" : "password"} does not unlock this phone.`);
     }
     const { tokens, contact } = await openJson<Secrets>(dek, "session", meta.session);
     const lapse = (tokens.offline_unlock_hours ?? 72) * 3_600_000;

@@ -13,11 +13,15 @@ export const SCREENSHOTS = join(ROOT, "artifacts", "screenshots");
 
 export interface Server {
   url: string;
-  stop(): Promise<void>;
+  /** The data folder (secrets go here too: no secrets folder is set). */
+  dir: string;
+  /** Stops the server; `keep` leaves its data folder for another start. */
+  stop(keep?: boolean): Promise<void>;
 }
 
-export async function startServer(dist = "dist"): Promise<Server> {
-  const dir = mkdtempSync(join(tmpdir(), "fieldlog-web-"));
+/** The real server on a fresh data folder, or on `dir` with `env` added. */
+export async function startServer(dist = "dist", more: { dir?: string; env?: Record<string, string> } = {}): Promise<Server> {
+  const dir = more.dir ?? mkdtempSync(join(tmpdir(), "fieldlog-web-"));
   const bin = process.env.FIELDLOG_SERVER_BIN ?? join(ROOT, "target/debug/server");
   const child: ChildProcess = spawn(bin, ["serve", "--demo-if-empty"], {
     env: {
@@ -28,6 +32,7 @@ export async function startServer(dist = "dist"): Promise<Server> {
       FIELDLOG_LOG: "warn",
       // The demo draws a password per district unless told one.
       FIELDLOG_DEMO_PASSWORD: PASSWORD,
+      ...more.env,
     },
     stdio: ["ignore", "pipe", "inherit"],
   });
@@ -47,12 +52,39 @@ export async function startServer(dist = "dist"): Promise<Server> {
   child.stdout!.resume();
   return {
     url,
-    async stop() {
+    dir,
+    async stop(keep = false) {
       child.kill("SIGTERM");
       await new Promise((r) => child.once("exit", r));
-      rmSync(dir, { recursive: true, force: true });
+      if (!keep) rmSync(dir, { recursive: true, force: true });
     },
   };
+}
+
+/** The client secret the test identity provider and the server share. */
+export const IDP_SECRET = "idp-browser-secret-8d2e61c0";
+
+/** The real OpenID provider of `tests/idp` (node's oidc-provider), for provider `id`. */
+export async function startIdp(id: string): Promise<{ issuer: string; stop(): void }> {
+  const child = spawn("node", [join(ROOT, "tests/idp/provider.mjs")], {
+    env: { ...process.env, IDP_CLIENT_SECRET: IDP_SECRET, IDP_CALLBACK_PATH: `/api/v1/auth/oidc/${id}/callback` },
+    stdio: ["ignore", "pipe", "ignore"],
+  });
+  const issuer = await new Promise<string>((ok, fail) => {
+    let out = "";
+    const timer = setTimeout(() => fail(new Error(`the identity provider did not start:\n${out}`)), 30_000);
+    child.stdout!.on("data", (b: Buffer) => {
+      out += b.toString();
+      const m = /IdP listening on (http:\/\/\S+)/.exec(out);
+      if (m) {
+        clearTimeout(timer);
+        ok(m[1]);
+      }
+    });
+    child.on("exit", (code) => fail(new Error(`the identity provider exited (${code}):\n${out}`)));
+  });
+  child.stdout!.resume();
+  return { issuer, stop: () => void child.kill("SIGTERM") };
 }
 
 export async function shot(page: Page, name: string): Promise<void> {

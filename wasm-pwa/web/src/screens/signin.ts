@@ -1,8 +1,10 @@
-// Sign-in (online) and unlock (works offline).
+// Sign-in (online: a password, or the agency's identity provider) and
+// unlock (works offline).
+import { identityProviders, providerStart } from "../api";
 import type { Nav } from "../nav";
 import { fieldId, h } from "../ui";
 
-function passwordForm(title: string, intro: string, withUser: boolean, button: string, onSubmit: (user: string, password: string) => Promise<void>, extra?: HTMLElement): HTMLElement {
+function passwordForm(title: string, intro: string, withUser: boolean, button: string, onSubmit: (user: string, password: string) => Promise<void>, extra?: HTMLElement, secretLabel = "Password"): HTMLElement {
   const userId = fieldId();
   const pwId = fieldId();
   const error = h("p", { class: "problem", role: "alert" });
@@ -24,26 +26,43 @@ function passwordForm(title: string, intro: string, withUser: boolean, button: s
     },
   },
     withUser ? h("div", { class: "field" }, h("label", { for: userId }, "Username"), h("input", { id: userId, name: "username", autocomplete: "username", autocapitalize: "none", required: true })) : "",
-    h("div", { class: "field" }, h("label", { for: pwId }, "Password"), h("input", { id: pwId, name: "password", type: "password", autocomplete: "current-password", required: true })),
+    h("div", { class: "field" }, h("label", { for: pwId }, secretLabel), h("input", { id: pwId, name: "password", type: "password", autocomplete: "current-password", required: true })),
     error,
     h("button", { type: "submit", class: "primary big" }, button));
   return h("div", { class: "screen narrow" }, h("h1", {}, title), h("p", { class: "help" }, intro), form, extra ?? "");
 }
 
-export function signInScreen(app: Nav, note?: string): HTMLElement {
-  const step = h("div", {});
-  // The second step, when the account has it: a code from the person's
-  // authenticator app, asked for in place of the password form.
-  const askCode = () =>
+/** Asks, in `step`, for the code from the person's authenticator app. */
+function codeStep(step: HTMLElement, before: () => void): () => Promise<string> {
+  return () =>
     new Promise<string>((resolve) => {
       const id = fieldId();
       const input = h("input", { id, name: "code", inputmode: "numeric", autocomplete: "one-time-code", pattern: "[0-9]{6}", maxlength: "6", required: true });
-      screen.querySelector("form")?.setAttribute("hidden", "");
+      before();
       step.replaceChildren(h("form", { onsubmit: (e: Event) => { e.preventDefault(); resolve(input.value.trim()); } },
         h("div", { class: "field" }, h("label", { for: id }, "Code from your authenticator app"), input),
         h("button", { type: "submit", class: "primary big" }, "Continue")));
       input.focus();
     });
+}
+
+/** A button per identity provider the server offers (none offline). */
+function providerButtons(): HTMLElement {
+  const box = h("div", { class: "providers" });
+  void identityProviders().then((list) => {
+    if (!list.length) return;
+    box.replaceChildren(
+      h("p", { class: "help" }, "Or, with your agency's or district's account:"),
+      ...list.map((p) => h("button", { type: "button", class: "secondary big", onclick: () => location.assign(providerStart(p.id)) }, `Sign in with ${p.name}`)),
+    );
+  });
+  return box;
+}
+
+export function signInScreen(app: Nav, note?: string): HTMLElement {
+  const step = h("div", {});
+  // The second step, when the account has it, in place of the password form.
+  const askCode = codeStep(step, () => screen.querySelector("form")?.setAttribute("hidden", ""));
   const screen = passwordForm(
     "Fieldlog",
     note ?? "Sign in with your agency account. You need a network for this once; after that the app works offline.",
@@ -58,17 +77,72 @@ export function signInScreen(app: Nav, note?: string): HTMLElement {
         screen.querySelector("form")?.removeAttribute("hidden");
       }
     },
-    step,
+    h("div", {}, step, providerButtons()),
   );
   return screen;
 }
 
-export function unlockScreen(app: Nav): HTMLElement {
+/** Why the identity provider's sign-in came back without one (the callback's codes). */
+export function providerProblem(code: string): string {
+  switch (code) {
+    case "not_linked": return "That sign-in is not linked to a Fieldlog account. Ask your agency's administrator to link it.";
+    case "account_disabled": return "This account is disabled.";
+    case "wrong_browser": return "That sign-in was started in another browser or app. Start it again here.";
+    case "cancelled": return "The sign-in was cancelled.";
+    case "provider_failed": return "The identity provider could not confirm who you are. Try again, or sign in with your password.";
+    default: return "That sign-in took too long or was already used. Start it again.";
+  }
+}
+
+/**
+ * After the identity provider: the code (if the account has two-step
+ * sign-in) and a passphrase for unlocking this phone offline, asked for in
+ * turn on one screen.
+ */
+export function providerReturnScreen(): { el: HTMLElement; askCode: () => Promise<string>; choosePassphrase: () => Promise<string> } {
+  const step = h("div", {}, h("p", { class: "help", role: "status" }, "Finishing your sign-in…"));
+  const el = h("div", { class: "screen narrow" }, h("h1", {}, "Fieldlog"), step);
+  const askCode = codeStep(step, () => undefined);
+  const choosePassphrase = () =>
+    new Promise<string>((resolve) => {
+      const [one, two] = [fieldId(), fieldId()];
+      const error = h("p", { class: "problem", role: "alert" });
+      const first = h("input", { id: one, type: "password", autocomplete: "new-password", required: true, "aria-describedby": `${one}-help` });
+      const again = h("input", { id: two, type: "password", autocomplete: "new-password", required: true });
+      step.replaceChildren(
+        h("h2", {}, "Choose a passphrase for this phone"),
+        h("p", { class: "help", id: `${one}-help` }, "You will type it to open your records on this phone, also offline. It stays on this phone: it is not your agency password. At least 8 characters."),
+        h("form", {
+          onsubmit: (e: Event) => {
+            e.preventDefault();
+            if (first.value.length < 8) error.textContent = "Use at least 8 characters.";
+            else if (first.value !== again.value) error.textContent = "The two do not match.";
+            else {
+              step.replaceChildren(h("p", { class: "help", role: "status" }, "Opening your records…"));
+              resolve(first.value);
+            }
+          },
+        },
+          h("div", { class: "field" }, h("label", { for: one }, "Passphrase"), first),
+          h("div", { class: "field" }, h("label", { for: two }, "The same again"), again),
+          error,
+          h("button", { type: "submit", class: "primary big" }, "Open Fieldlog")),
+      );
+      first.focus();
+    });
+  return { el, askCode, choosePassphrase };
+}
+
+export function unlockScreen(app: Nav, passphrase = false): HTMLElement {
   return passwordForm(
     "Unlock Fieldlog",
-    "Your records on this phone are encrypted. Enter your password to open them (works offline).",
+    passphrase
+      ? "Your records on this phone are encrypted. Enter the passphrase you chose for this phone to open them (works offline)."
+      : "Your records on this phone are encrypted. Enter your password to open them (works offline).",
     false,
     "Unlock",
     (_u, p) => app.unlock(p),
+    undefined,
+    passphrase ? "Passphrase" : "Password",
   );
 }
