@@ -18,13 +18,13 @@
 use super::AppState;
 use super::auth::{LoginAnswer, Tokens, event, second_factor, signed_in};
 use super::error::ApiError;
-use super::extract::ApiJson;
+use super::extract::{ApiJson, client_address};
 use super::transport::OverTls;
 use crate::auth::{random_token, token_hash};
 use crate::oidc::{self, ProviderSettings};
 use crate::store::entity::{oidc_login, oidc_ticket};
 use axum::Json;
-use axum::extract::{Extension, Path, Query, State};
+use axum::extract::{ConnectInfo, Extension, Path, Query, State};
 use axum::http::{HeaderMap, HeaderValue, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use client_core::identity::{self, Account};
@@ -34,6 +34,15 @@ const COOKIE: &str = "fieldlog_oidc";
 const COOKIE_PATH: &str = "/api/v1/auth/oidc/";
 /// How long the app has to redeem a ticket.
 const TICKET_MS: i64 = 2 * 60_000;
+/// Sign-ins started per address in ten minutes. Each costs a request to
+/// the provider and a row; without a limit, anyone could make the server
+/// hammer the provider until it refused the agency's own users. Generous,
+/// for a district office behind one address at the start of a day.
+const STARTS: crate::store::complaints::PostLimit = crate::store::complaints::PostLimit {
+    kind: "oidc_start",
+    max: 100,
+    window_ms: 10 * 60_000,
+};
 
 fn now_ms() -> i64 {
     chrono::Utc::now().timestamp_millis()
@@ -131,15 +140,25 @@ fn browser_cookie(headers: &HeaderMap) -> Option<&str> {
 /// Leaves for the provider.
 #[utoipa::path(get, path = "/api/v1/auth/oidc/{provider}/start",
     params(("provider" = String, Path)),
-    responses((status = 303, description = "to the provider"), (status = 404, body = super::error::ErrorBody), (status = 503, body = super::error::ErrorBody)))]
+    responses((status = 303, description = "to the provider"), (status = 404, body = super::error::ErrorBody), (status = 429, body = super::error::ErrorBody), (status = 503, body = super::error::ErrorBody)))]
 pub async fn start(
     State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<std::net::SocketAddr>,
     Path(id): Path<String>,
     tls: Option<Extension<OverTls>>,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
     let tls = tls.is_some_and(|t| t.0.0);
     let p = provider(&state, &id)?;
+    if let Some(retry) = state
+        .store
+        .reserve_public_post(&client_address(peer), STARTS, now_ms())
+        .await?
+    {
+        return Err(ApiError::TooMany {
+            retry_after: (retry / 1_000).max(1) as u64,
+        });
+    }
     let redirect_uri = callback_url(&state, &headers, tls, &p.id)?;
     let auth = oidc::authorize(p, secret(&state, p)?, &redirect_uri)
         .await

@@ -298,6 +298,18 @@ async fn a_sign_in_replayed_or_finished_in_another_browser_opens_nothing() -> an
             .post_json(None, "/api/v1/auth/oidc/redeem", &json!({"ticket": "nope"}))
             .await?;
         assert_eq!(st, 401, "{name}: {b}");
+
+        // Starting sign-ins is limited per address: each one costs the
+        // provider a request (100 in ten minutes; a few were used above).
+        let mut answers = Vec::new();
+        for _ in 0..101 {
+            answers.push(idp::browser().get(&start).send().await?.status().as_u16());
+        }
+        let first_refusal = answers.iter().position(|&a| a == 429);
+        assert!(
+            first_refusal.is_some_and(|n| n >= 90 && answers[..n].iter().all(|&a| a == 303)),
+            "{name}: {answers:?}"
+        );
     }
     Ok(())
 }
