@@ -76,6 +76,7 @@ export async function login(username: string, password: string, device: string, 
 }
 
 export type IdentityProvider = components["schemas"]["ProviderOut"];
+export type IdentityOut = components["schemas"]["IdentityOut"];
 
 /** The identity providers the server offers (none when offline). */
 export async function identityProviders(): Promise<IdentityProvider[]> {

@@ -157,6 +157,10 @@ export class App implements Nav {
     }
   }
 
+  signInOnline(): void {
+    this.show(signInScreen(this, "Sign in online to open this phone; you then choose a new passphrase."), "Sign in");
+  }
+
   async unlock(password: string): Promise<void> {
     await this.opened(await Session.unlock(this.db, password));
   }

@@ -15,6 +15,8 @@ export interface Nav {
   /** `askCode` is called when the account has two-step sign-in set up. */
   signIn(username: string, password: string, askCode: () => Promise<string>): Promise<void>;
   unlock(password: string): Promise<void>;
+  /** The sign-in screen in place of the unlock (a forgotten passphrase). */
+  signInOnline(): void;
   lock(): void;
   signOut(): Promise<void>;
 }

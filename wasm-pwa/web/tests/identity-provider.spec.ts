@@ -6,7 +6,7 @@
 import { expect, test } from "@playwright/test";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { axe, IDP_SECRET, PASSWORD, shot, startIdp, startServer, type Server } from "./server";
+import { axe, IDP_SECRET, PASSWORD, shot, signIn, startIdp, startServer, type Server } from "./server";
 
 let idp: Awaited<ReturnType<typeof startIdp>>;
 let server: Server;
@@ -24,41 +24,54 @@ test.beforeAll(async () => {
     headers: { authorization: `Bearer ${login.access_token}` },
   }).then((r) => r.json())) as Array<{ id: string; kind: string }>;
   const agency = orgs.find((o) => o.kind === "agency")!.id;
-  // The agency's admin links the officer to their identity at the provider
-  // (whose subject, in the test provider, is the login typed there).
-  const users = (await fetch(`${first.url}/api/v1/admin/users`, {
-    headers: { authorization: `Bearer ${login.access_token}` },
-  }).then((r) => r.json())) as Array<{ id: string; username: string }>;
-  const officer = users.find((u) => u.username === "sro.martinez")!.id;
   await first.stop(true);
   writeFileSync(join(first.dir, "oidc-county.secret"), IDP_SECRET);
   const setting = `[{ id = "county", name = "County ID", issuer = "${idp.issuer}", client_id = "fieldlog", organization_id = "${agency}" }]`;
   server = await startServer("dist", { dir: first.dir, env: { FIELDLOG_OIDC: setting } });
-  const admin = await fetch(`${server.url}/api/v1/auth/login`, {
-    method: "POST",
-    headers: { "content-type": "application/json" },
-    body: JSON.stringify({ username: "admin.agency", password: PASSWORD }),
-  }).then((r) => r.json());
-  const linked = await fetch(`${server.url}/api/v1/admin/users/${officer}/identities/county`, {
-    method: "PUT",
-    headers: { authorization: `Bearer ${admin.access_token}`, "content-type": "application/json" },
-    body: JSON.stringify({ subject: "sro.martinez" }),
-  });
-  expect(linked.status).toBe(204);
 });
 test.afterAll(async () => {
   await server?.stop();
   idp?.stop();
 });
 
-/** Through the provider's own pages: its login form, then its consent. */
+/**
+ * Through the provider's own pages: its login form (unless the browser is
+ * still signed in there), then its consent.
+ */
 async function atProvider(page: import("@playwright/test").Page, login: string): Promise<void> {
   await page.getByRole("button", { name: "Sign in with County ID" }).click();
-  await page.locator("input[name=login]").fill(login);
-  await page.locator("input[name=password]").fill("any");
-  await page.getByRole("button", { name: "Sign-in" }).click();
-  await page.getByRole("button", { name: "Continue" }).click();
+  const form = page.locator("input[name=login]");
+  const consent = page.getByRole("button", { name: "Continue" });
+  await expect(form.or(consent)).toBeVisible();
+  if (await form.isVisible()) {
+    await form.fill(login);
+    await page.locator("input[name=password]").fill("any");
+    await page.getByRole("button", { name: "Sign-in" }).click();
+  }
+  await consent.click();
 }
+
+// In order: the admin links the officer, who then signs in.
+test.describe.configure({ mode: "serial" });
+
+test("the agency's admin links an officer's identity at the provider in the Directory", async ({ browser }) => {
+  const context = await browser.newContext({ viewport: { width: 1280, height: 800 }, isMobile: false, hasTouch: false });
+  const page = await context.newPage();
+  await signIn(page, server.url, "admin.agency", "Directory");
+  await page.getByRole("button", { name: "Edit sro.martinez" }).click();
+  const panel = page.locator('[data-user-panel="sro.martinez"]');
+  await panel.getByLabel("Their identity at County ID").fill("sro.martinez");
+  await panel.getByRole("button", { name: "Link to County ID" }).click();
+  await expect(panel.locator('[data-identity="county"]')).toContainText("County ID: sro.martinez");
+  await axe(page, "directory: identity linked");
+  // Not their own: the deployment's administrator links an admin's.
+  await page.getByRole("button", { name: "Edit admin.agency" }).click();
+  const own = page.locator('[data-user-panel="admin.agency"]');
+  await own.getByLabel("Their identity at County ID").fill("admin.agency");
+  await own.getByRole("button", { name: "Link to County ID" }).click();
+  await expect(page.getByRole("alert")).toContainText("does not link their own account");
+  await context.close();
+});
 
 test("an officer signs in with the agency's provider, chooses a passphrase, and unlocks offline with it", async ({ browser }) => {
   const context = await browser.newContext();
@@ -91,6 +104,21 @@ test("an officer signs in with the agency's provider, chooses a passphrase, and 
   await page.getByLabel("Passphrase").fill("river lantern 42");
   await page.getByRole("button", { name: "Unlock" }).click();
   await page.getByRole("heading", { name: "My records" }).waitFor();
+  await expect(page.locator("[data-record]").first()).toBeVisible();
+
+  // A forgotten passphrase: online again, the provider's sign-in opens the
+  // phone (through the server's key) and a new passphrase replaces it.
+  await context.setOffline(false);
+  await page.reload();
+  await page.getByRole("button", { name: "Forgot it? Sign in online" }).click();
+  await atProvider(page, "sro.martinez");
+  await page.getByLabel("Passphrase").fill("harbor kettle 77");
+  await page.getByLabel("The same again").fill("harbor kettle 77");
+  await page.getByRole("button", { name: "Open Fieldlog" }).click();
+  await page.getByRole("heading", { name: "My records" }).waitFor();
+  await page.reload();
+  await page.getByLabel("Passphrase").fill("harbor kettle 77");
+  await page.getByRole("button", { name: "Unlock" }).click();
   await expect(page.locator("[data-record]").first()).toBeVisible();
   await context.close();
 });

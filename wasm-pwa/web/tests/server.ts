@@ -96,7 +96,7 @@ export async function signIn(page: Page, base: string, username: string, home = 
   await page.goto(base);
   await page.getByLabel("Username").fill(username);
   await page.getByLabel("Password").fill(PASSWORD);
-  await page.getByRole("button", { name: "Sign in" }).click();
+  await page.getByRole("button", { name: "Sign in", exact: true }).click();
   await page.getByRole("heading", { name: home }).waitFor();
 }
 

@@ -1,16 +1,16 @@
 // The admin's directory (issue 18): users (add with a password or an
 // invite, change role or name, disable, reset a password or a lost second
-// factor, assign schools
+// factor, link their identity at an identity provider, assign schools
 // and a supervisor), schools with their time zones, and organisations.
 // Every rule is the server's; this screen shows its answers.
 import type { Nav } from "../nav";
-import type { AdminUser, CreatedUser, InviteToken, Organization, School } from "../api";
+import { identityProviders, type AdminUser, type CreatedUser, type IdentityOut, type IdentityProvider, type InviteToken, type Organization, type School } from "../api";
 import { h, label, when } from "../ui";
 import { deskHeader, errorBox } from "./desk";
 
 const ROLES = ["sro", "supervisor", "commander", "school_leader", "analyst", "admin", "auditor"];
 
-type Data = { users: AdminUser[]; schools: School[]; orgs: Organization[] };
+type Data = { users: AdminUser[]; schools: School[]; orgs: Organization[]; providers: IdentityProvider[]; identities: IdentityOut[] };
 
 /** Every IANA zone the browser knows, for the time-zone fields' suggestions. */
 function zones(): string[] {
@@ -22,7 +22,7 @@ export function directoryScreen(app: Nav): HTMLElement {
   const session = app.session!;
   const out = h("div", { "aria-live": "polite" });
   const notice = h("div", { role: "status" });
-  let data: Data = { users: [], schools: [], orgs: [] };
+  let data: Data = { users: [], schools: [], orgs: [], providers: [], identities: [] };
   let open: string | undefined;
 
   const call = async <T>(path: string, method: string, body: unknown, done: string): Promise<T | undefined> => {
@@ -42,17 +42,22 @@ export function directoryScreen(app: Nav): HTMLElement {
 
   const load = async () => {
     try {
-      const [users, schools, orgs] = await Promise.all([
+      const [users, schools, orgs, providers] = await Promise.all([
         session.fetchJson<AdminUser[]>("/api/v1/admin/users"),
         session.fetchJson<School[]>("/api/v1/admin/schools"),
         session.fetchJson<Organization[]>("/api/v1/admin/organizations"),
+        identityProviders(),
       ]);
-      data = { users, schools, orgs };
+      data = { users, schools, orgs, providers, identities: [] };
       // The open user's panel shows their assignment history, which only
-      // the one-user answer carries.
+      // the one-user answer carries, and their identities at the providers.
       if (open) {
-        const full = await session.fetchJson<AdminUser>(`/api/v1/admin/users/${open}`);
+        const [full, identities] = await Promise.all([
+          session.fetchJson<AdminUser>(`/api/v1/admin/users/${open}`),
+          data.providers.length ? session.fetchJson<IdentityOut[]>(`/api/v1/admin/users/${open}/identities`) : Promise.resolve([]),
+        ]);
         data.users = data.users.map((x) => (x.id === open ? full : x));
+        data.identities = identities;
       }
       out.replaceChildren(render());
     } catch (e) {
@@ -88,6 +93,24 @@ export function directoryScreen(app: Nav): HTMLElement {
       if (ok) await load();
     };
     const history = u.assignments ?? [];
+    // Signing in with an identity provider opens the account only once it
+    // is linked to the person's identity there (their `sub`, which the
+    // provider's console shows). Who may link whom is the server's rule.
+    const identities = data.providers.map((p) => {
+      const linked = data.identities.find((i) => i.provider === p.id);
+      const path = `/api/v1/admin/users/${u.id}/identities/${encodeURIComponent(p.id)}`;
+      if (linked) {
+        return h("li", { "data-identity": p.id }, `${p.name}: ${linked.subject} (since ${when(linked.linked_at)}) `,
+          h("button", { type: "button", class: "secondary", onclick: async () => {
+            if ((await call<null>(path, "DELETE", undefined, `${u.username} no longer signs in with ${p.name}.`)) === null) await load();
+          } }, `Remove the ${p.name} link`));
+      }
+      const subject = h("input", { id: `u-sub-${p.id}`, autocomplete: "off", required: true });
+      return h("li", { "data-identity": p.id }, h("form", { class: "controls", onsubmit: async (e: Event) => {
+        e.preventDefault();
+        if ((await call<null>(path, "PUT", { subject: subject.value }, `${u.username} signs in with ${p.name} from now on.`)) === null) await load();
+      } }, h("label", { for: subject.id }, `Their identity at ${p.name}`), subject, h("button", { type: "submit", class: "secondary" }, `Link to ${p.name}`)));
+    });
     return h("section", { class: "panel", "aria-labelledby": "u-h", "data-user-panel": u.username },
       h("h2", { id: "u-h" }, u.username),
       h("form", { class: "controls", onsubmit: (e: Event) => { e.preventDefault(); void save(); } },
@@ -98,6 +121,7 @@ export function directoryScreen(app: Nav): HTMLElement {
         h("label", { for: sup.id }, "Supervisor"), sup,
         h("label", { for: from.id }, "Effective from"), from,
         h("button", { type: "submit", class: "primary" }, "Save assignment")),
+      identities.length ? h("div", {}, h("h3", {}, "Sign-in with an identity provider"), h("ul", { class: "plain" }, identities)) : "",
       history.length
         ? h("div", {}, h("h3", {}, "Assignment history"), h("ul", {}, history.map((a) =>
           h("li", {}, `From ${a.effective_from}: ${a.schools.map(schoolName).join(", ") || "no schools"}; supervisor ${userName(a.supervisor_id)} (set by ${userName(a.set_by)}, ${when(a.set_at)})`))))

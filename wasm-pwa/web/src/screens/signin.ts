@@ -134,6 +134,11 @@ export function providerReturnScreen(): { el: HTMLElement; askCode: () => Promis
 }
 
 export function unlockScreen(app: Nav, passphrase = false): HTMLElement {
+  // A forgotten passphrase: an online sign-in opens the phone through the
+  // server's key and asks for a new one.
+  const forgot = passphrase
+    ? h("button", { type: "button", class: "secondary big", onclick: () => app.signInOnline() }, "Forgot it? Sign in online")
+    : undefined;
   return passwordForm(
     "Unlock Fieldlog",
     passphrase
@@ -142,7 +147,7 @@ export function unlockScreen(app: Nav, passphrase = false): HTMLElement {
     false,
     "Unlock",
     (_u, p) => app.unlock(p),
-    undefined,
+    forgot,
     passphrase ? "Passphrase" : "Password",
   );
 }
