@@ -1,7 +1,9 @@
 //! Sign-in through an identity provider (issue 18, OpenID Connect).
 //!
 //! - `identity_links`: which account a provider's subject opens. One
-//!   identity per account and provider, and one account per identity.
+//!   identity per account and provider, and one account per identity. The
+//!   issuer is kept beside it: a provider id pointed at another issuer
+//!   later must not let that issuer's subjects open the old links.
 //! - `oidc_logins`: a sign-in between leaving for the provider and coming
 //!   back: the state's digest (the key), the browser it was started in (a
 //!   cookie's digest), the nonce and PKCE verifier. Kept in the database,
@@ -21,6 +23,7 @@ enum IdentityLinks {
     Provider,
     Subject,
     UserId,
+    Issuer,
     LinkedAt,
 }
 
@@ -54,6 +57,7 @@ impl MigrationTrait for Migration {
                 .col(string(IdentityLinks::Provider))
                 .col(string(IdentityLinks::Subject))
                 .col(uuid(IdentityLinks::UserId))
+                .col(string(IdentityLinks::Issuer))
                 .col(big_integer(IdentityLinks::LinkedAt))
                 .primary_key(
                     Index::create()

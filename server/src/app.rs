@@ -113,7 +113,7 @@ async fn dispatch(cli: Cli) -> anyhow::Result<()> {
             println!("{id}");
             Ok(())
         }
-        Command::User { command } => crate::user_admin::run(&store, command).await,
+        Command::User { command } => crate::user_admin::run(&store, &settings, command).await,
         Command::Settings {
             command: SettingsCommand::DeviceRetention { periods },
         } => {

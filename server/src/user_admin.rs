@@ -12,7 +12,11 @@ use anyhow::{Context, bail};
 use client_core::{Role, SchoolId, UserId};
 use std::io::Read;
 
-pub async fn run(store: &Store, command: UserCommand) -> anyhow::Result<()> {
+pub async fn run(
+    store: &Store,
+    settings: &crate::settings::Settings,
+    command: UserCommand,
+) -> anyhow::Result<()> {
     match command {
         UserCommand::Add {
             username,
@@ -84,12 +88,26 @@ pub async fn run(store: &Store, command: UserCommand) -> anyhow::Result<()> {
             subject,
         } => {
             let user = existing(store, &username).await?;
+            let p = settings
+                .oidc
+                .iter()
+                .find(|p| p.id == provider)
+                .with_context(|| format!("no identity provider {provider:?} in the settings"))?;
+            let account = client_core::identity::Account {
+                user: user.id,
+                role: user.role,
+                organization: user.organization,
+                disabled: user.disabled,
+            };
+            // The deployment's own administrator: only the organisation
+            // must match (an admin's own account is theirs to link here).
+            if let Err(e) = client_core::identity::may_link(None, false, account, p.organization_id)
+            {
+                bail!("{e}");
+            }
             let log = shell_entry("identity_linked", "server user link", &user);
             let now = chrono::Utc::now().timestamp_millis();
-            if !store
-                .link_identity(&provider, &subject, user.id, now, log)
-                .await?
-            {
+            if !store.link_identity(p, &subject, user.id, now, log).await? {
                 bail!(
                     "{} already has an identity at {provider}, or that identity opens another account: unlink first",
                     user.username

@@ -102,11 +102,7 @@ pub async fn link(
         vec![],
     );
     let now = chrono::Utc::now().timestamp_millis();
-    if !state
-        .store
-        .link_identity(&p.id, subject, id, now, log)
-        .await?
-    {
+    if !state.store.link_identity(p, subject, id, now, log).await? {
         return Err(ApiError::Conflict(
             "this user has an identity at this provider, or that identity opens another account: remove it first".into(),
         ));

@@ -282,7 +282,11 @@ pub async fn callback(
         }
     };
     let sub = Some(who.subject.as_str());
-    let linked = match state.store.identity_link(&p.id, &who.subject).await? {
+    let linked = match state
+        .store
+        .identity_link(&p.id, &p.issuer, &who.subject)
+        .await?
+    {
         Some(u) => state.store.user(u).await?,
         None => None,
     };

@@ -8,6 +8,7 @@
 use super::audit::Entry;
 use super::entity::{identity_link, oidc_login, oidc_ticket};
 use super::{Store, StoreError};
+use crate::oidc::ProviderSettings;
 use client_core::UserId;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, EntityTrait, QueryFilter, QueryOrder, Set,
@@ -17,16 +18,20 @@ use sea_orm::{
 pub const LOGIN_MAX_AGE_MS: i64 = 10 * 60_000;
 
 impl Store {
-    /// The account `subject` at `provider` is linked to.
+    /// The account `subject` at `provider` is linked to, if the link was
+    /// made for this `issuer` (the provider's settings may since name
+    /// another, whose subjects are other people).
     pub async fn identity_link(
         &self,
         provider: &str,
+        issuer: &str,
         subject: &str,
     ) -> Result<Option<UserId>, StoreError> {
         Ok(
             identity_link::Entity::find_by_id((provider.to_owned(), subject.to_owned()))
                 .one(self.db())
                 .await?
+                .filter(|l| l.issuer == issuer)
                 .map(|l| UserId(l.user_id)),
         )
     }
@@ -48,7 +53,7 @@ impl Store {
     /// already has a link there.
     pub async fn link_identity(
         &self,
-        provider: &str,
+        provider: &ProviderSettings,
         subject: &str,
         user: UserId,
         now: i64,
@@ -90,13 +95,13 @@ impl Store {
     /// Inserts the link unless the subject or the account has one there.
     async fn link_in(
         w: &super::WriteTx,
-        provider: &str,
+        provider: &ProviderSettings,
         subject: &str,
         user: UserId,
         now: i64,
     ) -> Result<bool, StoreError> {
         let taken = identity_link::Entity::find()
-            .filter(identity_link::Column::Provider.eq(provider))
+            .filter(identity_link::Column::Provider.eq(&provider.id))
             .filter(
                 Condition::any()
                     .add(identity_link::Column::Subject.eq(subject))
@@ -109,9 +114,10 @@ impl Store {
             return Ok(false);
         }
         identity_link::ActiveModel {
-            provider: Set(provider.to_owned()),
+            provider: Set(provider.id.clone()),
             subject: Set(subject.to_owned()),
             user_id: Set(user.0),
+            issuer: Set(provider.issuer.clone()),
             linked_at: Set(now),
         }
         .insert(&w.tx)

@@ -20,6 +20,11 @@ async fn with_provider(db: &Db, idp: &Idp) -> anyhow::Result<TestServer> {
     s.restart_with(&[("FIELDLOG_OIDC", &setting)]).await
 }
 
+async fn agency_of(s: &TestServer) -> anyhow::Result<String> {
+    let admin = s.login("admin.agency").await?;
+    super::admin::org_of(s, &admin.token, "agency").await
+}
+
 pub(super) async fn user_id(s: &TestServer, admin: &str, username: &str) -> anyhow::Result<String> {
     let (_, users) = s.get(Some(admin), "/api/v1/admin/users").await?;
     users
@@ -298,6 +303,17 @@ async fn a_sign_in_replayed_or_finished_in_another_browser_opens_nothing() -> an
             .post_json(None, "/api/v1/auth/oidc/redeem", &json!({"ticket": "nope"}))
             .await?;
         assert_eq!(st, 401, "{name}: {b}");
+
+        // The provider's id pointed at another issuer: its subjects are
+        // other people, even where they look the same.
+        let other = Idp::start("county")?;
+        let admin_id = agency_of(&s).await?;
+        let s = s
+            .restart_with(&[("FIELDLOG_OIDC", &other.setting("county", &admin_id))])
+            .await?;
+        let (_, fragment) = sign_in(&s, "sro.martinez").await?;
+        assert_eq!(fragment, "oidc-error=not_linked", "{name}: another issuer");
+        let start = s.url("/api/v1/auth/oidc/county/start");
 
         // Starting sign-ins is limited per address: each one costs the
         // provider a request (100 in ten minutes; a few were used above).

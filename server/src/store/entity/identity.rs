@@ -15,6 +15,8 @@ pub mod identity_link {
         #[sea_orm(primary_key, auto_increment = false)]
         pub subject: String,
         pub user_id: Uuid,
+        /// The provider's issuer when the link was made.
+        pub issuer: String,
         pub linked_at: i64,
     }
 
