@@ -44,6 +44,7 @@ pub mod retention;
 pub mod review;
 pub mod rules;
 pub mod school_year;
+pub mod second_factor;
 pub mod summary;
 pub mod sync;
 pub mod timestamp;

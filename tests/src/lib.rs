@@ -5,6 +5,7 @@
 pub mod attack;
 pub mod bench_support;
 pub mod idp;
+pub mod second_factor;
 
 use anyhow::{Context, Result, bail};
 use client_core::replica::Replica;
@@ -398,6 +399,7 @@ impl TestServer {
         if !status.is_success() {
             bail!("login {username}: {status} {body}");
         }
+        let body = second_factor::enrol_if_asked(&self.http, &self.base, body).await?;
         Ok(Session {
             token: body["access_token"].as_str().unwrap_or_default().to_owned(),
             refresh: body["refresh_token"]

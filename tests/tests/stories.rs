@@ -36,6 +36,8 @@ mod matrix;
 mod matrix_identity;
 #[path = "stories/mfa.rs"]
 mod mfa;
+#[path = "stories/mfa_required.rs"]
+mod mfa_required;
 #[path = "stories/oidc.rs"]
 mod oidc;
 #[path = "stories/overcalling.rs"]

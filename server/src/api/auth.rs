@@ -226,35 +226,36 @@ pub async fn login(
     Ok(Json(LoginAnswer::Tokens(Box::new(tokens))))
 }
 
-/// The challenge a sign-in answers instead of tokens when the user has a
-/// second factor enrolled (logged); `None` without one.
+/// The challenge a sign-in answers instead of tokens (logged): the code of
+/// the enrolled factor, or, where the user's organisation requires one of
+/// their role and they have none, its setting up
+/// (`client_core::second_factor::step`); `None` when the tokens follow.
 pub(super) async fn second_factor(
     state: &AppState,
     user: &crate::store::directory::User,
     endpoint: &str,
     now: i64,
 ) -> Result<Option<MfaChallenge>, ApiError> {
-    if !state
+    use client_core::second_factor::{Step, step};
+    let enrolled = state
         .store
         .totp(user.id)
         .await?
-        .is_some_and(|t| t.confirmed)
-    {
-        return Ok(None);
-    }
+        .is_some_and(|t| t.confirmed);
+    let required = state.store.mfa_roles(user.organization).await?;
+    let (event_name, method) = match step(&required, user.role, enrolled) {
+        Step::Tokens => return Ok(None),
+        Step::Code => ("login_mfa_required", "totp"),
+        Step::Enrol => ("login_mfa_enrolment_required", "totp_enrol"),
+    };
     state
         .store
-        .log_access(&[event(
-            Some(user.id),
-            Some(user.role),
-            "login_mfa_required",
-            endpoint,
-        )])
+        .log_access(&[event(Some(user.id), Some(user.role), event_name, endpoint)])
         .await?;
     Ok(Some(MfaChallenge {
         mfa_required: true,
         mfa_token: crate::mfa::issue_token(&state.keys, user.id, &user.security_stamp, now),
-        methods: vec!["totp".into()],
+        methods: vec![method.into()],
     }))
 }
 
@@ -272,7 +273,9 @@ pub struct MfaChallenge {
     pub mfa_required: bool,
     /// Send it back with the code; it lasts five minutes.
     pub mfa_token: String,
-    /// `totp`.
+    /// `totp`: type the code; `totp_enrol`: the organisation requires a
+    /// second factor of this role and there is none yet: set it up at
+    /// `POST /api/v1/auth/mfa/enrol`, then send its first code.
     pub methods: Vec<String>,
 }
 

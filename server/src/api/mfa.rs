@@ -50,6 +50,15 @@ pub async fn enrol(
         .user(auth.actor.user)
         .await?
         .ok_or(ApiError::Unauthenticated)?;
+    start_enrolment(&state, &user, "POST /api/v1/me/mfa/totp").await
+}
+
+/// A new (unconfirmed) enrolment for `user`, logged; 409 over a confirmed one.
+async fn start_enrolment(
+    state: &AppState,
+    user: &crate::store::directory::User,
+    endpoint: &str,
+) -> Result<Json<TotpEnrolment>, ApiError> {
     let nonce = random_token();
     if !state.store.start_totp(user.id, &nonce, now_ms()).await? {
         return Err(ApiError::Conflict(
@@ -58,7 +67,6 @@ pub async fn enrol(
     }
     let t = mfa::totp(&state.keys, user.id, &user.username, &nonce)
         .ok_or_else(|| ApiError::Internal("a TOTP could not be made".into()))?;
-    let endpoint = "POST /api/v1/me/mfa/totp";
     state
         .store
         .log_access(&[event(
@@ -125,6 +133,67 @@ pub async fn confirm(
 }
 
 #[derive(Deserialize, utoipa::ToSchema)]
+pub struct EnrolRequest {
+    pub mfa_token: String,
+}
+
+/// The user (unexpired token, stamp unchanged) an `mfa_token` was issued
+/// for, enabled.
+async fn token_user(
+    state: &AppState,
+    token: &str,
+    now: i64,
+) -> Result<crate::store::directory::User, ApiError> {
+    let (id, stamp) = mfa::read_token(&state.keys, token, now).ok_or(ApiError::Unauthenticated)?;
+    let user = state
+        .store
+        .user(id)
+        .await?
+        .filter(|u| stamp_digest(&u.security_stamp) == stamp)
+        .ok_or(ApiError::Unauthenticated)?;
+    if user.disabled {
+        return Err(ApiError::AccountDisabled);
+    }
+    Ok(user)
+}
+
+/// Whether the user's organisation requires a second factor of their role
+/// and they have none confirmed: then the sign-in sets one up.
+async fn must_enrol(
+    state: &AppState,
+    user: &crate::store::directory::User,
+) -> Result<bool, ApiError> {
+    use client_core::second_factor::{Step, step};
+    let enrolled = state
+        .store
+        .totp(user.id)
+        .await?
+        .is_some_and(|t| t.confirmed);
+    let required = state.store.mfa_roles(user.organization).await?;
+    Ok(step(&required, user.role, enrolled) == Step::Enrol)
+}
+
+/// Sets up the second factor a sign-in requires (`methods: ["totp_enrol"]`):
+/// the secret for the authenticator app; its first code, sent to `POST
+/// /api/v1/auth/mfa`, confirms it and completes the sign-in. Only where the
+/// organisation requires one and there is none: a password alone never
+/// replaces a factor, nor adds one to an account that needs none.
+#[utoipa::path(post, path = "/api/v1/auth/mfa/enrol", request_body = EnrolRequest,
+    responses((status = 200, body = TotpEnrolment), (status = 401, body = super::error::ErrorBody), (status = 409, body = super::error::ErrorBody)))]
+pub async fn enrol_at_sign_in(
+    State(state): State<AppState>,
+    ApiJson(req): ApiJson<EnrolRequest>,
+) -> Result<Json<TotpEnrolment>, ApiError> {
+    let user = token_user(&state, &req.mfa_token, now_ms()).await?;
+    if !must_enrol(&state, &user).await? {
+        return Err(ApiError::Conflict(
+            "this sign-in sets up no second factor".into(),
+        ));
+    }
+    start_enrolment(&state, &user, "POST /api/v1/auth/mfa/enrol").await
+}
+
+#[derive(Deserialize, utoipa::ToSchema)]
 pub struct MfaRequest {
     pub mfa_token: String,
     pub code: String,
@@ -147,17 +216,7 @@ pub async fn verify(
 ) -> Result<Json<LoginAnswer>, ApiError> {
     let now = now_ms();
     let endpoint = "POST /api/v1/auth/mfa";
-    let (id, stamp) =
-        mfa::read_token(&state.keys, &req.mfa_token, now).ok_or(ApiError::Unauthenticated)?;
-    let user = state
-        .store
-        .user(id)
-        .await?
-        .filter(|u| stamp_digest(&u.security_stamp) == stamp)
-        .ok_or(ApiError::Unauthenticated)?;
-    if user.disabled {
-        return Err(ApiError::AccountDisabled);
-    }
+    let user = token_user(&state, &req.mfa_token, now).await?;
     let address = client_address(peer);
     let device = req
         .device_cookie
@@ -193,12 +252,25 @@ pub async fn verify(
         }
         Reservation::Granted { attempt, .. } => attempt,
     };
-    let enrolment = state.store.totp(user.id).await?.filter(|t| t.confirmed);
+    // The enrolled factor; or, while a sign-in sets up the one its role
+    // requires, the new one, whose first code confirms it.
+    let setting_up = must_enrol(&state, &user).await?;
+    let enrolment = state
+        .store
+        .totp(user.id)
+        .await?
+        .filter(|t| t.confirmed || setting_up);
     let step = enrolment
         .and_then(|e| mfa::totp(&state.keys, user.id, &user.username, &e.nonce))
         .and_then(|t| mfa::matches(&t, &req.code, (now / 1000) as u64));
     let accepted = match step {
-        Some(step) => state.store.accept_totp_step(user.id, step, false).await? == Accepted::Yes,
+        Some(step) => {
+            state
+                .store
+                .accept_totp_step(user.id, step, setting_up)
+                .await?
+                == Accepted::Yes
+        }
         None => false,
     };
     if !accepted {
@@ -214,6 +286,17 @@ pub async fn verify(
         return Err(wrong_code());
     }
     state.store.login_succeeded(attempt).await?;
+    if setting_up {
+        state
+            .store
+            .log_access(&[event(
+                Some(user.id),
+                Some(user.role),
+                "mfa_enrolled",
+                endpoint,
+            )])
+            .await?;
+    }
     let tokens = signed_in(&state, &user, req.device_cookie, req.device, endpoint).await?;
     Ok(Json(LoginAnswer::Tokens(Box::new(tokens))))
 }
@@ -249,4 +332,53 @@ pub async fn reset(
             "this user has no second factor to reset".into(),
         )),
     }
+}
+
+#[derive(Serialize, Deserialize, utoipa::ToSchema)]
+pub struct MfaRoles {
+    /// The roles of the admin's organisation that must sign in with a
+    /// second factor (by default every role but `sro`).
+    #[schema(value_type = Vec<String>)]
+    pub roles: Vec<client_core::Role>,
+}
+
+/// Which roles of the admin's organisation must use a second factor.
+#[utoipa::path(get, path = "/api/v1/admin/settings/mfa",
+    responses((status = 200, body = MfaRoles), (status = 401, body = super::error::ErrorBody), (status = 403, body = super::error::ErrorBody)))]
+pub async fn roles(State(state): State<AppState>, auth: Auth) -> Result<Json<MfaRoles>, ApiError> {
+    let mine = super::admin::admin(&state, &auth).await?;
+    Ok(Json(MfaRoles {
+        roles: state.store.mfa_roles(mine).await?,
+    }))
+}
+
+/// Sets them: a sign-in of such a role without a second factor sets one
+/// up from then on; one with a factor is always asked for it.
+#[utoipa::path(put, path = "/api/v1/admin/settings/mfa", request_body = MfaRoles,
+    responses((status = 200, body = MfaRoles), (status = 401, body = super::error::ErrorBody), (status = 403, body = super::error::ErrorBody), (status = 422, body = super::error::ErrorBody)))]
+pub async fn set_roles(
+    State(state): State<AppState>,
+    auth: Auth,
+    ApiJson(req): ApiJson<MfaRoles>,
+) -> Result<Json<MfaRoles>, ApiError> {
+    let mine = super::admin::admin(&state, &auth).await?;
+    let roles = client_core::second_factor::normalized(&req.roles);
+    let log = auth.view_entry(
+        "mfa_roles_set",
+        "PUT /api/v1/admin/settings/mfa",
+        format!(
+            "roles={}",
+            roles
+                .iter()
+                .map(|r| r.as_str())
+                .collect::<Vec<_>>()
+                .join(",")
+        ),
+        vec![],
+    );
+    state
+        .store
+        .set_mfa_roles(mine, &roles, Some(auth.actor.user), now_ms(), Some(log))
+        .await?;
+    Ok(Json(MfaRoles { roles }))
 }

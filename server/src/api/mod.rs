@@ -95,6 +95,8 @@ pub fn router(state: AppState) -> Router {
         .route("/me/sessions/{id}", delete(sessions::end))
         .route("/auth/invite", post(invites::redeem))
         .route("/auth/mfa", post(mfa::verify))
+        .route("/auth/mfa/enrol", post(mfa::enrol_at_sign_in))
+        .route("/admin/settings/mfa", get(mfa::roles).put(mfa::set_roles))
         .route("/auth/oidc/providers", get(oidc::providers))
         .route("/auth/oidc/{provider}/start", get(oidc::start))
         .route("/auth/oidc/{provider}/callback", get(oidc::callback))

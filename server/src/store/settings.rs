@@ -3,14 +3,22 @@
 
 use super::entity::setting;
 use super::{Store, StoreError};
-use client_core::UserId;
 use client_core::period::PeriodCalendar;
+use client_core::{Role, UserId};
 use sea_orm::sea_query::OnConflict;
 use sea_orm::{EntityTrait, Set};
 
 const REVIEW_CALENDAR: &str = "review_calendar";
 const DEVICE_RETENTION_PERIODS: &str = "device_retention_periods";
 const TRAINING_REFRESHER: &str = "training_refresher";
+
+/// Per organisation; the deployment's own staff (no organisation) have one.
+fn mfa_roles_key(org: Option<uuid::Uuid>) -> String {
+    match org {
+        Some(o) => format!("mfa_roles:{o}"),
+        None => "mfa_roles:deployment".into(),
+    }
+}
 
 /// The setting that records when the deployment first ran rules `version`.
 fn rules_adopted_key(version: u16) -> String {
@@ -59,6 +67,37 @@ impl Store {
         };
         serde_json::from_str(&row.value)
             .map_err(|e| StoreError::Damaged(format!("training refresher: {e}")))
+    }
+
+    /// The roles of `org` (none: the deployment's own staff) that must sign
+    /// in with a second factor; `client_core::second_factor`'s default
+    /// until its admin sets them.
+    pub async fn mfa_roles(&self, org: Option<uuid::Uuid>) -> Result<Vec<Role>, StoreError> {
+        let Some(row) = setting::Entity::find_by_id(mfa_roles_key(org))
+            .one(self.db())
+            .await?
+        else {
+            return Ok(client_core::second_factor::default_roles());
+        };
+        serde_json::from_str(&row.value).map_err(|e| StoreError::Damaged(format!("mfa roles: {e}")))
+    }
+
+    /// Sets [`Self::mfa_roles`], with its log entry (none from the demo).
+    pub async fn set_mfa_roles(
+        &self,
+        org: Option<uuid::Uuid>,
+        roles: &[Role],
+        by: Option<UserId>,
+        now: i64,
+        log: Option<super::audit::Entry>,
+    ) -> Result<(), StoreError> {
+        let value = serde_json::to_string(&client_core::second_factor::normalized(roles))
+            .map_err(|e| StoreError::Damaged(e.to_string()))?;
+        let w = self.begin_write().await?;
+        Self::upsert_setting(&w, &mfa_roles_key(org), value, by, now).await?;
+        let signed = self.log_access_in(&w, log.as_slice()).await?;
+        w.commit().await?;
+        self.anchored_by(signed)
     }
 
     /// When this deployment first ran the current rules, recorded by the
@@ -113,13 +152,24 @@ impl Store {
         by: Option<UserId>,
         now: i64,
     ) -> Result<(), StoreError> {
+        let w = self.begin_write().await?;
+        Self::upsert_setting(&w, key, value, by, now).await?;
+        w.commit().await
+    }
+
+    async fn upsert_setting(
+        w: &super::WriteTx,
+        key: &str,
+        value: String,
+        by: Option<UserId>,
+        now: i64,
+    ) -> Result<(), StoreError> {
         let row = setting::ActiveModel {
             key: Set(key.into()),
             value: Set(value),
             updated_at: Set(now),
             updated_by: Set(by.map(|u| u.0)),
         };
-        let w = self.begin_write().await?;
         setting::Entity::insert(row)
             .on_conflict(
                 OnConflict::column(setting::Column::Key)
@@ -132,6 +182,6 @@ impl Store {
             )
             .exec(&w.tx)
             .await?;
-        w.commit().await
+        Ok(())
     }
 }

@@ -5,17 +5,8 @@
 
 use fieldlog_tests::{Db, PASSWORD, TestServer};
 use serde_json::{Value, json};
-use totp_rs::{Algorithm, Builder, Secret, Totp};
 
-pub(super) fn app(secret: &str) -> anyhow::Result<Totp> {
-    Ok(Builder::new()
-        .with_algorithm(Algorithm::SHA1)
-        .with_digits(6)
-        .with_step_duration(30)
-        .with_secret(Secret::try_from_base32(secret).map_err(|e| anyhow::anyhow!("{e:?}"))?)
-        .with_account_name("x")
-        .build_noncompliant())
-}
+pub(super) use fieldlog_tests::second_factor::app;
 
 pub(super) fn now_secs() -> u64 {
     chrono::Utc::now().timestamp() as u64

@@ -41,8 +41,14 @@ const cookieKey = (username: string) => `fieldlog.device-cookie.${username.trim(
 // A sign-in names its `device`: the answer carries that device's wrapping
 // secret (only a sign-in releases it, never a bearer token).
 
-/** Asks the person for the code from their authenticator app. */
-export type AskCode = () => Promise<string>;
+export type TotpEnrolment = components["schemas"]["TotpEnrolment"];
+
+/**
+ * Asks the person for the code from their authenticator app; with an
+ * enrolment, first shows them the new key to add to it (their organisation
+ * requires a second factor of their role and they had none).
+ */
+export type AskCode = (enrolment?: TotpEnrolment) => Promise<string>;
 
 type Challenge = { mfa_required: true; mfa_token: string; methods: string[] };
 
@@ -60,7 +66,10 @@ async function post<T>(path: string, body: unknown): Promise<T> {
 /** The tokens of a first step's answer; with two-step sign-in set up, asks for the code and sends it. */
 async function completed(answer: Tokens | Challenge, device: string, device_cookie: string | undefined, askCode: AskCode): Promise<Tokens> {
   if ("mfa_required" in answer) {
-    const code = await askCode();
+    const enrolment = answer.methods.includes("totp_enrol")
+      ? await post<TotpEnrolment>("/api/v1/auth/mfa/enrol", { mfa_token: answer.mfa_token })
+      : undefined;
+    const code = await askCode(enrolment);
     answer = await post<Tokens>("/api/v1/auth/mfa", { mfa_token: answer.mfa_token, code, device_cookie, device });
   }
   const tokens = answer as Tokens;

@@ -7,7 +7,7 @@ import { formScreen } from "./screens/form";
 import { listScreen, syncLine } from "./screens/list";
 import { endOfShiftScreen } from "./screens/shift";
 import { providerProblem, providerReturnScreen, signInScreen, unlockScreen } from "./screens/signin";
-import { ApiError } from "./api";
+import { ApiError, type AskCode } from "./api";
 import { h } from "./ui";
 import type { Nav, Screen } from "./nav";
 
@@ -140,7 +140,7 @@ export class App implements Nav {
     if (session.user.role === "sro" || session.user.role === "supervisor") void session.sync();
   }
 
-  async signIn(username: string, password: string, askCode: () => Promise<string>): Promise<void> {
+  async signIn(username: string, password: string, askCode: AskCode): Promise<void> {
     await this.opened(await Session.signIn(this.db, username, password, askCode));
   }
 

@@ -127,6 +127,27 @@ test("a supervisor with two-step sign-in types the code from their app", async (
   await page.getByRole("heading", { name: "Review queue" }).waitFor();
 });
 
+test("where the agency requires a second factor, command staff set theirs up as they sign in", async ({ page }) => {
+  const admin = await apiToken(server.url, "admin.agency");
+  const set = await fetch(`${server.url}/api/v1/admin/settings/mfa`, {
+    method: "PUT",
+    headers: { authorization: `Bearer ${admin}`, "content-type": "application/json" },
+    body: JSON.stringify({ roles: ["commander"] }),
+  });
+  expect(set.status).toBe(200);
+  await page.goto(server.url);
+  await page.getByLabel("Username").fill("lt.reyes");
+  await page.getByLabel("Password").fill(PASSWORD);
+  await page.getByRole("button", { name: "Sign in", exact: true }).click();
+  await page.getByRole("heading", { name: "Set up two-step sign-in" }).waitFor();
+  await expect(page.getByRole("link", { name: "Open in my authenticator app" })).toHaveAttribute("href", /^otpauth:\/\/totp\//);
+  await axeBothSizes(page, "sign-in-set-up-code");
+  const secret = (await page.locator("[data-totp-secret]").getAttribute("data-totp-secret"))!;
+  await page.getByLabel("Code from your authenticator app").fill(totp(secret, Date.now() / 1000));
+  await page.getByRole("button", { name: "Continue" }).click();
+  await expect(page.getByRole("heading", { name: "Complaints" })).toBeVisible();
+});
+
 test("the admin resets a supervisor's lost second factor from the directory", async ({ page }) => {
   const token = await apiToken(server.url, "sgt.alvarez");
   const auth = { authorization: `Bearer ${token}`, "content-type": "application/json" };

@@ -1,6 +1,6 @@
 // Sign-in (online: a password, or the agency's identity provider) and
 // unlock (works offline).
-import { identityProviders, providerStart } from "../api";
+import { identityProviders, providerStart, type AskCode, type TotpEnrolment } from "../api";
 import type { Nav } from "../nav";
 import { fieldId, h } from "../ui";
 
@@ -32,16 +32,27 @@ function passwordForm(title: string, intro: string, withUser: boolean, button: s
   return h("div", { class: "screen narrow" }, h("h1", {}, title), h("p", { class: "help" }, intro), form, extra ?? "");
 }
 
-/** Asks, in `step`, for the code from the person's authenticator app. */
-function codeStep(step: HTMLElement, before: () => void): () => Promise<string> {
-  return () =>
+/** The key to add to an authenticator app, with a link that opens one on this phone. */
+function enrolmentHelp(e: TotpEnrolment): HTMLElement {
+  const grouped = e.secret.match(/.{1,4}/g)?.join(" ") ?? e.secret;
+  return h("div", { class: "enrol" },
+    h("h2", {}, "Set up two-step sign-in"),
+    h("p", { class: "help" }, "Your organisation asks for a code from an authenticator app when you sign in. Add this key to your app, or open the link on the phone that has the app; then type the code it shows."),
+    h("p", {}, h("code", { "data-totp-secret": e.secret }, grouped)),
+    h("p", {}, h("a", { href: e.otpauth_uri }, "Open in my authenticator app")));
+}
+
+/** Asks, in `step`, for the code from the person's authenticator app (after showing a new key to add to it). */
+function codeStep(step: HTMLElement, before: () => void): AskCode {
+  return (enrolment?: TotpEnrolment) =>
     new Promise<string>((resolve) => {
       const id = fieldId();
       const input = h("input", { id, name: "code", inputmode: "numeric", autocomplete: "one-time-code", pattern: "[0-9]{6}", maxlength: "6", required: true });
       before();
-      step.replaceChildren(h("form", { onsubmit: (e: Event) => { e.preventDefault(); resolve(input.value.trim()); } },
-        h("div", { class: "field" }, h("label", { for: id }, "Code from your authenticator app"), input),
-        h("button", { type: "submit", class: "primary big" }, "Continue")));
+      step.replaceChildren(enrolment ? enrolmentHelp(enrolment) : "",
+        h("form", { onsubmit: (e: Event) => { e.preventDefault(); resolve(input.value.trim()); } },
+          h("div", { class: "field" }, h("label", { for: id }, "Code from your authenticator app"), input),
+          h("button", { type: "submit", class: "primary big" }, "Continue")));
       input.focus();
     });
 }
@@ -99,7 +110,7 @@ export function providerProblem(code: string): string {
  * sign-in) and a passphrase for unlocking this phone offline, asked for in
  * turn on one screen.
  */
-export function providerReturnScreen(): { el: HTMLElement; askCode: () => Promise<string>; choosePassphrase: () => Promise<string> } {
+export function providerReturnScreen(): { el: HTMLElement; askCode: AskCode; choosePassphrase: () => Promise<string> } {
   const step = h("div", {}, h("p", { class: "help", role: "status" }, "Finishing your sign-in…"));
   const el = h("div", { class: "screen narrow" }, h("h1", {}, "Fieldlog"), step);
   const askCode = codeStep(step, () => undefined);
