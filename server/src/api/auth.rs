@@ -236,14 +236,8 @@ pub(super) async fn second_factor(
     endpoint: &str,
     now: i64,
 ) -> Result<Option<MfaChallenge>, ApiError> {
-    use client_core::second_factor::{Step, step};
-    let enrolled = state
-        .store
-        .totp(user.id)
-        .await?
-        .is_some_and(|t| t.confirmed);
-    let required = state.store.mfa_roles(user.organization).await?;
-    let (event_name, method) = match step(&required, user.role, enrolled) {
+    use client_core::second_factor::Step;
+    let (event_name, method) = match super::mfa::sign_in_step(state, user).await? {
         Step::Tokens => return Ok(None),
         Step::Code => ("login_mfa_required", "totp"),
         Step::Enrol => ("login_mfa_enrolment_required", "totp_enrol"),

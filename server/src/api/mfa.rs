@@ -117,7 +117,12 @@ pub async fn confirm(
     let t = mfa::totp(&state.keys, user.id, &user.username, &enrolment.nonce)
         .ok_or_else(|| ApiError::Internal("a TOTP could not be made".into()))?;
     let step = mfa::matches(&t, &body.code, (now_ms() / 1000) as u64).ok_or_else(wrong_code)?;
-    if state.store.accept_totp_step(user.id, step, true).await? != Accepted::Yes {
+    if state
+        .store
+        .accept_totp_step(user.id, &enrolment.nonce, step, true)
+        .await?
+        != Accepted::Yes
+    {
         return Err(wrong_code());
     }
     state
@@ -157,20 +162,30 @@ async fn token_user(
     Ok(user)
 }
 
-/// Whether the user's organisation requires a second factor of their role
-/// and they have none confirmed: then the sign-in sets one up.
-async fn must_enrol(
+/// What a sign-in of `user` asks for after the password
+/// (`client_core::second_factor::step`): their organisation's required
+/// roles against whether they have a confirmed factor.
+pub(super) async fn sign_in_step(
     state: &AppState,
     user: &crate::store::directory::User,
-) -> Result<bool, ApiError> {
-    use client_core::second_factor::{Step, step};
+) -> Result<client_core::second_factor::Step, ApiError> {
     let enrolled = state
         .store
         .totp(user.id)
         .await?
         .is_some_and(|t| t.confirmed);
     let required = state.store.mfa_roles(user.organization).await?;
-    Ok(step(&required, user.role, enrolled) == Step::Enrol)
+    Ok(client_core::second_factor::step(
+        &required, user.role, enrolled,
+    ))
+}
+
+/// Whether the sign-in sets up the factor the user's role requires.
+async fn must_enrol(
+    state: &AppState,
+    user: &crate::store::directory::User,
+) -> Result<bool, ApiError> {
+    Ok(sign_in_step(state, user).await? == client_core::second_factor::Step::Enrol)
 }
 
 /// Sets up the second factor a sign-in requires (`methods: ["totp_enrol"]`):
@@ -260,14 +275,15 @@ pub async fn verify(
         .totp(user.id)
         .await?
         .filter(|t| t.confirmed || setting_up);
-    let step = enrolment
-        .and_then(|e| mfa::totp(&state.keys, user.id, &user.username, &e.nonce))
-        .and_then(|t| mfa::matches(&t, &req.code, (now / 1000) as u64));
-    let accepted = match step {
-        Some(step) => {
+    let matched = enrolment.and_then(|e| {
+        let t = mfa::totp(&state.keys, user.id, &user.username, &e.nonce)?;
+        Some((e.nonce, mfa::matches(&t, &req.code, (now / 1000) as u64)?))
+    });
+    let accepted = match matched {
+        Some((nonce, step)) => {
             state
                 .store
-                .accept_totp_step(user.id, step, setting_up)
+                .accept_totp_step(user.id, &nonce, step, setting_up)
                 .await?
                 == Accepted::Yes
         }

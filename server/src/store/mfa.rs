@@ -58,18 +58,25 @@ impl Store {
         Ok(true)
     }
 
-    /// Records that a code for `step` was used (and, with `confirm`, that
-    /// the enrolment is confirmed), unless that step or a later one was
-    /// used before. In the write transaction, so two requests with one code
-    /// cannot both pass.
+    /// Records that a code for `step` of the enrolment `nonce` was used
+    /// (and, with `confirm`, that the enrolment is confirmed), unless that
+    /// step or a later one was used before. In the write transaction, so
+    /// two requests with one code cannot both pass, and a code checked
+    /// against an enrolment that another setting-up replaced meanwhile
+    /// confirms nothing.
     pub async fn accept_totp_step(
         &self,
         user: UserId,
+        nonce: &str,
         step: u64,
         confirm: bool,
     ) -> Result<Accepted, StoreError> {
         let w = self.begin_write().await?;
-        let Some(t) = totp::Entity::find_by_id(user.0).one(&w.tx).await? else {
+        let Some(t) = totp::Entity::find_by_id(user.0)
+            .one(&w.tx)
+            .await?
+            .filter(|t| t.nonce == nonce)
+        else {
             return Ok(Accepted::NotEnrolled);
         };
         let step = i64::try_from(step).unwrap_or(i64::MAX);

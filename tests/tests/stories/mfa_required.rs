@@ -110,6 +110,44 @@ async fn required_roles_set_up_a_second_factor_at_sign_in() -> anyhow::Result<()
             .await?;
         assert_eq!(st, 409, "{name}: a password alone replaces no factor");
 
+        // A sign-in under way when the admin stops requiring the role's
+        // factor: its setting-up no longer confirms, nor starts again.
+        let (_, b) = password(&s, "sgt.brooks", PASSWORD).await?;
+        let stale = b["mfa_token"].clone();
+        let (st, e) = s
+            .post_json(None, "/api/v1/auth/mfa/enrol", &json!({"mfa_token": stale}))
+            .await?;
+        assert_eq!(st, 200, "{name}: {e}");
+        let pending = fieldlog_tests::second_factor::app(e["secret"].as_str().unwrap_or_default())?;
+        let roles = |r: Value| json!({ "roles": r });
+        s.put_json(
+            tok,
+            "/api/v1/admin/settings/mfa",
+            &roles(json!(["commander"])),
+        )
+        .await?;
+        let code = pending
+            .generate(chrono::Utc::now().timestamp() as u64)
+            .to_string();
+        let (st, _) = s
+            .post_json(
+                None,
+                "/api/v1/auth/mfa",
+                &json!({"mfa_token": stale, "code": code}),
+            )
+            .await?;
+        assert_eq!(st, 422, "{name}: no longer required, so not confirmed");
+        let (st, _) = s
+            .post_json(None, "/api/v1/auth/mfa/enrol", &json!({"mfa_token": stale}))
+            .await?;
+        assert_eq!(st, 409, "{name}: nor started again");
+        s.put_json(
+            tok,
+            "/api/v1/admin/settings/mfa",
+            &roles(json!(["supervisor", "commander"])),
+        )
+        .await?;
+
         // A new organisation requires one of every desk role: its first
         // admin sets theirs up at their first sign-in.
         let (st, org) = s
