@@ -46,9 +46,10 @@ export type TotpEnrolment = components["schemas"]["TotpEnrolment"];
 /**
  * Asks the person for the code from their authenticator app; with an
  * enrolment, first shows them the new key to add to it (their organisation
- * requires a second factor of their role and they had none).
+ * requires a second factor of their role and they had none); with a
+ * problem, says why the last code was refused.
  */
-export type AskCode = (enrolment?: TotpEnrolment) => Promise<string>;
+export type AskCode = (enrolment?: TotpEnrolment, problem?: string) => Promise<string>;
 
 type Challenge = { mfa_required: true; mfa_token: string; methods: string[] };
 
@@ -66,11 +67,24 @@ async function post<T>(path: string, body: unknown): Promise<T> {
 /** The tokens of a first step's answer; with two-step sign-in set up, asks for the code and sends it. */
 async function completed(answer: Tokens | Challenge, device: string, device_cookie: string | undefined, askCode: AskCode): Promise<Tokens> {
   if ("mfa_required" in answer) {
-    const enrolment = answer.methods.includes("totp_enrol")
-      ? await post<TotpEnrolment>("/api/v1/auth/mfa/enrol", { mfa_token: answer.mfa_token })
+    const challenge = answer;
+    const enrolment = challenge.methods.includes("totp_enrol")
+      ? await post<TotpEnrolment>("/api/v1/auth/mfa/enrol", { mfa_token: challenge.mfa_token })
       : undefined;
-    const code = await askCode(enrolment);
-    answer = await post<Tokens>("/api/v1/auth/mfa", { mfa_token: answer.mfa_token, code, device_cookie, device });
+    // A mistyped code is asked for again with the same challenge (and the
+    // same new key): starting over would set up another key than the one
+    // the person just added to their app. The server counts each try.
+    let problem: string | undefined;
+    for (;;) {
+      const code = await askCode(enrolment, problem);
+      try {
+        answer = await post<Tokens>("/api/v1/auth/mfa", { mfa_token: challenge.mfa_token, code, device_cookie, device });
+        break;
+      } catch (e) {
+        if (!(e instanceof ApiError && e.code === "wrong_code")) throw e;
+        problem = e.message;
+      }
+    }
   }
   const tokens = answer as Tokens;
   if (tokens.device_cookie) localStorage.setItem(cookieKey(tokens.user.username), tokens.device_cookie);

@@ -143,6 +143,12 @@ test("where the agency requires a second factor, command staff set theirs up as 
   await expect(page.getByRole("link", { name: "Open in my authenticator app" })).toHaveAttribute("href", /^otpauth:\/\/totp\//);
   await axeBothSizes(page, "sign-in-set-up-code");
   const secret = (await page.locator("[data-totp-secret]").getAttribute("data-totp-secret"))!;
+  // A mistyped code is asked for again, with the same key on screen.
+  const right = totp(secret, Date.now() / 1000);
+  await page.getByLabel("Code from your authenticator app").fill(right === "000000" ? "111111" : "000000");
+  await page.getByRole("button", { name: "Continue" }).click();
+  await expect(page.getByRole("alert")).toContainText("not right");
+  await expect(page.locator("[data-totp-secret]")).toHaveAttribute("data-totp-secret", secret);
   await page.getByLabel("Code from your authenticator app").fill(totp(secret, Date.now() / 1000));
   await page.getByRole("button", { name: "Continue" }).click();
   await expect(page.getByRole("heading", { name: "Complaints" })).toBeVisible();

@@ -44,7 +44,7 @@ function enrolmentHelp(e: TotpEnrolment): HTMLElement {
 
 /** Asks, in `step`, for the code from the person's authenticator app (after showing a new key to add to it). */
 function codeStep(step: HTMLElement, before: () => void): AskCode {
-  return (enrolment?: TotpEnrolment) =>
+  return (enrolment?: TotpEnrolment, problem?: string) =>
     new Promise<string>((resolve) => {
       const id = fieldId();
       const input = h("input", { id, name: "code", inputmode: "numeric", autocomplete: "one-time-code", pattern: "[0-9]{6}", maxlength: "6", required: true });
@@ -52,6 +52,7 @@ function codeStep(step: HTMLElement, before: () => void): AskCode {
       step.replaceChildren(enrolment ? enrolmentHelp(enrolment) : "",
         h("form", { onsubmit: (e: Event) => { e.preventDefault(); resolve(input.value.trim()); } },
           h("div", { class: "field" }, h("label", { for: id }, "Code from your authenticator app"), input),
+          h("p", { class: "problem", role: "alert" }, problem ?? ""),
           h("button", { type: "submit", class: "primary big" }, "Continue")));
       input.focus();
     });
@@ -83,7 +84,7 @@ export function signInScreen(app: Nav, note?: string): HTMLElement {
       try {
         await app.signIn(u, p, askCode);
       } finally {
-        // A wrong code starts over from the password.
+        // Anything but a mistyped code (asked again) starts over from the password.
         step.replaceChildren();
         screen.querySelector("form")?.removeAttribute("hidden");
       }
