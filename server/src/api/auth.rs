@@ -351,6 +351,23 @@ pub async fn refresh(
             if u.disabled {
                 return Err(ApiError::AccountDisabled);
             }
+            // Signed in before the organisation required a second factor of
+            // this role, without one: the sign-in ends here, and the next
+            // one sets the factor up (rather than living out its shift).
+            if super::mfa::sign_in_step(&state, &u).await?
+                == client_core::second_factor::Step::Enrol
+            {
+                state
+                    .store
+                    .log_access(&[event(
+                        Some(u.id),
+                        Some(u.role),
+                        "refresh_refused_mfa_required",
+                        endpoint,
+                    )])
+                    .await?;
+                return Err(ApiError::SessionExpired);
+            }
             // Under the stamp as it stood when the old token was used: a
             // reset committed since then refuses the successor.
             let tokens = issue(&state, u.id, u.role, &stamp, family, session_expires_at).await?;

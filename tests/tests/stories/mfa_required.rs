@@ -28,6 +28,8 @@ async fn required_roles_set_up_a_second_factor_at_sign_in() -> anyhow::Result<()
         // The demo requires none, so that anyone can try every role.
         let (st, b) = s.get(tok, "/api/v1/admin/settings/mfa").await?;
         assert_eq!((st, b), (200, json!({"roles": []})), "{name}");
+        // Command staff signed in while none was required.
+        let reyes = s.login("lt.reyes").await?;
         let (st, b) = s
             .put_json(
                 tok,
@@ -50,6 +52,21 @@ async fn required_roles_set_up_a_second_factor_at_sign_in() -> anyhow::Result<()
         assert_eq!(
             (st, b["error"]["field"].as_str()),
             (422, Some("roles[0]")),
+            "{name}: {b}"
+        );
+
+        // A sign-in made before, without the factor now required, ends at
+        // its next refresh (the next sign-in sets the factor up).
+        let (st, b) = s
+            .post_json(
+                None,
+                "/api/v1/auth/refresh",
+                &json!({"refresh_token": reyes.refresh}),
+            )
+            .await?;
+        assert_eq!(
+            (st, b["error"]["code"].as_str()),
+            (401, Some("session_expired")),
             "{name}: {b}"
         );
 
