@@ -51,10 +51,19 @@ async fn link(s: &TestServer, admin: &str, username: &str) -> anyhow::Result<(u1
 /// browser and the fragment the app gets.
 async fn sign_in(s: &TestServer, login: &str) -> anyhow::Result<(reqwest::Client, String)> {
     let browser = idp::browser();
-    let start = s.url("/api/v1/auth/oidc/county/start");
-    let callback = idp::sign_in_at_provider(&browser, &start, login).await?;
-    let fragment = idp::come_back(&browser, &callback).await?;
+    let fragment = sign_in_with(s, &browser, login).await?;
     Ok((browser, fragment))
+}
+
+/// A whole sign-in at the provider as `login` in `browser`; the fragment.
+async fn sign_in_with(
+    s: &TestServer,
+    browser: &reqwest::Client,
+    login: &str,
+) -> anyhow::Result<String> {
+    let start = s.url("/api/v1/auth/oidc/county/start");
+    let callback = idp::sign_in_at_provider(browser, &start, login).await?;
+    idp::come_back(browser, &callback).await
 }
 
 async fn redeem(
@@ -102,7 +111,8 @@ async fn an_officer_the_admin_linked_signs_in_through_the_agency_provider() -> a
         let elsewhere = idp::browser();
         let (st, _) = redeem(&s, &elsewhere, &fragment).await?;
         assert_eq!(st, 401, "{name}: a ticket sent to another browser");
-        let fragment = sign_in_again(&s, &browser).await?;
+        // Again in the same browser (that ticket was spent elsewhere).
+        let fragment = sign_in_with(&s, &browser, "sro.martinez").await?;
         let (st, tokens) = redeem(&s, &browser, &fragment).await?;
         assert_eq!(st, 200, "{name}: {tokens}");
         assert_eq!(tokens["user"]["username"], "sro.martinez", "{name}");
@@ -235,14 +245,6 @@ async fn an_officer_the_admin_linked_signs_in_through_the_agency_provider() -> a
         assert!(refusals >= 4, "{name}: {refusals} refusals logged: {log}");
     }
     Ok(())
-}
-
-/// The same person signs in again in the same browser (the first ticket
-/// went to another browser and was spent there).
-async fn sign_in_again(s: &TestServer, browser: &reqwest::Client) -> anyhow::Result<String> {
-    let start = s.url("/api/v1/auth/oidc/county/start");
-    let callback = idp::sign_in_at_provider(browser, &start, "sro.martinez").await?;
-    idp::come_back(browser, &callback).await
 }
 
 #[tokio::test]

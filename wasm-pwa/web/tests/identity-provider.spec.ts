@@ -6,7 +6,7 @@
 import { expect, test } from "@playwright/test";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { axe, IDP_SECRET, PASSWORD, shot, signIn, startIdp, startServer, type Server } from "./server";
+import { apiToken, axe, IDP_SECRET, PASSWORD, shot, signIn, startIdp, startServer, type Server } from "./server";
 
 let idp: Awaited<ReturnType<typeof startIdp>>;
 let server: Server;
@@ -15,13 +15,9 @@ test.beforeAll(async () => {
   idp = await startIdp("county");
   // The provider is bound to the demo agency, whose id the first start makes.
   const first = await startServer();
-  const login = await fetch(`${first.url}/api/v1/auth/login`, {
-    method: "POST",
-    headers: { "content-type": "application/json" },
-    body: JSON.stringify({ username: "admin.agency", password: PASSWORD }),
-  }).then((r) => r.json());
+  const token = await apiToken(first.url, "admin.agency");
   const orgs = (await fetch(`${first.url}/api/v1/admin/organizations`, {
-    headers: { authorization: `Bearer ${login.access_token}` },
+    headers: { authorization: `Bearer ${token}` },
   }).then((r) => r.json())) as Array<{ id: string; kind: string }>;
   const agency = orgs.find((o) => o.kind === "agency")!.id;
   await first.stop(true);
